@@ -1,0 +1,238 @@
+package dev.gatehouse.config;
+
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * The validated configuration of one Gatehouse process. Built by {@link ConfigLoader}; every field has been
+ * checked, so the rest of the program never re-validates.
+ */
+public record Config(
+        Secret discordToken,
+        URI restUrl,
+        String intents,
+        int totalShards,
+        int firstShardId,
+        int lastShardId,
+        boolean useOptimalLargeBotSharding,
+        long spawnShardDelayMs,
+        int shardsPerCluster,
+        int maxClusters,
+        ThreadKind clusterThreads,
+        URI eventHandlerUrl,
+        Secret eventHandlerSecret,
+        int deliveryMaxQueued,
+        Overflow deliveryOverflow,
+        int deliveryBatchSize,
+        int deliveryConnections,
+        long deliveryTimeoutMs,
+        boolean deliveryAfterState,
+        String dbUrl,
+        String dbUser,
+        Secret dbPassword,
+        int dbPoolSize,
+        Path dbDataDir,
+        int dbPort,
+        int stateBatchMaxEvents,
+        int ringSize,
+        int demoShards,
+        int demoGuilds,
+        int demoEventsPerSecond,
+        int statusIntervalSeconds,
+        long durationSeconds) {
+
+    /** Worker thread flavour of the clusters. */
+    public enum ThreadKind { PLATFORM, VIRTUAL }
+
+    /** What the delivery buffer does when {@code delivery.maxQueued} events wait. */
+    public enum Overflow { BLOCK, DROP_OLDEST, DROP_NEWEST }
+
+    /** True when no token is configured: the process runs the self-contained demo. */
+    public boolean demo() {
+        return !discordToken.isSet();
+    }
+
+    /** True when an external database is configured. */
+    public boolean externalDatabase() {
+        return !dbUrl.isEmpty();
+    }
+
+    /** A copy pointing at another REST base, used by the demo to aim at its simulator. */
+    public Config withUpstream(URI rest, Secret token) {
+        return new Config(token, rest, intents, totalShards, firstShardId, lastShardId, useOptimalLargeBotSharding,
+                spawnShardDelayMs, shardsPerCluster, maxClusters, clusterThreads, eventHandlerUrl, eventHandlerSecret,
+                deliveryMaxQueued, deliveryOverflow, deliveryBatchSize, deliveryConnections, deliveryTimeoutMs,
+                deliveryAfterState, dbUrl, dbUser, dbPassword, dbPoolSize, dbDataDir, dbPort, stateBatchMaxEvents,
+                ringSize, demoShards, demoGuilds, demoEventsPerSecond, statusIntervalSeconds, durationSeconds);
+    }
+
+    /** A copy delivering to another bot endpoint, used by the demo to aim at its sample bot. */
+    public Config withEventHandler(URI url, Secret secret) {
+        return new Config(discordToken, restUrl, intents, totalShards, firstShardId, lastShardId,
+                useOptimalLargeBotSharding, spawnShardDelayMs, shardsPerCluster, maxClusters, clusterThreads, url,
+                secret, deliveryMaxQueued, deliveryOverflow, deliveryBatchSize, deliveryConnections,
+                deliveryTimeoutMs, deliveryAfterState, dbUrl, dbUser, dbPassword, dbPoolSize, dbDataDir, dbPort,
+                stateBatchMaxEvents, ringSize, demoShards, demoGuilds, demoEventsPerSecond, statusIntervalSeconds,
+                durationSeconds);
+    }
+
+    /** Builds and validates a configuration from resolved string values (every key of {@link Key#ALL} present). */
+    static Config from(Map<String, String> v) {
+        Values in = new Values(v);
+        Config c = new Config(
+                in.secret("discord.token"),
+                in.url("rest.url", true),
+                in.intents("intents"),
+                in.integer("totalShards", 0, 1_000_000),
+                in.integer("firstShardId", 0, 1_000_000),
+                in.integer("lastShardId", -1, 1_000_000),
+                in.bool("useOptimalLargeBotSharding"),
+                in.integer("spawnShardDelay", 0, 3_600_000),
+                in.integer("shardsPerCluster", 1, 10_000),
+                in.integer("maxClusters", 1, 10_000),
+                in.choice("clusters.threads", ThreadKind.class),
+                in.url("eventHandler.url", false),
+                in.secret("eventHandler.secret"),
+                in.integer("delivery.maxQueued", 1, 100_000_000),
+                in.choice("delivery.overflow", Overflow.class),
+                in.integer("delivery.batchSize", 1, 10_000),
+                in.integer("delivery.connections", 1, 256),
+                in.integer("delivery.timeoutMs", 100, 600_000),
+                in.bool("delivery.afterState"),
+                in.jdbcUrl("db.url"),
+                in.text("db.user", true),
+                in.secret("db.password"),
+                in.integer("db.poolSize", 1, 200),
+                Path.of(in.text("db.dataDir", true)),
+                in.integer("db.port", 0, 65_535),
+                in.integer("state.batchMaxEvents", 1, 1_000_000),
+                in.powerOfTwo("ring.size"),
+                in.integer("demo.shards", 1, 1024),
+                in.integer("demo.guilds", 1, 10_000_000),
+                in.integer("demo.eventsPerSecond", 0, 10_000_000),
+                in.integer("status.intervalSeconds", 0, 86_400),
+                in.integer("duration", 0, 31_536_000));
+        c.checkTogether();
+        return c;
+    }
+
+    private void checkTogether() {
+        if (lastShardId >= 0 && lastShardId < firstShardId) {
+            throw new ConfigException("lastShardId", "must be >= firstShardId (" + firstShardId + "), got " + lastShardId);
+        }
+        if (totalShards > 0 && lastShardId >= totalShards) {
+            throw new ConfigException("lastShardId", "must be < totalShards (" + totalShards + "), got " + lastShardId);
+        }
+        if (totalShards > 0 && firstShardId >= totalShards) {
+            throw new ConfigException("firstShardId", "must be < totalShards (" + totalShards + "), got " + firstShardId);
+        }
+        if (!demo() && eventHandlerUrl == null) {
+            throw new ConfigException("eventHandler.url", "is required when discord.token is set (the bot endpoint, http://...)");
+        }
+        if (eventHandlerUrl != null && !eventHandlerSecret.isSet()) {
+            throw new ConfigException("eventHandler.secret", "is required when eventHandler.url is set (the bot checks it)");
+        }
+    }
+
+    /** Typed reads of the resolved values, each failing with a message that names its key. */
+    private record Values(Map<String, String> v) {
+
+        String text(String key, boolean required) {
+            String s = v.get(key).strip();
+            if (required && s.isEmpty()) {
+                throw new ConfigException(key, "is required and may not be empty");
+            }
+            return s;
+        }
+
+        Secret secret(String key) {
+            String s = v.get(key).strip();
+            return s.isEmpty() ? Secret.NONE : new Secret(s);
+        }
+
+        int integer(String key, int min, int max) {
+            String s = text(key, true);
+            long n;
+            try {
+                n = Long.parseLong(s);
+            } catch (NumberFormatException e) {
+                throw new ConfigException(key, "expected a whole number from " + min + " to " + max + ", got '" + s + "'");
+            }
+            if (n < min || n > max) {
+                throw new ConfigException(key, "expected a whole number from " + min + " to " + max + ", got " + n);
+            }
+            return (int) n;
+        }
+
+        int powerOfTwo(String key) {
+            int n = integer(key, 2, 1 << 24);
+            if (Integer.bitCount(n) != 1) {
+                throw new ConfigException(key, "expected a power of two (1024, 8192, ...), got " + n);
+            }
+            return n;
+        }
+
+        boolean bool(String key) {
+            String s = text(key, true).toLowerCase(java.util.Locale.ROOT);
+            return switch (s) {
+                case "true", "yes", "on", "1" -> true;
+                case "false", "no", "off", "0" -> false;
+                default -> throw new ConfigException(key, "expected true or false, got '" + s + "'");
+            };
+        }
+
+        <E extends Enum<E>> E choice(String key, Class<E> type) {
+            String s = text(key, true);
+            StringBuilder names = new StringBuilder();
+            for (E e : type.getEnumConstants()) {
+                String name = e.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+                if (name.equalsIgnoreCase(s)) {
+                    return e;
+                }
+                names.append(names.isEmpty() ? "" : " or ").append(name);
+            }
+            throw new ConfigException(key, "expected " + names + ", got '" + s + "'");
+        }
+
+        URI url(String key, boolean required) {
+            String s = text(key, required);
+            if (s.isEmpty()) {
+                return null;
+            }
+            try {
+                URI u = new URI(s);
+                if (!("http".equals(u.getScheme()) || "https".equals(u.getScheme())) || u.getHost() == null) {
+                    throw new ConfigException(key, "expected an http:// or https:// URL with a host, got '" + s + "'");
+                }
+                return u;
+            } catch (URISyntaxException e) {
+                throw new ConfigException(key, "expected an http:// or https:// URL, got '" + s + "'");
+            }
+        }
+
+        String jdbcUrl(String key) {
+            String s = text(key, false);
+            if (!s.isEmpty() && !s.startsWith("jdbc:postgresql://")) {
+                throw new ConfigException(key, "expected jdbc:postgresql://host:port/database (or unset for the embedded server)");
+            }
+            return s;
+        }
+
+        String intents(String key) {
+            String s = text(key, true);
+            try {
+                Long.parseLong(s);
+                return s;
+            } catch (NumberFormatException notNumber) {
+                for (String part : s.split(",")) {
+                    if (!part.strip().matches("[A-Z_]+")) {
+                        throw new ConfigException(key, "expected a number or intent names like GUILDS,GUILD_MESSAGES, got '" + s + "'");
+                    }
+                }
+                return s;
+            }
+        }
+    }
+}

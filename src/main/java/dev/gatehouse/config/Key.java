@@ -1,0 +1,81 @@
+package dev.gatehouse.config;
+
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * One configuration key: its name, default (empty when unset), one line of meaning and whether its value
+ * is a secret. The table of all keys is {@link #ALL}; {@code config.properties} documents the same set.
+ */
+public record Key(String name, String defaultValue, String meaning, boolean secret) {
+
+    static Key of(String name, String defaultValue, String meaning) {
+        return new Key(name, defaultValue, meaning, false);
+    }
+
+    static Key secret(String name, String meaning) {
+        return new Key(name, "", meaning, true);
+    }
+
+    /** The environment variable that sets this key: {@code eventHandler.url} is {@code GATEHOUSE_EVENT_HANDLER_URL}. */
+    public String envName() {
+        StringBuilder b = new StringBuilder("GATEHOUSE_");
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            if (c == '.') {
+                b.append('_');
+            } else if (Character.isUpperCase(c) && i > 0 && name.charAt(i - 1) != '.') {
+                b.append('_').append(c);
+            } else {
+                b.append(Character.toUpperCase(c));
+            }
+        }
+        return b.toString().toUpperCase(Locale.ROOT);
+    }
+
+    /** Every key Gatehouse knows; anything else in a file, the environment or the arguments is an error. */
+    public static final List<Key> ALL = List.of(
+            secret("discord.token", "Bot token. Unset: run the self-contained demo (simulator, sample bot)."),
+            of("rest.url", "https://discord.com/api/v10", "Discord REST base URL (a REST proxy, or a standalone simulator)."),
+            of("intents", "GUILDS,GUILD_MEMBERS,GUILD_VOICE_STATES,GUILD_PRESENCES,GUILD_MESSAGES,MESSAGE_CONTENT",
+                    "Gateway intents: a number, or intent names separated by commas."),
+            of("totalShards", "0", "Shard count of the bot; 0 takes Discord's recommendation from /gateway/bot."),
+            of("firstShardId", "0", "First shard this process runs."),
+            of("lastShardId", "-1", "Last shard this process runs; -1 means totalShards - 1."),
+            of("useOptimalLargeBotSharding", "false", "Round totalShards up to a multiple of max_concurrency (large bot sharding)."),
+            of("spawnShardDelay", "5000", "Milliseconds between two identifies of one max_concurrency bucket (Discord: 5000)."),
+            of("shardsPerCluster", "16", "Shards owned by one cluster worker thread."),
+            of("maxClusters", "64", "Most cluster worker threads; more shards than shardsPerCluster x maxClusters is an error."),
+            of("clusters.threads", "platform", "Cluster worker threads: platform or virtual."),
+            of("eventHandler.url", "", "The bot's HTTP endpoint that receives every event (required with discord.token)."),
+            secret("eventHandler.secret", "Sent as the Authorization header of every delivery (required with eventHandler.url)."),
+            of("delivery.maxQueued", "100000", "Events held in memory while the bot is slow or down."),
+            of("delivery.overflow", "block", "At the bound: block (backpressure, nothing lost), drop-oldest or drop-newest (counted, logged)."),
+            of("delivery.batchSize", "1", "Events per POST: 1 sends one object, more sends a JSON array of up to that many."),
+            of("delivery.connections", "4", "Parallel keep-alive connections to the bot; each shard always uses the same one."),
+            of("delivery.timeoutMs", "10000", "Timeout of one POST to the bot, in milliseconds."),
+            of("delivery.afterState", "true", "Deliver an event only after the state writer stored it."),
+            of("db.url", "", "JDBC URL of an external PostgreSQL; unset runs the embedded server."),
+            of("db.user", "postgres", "Database user."),
+            secret("db.password", "Database password."),
+            of("db.poolSize", "4", "Connections in the HikariCP pool."),
+            of("db.dataDir", "data/postgres", "Data directory of the embedded PostgreSQL."),
+            of("db.port", "0", "Port of the embedded PostgreSQL; 0 picks a free one."),
+            of("state.batchMaxEvents", "2000", "Most events one state flush covers (a flush also ends each Disruptor batch)."),
+            of("ring.size", "8192", "Slots of the Disruptor ring (a power of two)."),
+            of("demo.shards", "4", "Demo: shards of the simulated bot."),
+            of("demo.guilds", "3000", "Demo: synthetic guilds in the simulated world."),
+            of("demo.eventsPerSecond", "500", "Demo: rate of the simulated traffic."),
+            of("status.intervalSeconds", "5", "Seconds between two status lines; 0 turns them off."),
+            of("duration", "0", "Seconds to run before a clean stop; 0 runs until stopped."));
+
+    /** The key with this name, or null. */
+    public static Key named(String name) {
+        for (Key k : ALL) {
+            if (k.name.equals(name)) {
+                return k;
+            }
+        }
+        return null;
+    }
+}

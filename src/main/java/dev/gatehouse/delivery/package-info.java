@@ -1,0 +1,6 @@
+/**
+ * Delivery to the bot: the ring consumer that wraps each dispatch for the bot, the bounded buffer that holds
+ * events while the bot is slow or down (with its overflow policy), and the lanes that POST them over
+ * keep-alive HTTP in per-shard order and retry until the bot takes them. May call {@code pipeline}.
+ */
+package dev.gatehouse.delivery;

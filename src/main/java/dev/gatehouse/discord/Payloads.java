@@ -1,0 +1,71 @@
+package dev.gatehouse.discord;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+
+/** Writers of the frames a client sends to the gateway. The token goes into the frame and nowhere else. */
+public final class Payloads {
+    private static final JsonFactory JSON = new JsonFactory();
+
+    private Payloads() {
+    }
+
+    /** op 1 with the last sequence number seen, or null before any. */
+    public static String heartbeat(long seq) {
+        return "{\"op\":1,\"d\":" + (seq < 0 ? "null" : Long.toString(seq)) + "}";
+    }
+
+    /** op 2: identify this shard. */
+    public static String identify(String token, int shardId, int shardCount, long intents) {
+        return write(g -> {
+            g.writeNumberField("op", Opcode.IDENTIFY);
+            g.writeObjectFieldStart("d");
+            g.writeStringField("token", token);
+            g.writeObjectFieldStart("properties");
+            g.writeStringField("os", System.getProperty("os.name", "linux").toLowerCase(java.util.Locale.ROOT));
+            g.writeStringField("browser", "gatehouse");
+            g.writeStringField("device", "gatehouse");
+            g.writeEndObject();
+            g.writeBooleanField("compress", false);
+            g.writeNumberField("large_threshold", 250);
+            g.writeArrayFieldStart("shard");
+            g.writeNumber(shardId);
+            g.writeNumber(shardCount);
+            g.writeEndArray();
+            g.writeNumberField("intents", intents);
+            g.writeEndObject();
+        });
+    }
+
+    /** op 6: resume a session after its last seen sequence number. */
+    public static String resume(String token, String sessionId, long seq) {
+        return write(g -> {
+            g.writeNumberField("op", Opcode.RESUME);
+            g.writeObjectFieldStart("d");
+            g.writeStringField("token", token);
+            g.writeStringField("session_id", sessionId);
+            g.writeNumberField("seq", seq);
+            g.writeEndObject();
+        });
+    }
+
+    private interface Body {
+        void write(JsonGenerator g) throws IOException;
+    }
+
+    private static String write(Body body) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(256);
+        try (JsonGenerator g = JSON.createGenerator(out)) {
+            g.writeStartObject();
+            body.write(g);
+            g.writeEndObject();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out.toString(StandardCharsets.UTF_8);
+    }
+}

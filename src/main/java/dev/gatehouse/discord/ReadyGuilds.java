@@ -1,0 +1,68 @@
+package dev.gatehouse.discord;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import java.io.IOException;
+import java.util.Arrays;
+
+/** The guild ids a READY announces (all unavailable until their GUILD_CREATE). READY is rare: a second pass is fine. */
+public final class ReadyGuilds {
+    private static final JsonFactory JSON = new JsonFactory();
+
+    private ReadyGuilds() {
+    }
+
+    /** The ids of {@code d.guilds[*].id} of a READY frame. */
+    public static long[] read(byte[] buf, int off, int len) throws IOException {
+        long[] ids = new long[16];
+        int n = 0;
+        try (JsonParser p = JSON.createParser(buf, off, len)) {
+            p.nextToken();
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String name = p.currentName();
+                JsonToken v = p.nextToken();
+                if (!"d".equals(name) || v != JsonToken.START_OBJECT) {
+                    p.skipChildren();
+                    continue;
+                }
+                while (p.nextToken() == JsonToken.FIELD_NAME) {
+                    String f = p.currentName();
+                    JsonToken fv = p.nextToken();
+                    if (!"guilds".equals(f) || fv != JsonToken.START_ARRAY) {
+                        p.skipChildren();
+                        continue;
+                    }
+                    while (p.nextToken() == JsonToken.START_OBJECT) {
+                        while (p.nextToken() == JsonToken.FIELD_NAME) {
+                            String g = p.currentName();
+                            JsonToken gv = p.nextToken();
+                            if ("id".equals(g)) {
+                                if (n == ids.length) {
+                                    ids = Arrays.copyOf(ids, n * 2);
+                                }
+                                ids[n++] = FrameHeader.snowflake(p, gv);
+                            } else {
+                                p.skipChildren();
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return Arrays.copyOf(ids, n);
+    }
+
+    /** The URL to open for a gateway base URL: any query replaced by v10, JSON and zlib-stream. */
+    public static java.net.URI connectUri(String base) {
+        String b = base;
+        int q = b.indexOf('?');
+        if (q >= 0) {
+            b = b.substring(0, q);
+        }
+        if (!b.endsWith("/")) {
+            b = b + "/";
+        }
+        return java.net.URI.create(b + "?v=10&encoding=json&compress=zlib-stream");
+    }
+}

@@ -1,0 +1,75 @@
+package dev.gatehouse.pipeline;
+
+import java.nio.charset.StandardCharsets;
+
+/**
+ * One ring slot: a gateway dispatch as it arrived, with its routing keys. Slots are preallocated and reused;
+ * the payload buffer grows to the largest frame a slot has held and is never shrunk, so steady traffic
+ * allocates nothing here. Consumers must copy what they keep beyond {@code onEvent}.
+ */
+public final class Dispatch {
+    private int shardId;
+    private long seq;
+    private String type;
+    private long guildId;
+    private byte[] payload = new byte[1024];
+    private int length;
+    private long receivedNanos;
+
+    void set(int shardId, long seq, String type, long guildId, byte[] buf, int off, int len, long receivedNanos) {
+        this.shardId = shardId;
+        this.seq = seq;
+        this.type = type;
+        this.guildId = guildId;
+        if (payload.length < len) {
+            payload = new byte[Math.max(len, payload.length * 2)];
+        }
+        System.arraycopy(buf, off, payload, 0, len);
+        this.length = len;
+        this.receivedNanos = receivedNanos;
+    }
+
+    /** The shard that received it. */
+    public int shardId() {
+        return shardId;
+    }
+
+    /** Gateway sequence number within the shard's session. */
+    public long seq() {
+        return seq;
+    }
+
+    /** Dispatch type ({@code t}), e.g. {@code MESSAGE_CREATE}. */
+    public String type() {
+        return type;
+    }
+
+    /** The guild it belongs to, or 0. */
+    public long guildId() {
+        return guildId;
+    }
+
+    /** The whole inflated gateway frame {@code {op, s, t, d}}; valid bytes are {@code [0, length())}. */
+    public byte[] payload() {
+        return payload;
+    }
+
+    public int length() {
+        return length;
+    }
+
+    /** {@link System#nanoTime()} when the frame's last WebSocket fragment arrived. */
+    public long receivedNanos() {
+        return receivedNanos;
+    }
+
+    @Override
+    public String toString() {
+        return "shard " + shardId + " seq " + seq + " " + type + " (" + length + " bytes)";
+    }
+
+    /** The payload as text, for error messages and tests. */
+    public String payloadText() {
+        return new String(payload, 0, length, StandardCharsets.UTF_8);
+    }
+}

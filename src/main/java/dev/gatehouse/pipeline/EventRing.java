@@ -1,0 +1,86 @@
+package dev.gatehouse.pipeline;
+
+import com.lmax.disruptor.BlockingWaitStrategy;
+import com.lmax.disruptor.EventHandler;
+import com.lmax.disruptor.ExceptionHandler;
+import com.lmax.disruptor.RingBuffer;
+import com.lmax.disruptor.TimeoutException;
+import com.lmax.disruptor.dsl.Disruptor;
+import com.lmax.disruptor.dsl.ProducerType;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The Disruptor ring between the clusters (producers, one per cluster thread) and the two consumers: the
+ * state writer and the delivery forwarder. With {@code deliveryAfterState} the forwarder only sees a slot
+ * once the writer has stored it, so the bot never reads state older than the event it holds.
+ *
+ * <p>Blocking wait strategy: on two cores, spinning consumers would starve the cluster threads. A full ring
+ * makes {@link #publish} wait; that is the backpressure of the whole gateway.
+ */
+public final class EventRing {
+    private static final System.Logger LOG = System.getLogger(EventRing.class.getName());
+
+    private final Disruptor<Dispatch> disruptor;
+    private final RingBuffer<Dispatch> ring;
+
+    public EventRing(int size, EventHandler<Dispatch> state, EventHandler<Dispatch> delivery, boolean deliveryAfterState) {
+        disruptor = new Disruptor<>(Dispatch::new, size, r -> {
+            Thread t = new Thread(r, "gatehouse-consumer");
+            t.setDaemon(true);
+            return t;
+        }, ProducerType.MULTI, new BlockingWaitStrategy());
+        disruptor.setDefaultExceptionHandler(new Fatal());
+        if (deliveryAfterState) {
+            disruptor.handleEventsWith(state).then(delivery);
+        } else {
+            disruptor.handleEventsWith(state, delivery);
+        }
+        ring = disruptor.start();
+    }
+
+    /** Copies one dispatch into the next slot and publishes it; waits while the ring is full. */
+    public void publish(int shardId, long seq, String type, long guildId, byte[] buf, int off, int len, long receivedNanos) {
+        long s = ring.next();
+        try {
+            ring.get(s).set(shardId, seq, type, guildId, buf, off, len, receivedNanos);
+        } finally {
+            ring.publish(s);
+        }
+    }
+
+    /** Slots published but not yet consumed by every consumer. */
+    public long backlog() {
+        return ring.getBufferSize() - ring.remainingCapacity();
+    }
+
+    /**
+     * Waits until every published slot has been consumed, then stops the consumer threads. Consumers that
+     * cannot finish within the timeout are halted.
+     */
+    public void shutdown(long timeoutMs) {
+        try {
+            disruptor.shutdown(timeoutMs, TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            LOG.log(System.Logger.Level.WARNING, "ring: consumers did not drain " + backlog() + " slots in " + timeoutMs + " ms; halting");
+            disruptor.halt();
+        }
+    }
+
+    /** Consumers handle their own errors (retry, count, log); anything reaching here is a bug: log it loudly. */
+    private static final class Fatal implements ExceptionHandler<Dispatch> {
+        @Override
+        public void handleEventException(Throwable ex, long sequence, Dispatch event) {
+            LOG.log(System.Logger.Level.ERROR, "ring: consumer failed on " + event + "; the slot is skipped", ex);
+        }
+
+        @Override
+        public void handleOnStartException(Throwable ex) {
+            LOG.log(System.Logger.Level.ERROR, "ring: consumer failed to start", ex);
+        }
+
+        @Override
+        public void handleOnShutdownException(Throwable ex) {
+            LOG.log(System.Logger.Level.ERROR, "ring: consumer failed to stop", ex);
+        }
+    }
+}

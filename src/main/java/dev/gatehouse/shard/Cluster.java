@@ -1,0 +1,99 @@
+package dev.gatehouse.shard;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.locks.LockSupport;
+import org.jctools.queues.MpscUnboundedXaddArrayQueue;
+
+/**
+ * One worker thread owning a fixed group of shards outright. Netty threads and the identify queue hand it
+ * work through a JCTools MPSC queue; the thread inflates, decodes and publishes for its shards and runs
+ * their timers (heartbeats, reconnects). Nothing else touches a shard's state, so shards need no locks.
+ */
+final class Cluster implements Runnable {
+    private static final System.Logger LOG = System.getLogger(Cluster.class.getName());
+    private static final long MAX_PARK_NANOS = 100_000_000L;
+
+    private final int id;
+    private final List<Shard> shards = new ArrayList<>();
+    private final MpscUnboundedXaddArrayQueue<Runnable> inbox = new MpscUnboundedXaddArrayQueue<>(1024);
+    private volatile boolean running = true;
+    private volatile boolean parked;
+    private volatile Thread thread;
+
+    Cluster(int id) {
+        this.id = id;
+    }
+
+    int id() {
+        return id;
+    }
+
+    void add(Shard shard) {
+        shards.add(shard);
+    }
+
+    List<Shard> shards() {
+        return shards;
+    }
+
+    /** Starts the worker as a platform or virtual thread. */
+    void start(boolean virtual) {
+        String name = "gatehouse-cluster-" + id;
+        thread = virtual ? Thread.ofVirtual().name(name).unstarted(this) : Thread.ofPlatform().name(name).daemon(true).unstarted(this);
+        thread.start();
+    }
+
+    /** Runs a task on this cluster's thread, in submission order. Callable from any thread. */
+    void execute(Runnable task) {
+        inbox.offer(task);
+        if (parked) {
+            LockSupport.unpark(thread);
+        }
+    }
+
+    /** Stops the worker after the tasks already queued; waits for it. */
+    void stop() throws InterruptedException {
+        running = false;
+        Thread t = thread;
+        if (t != null) {
+            LockSupport.unpark(t);
+            t.join(10_000);
+        }
+    }
+
+    @Override
+    public void run() {
+        for (Shard s : shards) {
+            s.start();
+        }
+        while (running) {
+            Runnable task;
+            while ((task = inbox.relaxedPoll()) != null) {
+                runSafely(task);
+            }
+            long now = System.nanoTime();
+            long next = now + MAX_PARK_NANOS;
+            for (Shard s : shards) {
+                next = Math.min(next, s.tick(now));
+            }
+            parked = true;
+            if (inbox.isEmpty() && running) {
+                LockSupport.parkNanos(this, Math.max(0, next - System.nanoTime()));
+            }
+            parked = false;
+        }
+        Runnable task;
+        while ((task = inbox.relaxedPoll()) != null) {
+            runSafely(task);
+        }
+    }
+
+    private void runSafely(Runnable task) {
+        try {
+            task.run();
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.ERROR, "cluster " + id + ": a shard task failed; the cluster keeps running", e);
+        }
+    }
+}

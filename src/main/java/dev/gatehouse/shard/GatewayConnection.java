@@ -1,0 +1,191 @@
+package dev.gatehouse.shard;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolConfig;
+import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolHandler;
+import io.netty.handler.codec.http.websocketx.WebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import java.net.URI;
+import javax.net.ssl.SSLException;
+
+/**
+ * One WebSocket connection to a gateway, on Netty's event loops. It only does transport: TLS, the
+ * handshake, fragment aggregation and close frames. Every message and the close are handed to a
+ * {@link Listener} (which hands them to the shard's cluster thread); nothing is decoded here.
+ */
+final class GatewayConnection {
+
+    /** Receives what happens on the connection, on a Netty thread. */
+    interface Listener {
+        void opened(GatewayConnection c);
+
+        /** A whole WebSocket message; the listener owns (and must release) the retained buffer. */
+        void message(GatewayConnection c, ByteBuf data, boolean binary, long receivedNanos);
+
+        /** The connection ended: the server's close code, or -1 when the socket dropped without one. */
+        void closed(GatewayConnection c, int code, String reason);
+    }
+
+    private static final int MAX_MESSAGE = 64 * 1024 * 1024;
+    private static final SslContext TLS;
+
+    static {
+        try {
+            TLS = SslContextBuilder.forClient().build();
+        } catch (SSLException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    private final Listener listener;
+    private volatile Channel channel;
+    private volatile int closeCode = -1;
+    private volatile String closeReason = "";
+    private volatile boolean reported;
+
+    private GatewayConnection(Listener listener) {
+        this.listener = listener;
+    }
+
+    /** Starts connecting; the outcome arrives at the listener ({@code opened} or {@code closed}). */
+    static GatewayConnection open(EventLoopGroup loop, URI uri, Listener listener, int timeoutMs) {
+        GatewayConnection c = new GatewayConnection(listener);
+        boolean tls = "wss".equalsIgnoreCase(uri.getScheme());
+        String host = uri.getHost();
+        int port = uri.getPort() > 0 ? uri.getPort() : (tls ? 443 : 80);
+        WebSocketClientProtocolConfig ws = WebSocketClientProtocolConfig.newBuilder()
+                .webSocketUri(uri)
+                .handleCloseFrames(false)
+                .dropPongFrames(true)
+                .maxFramePayloadLength(MAX_MESSAGE)
+                .handshakeTimeoutMillis(timeoutMs)
+                .build();
+        Bootstrap b = new Bootstrap().group(loop).channel(NioSocketChannel.class)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, timeoutMs)
+                .option(ChannelOption.TCP_NODELAY, true)
+                .handler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        ChannelPipeline p = ch.pipeline();
+                        if (tls) {
+                            p.addLast(TLS.newHandler(ch.alloc(), host, port));
+                        }
+                        p.addLast(new HttpClientCodec(), new HttpObjectAggregator(64 * 1024),
+                                new WebSocketClientProtocolHandler(ws),
+                                new WebSocketFrameAggregator(MAX_MESSAGE), c.new Inbound());
+                    }
+                });
+        b.connect(host, port).addListener((ChannelFutureListener) f -> {
+            if (f.isSuccess()) {
+                c.channel = f.channel();
+                f.channel().closeFuture().addListener(x -> c.reportClosed());
+            } else {
+                c.closeReason = "connect to " + host + ":" + port + " failed: " + f.cause();
+                c.reportClosed();
+            }
+        });
+        return c;
+    }
+
+    /** Sends one text message. */
+    void send(String text) {
+        Channel ch = channel;
+        if (ch != null && ch.isActive()) {
+            ch.writeAndFlush(new TextWebSocketFrame(text));
+        }
+    }
+
+    /** Sends a close frame with the code, then closes the socket. */
+    void close(int code, String reason) {
+        Channel ch = channel;
+        if (ch == null) {
+            return;
+        }
+        if (closeCode < 0) {
+            closeCode = code;
+            closeReason = reason;
+        }
+        if (ch.isActive()) {
+            ch.writeAndFlush(new CloseWebSocketFrame(code, reason)).addListener(ChannelFutureListener.CLOSE);
+            // a zombie peer may never take the close frame: drop the socket regardless after a while
+            ch.eventLoop().schedule(() -> ch.close(), 5, java.util.concurrent.TimeUnit.SECONDS);
+        } else {
+            ch.close();
+        }
+    }
+
+    /** Drops the socket without a close frame. */
+    void abort() {
+        Channel ch = channel;
+        if (ch != null) {
+            ch.close();
+        }
+    }
+
+    private void reportClosed() {
+        if (!reported) {
+            reported = true;
+            listener.closed(this, closeCode, closeReason);
+        }
+    }
+
+    private final class Inbound extends SimpleChannelInboundHandler<WebSocketFrame> {
+        Inbound() {
+            super(false);
+        }
+
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+            if (evt == WebSocketClientProtocolHandler.ClientHandshakeStateEvent.HANDSHAKE_COMPLETE) {
+                listener.opened(GatewayConnection.this);
+            } else if (evt == WebSocketClientProtocolHandler.ClientHandshakeStateEvent.HANDSHAKE_TIMEOUT) {
+                closeReason = "WebSocket handshake timed out";
+                ctx.close();
+            }
+            super.userEventTriggered(ctx, evt);
+        }
+
+        @Override
+        protected void channelRead0(ChannelHandlerContext ctx, WebSocketFrame frame) {
+            long now = System.nanoTime();
+            if (frame instanceof BinaryWebSocketFrame || frame instanceof TextWebSocketFrame) {
+                listener.message(GatewayConnection.this, frame.content(), frame instanceof BinaryWebSocketFrame, now);
+                return;
+            }
+            if (frame instanceof CloseWebSocketFrame close) {
+                if (closeCode < 0) {
+                    closeCode = close.statusCode();
+                    closeReason = close.reasonText();
+                }
+                ctx.writeAndFlush(new CloseWebSocketFrame(close.statusCode(), "")).addListener(ChannelFutureListener.CLOSE);
+            }
+            frame.release();
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            if (closeReason.isEmpty()) {
+                closeReason = cause.toString();
+            }
+            ctx.close();
+        }
+    }
+}

@@ -1,0 +1,404 @@
+package dev.gatehouse.shard;
+
+import dev.gatehouse.discord.CloseCode;
+import dev.gatehouse.discord.FrameHeader;
+import dev.gatehouse.discord.Opcode;
+import dev.gatehouse.discord.Payloads;
+import dev.gatehouse.discord.ReadyGuilds;
+import io.netty.buffer.ByteBuf;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.zip.DataFormatException;
+
+/**
+ * One shard's session state machine: connect, Hello, identify (through the queue) or resume, heartbeats,
+ * sequence numbers, READY, reconnects. All methods except the {@link GatewayConnection.Listener} callbacks
+ * run on the owning cluster's thread; the callbacks only hand work to that thread.
+ */
+final class Shard implements GatewayConnection.Listener {
+    private static final System.Logger LOG = System.getLogger(Shard.class.getName());
+    private static final long NEVER = Long.MAX_VALUE;
+    private static final long READY_TIMEOUT_NANOS = 60_000_000_000L;
+    private static final long MAX_BACKOFF_NANOS = 30_000_000_000L;
+
+    enum State { IDLE, CONNECTING, HELLO, QUEUED, IDENTIFYING, RESUMING, READY, RECONNECTING, STOPPED }
+
+    private final int id;
+    private final Cluster cluster;
+    private final ShardContext ctx;
+    private final FrameHeader header = new FrameHeader();
+
+    private State state = State.IDLE;
+    private GatewayConnection conn;
+    private ZlibStream zlib;
+    private byte[] text = new byte[4096];
+    private String sessionId;
+    private String resumeUrl;
+    private long seq = -1;
+    private long heartbeatIntervalNanos;
+    private long nextHeartbeat = NEVER;
+    private boolean awaitingAck;
+    private long heartbeatSentAt;
+    private long reconnectAt = NEVER;
+    private long deadline = NEVER;
+    private int failures;
+    private boolean stopping;
+    private final Set<Long> unavailable = new HashSet<>();
+
+    private volatile ShardStatus status;
+    private volatile long latencyMs = -1;
+    private int identifies;
+    private int resumes;
+    private int lastCloseCode = -1;
+    private int guilds;
+    private int guildsLoaded;
+    private long dispatches;
+
+    Shard(int id, Cluster cluster, ShardContext ctx) {
+        this.id = id;
+        this.cluster = cluster;
+        this.ctx = ctx;
+        publishStatus();
+    }
+
+    int id() {
+        return id;
+    }
+
+    ShardStatus status() {
+        return status;
+    }
+
+    /** Cluster thread: first connection. */
+    void start() {
+        connect();
+    }
+
+    /** Cluster thread: stop for good, keeping the session resumable for the next process. */
+    void stop() {
+        stopping = true;
+        state = State.STOPPED;
+        reconnectAt = NEVER;
+        nextHeartbeat = NEVER;
+        deadline = NEVER;
+        if (conn != null) {
+            conn.close(CloseCode.RESUMABLE_SHUTDOWN, "gatehouse stopping");
+        }
+        publishStatus();
+    }
+
+    /** Cluster thread: runs due timers; returns the next time it needs to run. */
+    long tick(long now) {
+        if (now >= reconnectAt) {
+            reconnectAt = NEVER;
+            connect();
+        }
+        if (now >= deadline) {
+            deadline = NEVER;
+            LOG.log(System.Logger.Level.WARNING, "shard " + id + ": no " + (state == State.HELLO ? "Hello" : "READY/RESUMED")
+                    + " in time (" + state + "); reconnecting");
+            dropConnection(4000, "timeout in " + state);
+        }
+        if (now >= nextHeartbeat && conn != null) {
+            if (awaitingAck) {
+                LOG.log(System.Logger.Level.WARNING, "shard " + id + ": heartbeat not acknowledged (zombie connection); reconnecting to resume");
+                nextHeartbeat = NEVER;
+                dropConnection(4000, "heartbeat not acknowledged");
+            } else {
+                sendHeartbeat(now);
+                nextHeartbeat = now + heartbeatIntervalNanos;
+            }
+        }
+        return Math.min(reconnectAt, Math.min(deadline, nextHeartbeat));
+    }
+
+    private void connect() {
+        if (stopping) {
+            return;
+        }
+        boolean resuming = sessionId != null && resumeUrl != null;
+        state = State.CONNECTING;
+        zlib = new ZlibStream();
+        awaitingAck = false;
+        nextHeartbeat = NEVER;
+        deadline = System.nanoTime() + ctx.connectTimeoutMs() * 1_000_000L * 2;
+        conn = GatewayConnection.open(ctx.loop(), ReadyGuilds.connectUri(resuming ? resumeUrl : ctx.gatewayUrl()), this,
+                ctx.connectTimeoutMs());
+        publishStatus();
+    }
+
+    // ---- Listener callbacks: Netty threads. Hand over to the cluster thread and nothing else.
+
+    @Override
+    public void opened(GatewayConnection c) {
+        cluster.execute(() -> {
+            if (c == conn && state == State.CONNECTING) {
+                state = State.HELLO;
+                publishStatus();
+            }
+        });
+    }
+
+    @Override
+    public void message(GatewayConnection c, ByteBuf data, boolean binary, long receivedNanos) {
+        cluster.execute(() -> {
+            try {
+                if (c == conn) {
+                    onMessage(data, binary, receivedNanos);
+                }
+            } finally {
+                data.release();
+            }
+        });
+    }
+
+    @Override
+    public void closed(GatewayConnection c, int code, String reason) {
+        cluster.execute(() -> {
+            if (c == conn) {
+                onClosed(code, reason);
+            }
+        });
+    }
+
+    // ---- Cluster thread.
+
+    private void onMessage(ByteBuf data, boolean binary, long receivedNanos) {
+        byte[] buf;
+        int len;
+        if (binary) {
+            try {
+                if (!zlib.feed(data.nioBuffer())) {
+                    return;
+                }
+            } catch (DataFormatException e) {
+                LOG.log(System.Logger.Level.WARNING, "shard " + id + ": malformed zlib-stream data (" + e.getMessage()
+                        + "); reconnecting to resume from seq " + seq);
+                dropConnection(4000, "bad compressed frame");
+                return;
+            }
+            buf = zlib.buffer();
+            len = zlib.length();
+        } else {
+            len = data.readableBytes();
+            if (text.length < len) {
+                text = new byte[Math.max(len, text.length * 2)];
+            }
+            data.getBytes(data.readerIndex(), text, 0, len);
+            buf = text;
+        }
+        try {
+            header.read(buf, 0, len);
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.WARNING, "shard " + id + ": " + e.getMessage() + ": "
+                    + abbreviate(buf, len) + "; reconnecting to resume from seq " + seq);
+            dropConnection(4000, "malformed frame");
+            return;
+        }
+        long now = System.nanoTime();
+        switch (header.op) {
+            case Opcode.DISPATCH -> onDispatch(buf, len, receivedNanos);
+            case Opcode.HELLO -> onHello(now);
+            case Opcode.HEARTBEAT -> sendHeartbeat(now);
+            case Opcode.HEARTBEAT_ACK -> {
+                awaitingAck = false;
+                latencyMs = (now - heartbeatSentAt) / 1_000_000L;
+            }
+            case Opcode.RECONNECT -> {
+                LOG.log(System.Logger.Level.INFO, "shard " + id + ": gateway asked to reconnect (op 7); resuming");
+                dropConnection(4000, "reconnect requested");
+            }
+            case Opcode.INVALID_SESSION -> onInvalidSession(header.flag);
+            default -> LOG.log(System.Logger.Level.DEBUG, "shard " + id + ": ignoring op " + header.op);
+        }
+    }
+
+    private void onHello(long now) {
+        if (header.heartbeatInterval <= 0) {
+            LOG.log(System.Logger.Level.WARNING, "shard " + id + ": Hello without heartbeat_interval; reconnecting");
+            dropConnection(4000, "bad hello");
+            return;
+        }
+        heartbeatIntervalNanos = header.heartbeatInterval * 1_000_000L;
+        nextHeartbeat = now + (long) (heartbeatIntervalNanos * ThreadLocalRandom.current().nextDouble());
+        if (sessionId != null) {
+            state = State.RESUMING;
+            deadline = now + READY_TIMEOUT_NANOS;
+            conn.send(Payloads.resume(ctx.token(), sessionId, seq));
+        } else {
+            state = State.QUEUED;
+            deadline = NEVER;
+            GatewayConnection queuedFor = conn;
+            ctx.identifyQueue().request(id, () -> cluster.execute(() -> identify(queuedFor)));
+        }
+        publishStatus();
+    }
+
+    private void identify(GatewayConnection queuedFor) {
+        if (queuedFor != conn || state != State.QUEUED) {
+            // the connection we queued for is gone; the new one queues again after its Hello
+            return;
+        }
+        state = State.IDENTIFYING;
+        identifies++;
+        deadline = System.nanoTime() + READY_TIMEOUT_NANOS;
+        conn.send(Payloads.identify(ctx.token(), id, ctx.totalShards(), ctx.intents()));
+        publishStatus();
+    }
+
+    private void onInvalidSession(boolean resumable) {
+        if (resumable && sessionId != null) {
+            LOG.log(System.Logger.Level.INFO, "shard " + id + ": invalid session (resumable); resuming");
+            dropConnection(4000, "invalid session");
+            return;
+        }
+        LOG.log(System.Logger.Level.INFO, "shard " + id + ": invalid session; identifying anew in 1-5 s");
+        forgetSession();
+        closeConnection(4000, "invalid session");
+        scheduleReconnect(1_000_000_000L + ThreadLocalRandom.current().nextLong(4_000_000_000L));
+    }
+
+    private void onDispatch(byte[] buf, int len, long receivedNanos) {
+        if (header.seq > seq) {
+            seq = header.seq;
+        }
+        dispatches++;
+        String type = header.type;
+        if ("READY".equals(type)) {
+            sessionId = header.sessionId;
+            resumeUrl = header.resumeGatewayUrl;
+            onReady(buf, len);
+        } else if ("RESUMED".equals(type)) {
+            resumes++;
+            markReady("resumed at seq " + seq);
+        } else if ("GUILD_CREATE".equals(type)) {
+            if (unavailable.remove(header.guildId)) {
+                guildsLoaded++;
+            } else if (state == State.READY) {
+                guilds++;
+                guildsLoaded++;
+            }
+        }
+        ctx.ring().publish(id, header.seq, type, header.guildId, buf, 0, len, receivedNanos);
+        if ((dispatches & 255) == 0 || state != State.READY) {
+            publishStatus();
+        }
+    }
+
+    private void onReady(byte[] buf, int len) {
+        unavailable.clear();
+        try {
+            for (long g : ReadyGuilds.read(buf, 0, len)) {
+                unavailable.add(g);
+            }
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.WARNING, "shard " + id + ": could not read READY's guild list: " + e.getMessage());
+        }
+        guilds = unavailable.size();
+        guildsLoaded = 0;
+        markReady("ready with " + guilds + " guilds, session " + shortSession());
+    }
+
+    private void markReady(String what) {
+        state = State.READY;
+        deadline = NEVER;
+        failures = 0;
+        LOG.log(System.Logger.Level.INFO, "shard " + id + ": " + what);
+        publishStatus();
+    }
+
+    private void onClosed(int code, String reason) {
+        conn = null;
+        if (zlib != null) {
+            zlib.close();
+            zlib = null;
+        }
+        nextHeartbeat = NEVER;
+        deadline = NEVER;
+        if (stopping) {
+            publishStatus();
+            return;
+        }
+        if (code >= 0) {
+            lastCloseCode = code;
+        }
+        CloseCode.Action action = code < 0 ? CloseCode.Action.RESUME : CloseCode.actionFor(code);
+        String cause = code < 0 ? "connection lost" + (reason.isEmpty() ? "" : " (" + reason + ")")
+                : "closed with " + CloseCode.describe(code);
+        if (action == CloseCode.Action.STOP) {
+            state = State.STOPPED;
+            LOG.log(System.Logger.Level.ERROR, "shard " + id + ": " + cause + "; the shard stops, the others keep running");
+            publishStatus();
+            return;
+        }
+        if (action == CloseCode.Action.IDENTIFY) {
+            forgetSession();
+        }
+        failures++;
+        long backoff = failures <= 1 ? ThreadLocalRandom.current().nextLong(1_000_000_000L)
+                : Math.min(MAX_BACKOFF_NANOS, (1L << Math.min(failures, 5)) * 1_000_000_000L)
+                        + ThreadLocalRandom.current().nextLong(1_000_000_000L);
+        LOG.log(System.Logger.Level.INFO, "shard " + id + ": " + cause + "; "
+                + (sessionId != null ? "resuming" : "identifying") + " in " + backoff / 1_000_000 + " ms");
+        scheduleReconnect(backoff);
+    }
+
+    private void scheduleReconnect(long delayNanos) {
+        state = State.RECONNECTING;
+        reconnectAt = System.nanoTime() + delayNanos;
+        publishStatus();
+    }
+
+    private void forgetSession() {
+        sessionId = null;
+        resumeUrl = null;
+        seq = -1;
+    }
+
+    /** Closes the current connection with a code that keeps the session resumable; reconnect follows the close. */
+    private void dropConnection(int code, String reason) {
+        if (conn != null) {
+            conn.close(code, reason);
+        }
+    }
+
+    /** Closes the current connection and handles it as gone now (the close callback will be stale). */
+    private void closeConnection(int code, String reason) {
+        GatewayConnection c = conn;
+        conn = null;
+        nextHeartbeat = NEVER;
+        deadline = NEVER;
+        if (zlib != null) {
+            zlib.close();
+            zlib = null;
+        }
+        if (c != null) {
+            c.close(code, reason);
+        }
+    }
+
+    private void sendHeartbeat(long now) {
+        if (conn != null) {
+            heartbeatSentAt = now;
+            awaitingAck = true;
+            conn.send(Payloads.heartbeat(seq));
+        }
+    }
+
+    private String shortSession() {
+        return sessionId == null ? "-" : sessionId.length() > 8 ? sessionId.substring(0, 8) + "..." : sessionId;
+    }
+
+    private void publishStatus() {
+        status = new ShardStatus(id, state.name(), seq, latencyMs, identifies, resumes, lastCloseCode, guilds,
+                guildsLoaded, dispatches);
+    }
+
+    private static String abbreviate(byte[] buf, int len) {
+        String s = new String(buf, 0, Math.min(len, 200), StandardCharsets.UTF_8);
+        return len > 200 ? s + "..." : s;
+    }
+}

@@ -1,0 +1,99 @@
+package dev.gatehouse.shard;
+
+import dev.gatehouse.pipeline.EventRing;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.nio.NioEventLoopGroup;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Spawns the clusters and shards of a {@link ShardPlan}, exposes their status, and stops them with a
+ * resumable close so the next process can resume instead of identifying.
+ */
+public final class ShardManager implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(ShardManager.class.getName());
+
+    private final EventLoopGroup loop;
+    private final IdentifyQueue identifyQueue;
+    private final List<Cluster> clusters = new ArrayList<>();
+    private final List<Shard> shards = new ArrayList<>();
+    private final ShardPlan plan;
+
+    /**
+     * Starts every shard of the plan: each connects at once and identifies when the queue grants its turn.
+     *
+     * @param gatewayUrl    the URL from {@code /gateway/bot}
+     * @param maxConcurrency identify buckets ({@code session_start_limit.max_concurrency})
+     */
+    public ShardManager(ShardPlan plan, EventRing ring, String token, long intents, String gatewayUrl,
+                        int maxConcurrency, long identifyIntervalMs, boolean virtualThreads) {
+        this.plan = plan;
+        this.loop = new NioEventLoopGroup(Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors() / 2)),
+                Thread.ofPlatform().name("gatehouse-io-", 0).daemon(true).factory());
+        this.identifyQueue = new IdentifyQueue(maxConcurrency, identifyIntervalMs);
+        ShardContext ctx = new ShardContext(loop, identifyQueue, ring, token, intents, gatewayUrl, plan.total(), 15_000);
+        int clusterId = 0;
+        for (int[] ids : plan.clusters()) {
+            Cluster c = new Cluster(clusterId++);
+            for (int id : ids) {
+                Shard s = new Shard(id, c, ctx);
+                c.add(s);
+                shards.add(s);
+            }
+            clusters.add(c);
+        }
+        LOG.log(System.Logger.Level.INFO, "starting shards " + plan.first() + ".." + plan.last() + " of " + plan.total()
+                + " in " + clusters.size() + " clusters on " + (virtualThreads ? "virtual" : "platform")
+                + " threads, identify buckets " + maxConcurrency);
+        for (Cluster c : clusters) {
+            c.start(virtualThreads);
+        }
+    }
+
+    public ShardPlan plan() {
+        return plan;
+    }
+
+    /** Status of every shard, by shard id. */
+    public List<ShardStatus> statuses() {
+        List<ShardStatus> out = new ArrayList<>(shards.size());
+        for (Shard s : shards) {
+            out.add(s.status());
+        }
+        return out;
+    }
+
+    /** Number of clusters (worker threads). */
+    public int clusterCount() {
+        return clusters.size();
+    }
+
+    /**
+     * Stops every shard with a resumable close code, waits for the closes, then stops the cluster threads.
+     * After this returns nothing more is published to the ring.
+     */
+    @Override
+    public void close() {
+        CountDownLatch stopped = new CountDownLatch(clusters.size());
+        for (Cluster c : clusters) {
+            c.execute(() -> {
+                for (Shard s : c.shards()) {
+                    s.stop();
+                }
+                stopped.countDown();
+            });
+        }
+        try {
+            stopped.await(10, TimeUnit.SECONDS);
+            for (Cluster c : clusters) {
+                c.stop();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        identifyQueue.close();
+        loop.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+    }
+}

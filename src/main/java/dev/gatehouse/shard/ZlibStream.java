@@ -1,0 +1,62 @@
+package dev.gatehouse.shard;
+
+import java.nio.ByteBuffer;
+import java.util.zip.DataFormatException;
+import java.util.zip.Inflater;
+
+/**
+ * Discord's zlib-stream transport compression: one zlib context for the whole connection, each message
+ * ending with a sync flush ({@code 00 00 ff ff}), possibly split over several WebSocket messages. One
+ * instance per connection; the output buffer is reused and grows to the largest message seen.
+ */
+final class ZlibStream {
+    private final Inflater inflater = new Inflater();
+    private byte[] out = new byte[64 * 1024];
+    private int length;
+    private boolean complete;
+
+    /**
+     * Inflates one received WebSocket message.
+     *
+     * @return true when a whole gateway message is now in {@link #buffer()}{@code [0, length())}
+     * @throws DataFormatException when the bytes are not a valid continuation of the stream
+     */
+    boolean feed(ByteBuffer compressed) throws DataFormatException {
+        if (complete) {
+            length = 0;
+            complete = false;
+        }
+        int n = compressed.remaining();
+        boolean flushed = n >= 4
+                && compressed.get(compressed.limit() - 4) == 0 && compressed.get(compressed.limit() - 3) == 0
+                && compressed.get(compressed.limit() - 2) == (byte) 0xff && compressed.get(compressed.limit() - 1) == (byte) 0xff;
+        inflater.setInput(compressed);
+        while (true) {
+            if (length == out.length) {
+                out = java.util.Arrays.copyOf(out, out.length * 2);
+            }
+            int got = inflater.inflate(out, length, out.length - length);
+            length += got;
+            if (got == 0 && (inflater.needsInput() || inflater.finished())) {
+                break;
+            }
+            if (inflater.needsDictionary()) {
+                throw new DataFormatException("zlib stream asks for a preset dictionary");
+            }
+        }
+        complete = flushed;
+        return complete;
+    }
+
+    byte[] buffer() {
+        return out;
+    }
+
+    int length() {
+        return length;
+    }
+
+    void close() {
+        inflater.end();
+    }
+}

@@ -1,0 +1,102 @@
+package dev.gatehouse.sim;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One gateway session as Discord keeps it: shard, sequence counter, the frames it sent (kept for RESUME),
+ * and the truth of every dispatch it sent. Survives its connection so a client can resume. World thread only,
+ * except {@link #sent()}, which copies under the session's lock.
+ */
+public final class GatewaySession {
+    static final int REPLAY_FRAMES = 20_000;
+
+    /** A dispatch the simulator sent: what tests compare with what the bot received. */
+    public record Sent(long seq, String type, long guildId) {
+    }
+
+    final String id;
+    final int shardId;
+    final int shardCount;
+    private final boolean recordTruth;
+    private final ArrayDeque<byte[]> replay = new ArrayDeque<>();
+    private long firstReplaySeq = 1;
+    private final List<Sent> sent = new ArrayList<>();
+    private long seq;
+    private long count;
+    SimConnection connection;
+    boolean ended;
+
+    GatewaySession(String id, int shardId, int shardCount, boolean recordTruth) {
+        this.id = id;
+        this.shardId = shardId;
+        this.shardCount = shardCount;
+        this.recordTruth = recordTruth;
+    }
+
+    /** Assigns the next seq, records the frame, and returns it. */
+    byte[] frame(String type, long guildId, byte[] d) {
+        long s = ++seq;
+        byte[] head = ("{\"t\":\"" + type + "\",\"s\":" + s + ",\"op\":0,\"d\":").getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        byte[] f = new byte[head.length + d.length + 1];
+        System.arraycopy(head, 0, f, 0, head.length);
+        System.arraycopy(d, 0, f, head.length, d.length);
+        f[f.length - 1] = '}';
+        replay.add(f);
+        if (replay.size() > REPLAY_FRAMES) {
+            replay.poll();
+            firstReplaySeq++;
+        }
+        synchronized (this) {
+            count++;
+            if (recordTruth) {
+                sent.add(new Sent(s, type, guildId));
+            }
+        }
+        return f;
+    }
+
+    /** Frames after {@code afterSeq}, or null when the replay buffer no longer reaches back that far. */
+    List<byte[]> replayAfter(long afterSeq) {
+        if (afterSeq + 1 < firstReplaySeq || afterSeq > seq) {
+            return null;
+        }
+        List<byte[]> out = new ArrayList<>();
+        long s = firstReplaySeq;
+        for (byte[] f : replay) {
+            if (s++ > afterSeq) {
+                out.add(f);
+            }
+        }
+        return out;
+    }
+
+    /** Session id as sent in READY. */
+    public String id() {
+        return id;
+    }
+
+    public int shardId() {
+        return shardId;
+    }
+
+    public int shardCount() {
+        return shardCount;
+    }
+
+    /** Every dispatch sent so far, in seq order (empty when truth is not recorded). */
+    public synchronized List<Sent> sent() {
+        return new ArrayList<>(sent);
+    }
+
+    /** How many dispatches were sent. */
+    public synchronized long count() {
+        return count;
+    }
+
+    /** True when this session's routing includes the guild (events without a guild go to shard 0). */
+    boolean routes(long guildId) {
+        return guildId == 0 ? shardId == 0 : dev.gatehouse.discord.Snowflake.shardOf(guildId, shardCount) == shardId;
+    }
+}

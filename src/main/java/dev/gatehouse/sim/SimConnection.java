@@ -1,0 +1,66 @@
+package dev.gatehouse.sim;
+
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import java.util.Arrays;
+import java.util.zip.Deflater;
+
+/**
+ * One client WebSocket connection of the simulator: its transport compression (one zlib context for the whole
+ * connection, a sync flush after every message, as Discord's zlib-stream) and its identified session.
+ * {@link #send} is called from the world thread and from Netty threads; it serialises on the connection.
+ */
+final class SimConnection {
+    final Channel channel;
+    final boolean zlib;
+    private final Deflater deflater;
+    private byte[] out = new byte[64 * 1024];
+    GatewaySession session;
+    private boolean released;
+    volatile long lastHeartbeatNanos = System.nanoTime();
+
+    SimConnection(Channel channel, boolean zlib) {
+        this.channel = channel;
+        this.zlib = zlib;
+        this.deflater = zlib ? new Deflater(Deflater.DEFAULT_COMPRESSION) : null;
+    }
+
+    /** Sends one gateway message (JSON bytes), compressed when the client asked for zlib-stream. */
+    synchronized void send(byte[] json) {
+        if (released || !channel.isActive()) {
+            return;
+        }
+        if (!zlib) {
+            channel.writeAndFlush(new TextWebSocketFrame(Unpooled.wrappedBuffer(json)));
+            return;
+        }
+        deflater.setInput(json);
+        int n = 0;
+        while (true) {
+            n += deflater.deflate(out, n, out.length - n, Deflater.SYNC_FLUSH);
+            if (n < out.length) {
+                break;
+            }
+            out = Arrays.copyOf(out, out.length * 2);
+        }
+        channel.writeAndFlush(new BinaryWebSocketFrame(Unpooled.wrappedBuffer(Arrays.copyOf(out, n))));
+    }
+
+    /** Closes with a gateway close code. */
+    void close(int code, String reason) {
+        if (channel.isActive()) {
+            channel.writeAndFlush(new CloseWebSocketFrame(code, reason)).addListener(ChannelFutureListener.CLOSE);
+        }
+    }
+
+    synchronized void release() {
+        released = true;
+        if (deflater != null) {
+            deflater.end();
+        }
+    }
+}

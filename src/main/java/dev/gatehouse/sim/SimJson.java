@@ -1,0 +1,237 @@
+package dev.gatehouse.sim;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.util.ByteArrayBuilder;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+
+/**
+ * Writes the world's objects in the shapes Discord sends (the captured payloads of
+ * {@code shared/fixtures/discord-v10} are the reference: extra fields and nulls included).
+ */
+final class SimJson {
+    static final JsonFactory JSON = new JsonFactory();
+
+    interface Body {
+        void write(JsonGenerator g) throws IOException;
+    }
+
+    private SimJson() {
+    }
+
+    /** The JSON bytes of one object written by {@code body} (which writes the fields only). */
+    static byte[] object(Body body) {
+        ByteArrayBuilder out = new ByteArrayBuilder(512);
+        try (JsonGenerator g = JSON.createGenerator(out)) {
+            g.writeStartObject();
+            body.write(g);
+            g.writeEndObject();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out.toByteArray();
+    }
+
+    static void snowflake(JsonGenerator g, String name, long id) throws IOException {
+        if (id == 0) {
+            g.writeNullField(name);
+        } else {
+            g.writeStringField(name, Long.toString(id));
+        }
+    }
+
+    static void user(JsonGenerator g, World.User u) throws IOException {
+        g.writeStartObject();
+        g.writeStringField("id", Long.toString(u.id));
+        g.writeStringField("username", u.username);
+        g.writeStringField("global_name", u.globalName);
+        g.writeStringField("avatar", u.avatar);
+        g.writeStringField("discriminator", "0");
+        g.writeNumberField("public_flags", 0);
+        if (u.bot) {
+            g.writeBooleanField("bot", true);
+        }
+        g.writeNullField("avatar_decoration_data");
+        g.writeNullField("collectibles");
+        g.writeNullField("display_name_styles");
+        g.writeNullField("primary_guild");
+        g.writeNullField("clan");
+        g.writeEndObject();
+    }
+
+    /** Member fields (without the opening brace), so events can add guild_id. */
+    static void memberFields(JsonGenerator g, World.Member m) throws IOException {
+        g.writeFieldName("user");
+        user(g, m.user);
+        g.writeArrayFieldStart("roles");
+        for (long r : m.roles) {
+            g.writeString(Long.toString(r));
+        }
+        g.writeEndArray();
+        g.writeStringField("nick", m.nick);
+        g.writeNullField("avatar");
+        g.writeNullField("banner");
+        g.writeStringField("joined_at", m.joinedAt);
+        g.writeNullField("premium_since");
+        g.writeBooleanField("deaf", false);
+        g.writeBooleanField("mute", false);
+        g.writeNumberField("flags", 0);
+        g.writeBooleanField("pending", false);
+        g.writeNullField("communication_disabled_until");
+    }
+
+    static void role(JsonGenerator g, World.Role r) throws IOException {
+        g.writeStartObject();
+        g.writeStringField("id", Long.toString(r.id));
+        g.writeStringField("name", r.name);
+        g.writeNumberField("color", r.color);
+        g.writeObjectFieldStart("colors");
+        g.writeNumberField("primary_color", r.color);
+        g.writeNullField("secondary_color");
+        g.writeNullField("tertiary_color");
+        g.writeEndObject();
+        g.writeBooleanField("hoist", r.hoist);
+        g.writeNullField("icon");
+        g.writeNullField("unicode_emoji");
+        g.writeNumberField("position", r.position);
+        g.writeStringField("permissions", r.permissions);
+        g.writeBooleanField("managed", false);
+        g.writeBooleanField("mentionable", false);
+        g.writeNumberField("flags", 0);
+        g.writeObjectFieldStart("tags");
+        g.writeEndObject();
+        g.writeEndObject();
+    }
+
+    /** Channel fields (without braces); {@code withGuild} adds guild_id as channel events carry it. */
+    static void channelFields(JsonGenerator g, World.Channel c, boolean withGuild) throws IOException {
+        g.writeStringField("id", Long.toString(c.id));
+        g.writeNumberField("type", c.type);
+        if (withGuild) {
+            g.writeStringField("guild_id", Long.toString(c.guildId));
+        }
+        g.writeStringField("name", c.name);
+        g.writeNumberField("position", c.position);
+        if (c.parentId != 0) {
+            g.writeStringField("parent_id", Long.toString(c.parentId));
+        }
+        g.writeNumberField("flags", 0);
+        g.writeArrayFieldStart("permission_overwrites");
+        g.writeEndArray();
+        if (c.type == 0) {
+            g.writeStringField("topic", c.topic);
+            g.writeBooleanField("nsfw", false);
+            g.writeNumberField("rate_limit_per_user", 0);
+            g.writeNullField("last_message_id");
+        } else if (c.type == 2) {
+            g.writeNumberField("bitrate", 64000);
+            g.writeNumberField("user_limit", 0);
+            g.writeNullField("rtc_region");
+        }
+        g.writeNumberField("version", 1_770_595_006_719L);
+    }
+
+    static void presence(JsonGenerator g, long guildId, World.Member m, boolean withGuild) throws IOException {
+        g.writeObjectFieldStart("user");
+        g.writeStringField("id", Long.toString(m.user.id));
+        g.writeEndObject();
+        if (withGuild) {
+            g.writeStringField("guild_id", Long.toString(guildId));
+        }
+        g.writeStringField("status", m.status);
+        g.writeArrayFieldStart("activities");
+        g.writeEndArray();
+        g.writeObjectFieldStart("client_status");
+        if (!"offline".equals(m.status)) {
+            g.writeStringField("desktop", m.status);
+        }
+        g.writeEndObject();
+    }
+
+    /** A whole GUILD_CREATE {@code d}: large guilds carry only their online members, as Discord sends them. */
+    static byte[] guildCreate(World.Guild guild) {
+        return object(g -> {
+            g.writeStringField("id", Long.toString(guild.id));
+            g.writeStringField("name", guild.name);
+            g.writeNullField("icon");
+            g.writeNullField("splash");
+            g.writeNullField("discovery_splash");
+            g.writeNullField("banner");
+            g.writeNullField("description");
+            g.writeStringField("owner_id", Long.toString(guild.ownerId));
+            g.writeStringField("region", "deprecated");
+            g.writeNullField("afk_channel_id");
+            g.writeNumberField("afk_timeout", 300);
+            g.writeNumberField("verification_level", 0);
+            g.writeNumberField("default_message_notifications", 0);
+            g.writeNumberField("explicit_content_filter", 0);
+            g.writeArrayFieldStart("features");
+            g.writeEndArray();
+            g.writeNumberField("mfa_level", 0);
+            g.writeNullField("application_id");
+            g.writeNullField("system_channel_id");
+            g.writeNumberField("system_channel_flags", 0);
+            g.writeNullField("rules_channel_id");
+            g.writeNumberField("max_members", 500000);
+            g.writeNullField("vanity_url_code");
+            g.writeNumberField("premium_tier", 0);
+            g.writeNumberField("premium_subscription_count", 0);
+            g.writeStringField("preferred_locale", "en-US");
+            g.writeNullField("public_updates_channel_id");
+            g.writeNumberField("nsfw_level", 0);
+            g.writeBooleanField("premium_progress_bar_enabled", false);
+            g.writeNullField("safety_alerts_channel_id");
+            g.writeStringField("joined_at", guild.joinedAt);
+            g.writeBooleanField("large", guild.large());
+            g.writeBooleanField("unavailable", false);
+            g.writeNumberField("member_count", guild.members.size());
+            g.writeBooleanField("lazy", true);
+            g.writeArrayFieldStart("roles");
+            for (World.Role r : guild.roles.values()) {
+                role(g, r);
+            }
+            g.writeEndArray();
+            g.writeArrayFieldStart("emojis");
+            g.writeEndArray();
+            g.writeArrayFieldStart("stickers");
+            g.writeEndArray();
+            g.writeArrayFieldStart("channels");
+            for (World.Channel c : guild.channels.values()) {
+                g.writeStartObject();
+                channelFields(g, c, false);
+                g.writeEndObject();
+            }
+            g.writeEndArray();
+            g.writeArrayFieldStart("threads");
+            g.writeEndArray();
+            g.writeArrayFieldStart("voice_states");
+            g.writeEndArray();
+            g.writeArrayFieldStart("members");
+            boolean large = guild.large();
+            for (World.Member m : guild.members.values()) {
+                if (!large || !"offline".equals(m.status) || m.user.bot) {
+                    g.writeStartObject();
+                    memberFields(g, m);
+                    g.writeEndObject();
+                }
+            }
+            g.writeEndArray();
+            g.writeArrayFieldStart("presences");
+            for (World.Member m : guild.members.values()) {
+                if (!"offline".equals(m.status)) {
+                    g.writeStartObject();
+                    presence(g, guild.id, m, false);
+                    g.writeEndObject();
+                }
+            }
+            g.writeEndArray();
+            g.writeArrayFieldStart("stage_instances");
+            g.writeEndArray();
+            g.writeArrayFieldStart("guild_scheduled_events");
+            g.writeEndArray();
+            g.writeArrayFieldStart("soundboard_sounds");
+            g.writeEndArray();
+        });
+    }
+}

@@ -1,0 +1,100 @@
+package dev.gatehouse.sim;
+
+import java.util.List;
+
+/**
+ * Settings of a simulator: where it listens, the world it builds and the traffic it sends.
+ *
+ * @param port              loopback port, 0 picks a free one
+ * @param shards            shard count /gateway/bot recommends
+ * @param guilds            guilds in the world
+ * @param maxMembers        largest guild; sizes are heavy-tailed below it (over 250 members is "large")
+ * @param eventsPerSecond   traffic rate once the world is sent; 0 for none
+ * @param seed              makes the world and the traffic reproducible
+ * @param maxConcurrency    identify buckets reported by /gateway/bot
+ * @param heartbeatIntervalMs Hello's heartbeat_interval
+ * @param token             the bot token clients must present
+ * @param recordTruth       keep every sent dispatch per session (tests), or only counts (benchmarks)
+ */
+public record SimOptions(int port, int shards, int guilds, int maxMembers, int eventsPerSecond, long seed,
+                         int maxConcurrency, int heartbeatIntervalMs, String token, boolean recordTruth) {
+
+    /** Defaults of {@code gatehouse simulate}. */
+    public static SimOptions defaults() {
+        return new SimOptions(0, 4, 1000, 1000, 200, 1, 16, 41_250, "simulated-bot-token", true);
+    }
+
+    public SimOptions withPort(int p) {
+        return new SimOptions(p, shards, guilds, maxMembers, eventsPerSecond, seed, maxConcurrency, heartbeatIntervalMs, token, recordTruth);
+    }
+
+    public SimOptions withWorld(int shardCount, int guildCount, int members) {
+        return new SimOptions(port, shardCount, guildCount, members, eventsPerSecond, seed, maxConcurrency, heartbeatIntervalMs, token, recordTruth);
+    }
+
+    public SimOptions withTraffic(int rate) {
+        return new SimOptions(port, shards, guilds, maxMembers, rate, seed, maxConcurrency, heartbeatIntervalMs, token, recordTruth);
+    }
+
+    public SimOptions withToken(String t) {
+        return new SimOptions(port, shards, guilds, maxMembers, eventsPerSecond, seed, maxConcurrency, heartbeatIntervalMs, t, recordTruth);
+    }
+
+    public SimOptions withTruth(boolean record) {
+        return new SimOptions(port, shards, guilds, maxMembers, eventsPerSecond, seed, maxConcurrency, heartbeatIntervalMs, token, record);
+    }
+
+    /**
+     * Parses {@code --port=N --shards=N --guilds=N --maxMembers=N --eventsPerSecond=N --seed=N
+     * --maxConcurrency=N --heartbeatInterval=MS --token=T}.
+     *
+     * @throws IllegalArgumentException naming the bad option
+     */
+    public static SimOptions parse(List<String> args) {
+        SimOptions o = defaults();
+        int port = o.port, shards = o.shards, guilds = o.guilds, members = o.maxMembers, rate = o.eventsPerSecond;
+        int mc = o.maxConcurrency, hb = o.heartbeatIntervalMs;
+        long seed = o.seed;
+        String token = o.token;
+        for (String a : args) {
+            int eq = a.indexOf('=');
+            if (!a.startsWith("--") || eq < 0) {
+                throw new IllegalArgumentException("simulate: unexpected argument '" + a + "'; expected --option=value");
+            }
+            String k = a.substring(2, eq);
+            String v = a.substring(eq + 1);
+            switch (k) {
+                case "port" -> port = number(k, v, 0, 65535);
+                case "shards" -> shards = number(k, v, 1, 4096);
+                case "guilds" -> guilds = number(k, v, 0, 10_000_000);
+                case "maxMembers" -> members = number(k, v, 1, 1_000_000);
+                case "eventsPerSecond" -> rate = number(k, v, 0, 10_000_000);
+                case "seed" -> seed = number(k, v, 0, Integer.MAX_VALUE);
+                case "maxConcurrency" -> mc = number(k, v, 1, 1024);
+                case "heartbeatInterval" -> hb = number(k, v, 100, 600_000);
+                case "token" -> token = v;
+                default -> throw new IllegalArgumentException("simulate: unknown option --" + k
+                        + " (options: port, shards, guilds, maxMembers, eventsPerSecond, seed, maxConcurrency, heartbeatInterval, token)");
+            }
+        }
+        return new SimOptions(port, shards, guilds, members, rate, seed, mc, hb, token, false);
+    }
+
+    private static int number(String k, String v, int min, int max) {
+        try {
+            int n = Integer.parseInt(v.strip());
+            if (n < min || n > max) {
+                throw new NumberFormatException();
+            }
+            return n;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("simulate: --" + k + " expects a whole number from " + min + " to " + max + ", got '" + v + "'");
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "SimOptions[port=" + port + ", shards=" + shards + ", guilds=" + guilds + ", maxMembers=" + maxMembers
+                + ", eventsPerSecond=" + eventsPerSecond + ", seed=" + seed + ", maxConcurrency=" + maxConcurrency + "]";
+    }
+}

@@ -1,0 +1,535 @@
+package dev.gatehouse.sim;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import dev.gatehouse.discord.CloseCode;
+import dev.gatehouse.discord.Opcode;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.nio.NioEventLoopGroup;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolConfig;
+import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+
+/**
+ * A Discord gateway on loopback: {@code GET /api/v10/gateway/bot}, {@code /gateway} and {@code /users/@me},
+ * and the gateway itself over WebSocket with zlib-stream. One world thread owns the {@link World}, the
+ * traffic and every session's sequence, so each session's frames are exactly what the world did, in order.
+ */
+public final class Simulator implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(Simulator.class.getName());
+
+    private final SimOptions options;
+    private final EventLoopGroup loop;
+    private final Channel server;
+    private final int port;
+    private final World world;
+    private final Traffic traffic;
+    private final Thread worldThread;
+    private final LinkedBlockingQueue<Runnable> worldTasks = new LinkedBlockingQueue<>();
+    private final Map<String, GatewaySession> sessions = new ConcurrentHashMap<>();
+    private final List<GatewaySession> sessionOrder = new ArrayList<>();
+    private volatile boolean running = true;
+    private volatile boolean trafficOn;
+    private volatile int rate;
+    private volatile long dispatched;
+    private volatile long identifies;
+    private volatile long resumes;
+
+    /** Builds the world and starts listening; traffic starts with {@link #startTraffic()}. */
+    public Simulator(SimOptions options) throws InterruptedException {
+        this.options = options;
+        this.rate = options.eventsPerSecond();
+        this.world = new World(options.seed(), options.guilds(), options.maxMembers());
+        this.traffic = new Traffic(world);
+        this.loop = new NioEventLoopGroup(2, Thread.ofPlatform().name("sim-io-", 0).daemon(true).factory());
+        WebSocketServerProtocolConfig ws = WebSocketServerProtocolConfig.newBuilder()
+                .websocketPath("/").checkStartsWith(true).handleCloseFrames(false)
+                .maxFramePayloadLength(1 << 20).build();
+        this.server = new ServerBootstrap().group(loop).channel(NioServerSocketChannel.class)
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(1 << 20), new Rest(),
+                                new WebSocketServerProtocolHandler(ws), new Gateway());
+                    }
+                })
+                .bind("127.0.0.1", options.port()).sync().channel();
+        this.port = ((InetSocketAddress) server.localAddress()).getPort();
+        this.worldThread = Thread.ofPlatform().name("sim-world").daemon(true).start(this::runWorld);
+        long[] c = world.counts();
+        LOG.log(System.Logger.Level.INFO, "simulator: listening on 127.0.0.1:" + port + " with " + c[0] + " guilds, "
+                + c[1] + " channels, " + c[2] + " roles, " + c[3] + " members, " + options.shards() + " shards");
+    }
+
+    public int port() {
+        return port;
+    }
+
+    /** REST base URL, as a client's {@code rest.url}. */
+    public String restUrl() {
+        return "http://127.0.0.1:" + port + "/api/v10";
+    }
+
+    /** The gateway URL /gateway/bot answers. */
+    public String gatewayUrl() {
+        return "ws://127.0.0.1:" + port;
+    }
+
+    public SimOptions options() {
+        return options;
+    }
+
+    /** Starts (or resumes) the traffic at the configured rate. */
+    public void startTraffic() {
+        trafficOn = true;
+    }
+
+    /** Stops the traffic; returns once no further traffic event will be sent. */
+    public void stopTraffic() {
+        trafficOn = false;
+        onWorld(w -> null);
+    }
+
+    /** Changes the traffic rate (events per second). */
+    public void setRate(int eventsPerSecond) {
+        this.rate = eventsPerSecond;
+    }
+
+    /** Dispatches sent over every session so far. */
+    public long dispatched() {
+        return dispatched;
+    }
+
+    public long identifies() {
+        return identifies;
+    }
+
+    public long resumes() {
+        return resumes;
+    }
+
+    /** Every session started so far, in start order. */
+    public List<GatewaySession> sessions() {
+        return onWorld(w -> new ArrayList<>(sessionOrder));
+    }
+
+    /** Runs a read of the world on the world thread (a consistent snapshot) and returns its result. */
+    public <T> T onWorld(Function<World, T> read) {
+        CompletableFuture<T> f = new CompletableFuture<>();
+        worldTasks.add(() -> {
+            try {
+                f.complete(read.apply(world));
+            } catch (RuntimeException e) {
+                f.completeExceptionally(e);
+            }
+        });
+        return f.join();
+    }
+
+    // ---- world thread
+
+    private void runWorld() {
+        long last = System.nanoTime();
+        double owed = 0;
+        while (running) {
+            try {
+                Runnable task = worldTasks.poll(1, TimeUnit.MILLISECONDS);
+                while (task != null) {
+                    task.run();
+                    task = worldTasks.poll();
+                }
+            } catch (InterruptedException e) {
+                return;
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.ERROR, "simulator: world task failed", e);
+            }
+            long now = System.nanoTime();
+            if (!trafficOn || world.guildList.isEmpty()) {
+                last = now;
+                owed = 0;
+                continue;
+            }
+            owed += (now - last) * rate / 1e9;
+            last = now;
+            int burst = (int) Math.min(owed, 2000);
+            for (int i = 0; i < burst && trafficOn; i++) {
+                Traffic.Event e = traffic.next();
+                dispatch(e.type(), e.guildId(), e.d());
+            }
+            owed -= burst;
+            if (owed > rate) {
+                owed = rate; // fell behind (slow clients): do not burst a backlog of more than a second
+            }
+        }
+    }
+
+    private void dispatch(String type, long guildId, byte[] d) {
+        for (GatewaySession s : sessionOrder) {
+            if (!s.ended && s.routes(guildId)) {
+                byte[] frame = s.frame(type, guildId, d);
+                dispatched++;
+                SimConnection c = s.connection;
+                if (c != null) {
+                    awaitWritable(c);
+                    c.send(frame);
+                }
+            }
+        }
+    }
+
+    /** A slow client slows the traffic instead of growing the simulator's buffers without bound. */
+    private static void awaitWritable(SimConnection c) {
+        for (int i = 0; i < 10_000 && c.channel.isActive() && !c.channel.isWritable(); i++) {
+            try {
+                Thread.sleep(1);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    private void identify(SimConnection c, int shardId, int shardCount) {
+        identifies++;
+        GatewaySession s = new GatewaySession(UUID.randomUUID().toString().replace("-", ""), shardId, shardCount, options.recordTruth());
+        sessions.put(s.id, s);
+        sessionOrder.add(s);
+        s.connection = c;
+        c.session = s;
+        List<World.Guild> mine = new ArrayList<>();
+        for (World.Guild g : world.guildList) {
+            if (s.routes(g.id)) {
+                mine.add(g);
+            }
+        }
+        byte[] ready = SimJson.object(j -> {
+            j.writeNumberField("v", 10);
+            j.writeObjectFieldStart("user_settings");
+            j.writeEndObject();
+            j.writeFieldName("user");
+            SimJson.user(j, world.self);
+            j.writeStringField("session_type", "normal");
+            j.writeStringField("session_id", s.id);
+            j.writeStringField("resume_gateway_url", gatewayUrl());
+            j.writeArrayFieldStart("relationships");
+            j.writeEndArray();
+            j.writeArrayFieldStart("private_channels");
+            j.writeEndArray();
+            j.writeArrayFieldStart("presences");
+            j.writeEndArray();
+            j.writeArrayFieldStart("guilds");
+            for (World.Guild g : mine) {
+                j.writeStartObject();
+                j.writeStringField("id", Long.toString(g.id));
+                j.writeBooleanField("unavailable", true);
+                j.writeEndObject();
+            }
+            j.writeEndArray();
+            j.writeArrayFieldStart("guild_join_requests");
+            j.writeEndArray();
+            j.writeArrayFieldStart("geo_ordered_rtc_regions");
+            j.writeString("simulated");
+            j.writeEndArray();
+            j.writeObjectFieldStart("auth");
+            j.writeEndObject();
+            j.writeObjectFieldStart("application");
+            j.writeStringField("id", Long.toString(world.self.id));
+            j.writeNumberField("flags", 11051008);
+            j.writeEndObject();
+            j.writeArrayFieldStart("shard");
+            j.writeNumber(shardId);
+            j.writeNumber(shardCount);
+            j.writeEndArray();
+            j.writeArrayFieldStart("_trace");
+            j.writeString("[\"gatehouse-simulator\",{\"micros\":0}]");
+            j.writeEndArray();
+        });
+        c.send(s.frame("READY", 0, ready));
+        dispatched++;
+        for (World.Guild g : mine) {
+            awaitWritable(c);
+            c.send(s.frame("GUILD_CREATE", g.id, SimJson.guildCreate(g)));
+            dispatched++;
+        }
+        LOG.log(System.Logger.Level.INFO, "simulator: shard " + shardId + "/" + shardCount + " identified; sent READY and "
+                + mine.size() + " GUILD_CREATE");
+    }
+
+    private void resume(SimConnection c, String sessionId, long seq) {
+        GatewaySession s = sessions.get(sessionId);
+        List<byte[]> frames = s == null || s.ended ? null : s.replayAfter(seq);
+        if (frames == null) {
+            c.send(("{\"op\":9,\"d\":false,\"s\":null,\"t\":null}").getBytes(StandardCharsets.US_ASCII));
+            return;
+        }
+        resumes++;
+        if (s.connection != null && s.connection != c) {
+            s.connection.close(4009, "session resumed elsewhere");
+        }
+        s.connection = c;
+        c.session = s;
+        for (byte[] f : frames) {
+            awaitWritable(c);
+            c.send(f);
+        }
+        c.send(s.frame("RESUMED", 0, "{}".getBytes(StandardCharsets.US_ASCII)));
+        dispatched++;
+    }
+
+    // ---- Netty handlers
+
+    /** The REST calls clients make before connecting; anything else under /api is 404. */
+    private final class Rest extends SimpleChannelInboundHandler<FullHttpRequest> {
+        Rest() {
+            super(false);
+        }
+
+        @Override
+        protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
+            String path = new QueryStringDecoder(req.uri()).path();
+            if (!path.startsWith("/api/")) {
+                ctx.fireChannelRead(req);
+                return;
+            }
+            try {
+                String auth = req.headers().get(HttpHeaderNames.AUTHORIZATION, "");
+                String token = auth.startsWith("Bot ") ? auth.substring(4) : auth;
+                if (!token.equals(options.token())) {
+                    respond(ctx, req, HttpResponseStatus.UNAUTHORIZED, "{\"message\": \"401: Unauthorized\", \"code\": 0}");
+                    return;
+                }
+                switch (path.replaceFirst("^/api/v\\d+", "")) {
+                    case "/gateway/bot" -> respond(ctx, req, HttpResponseStatus.OK, "{\"url\":\"" + gatewayUrl()
+                            + "\",\"shards\":" + options.shards() + ",\"session_start_limit\":{\"total\":1000,\"remaining\":"
+                            + (1000 - identifies) + ",\"reset_after\":86400000,\"max_concurrency\":"
+                            + options.maxConcurrency() + "}}");
+                    case "/gateway" -> respond(ctx, req, HttpResponseStatus.OK, "{\"url\":\"" + gatewayUrl() + "\"}");
+                    case "/users/@me" -> respond(ctx, req, HttpResponseStatus.OK, "{\"id\":\"" + world.self.id
+                            + "\",\"username\":\"" + world.self.username + "\",\"discriminator\":\"0\",\"global_name\":null,"
+                            + "\"avatar\":null,\"bot\":true,\"flags\":0,\"verified\":true,\"mfa_enabled\":true,\"email\":null}");
+                    default -> respond(ctx, req, HttpResponseStatus.NOT_FOUND, "{\"message\": \"404: Not Found\", \"code\": 0}");
+                }
+            } finally {
+                req.release();
+            }
+        }
+
+        private void respond(ChannelHandlerContext ctx, FullHttpRequest req, HttpResponseStatus status, String json) {
+            FullHttpResponse res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
+                    Unpooled.copiedBuffer(json, StandardCharsets.UTF_8));
+            res.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
+            HttpUtil.setContentLength(res, res.content().readableBytes());
+            boolean keepAlive = HttpUtil.isKeepAlive(req);
+            HttpUtil.setKeepAlive(res, keepAlive);
+            var f = ctx.writeAndFlush(res);
+            if (!keepAlive) {
+                f.addListener(ChannelFutureListener.CLOSE);
+            }
+        }
+    }
+
+    /** The gateway protocol of one connection, after the WebSocket handshake. */
+    private final class Gateway extends SimpleChannelInboundHandler<WebSocketFrame> {
+        private SimConnection conn;
+
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+            if (evt instanceof WebSocketServerProtocolHandler.HandshakeComplete hs) {
+                Map<String, List<String>> q = new QueryStringDecoder(hs.requestUri()).parameters();
+                boolean zlib = q.getOrDefault("compress", List.of()).contains("zlib-stream");
+                conn = new SimConnection(ctx.channel(), zlib);
+                conn.send(("{\"t\":null,\"s\":null,\"op\":10,\"d\":{\"heartbeat_interval\":" + options.heartbeatIntervalMs()
+                        + ",\"_trace\":[\"[\\\"gatehouse-simulator\\\",{\\\"micros\\\":0.0}]\"]}}").getBytes(StandardCharsets.US_ASCII));
+                return;
+            }
+            super.userEventTriggered(ctx, evt);
+        }
+
+        @Override
+        protected void channelRead0(ChannelHandlerContext ctx, WebSocketFrame frame) {
+            if (frame instanceof CloseWebSocketFrame close) {
+                int code = close.statusCode();
+                SimConnection c = conn;
+                if (c != null && (code == 1000 || code == 1001)) {
+                    worldTasks.add(() -> {
+                        if (c.session != null) {
+                            c.session.ended = true;
+                        }
+                    });
+                }
+                ctx.writeAndFlush(new CloseWebSocketFrame(code, "")).addListener(ChannelFutureListener.CLOSE);
+                return;
+            }
+            if (!(frame instanceof TextWebSocketFrame) && !(frame instanceof BinaryWebSocketFrame)) {
+                return;
+            }
+            if (conn == null) {
+                return;
+            }
+            ByteBuf content = frame.content();
+            if (content.readableBytes() > 4096) {
+                conn.close(CloseCode.DECODE_ERROR.code(), "payload over 4096 bytes");
+                return;
+            }
+            handle(ByteBufUtil.getBytes(content));
+        }
+
+        private void handle(byte[] json) {
+            int op = -1;
+            String token = null;
+            String sessionId = null;
+            long seq = -1;
+            int shardId = 0;
+            int shardCount = 1;
+            try (JsonParser p = SimJson.JSON.createParser(json)) {
+                if (p.nextToken() != JsonToken.START_OBJECT) {
+                    throw new IOException("not an object");
+                }
+                while (p.nextToken() == JsonToken.FIELD_NAME) {
+                    String name = p.currentName();
+                    JsonToken v = p.nextToken();
+                    if ("op".equals(name)) {
+                        op = p.getValueAsInt(-1);
+                    } else if ("d".equals(name) && v == JsonToken.START_OBJECT) {
+                        while (p.nextToken() == JsonToken.FIELD_NAME) {
+                            String f = p.currentName();
+                            JsonToken fv = p.nextToken();
+                            switch (f) {
+                                case "token" -> token = p.getValueAsString();
+                                case "session_id" -> sessionId = p.getValueAsString();
+                                case "seq" -> seq = p.getValueAsLong(-1);
+                                case "shard" -> {
+                                    if (fv == JsonToken.START_ARRAY) {
+                                        p.nextToken();
+                                        shardId = p.getValueAsInt(-1);
+                                        p.nextToken();
+                                        shardCount = p.getValueAsInt(0);
+                                        while (p.nextToken() != JsonToken.END_ARRAY) {
+                                            p.skipChildren();
+                                        }
+                                    }
+                                }
+                                default -> p.skipChildren();
+                            }
+                        }
+                    } else {
+                        p.skipChildren();
+                    }
+                }
+            } catch (IOException e) {
+                conn.close(CloseCode.DECODE_ERROR.code(), "malformed payload");
+                return;
+            }
+            SimConnection c = conn;
+            switch (op) {
+                case Opcode.HEARTBEAT -> {
+                    c.lastHeartbeatNanos = System.nanoTime();
+                    c.send("{\"t\":null,\"s\":null,\"op\":11,\"d\":null}".getBytes(StandardCharsets.US_ASCII));
+                }
+                case Opcode.IDENTIFY -> {
+                    if (!validToken(token)) {
+                        c.close(CloseCode.AUTHENTICATION_FAILED.code(), "Authentication failed.");
+                    } else if (c.session != null) {
+                        c.close(CloseCode.ALREADY_AUTHENTICATED.code(), "Already authenticated.");
+                    } else if (shardCount < 1 || shardId < 0 || shardId >= shardCount) {
+                        c.close(CloseCode.INVALID_SHARD.code(), "Invalid shard.");
+                    } else {
+                        int id = shardId, n = shardCount;
+                        worldTasks.add(() -> identify(c, id, n));
+                    }
+                }
+                case Opcode.RESUME -> {
+                    if (!validToken(token)) {
+                        c.close(CloseCode.AUTHENTICATION_FAILED.code(), "Authentication failed.");
+                    } else {
+                        String sid = sessionId;
+                        long s = seq;
+                        worldTasks.add(() -> resume(c, sid, s));
+                    }
+                }
+                case Opcode.PRESENCE_UPDATE, Opcode.VOICE_STATE_UPDATE, Opcode.REQUEST_GUILD_MEMBERS -> {
+                    if (c.session == null) {
+                        c.close(CloseCode.NOT_AUTHENTICATED.code(), "Not authenticated.");
+                    }
+                }
+                default -> c.close(CloseCode.UNKNOWN_OPCODE.code(), "Unknown opcode.");
+            }
+        }
+
+        private boolean validToken(String token) {
+            if (token == null) {
+                return false;
+            }
+            String t = token.startsWith("Bot ") ? token.substring(4) : token;
+            return t.equals(options.token());
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            SimConnection c = conn;
+            if (c != null) {
+                worldTasks.add(() -> {
+                    if (c.session != null && c.session.connection == c) {
+                        c.session.connection = null;
+                    }
+                    c.release();
+                });
+            }
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            ctx.close();
+        }
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        worldThread.interrupt();
+        try {
+            worldThread.join(5_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        server.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
+        loop.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+    }
+}

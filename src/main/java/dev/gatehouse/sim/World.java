@@ -1,0 +1,214 @@
+package dev.gatehouse.sim;
+
+import dev.gatehouse.discord.Snowflake;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+/**
+ * The simulated Discord world: guilds with channels, roles, members and presences, built from a seed with
+ * heavy-tailed guild sizes. Owned by the simulator's world thread: only that thread reads or changes it, so
+ * what a session is sent and what the world holds never disagree.
+ */
+public final class World {
+    static final long BASE_MILLIS = 1_600_000_000_000L;
+    static final int LARGE_THRESHOLD = 250;
+    static final String[] STATUSES = {"online", "idle", "dnd", "offline"};
+
+    /** A user (shared by every guild it is a member of). */
+    static final class User {
+        final long id;
+        String username;
+        String globalName;
+        String avatar;
+        final boolean bot;
+
+        User(long id, String username, String globalName, boolean bot) {
+            this.id = id;
+            this.username = username;
+            this.globalName = globalName;
+            this.bot = bot;
+        }
+    }
+
+    static final class Member {
+        final User user;
+        String nick;
+        final List<Long> roles = new ArrayList<>();
+        final String joinedAt;
+        String status;
+
+        Member(User user, String joinedAt, String status) {
+            this.user = user;
+            this.joinedAt = joinedAt;
+            this.status = status;
+        }
+    }
+
+    static final class Channel {
+        final long id;
+        final long guildId;
+        long parentId;
+        final int type;
+        String name;
+        int position;
+        String topic;
+
+        Channel(long id, long guildId, long parentId, int type, String name, int position) {
+            this.id = id;
+            this.guildId = guildId;
+            this.parentId = parentId;
+            this.type = type;
+            this.name = name;
+            this.position = position;
+        }
+    }
+
+    static final class Role {
+        final long id;
+        String name;
+        int color;
+        int position;
+        String permissions;
+        boolean hoist;
+
+        Role(long id, String name, int color, int position, String permissions) {
+            this.id = id;
+            this.name = name;
+            this.color = color;
+            this.position = position;
+            this.permissions = permissions;
+        }
+    }
+
+    static final class Guild {
+        final long id;
+        String name;
+        long ownerId;
+        final String joinedAt;
+        final Map<Long, Channel> channels = new LinkedHashMap<>();
+        final Map<Long, Role> roles = new LinkedHashMap<>();
+        final Map<Long, Member> members = new LinkedHashMap<>();
+        boolean unavailable;
+
+        Guild(long id, String name, String joinedAt) {
+            this.id = id;
+            this.name = name;
+            this.joinedAt = joinedAt;
+        }
+
+        boolean large() {
+            return members.size() > LARGE_THRESHOLD;
+        }
+
+        List<Long> textChannels() {
+            List<Long> out = new ArrayList<>();
+            for (Channel c : channels.values()) {
+                if (c.type == 0) {
+                    out.add(c.id);
+                }
+            }
+            return out;
+        }
+    }
+
+    /** A message still in the world (for edits and deletes). */
+    record Message(long id, long channelId, long guildId, long authorId, String content) {
+    }
+
+    final SplittableRandom random;
+    final User self;
+    final Map<Long, Guild> guilds = new LinkedHashMap<>();
+    final List<Guild> guildList = new ArrayList<>();
+    final List<Message> recentMessages = new ArrayList<>();
+    private final int maxMembers;
+    private long nextId;
+
+    World(long seed, int guildCount, int maxMembers) {
+        this.random = new SplittableRandom(seed);
+        this.maxMembers = maxMembers;
+        this.nextId = Snowflake.at(BASE_MILLIS, 0);
+        this.self = new User(id(), "gatehouse-sim-bot", null, true);
+        for (int i = 0; i < guildCount; i++) {
+            addGuild();
+        }
+    }
+
+    /** A fresh snowflake: time moves on by a random step so guilds spread over shards. */
+    long id() {
+        nextId += (1 + random.nextInt(997)) << 22;
+        return nextId;
+    }
+
+    static String timestamp(long snowflake) {
+        return java.time.Instant.ofEpochMilli(Snowflake.unixMillis(snowflake)).toString().replace("Z", "+00:00");
+    }
+
+    /** Heavy-tailed member count: most guilds are small, a few are large. */
+    private int memberCount() {
+        double u = random.nextDouble();
+        int n = (int) (4 / Math.pow(1 - u, 0.9));
+        return Math.max(2, Math.min(maxMembers, n));
+    }
+
+    Guild addGuild() {
+        long gid = id();
+        Guild g = new Guild(gid, "guild " + Long.toString(gid % 100_000, 36), timestamp(gid));
+        Role everyone = new Role(gid, "@everyone", 0, 0, "2248473465835073");
+        g.roles.put(gid, everyone);
+        int roles = 1 + random.nextInt(6);
+        for (int i = 1; i <= roles; i++) {
+            long rid = id();
+            g.roles.put(rid, new Role(rid, "role " + i, random.nextInt(0xFFFFFF), i, Long.toString(random.nextLong(1L << 40))));
+        }
+        long category = id();
+        g.channels.put(category, new Channel(category, gid, 0, 4, "Text Channels", 0));
+        int texts = 1 + random.nextInt(6);
+        for (int i = 0; i < texts; i++) {
+            long cid = id();
+            Channel c = new Channel(cid, gid, category, 0, i == 0 ? "general" : "channel-" + i, i);
+            c.topic = random.nextInt(3) == 0 ? "topic of " + c.name : null;
+            g.channels.put(cid, c);
+        }
+        long voice = id();
+        g.channels.put(voice, new Channel(voice, gid, category, 2, "General", texts));
+        int members = memberCount();
+        addMember(g, self);
+        for (int i = 1; i < members; i++) {
+            long uid = id();
+            addMember(g, new User(uid, "user_" + Long.toString(uid, 36), random.nextInt(2) == 0 ? "User " + i : null, false));
+        }
+        Member owner = g.members.values().stream().skip(Math.min(1, g.members.size() - 1)).findFirst().orElseThrow();
+        g.ownerId = owner.user.id;
+        guilds.put(gid, g);
+        guildList.add(g);
+        return g;
+    }
+
+    Member addMember(Guild g, User u) {
+        Member m = new Member(u, timestamp(id()), STATUSES[random.nextInt(STATUSES.length)]);
+        List<Long> roleIds = new ArrayList<>(g.roles.keySet());
+        if (roleIds.size() > 1 && random.nextInt(2) == 0) {
+            m.roles.add(roleIds.get(1 + random.nextInt(roleIds.size() - 1)));
+        }
+        g.members.put(u.id, m);
+        return m;
+    }
+
+    Guild randomGuild() {
+        return guildList.get(random.nextInt(guildList.size()));
+    }
+
+    /** Counts of what the world holds now, for tests: guilds, channels, roles, members. */
+    public long[] counts() {
+        long channels = 0, roles = 0, members = 0;
+        for (Guild g : guildList) {
+            channels += g.channels.size();
+            roles += g.roles.size();
+            members += g.members.size();
+        }
+        return new long[] {guildList.size(), channels, roles, members};
+    }
+}

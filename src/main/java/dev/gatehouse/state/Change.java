@@ -1,0 +1,77 @@
+package dev.gatehouse.state;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * What one dispatch changes in the state: rows to upsert (or soft-delete), message revisions to append,
+ * and sweeps (rows of a guild or shard not refreshed by a full snapshot are marked gone).
+ */
+final class Change {
+
+    /** One row of a {@link Table}: values in column order, as text; no data means partial. */
+    static final class Row {
+        final Table table;
+        final String[] values;
+        boolean gone;
+
+        Row(Table table, String... values) {
+            if (values.length != table.width()) {
+                throw new IllegalArgumentException(table + " takes " + table.width() + " values, got " + values.length);
+            }
+            this.table = table;
+            this.values = values;
+        }
+
+        String key() {
+            return table.keyCount == 1 ? values[0] : values[0] + ':' + values[1];
+        }
+
+        boolean partial() {
+            return values[values.length - 1] == null;
+        }
+
+        /** Folds a later row of the same key into this one: full rows replace, partial rows touch only their columns. */
+        void absorb(Row later) {
+            if (!later.partial()) {
+                System.arraycopy(later.values, 0, values, 0, values.length);
+            } else {
+                for (int i = table.keyCount; i < values.length; i++) {
+                    if (later.values[i] != null) {
+                        values[i] = later.values[i];
+                    }
+                }
+            }
+            gone = later.gone;
+        }
+    }
+
+    /** Kinds of sweep, each run after the upserts of its flush. */
+    enum Sweep { CHANNELS_OF_GUILD, ROLES_OF_GUILD, MEMBERS_OF_GUILD, GUILDS_OF_SHARD }
+
+    record SweepOf(Sweep kind, long id) {
+    }
+
+    final String source;
+    final List<Row> rows = new ArrayList<>();
+    final List<String[]> revisions = new ArrayList<>();
+    final List<SweepOf> sweeps = new ArrayList<>();
+
+    Change(String source) {
+        this.source = source;
+    }
+
+    Row add(Table t, String... values) {
+        Row r = new Row(t, values);
+        rows.add(r);
+        return r;
+    }
+
+    void gone(Table t, String... values) {
+        add(t, values).gone = true;
+    }
+
+    int size() {
+        return rows.size() + revisions.size() + sweeps.size();
+    }
+}

@@ -1,0 +1,264 @@
+package dev.gatehouse.state;
+
+import com.lmax.disruptor.EventHandler;
+import dev.gatehouse.pipeline.Dispatch;
+import java.io.IOException;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.LongAdder;
+import javax.sql.DataSource;
+
+/**
+ * The batching PostgreSQL writer, a ring consumer. Each dispatch the state keeps becomes a {@link Change};
+ * at the end of every Disruptor batch (or every {@code maxEvents}) the changes are folded per table (one row
+ * per key, last write wins) and written in one transaction: one bulk upsert per table, then the sweeps.
+ *
+ * <p>A database outage blocks this consumer and retries with backoff until the database is back: the ring
+ * fills, producers wait, nothing is lost. A batch the database refuses for its content is written again one
+ * event at a time so that only the events it refuses (logged with shard, seq and the database's reason)
+ * are left out.
+ */
+public final class StateWriter implements EventHandler<Dispatch> {
+    private static final System.Logger LOG = System.getLogger(StateWriter.class.getName());
+
+    static final String APPEND_REVISIONS = """
+            INSERT INTO message_revisions (message_id, shard_id, seq, content, edited_at, data)
+            SELECT u.m::bigint, u.s::integer, u.q::bigint, u.c, u.e::timestamptz, u.d::jsonb
+            FROM unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[]) AS u(m, s, q, c, e, d)""";
+    static final String SWEEP_CHANNELS = """
+            UPDATE channels SET deleted_at = now() WHERE guild_id = ANY(?) AND deleted_at IS NULL
+              AND updated_at < now() AND type NOT IN (10, 11, 12)""";
+    static final String SWEEP_ROLES = """
+            UPDATE roles SET deleted_at = now() WHERE guild_id = ANY(?) AND deleted_at IS NULL AND updated_at < now()""";
+    static final String SWEEP_MEMBERS = """
+            UPDATE members SET left_at = now() WHERE guild_id = ANY(?) AND left_at IS NULL AND updated_at < now()""";
+    static final String SWEEP_SHARD_GUILDS = """
+            UPDATE guilds SET left_at = now() WHERE shard_id = ANY(?) AND left_at IS NULL AND updated_at < now()""";
+
+    private final DataSource db;
+    private final int maxEvents;
+    private final List<Change> pending = new ArrayList<>();
+    private final LongAdder rowsWritten = new LongAdder();
+    private final LongAdder eventsStored = new LongAdder();
+    private final LongAdder eventsRejected = new LongAdder();
+    private final LongAdder flushes = new LongAdder();
+    private volatile boolean stopping;
+
+    public StateWriter(DataSource db, int maxEvents) {
+        this.db = db;
+        this.maxEvents = maxEvents;
+    }
+
+    @Override
+    public void onEvent(Dispatch d, long sequence, boolean endOfBatch) {
+        if (ChangeReader.stores(d.type())) {
+            try {
+                Change c = ChangeReader.read(d);
+                if (c != null) {
+                    pending.add(c);
+                }
+            } catch (IOException | RuntimeException e) {
+                eventsRejected.increment();
+                LOG.log(System.Logger.Level.WARNING, "state: cannot store " + d + ": " + e.getMessage()
+                        + "; the event is still delivered");
+            }
+        }
+        if (!pending.isEmpty() && (endOfBatch || pending.size() >= maxEvents)) {
+            flush();
+        }
+    }
+
+    /** Rows upserted or swept so far. */
+    public long rowsWritten() {
+        return rowsWritten.sum();
+    }
+
+    /** Dispatches whose change is in the database. */
+    public long eventsStored() {
+        return eventsStored.sum();
+    }
+
+    /** Dispatches the state could not store (malformed, or refused by the database). */
+    public long eventsRejected() {
+        return eventsRejected.sum();
+    }
+
+    /** Transactions committed. */
+    public long flushes() {
+        return flushes.sum();
+    }
+
+    /** Lets a flush that is waiting for the database give up at shutdown. */
+    public void stop() {
+        stopping = true;
+    }
+
+    private void flush() {
+        long backoff = 500;
+        boolean reported = false;
+        while (true) {
+            try {
+                write(pending);
+                if (reported) {
+                    LOG.log(System.Logger.Level.INFO, "state: database is back; stored the " + pending.size() + " waiting events");
+                }
+                pending.clear();
+                return;
+            } catch (SQLException e) {
+                if (!transient_(e)) {
+                    writeOneByOne(e);
+                    pending.clear();
+                    return;
+                }
+                if (stopping) {
+                    eventsRejected.add(pending.size());
+                    LOG.log(System.Logger.Level.ERROR, "state: database unavailable at shutdown; " + pending.size()
+                            + " events not stored (" + e.getMessage() + ")");
+                    pending.clear();
+                    return;
+                }
+                if (!reported) {
+                    reported = true;
+                    LOG.log(System.Logger.Level.WARNING, "state: database unavailable (" + e.getMessage()
+                            + "); holding " + pending.size() + " events and retrying; the gateway waits meanwhile");
+                }
+                try {
+                    Thread.sleep(backoff);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+                backoff = Math.min(10_000, backoff * 2);
+            }
+        }
+    }
+
+    private void writeOneByOne(SQLException batchError) {
+        LOG.log(System.Logger.Level.WARNING, "state: the database refused a batch of " + pending.size() + " events ("
+                + batchError.getMessage() + "); writing them one by one");
+        for (Change c : pending) {
+            try {
+                write(List.of(c));
+            } catch (SQLException e) {
+                eventsRejected.increment();
+                LOG.log(System.Logger.Level.ERROR, "state: the database refused " + c.source + ": " + e.getMessage());
+            }
+        }
+    }
+
+    /** Connection-level failures (SQLSTATE classes 08, 53, 57) are worth waiting for; others are about the data. */
+    private static boolean transient_(SQLException e) {
+        String s = e.getSQLState();
+        return s == null || s.startsWith("08") || s.startsWith("53") || s.startsWith("57");
+    }
+
+    private void write(List<Change> changes) throws SQLException {
+        Map<Table, LinkedHashMap<String, Change.Row>> rows = new LinkedHashMap<>();
+        for (Table t : Table.ALL) {
+            rows.put(t, new LinkedHashMap<>());
+        }
+        List<String[]> revisions = new ArrayList<>();
+        Map<Change.Sweep, List<Long>> sweeps = new LinkedHashMap<>();
+        for (Change c : changes) {
+            for (Change.Row r : c.rows) {
+                Change.Row prev = rows.get(r.table).putIfAbsent(r.key(), r);
+                if (prev != null) {
+                    prev.absorb(r);
+                }
+            }
+            revisions.addAll(c.revisions);
+            for (Change.SweepOf s : c.sweeps) {
+                sweeps.computeIfAbsent(s.kind(), k -> new ArrayList<>()).add(s.id());
+            }
+        }
+        long written = 0;
+        try (Connection conn = db.getConnection()) {
+            conn.setAutoCommit(false);
+            try {
+                for (Map.Entry<Table, LinkedHashMap<String, Change.Row>> e : rows.entrySet()) {
+                    written += upsert(conn, e.getKey(), e.getValue().values());
+                }
+                written += appendRevisions(conn, revisions);
+                for (Map.Entry<Change.Sweep, List<Long>> s : sweeps.entrySet()) {
+                    written += sweep(conn, s.getKey(), s.getValue());
+                }
+                conn.commit();
+            } catch (SQLException | RuntimeException e) {
+                try {
+                    conn.rollback();
+                } catch (SQLException ignored) {
+                    // the connection is broken; the pool discards it
+                }
+                throw e;
+            }
+        }
+        rowsWritten.add(written);
+        eventsStored.add(changes.size());
+        flushes.increment();
+    }
+
+    private static int upsert(Connection conn, Table t, java.util.Collection<Change.Row> rows) throws SQLException {
+        if (rows.isEmpty()) {
+            return 0;
+        }
+        int width = t.width();
+        String[][] columns = new String[width][rows.size()];
+        Boolean[] gone = new Boolean[rows.size()];
+        int i = 0;
+        for (Change.Row r : rows) {
+            for (int c = 0; c < width; c++) {
+                columns[c][i] = r.values[c];
+            }
+            gone[i++] = r.gone;
+        }
+        try (PreparedStatement ps = conn.prepareStatement(t.upsert)) {
+            for (int c = 0; c < width; c++) {
+                ps.setArray(c + 1, conn.createArrayOf("text", columns[c]));
+            }
+            if (t.goneColumn != null) {
+                ps.setArray(width + 1, conn.createArrayOf("boolean", gone));
+            }
+            return ps.executeUpdate();
+        }
+    }
+
+    private static int appendRevisions(Connection conn, List<String[]> revisions) throws SQLException {
+        if (revisions.isEmpty()) {
+            return 0;
+        }
+        String[][] columns = new String[6][revisions.size()];
+        for (int i = 0; i < revisions.size(); i++) {
+            for (int c = 0; c < 6; c++) {
+                columns[c][i] = revisions.get(i)[c];
+            }
+        }
+        try (PreparedStatement ps = conn.prepareStatement(APPEND_REVISIONS)) {
+            for (int c = 0; c < 6; c++) {
+                ps.setArray(c + 1, conn.createArrayOf("text", columns[c]));
+            }
+            return ps.executeUpdate();
+        }
+    }
+
+    private static int sweep(Connection conn, Change.Sweep kind, List<Long> ids) throws SQLException {
+        String sql = switch (kind) {
+            case CHANNELS_OF_GUILD -> SWEEP_CHANNELS;
+            case ROLES_OF_GUILD -> SWEEP_ROLES;
+            case MEMBERS_OF_GUILD -> SWEEP_MEMBERS;
+            case GUILDS_OF_SHARD -> SWEEP_SHARD_GUILDS;
+        };
+        try (PreparedStatement ps = conn.prepareStatement(sql)) {
+            if (kind == Change.Sweep.GUILDS_OF_SHARD) {
+                ps.setArray(1, conn.createArrayOf("integer", ids.stream().map(Long::intValue).toArray(Integer[]::new)));
+            } else {
+                ps.setArray(1, conn.createArrayOf("bigint", ids.toArray(Long[]::new)));
+            }
+            return ps.executeUpdate();
+        }
+    }
+}

@@ -1,0 +1,122 @@
+package dev.gatehouse.state;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.StringJoiner;
+
+/**
+ * One state table as the writer sees it: key columns, value columns and the soft-delete column, with the
+ * bulk upsert built from them once. Rows travel as text arrays through {@code unnest} and are cast in SQL,
+ * so one statement writes a whole batch of a table.
+ *
+ * <p>A row without {@code data} is partial (a tombstone, or READY's "unavailable"): it updates only the
+ * {@link Mode#KEEP_NULL} columns it carries and the soft-delete column, never the stored object.
+ */
+final class Table {
+
+    /** When an upsert overwrites a stored column. */
+    enum Mode {
+        /** When the new row is a full object. */
+        FULL,
+        /** When the new value is not null: fields Discord omits from some events, and what partial rows carry. */
+        KEEP_NULL
+    }
+
+    record Column(String name, String type, Mode mode) {
+    }
+
+    final String name;
+    final int keyCount;
+    final List<Column> columns;
+    final String goneColumn;
+    final String upsert;
+
+    private Table(String name, String goneColumn, int keyCount, Column... columns) {
+        this.name = name;
+        this.keyCount = keyCount;
+        this.columns = List.of(columns);
+        this.goneColumn = goneColumn;
+        this.upsert = buildUpsert();
+    }
+
+    static Column col(String name, String type) {
+        return new Column(name, type, Mode.FULL);
+    }
+
+    static Column keepNull(String name, String type) {
+        return new Column(name, type, Mode.KEEP_NULL);
+    }
+
+    static final Table GUILDS = new Table("guilds", "left_at", 1, col("id", "bigint"), keepNull("shard_id", "integer"),
+            col("name", "text"), col("owner_id", "bigint"), keepNull("member_count", "integer"),
+            keepNull("unavailable", "boolean"), col("data", "jsonb"));
+    static final Table CHANNELS = new Table("channels", "deleted_at", 1, col("id", "bigint"), keepNull("guild_id", "bigint"),
+            col("parent_id", "bigint"), col("type", "integer"), col("name", "text"), col("position", "integer"),
+            col("data", "jsonb"));
+    static final Table ROLES = new Table("roles", "deleted_at", 1, col("id", "bigint"), keepNull("guild_id", "bigint"),
+            col("name", "text"), col("position", "integer"), col("permissions", "text"), col("color", "integer"),
+            col("data", "jsonb"));
+    static final Table USERS = new Table("users", null, 1, col("id", "bigint"), col("username", "text"),
+            col("global_name", "text"), col("bot", "boolean"), col("avatar", "text"), col("data", "jsonb"));
+    static final Table MEMBERS = new Table("members", "left_at", 2, col("guild_id", "bigint"), col("user_id", "bigint"),
+            col("nick", "text"), keepNull("joined_at", "timestamptz"), col("data", "jsonb"));
+    static final Table PRESENCES = new Table("presences", null, 2, col("guild_id", "bigint"), col("user_id", "bigint"),
+            col("status", "text"), col("data", "jsonb"));
+    static final Table MESSAGES = new Table("messages", "deleted_at", 1, col("id", "bigint"),
+            keepNull("channel_id", "bigint"), keepNull("guild_id", "bigint"), col("author_id", "bigint"),
+            col("content", "text"), keepNull("created_at", "timestamptz"), col("edited_at", "timestamptz"),
+            col("data", "jsonb"));
+
+    /** In the order a flush writes them. */
+    static final List<Table> ALL = List.of(USERS, GUILDS, CHANNELS, ROLES, MEMBERS, PRESENCES, MESSAGES);
+
+    private String buildUpsert() {
+        StringJoiner insertCols = new StringJoiner(", ");
+        StringJoiner selectCols = new StringJoiner(", ");
+        StringJoiner params = new StringJoiner(", ");
+        StringJoiner aliases = new StringJoiner(", ");
+        List<String> keys = new ArrayList<>();
+        StringJoiner updates = new StringJoiner(",\n    ");
+        for (int i = 0; i < columns.size(); i++) {
+            Column c = columns.get(i);
+            insertCols.add(c.name);
+            selectCols.add("u." + c.name + "::" + c.type);
+            params.add("?::text[]");
+            aliases.add(c.name);
+            if (i < keyCount) {
+                keys.add(c.name);
+                continue;
+            }
+            String set = switch (c.mode) {
+                case FULL -> "data".equals(c.name)
+                        ? "COALESCE(excluded.data, " + name + ".data)"
+                        : "CASE WHEN excluded.data IS NULL THEN " + name + "." + c.name + " ELSE excluded." + c.name + " END";
+                case KEEP_NULL -> "COALESCE(excluded." + c.name + ", " + name + "." + c.name + ")";
+            };
+            updates.add(c.name + " = " + set);
+        }
+        insertCols.add("updated_at");
+        selectCols.add("now()");
+        updates.add("updated_at = now()");
+        if (goneColumn != null) {
+            insertCols.add(goneColumn);
+            selectCols.add("CASE WHEN u.gone THEN now() END");
+            params.add("?::boolean[]");
+            aliases.add("gone");
+            updates.add(goneColumn + " = CASE WHEN excluded." + goneColumn + " IS NULL THEN NULL ELSE COALESCE("
+                    + name + "." + goneColumn + ", excluded." + goneColumn + ") END");
+        }
+        return "INSERT INTO " + name + " (" + insertCols + ")\nSELECT " + selectCols + "\nFROM unnest(" + params
+                + ") AS u(" + aliases + ")\nON CONFLICT (" + String.join(", ", keys) + ") DO UPDATE SET\n    " + updates;
+    }
+
+    /** Number of value slots of a row (keys and columns, data included). */
+    int width() {
+        return columns.size();
+    }
+
+    @Override
+    public String toString() {
+        return name;
+    }
+}
