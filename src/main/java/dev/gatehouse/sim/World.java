@@ -138,7 +138,7 @@ public final class World {
 
     /** A fresh snowflake: time moves on by a random step so guilds spread over shards. */
     long id() {
-        nextId += (1 + random.nextInt(997)) << 22;
+        nextId += (1L + random.nextInt(997)) << 22;
         return nextId;
     }
 

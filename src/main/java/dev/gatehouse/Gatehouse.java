@@ -1,0 +1,187 @@
+package dev.gatehouse;
+
+import dev.gatehouse.config.Config;
+import dev.gatehouse.config.ConfigException;
+import dev.gatehouse.delivery.Forwarder;
+import dev.gatehouse.delivery.Overflow;
+import dev.gatehouse.discord.GatewayBot;
+import dev.gatehouse.discord.Intent;
+import dev.gatehouse.pipeline.EventRing;
+import dev.gatehouse.shard.ShardManager;
+import dev.gatehouse.shard.ShardPlan;
+import dev.gatehouse.shard.ShardStatus;
+import dev.gatehouse.state.Database;
+import dev.gatehouse.state.EmbeddedPostgres;
+import dev.gatehouse.state.StateWriter;
+import java.util.List;
+
+/**
+ * One Gatehouse process, wired by hand in dependency order: database, Discord's /gateway/bot, the ring with
+ * its two consumers (state writer, forwarder), then the shards. {@link #close()} takes it down in reverse,
+ * flushing everything and leaving every session resumable.
+ */
+public final class Gatehouse implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(Gatehouse.class.getName());
+
+    private final Config config;
+    private final EmbeddedPostgres embedded;
+    private final Database database;
+    private final StateWriter state;
+    private final Forwarder delivery;
+    private final EventRing ring;
+    private final ShardManager shards;
+    private final long startedNanos = System.nanoTime();
+    private boolean closed;
+
+    private Gatehouse(Config config, EmbeddedPostgres embedded, Database database, StateWriter state, Forwarder delivery,
+                      EventRing ring, ShardManager shards) {
+        this.config = config;
+        this.embedded = embedded;
+        this.database = database;
+        this.state = state;
+        this.delivery = delivery;
+        this.ring = ring;
+        this.shards = shards;
+    }
+
+    /**
+     * Starts everything. Settings that only prove wrong against Discord's answer (shard ranges, intents)
+     * throw {@link ConfigException} before any shard connects.
+     */
+    public static Gatehouse start(Config config) throws Exception {
+        long intents;
+        try {
+            intents = Intent.parse(config.intents());
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("intents", e.getMessage());
+        }
+        String token = config.discordToken().reveal();
+        GatewayBot bot = GatewayBot.fetch(config.restUrl(), token);
+        int total = config.totalShards() > 0 ? config.totalShards() : bot.shards();
+        if (config.totalShards() == 0 && config.useOptimalLargeBotSharding()) {
+            total = (total + bot.maxConcurrency() - 1) / bot.maxConcurrency() * bot.maxConcurrency();
+        }
+        ShardPlan plan;
+        try {
+            plan = ShardPlan.of(total, config.firstShardId(), config.lastShardId(), config.shardsPerCluster(), config.maxClusters());
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("shards", e.getMessage());
+        }
+        if (bot.remaining() < plan.count()) {
+            throw new IllegalStateException("Discord allows " + bot.remaining() + " more identifies today (session_start_limit),"
+                    + " fewer than the " + plan.count() + " shards to start; it resets in " + bot.resetAfterMs() / 1000 + " s");
+        }
+        LOG.log(System.Logger.Level.INFO, "gateway " + bot.url() + ": " + total + " shards (Discord recommends " + bot.shards()
+                + "), max_concurrency " + bot.maxConcurrency() + ", " + bot.remaining() + " identifies left today");
+
+        EmbeddedPostgres embedded = null;
+        Database database = null;
+        Forwarder delivery = null;
+        try {
+            String url = config.dbUrl();
+            String user = config.dbUser();
+            if (!config.externalDatabase()) {
+                embedded = EmbeddedPostgres.start(config.dbDataDir(), config.dbPort());
+                embedded.createDatabase("gatehouse");
+                url = embedded.jdbcUrl("gatehouse");
+                user = embedded.user();
+            }
+            database = Database.open(url, user, config.dbPassword().reveal(), config.dbPoolSize());
+            StateWriter state = new StateWriter(database.dataSource(), config.stateBatchMaxEvents());
+            delivery = new Forwarder(config.eventHandlerUrl(), config.eventHandlerSecret().reveal(), config.deliveryMaxQueued(),
+                    Overflow.valueOf(config.deliveryOverflow().name()), config.deliveryBatchSize(),
+                    config.deliveryConnections(), config.deliveryTimeoutMs());
+            EventRing ring = new EventRing(config.ringSize(), state, delivery, config.deliveryAfterState());
+            ShardManager shards = new ShardManager(plan, ring, token, intents, bot.url(), bot.maxConcurrency(),
+                    config.spawnShardDelayMs(), config.clusterThreads() == Config.ThreadKind.VIRTUAL);
+            return new Gatehouse(config, embedded, database, state, delivery, ring, shards);
+        } catch (Exception | Error e) {
+            if (delivery != null) {
+                delivery.close(0);
+            }
+            if (database != null) {
+                database.close();
+            }
+            if (embedded != null) {
+                embedded.close();
+            }
+            throw e;
+        }
+    }
+
+    public ShardManager shards() {
+        return shards;
+    }
+
+    public StateWriter state() {
+        return state;
+    }
+
+    public Forwarder delivery() {
+        return delivery;
+    }
+
+    public Database database() {
+        return database;
+    }
+
+    public Config config() {
+        return config;
+    }
+
+    /** Dispatches received by all shards so far. */
+    public long dispatches() {
+        long n = 0;
+        for (ShardStatus s : shards.statuses()) {
+            n += s.dispatches();
+        }
+        return n;
+    }
+
+    /** One line for operators: shards, guilds, events, rows, deliveries, queue. */
+    public String statusLine(double eventsPerSecond) {
+        List<ShardStatus> all = shards.statuses();
+        int ready = 0, guilds = 0, loaded = 0;
+        for (ShardStatus s : all) {
+            ready += s.ready() ? 1 : 0;
+            guilds += s.guilds();
+            loaded += s.guildsLoaded();
+        }
+        return String.format("shards %d/%d ready | guilds %d/%d loaded | %.0f events/s | rows written %d | forwarded %d | queued %d%s",
+                ready, all.size(), loaded, guilds, eventsPerSecond, state.rowsWritten(), delivery.delivered(),
+                delivery.queued(), delivery.dropped() > 0 ? " | dropped " + delivery.dropped() : "");
+    }
+
+    /**
+     * Graceful stop: shards close with a resumable code, the ring drains into the database and the delivery
+     * buffer, the forwarder delivers what it can within {@code drainMs}, then the database closes.
+     * Returns a summary line.
+     */
+    public synchronized String close(long drainMs) {
+        if (closed) {
+            return "already stopped";
+        }
+        closed = true;
+        shards.close();
+        ring.shutdown(drainMs);
+        state.stop();
+        int left = delivery.close(drainMs);
+        if (left > 0) {
+            LOG.log(System.Logger.Level.WARNING, "delivery: " + left + " events were still queued for the bot at shutdown and are not delivered");
+        }
+        database.close();
+        if (embedded != null) {
+            embedded.close();
+        }
+        double secs = (System.nanoTime() - startedNanos) / 1e9;
+        return String.format("ran %.0f s: %d dispatches received, %d rows written in %d transactions, %d events forwarded,"
+                        + " %d refused by the bot, %d dropped, %d undelivered at stop",
+                secs, dispatches(), state.rowsWritten(), state.flushes(), delivery.delivered(), delivery.refused(),
+                delivery.dropped(), left);
+    }
+
+    @Override
+    public void close() {
+        close(10_000);
+    }
+}
