@@ -23,6 +23,8 @@ final class Shard implements GatewayConnection.Listener {
     private static final long NEVER = Long.MAX_VALUE;
     private static final long READY_TIMEOUT_NANOS = 60_000_000_000L;
     private static final long MAX_BACKOFF_NANOS = 30_000_000_000L;
+    /** Dispatch counters reach {@link #status()} at most this often; state changes reach it at once. */
+    private static final long STATUS_EVERY_NANOS = 100_000_000L;
 
     enum State { IDLE, CONNECTING, HELLO, QUEUED, IDENTIFYING, RESUMING, READY, RECONNECTING, STOPPED }
 
@@ -49,6 +51,7 @@ final class Shard implements GatewayConnection.Listener {
     private final Set<Long> unavailable = new HashSet<>();
 
     private volatile ShardStatus status;
+    private long statusAt;
     private volatile long latencyMs = -1;
     private int identifies;
     private int resumes;
@@ -112,7 +115,10 @@ final class Shard implements GatewayConnection.Listener {
                 nextHeartbeat = now + heartbeatIntervalNanos;
             }
         }
-        return Math.min(reconnectAt, Math.min(deadline, nextHeartbeat));
+        if (now - statusAt >= STATUS_EVERY_NANOS && dispatches != status.dispatches()) {
+            publishStatus();
+        }
+        return Math.min(reconnectAt, Math.min(deadline, Math.min(nextHeartbeat, statusAt + STATUS_EVERY_NANOS)));
     }
 
     private void connect() {
@@ -283,9 +289,6 @@ final class Shard implements GatewayConnection.Listener {
             }
         }
         ctx.ring().publish(id, header.seq, type, header.guildId, buf, 0, len, receivedNanos);
-        if ((dispatches & 255) == 0 || state != State.READY) {
-            publishStatus();
-        }
     }
 
     private void onReady(byte[] buf, int len) {
@@ -393,6 +396,7 @@ final class Shard implements GatewayConnection.Listener {
     }
 
     private void publishStatus() {
+        statusAt = System.nanoTime();
         status = new ShardStatus(id, state.name(), seq, latencyMs, identifies, resumes, lastCloseCode, guilds,
                 guildsLoaded, dispatches);
     }

@@ -201,6 +201,40 @@ public final class World {
         return guildList.get(random.nextInt(guildList.size()));
     }
 
+    /** Ids of every guild the bot is in. */
+    public java.util.Set<Long> guildIds() {
+        return new java.util.TreeSet<>(guilds.keySet());
+    }
+
+    /** Ids of every channel of every guild. */
+    public java.util.Set<Long> channelIds() {
+        java.util.Set<Long> out = new java.util.TreeSet<>();
+        for (Guild g : guildList) {
+            out.addAll(g.channels.keySet());
+        }
+        return out;
+    }
+
+    /** Ids of every role of every guild. */
+    public java.util.Set<Long> roleIds() {
+        java.util.Set<Long> out = new java.util.TreeSet<>();
+        for (Guild g : guildList) {
+            out.addAll(g.roles.keySet());
+        }
+        return out;
+    }
+
+    /** Every membership as "guildId:userId". */
+    public java.util.Set<String> memberKeys() {
+        java.util.Set<String> out = new java.util.TreeSet<>();
+        for (Guild g : guildList) {
+            for (long u : g.members.keySet()) {
+                out.add(g.id + ":" + u);
+            }
+        }
+        return out;
+    }
+
     /** Counts of what the world holds now, for tests: guilds, channels, roles, members. */
     public long[] counts() {
         long channels = 0, roles = 0, members = 0;

@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# Gatehouse launcher: builds target/gatehouse.jar when the sources changed, then runs it.
+#   ./run.sh [--key=value ...]   the gateway, or the demo when no discord.token is configured
+#   ./run.sh test                the whole test suite
+#   ./run.sh bench [...]         the end-to-end benchmark (simulator -> gatehouse -> PostgreSQL + bot)
+#   ./run.sh jmh [JMH options]   the JMH microbenchmarks in jmh/
+#   ./run.sh simulate [...]      the Discord gateway simulator alone
+#   ./run.sh build               build the jar only
+set -euo pipefail
+cd "$(dirname "$0")"
+
+MAVEN_VERSION=3.9.11
+MIN_JAVA=21
+
+java_major() { # prints the major version of the java binary $1, or 0
+  local v
+  v=$("$1" -version 2>&1 | sed -n 's/.*version "\([0-9][0-9]*\)[."].*/\1/p' | head -n 1)
+  echo "${v:-0}"
+}
+
+find_java() {
+  local candidates=()
+  [ -n "${JAVA_HOME:-}" ] && candidates+=("$JAVA_HOME/bin/java")
+  command -v java >/dev/null 2>&1 && candidates+=("$(command -v java)")
+  for d in /usr/lib/jvm/*/bin/java /opt/java/*/bin/java /opt/*/bin/java; do
+    [ -x "$d" ] && candidates+=("$d")
+  done
+  local best="" best_v=0 c v
+  for c in "${candidates[@]}"; do
+    [ -x "$c" ] || continue
+    v=$(java_major "$c")
+    if [ "$v" -ge "$MIN_JAVA" ] && [ -z "$best" ]; then best="$c"; best_v=$v; fi
+  done
+  if [ -z "$best" ]; then
+    echo "run.sh: Gatehouse needs a JDK $MIN_JAVA or newer; none found in JAVA_HOME, PATH or /usr/lib/jvm." >&2
+    echo "run.sh: install one (e.g. 'apt-get install openjdk-21-jdk' or a Temurin 21+) or set JAVA_HOME to it." >&2
+    exit 1
+  fi
+  JAVA="$best"
+  JAVA_HOME=$(dirname "$(dirname "$(readlink -f "$best")")")
+  export JAVA_HOME
+  if [ ! -x "$JAVA_HOME/bin/javac" ] && [ "${1:-}" = build ]; then
+    echo "run.sh: $JAVA_HOME is a JRE; building needs a JDK (javac) $MIN_JAVA or newer." >&2
+    exit 1
+  fi
+}
+
+find_maven() {
+  if command -v mvn >/dev/null 2>&1; then MVN=(mvn -B); return; fi
+  local home=".mvn/maven/apache-maven-$MAVEN_VERSION"
+  if [ ! -x "$home/bin/mvn" ]; then
+    local url="https://repo.maven.apache.org/maven2/org/apache/maven/apache-maven/$MAVEN_VERSION/apache-maven-$MAVEN_VERSION-bin.tar.gz"
+    echo "run.sh: Maven not found; fetching Maven $MAVEN_VERSION from Maven Central" >&2
+    mkdir -p .mvn/maven
+    if command -v curl >/dev/null 2>&1; then curl -fsSL "$url" -o .mvn/maven/maven.tar.gz
+    elif command -v wget >/dev/null 2>&1; then wget -q "$url" -O .mvn/maven/maven.tar.gz
+    else echo "run.sh: need mvn, curl or wget to build" >&2; exit 1; fi
+    tar -xzf .mvn/maven/maven.tar.gz -C .mvn/maven && rm -f .mvn/maven/maven.tar.gz
+  fi
+  MVN=("$home/bin/mvn" -B)
+}
+
+build_if_stale() {
+  if [ -f target/gatehouse.jar ] && [ -z "$(find src sql jmh pom.xml -newer target/gatehouse.jar -print -quit 2>/dev/null)" ]; then
+    return
+  fi
+  find_maven
+  echo "run.sh: building target/gatehouse.jar" >&2
+  "${MVN[@]}" -q -DskipTests package
+}
+
+find_java build
+cmd="${1:-run}"
+case "$cmd" in
+  test)
+    shift
+    find_maven
+    exec "${MVN[@]}" test "$@"
+    ;;
+  build)
+    build_if_stale
+    ;;
+  bench|simulate)
+    shift
+    build_if_stale
+    exec "$JAVA" -Xmx4g -jar target/gatehouse.jar "$cmd" "$@"
+    ;;
+  jmh)
+    shift
+    find_maven
+    "${MVN[@]}" -q -DskipTests test-compile dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/jmh-classpath.txt
+    exec "$JAVA" -cp "target/test-classes:target/classes:$(cat target/jmh-classpath.txt)" org.openjdk.jmh.Main "$@"
+    ;;
+  run)
+    shift || true
+    build_if_stale
+    exec "$JAVA" -jar target/gatehouse.jar run --config=config.properties "$@"
+    ;;
+  --*)
+    build_if_stale
+    exec "$JAVA" -jar target/gatehouse.jar run --config=config.properties "$@"
+    ;;
+  *)
+    echo "run.sh: unknown command '$cmd'; expected test, bench, jmh, simulate, build, or --key=value options" >&2
+    exit 2
+    ;;
+esac

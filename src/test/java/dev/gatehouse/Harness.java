@@ -1,0 +1,167 @@
+package dev.gatehouse;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import dev.gatehouse.config.Config;
+import dev.gatehouse.config.ConfigLoader;
+import dev.gatehouse.sim.GatewaySession;
+import dev.gatehouse.sim.SimOptions;
+import dev.gatehouse.sim.Simulator;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
+
+/**
+ * A whole deployment for end-to-end tests, all real: the simulator on loopback, a PostgreSQL database,
+ * Gatehouse itself, and a {@link TestBot}. Nothing of ours is mocked.
+ */
+final class Harness implements AutoCloseable {
+    final Simulator sim;
+    final TestBot bot;
+    final Gatehouse gatehouse;
+    final String jdbcUrl;
+
+    Harness(SimOptions simOptions, String... settings) throws Exception {
+        sim = new Simulator(simOptions);
+        bot = new TestBot("test-secret");
+        jdbcUrl = TestPostgres.freshDatabase();
+        List<String> args = new ArrayList<>(List.of(
+                "--config=" + emptyConfig(),
+                "--discord.token=" + simOptions.token(),
+                "--rest.url=" + sim.restUrl(),
+                "--eventHandler.url=" + bot.url(),
+                "--eventHandler.secret=test-secret",
+                "--db.url=" + jdbcUrl,
+                "--db.user=" + TestPostgres.server().user(),
+                "--status.intervalSeconds=0"));
+        args.addAll(List.of(settings));
+        Config config = ConfigLoader.load(args, Map.of());
+        try {
+            gatehouse = Gatehouse.start(config);
+        } catch (Exception e) {
+            sim.close();
+            bot.close();
+            throw e;
+        }
+    }
+
+    static SimOptions world(int shards, int guilds, int rate) {
+        return SimOptions.defaults().withWorld(shards, guilds, 200).withTraffic(rate).withToken("test-token").withTruth(true);
+    }
+
+    private static String emptyConfig() throws IOException {
+        Path p = Files.createTempFile("gatehouse-test", ".properties");
+        p.toFile().deleteOnExit();
+        return p.toString();
+    }
+
+    static void await(String what, long timeoutMs, BooleanSupplier done, Supplier<String> state) throws InterruptedException {
+        long end = System.nanoTime() + timeoutMs * 1_000_000L;
+        while (!done.getAsBoolean()) {
+            if (System.nanoTime() > end) {
+                fail("gave up waiting for " + what + ": " + state.get());
+            }
+            Thread.sleep(50);
+        }
+    }
+
+    /** Waits until every shard is READY with all its guilds loaded. */
+    void awaitLoaded() throws InterruptedException {
+        await("all shards ready and guilds loaded", 60_000, () -> {
+            String s = gatehouse.statusLine(0);
+            return gatehouse.shards().statuses().stream().allMatch(x -> x.ready() && x.guildsLoaded() == x.guilds());
+        }, () -> gatehouse.statusLine(0));
+    }
+
+    /** Waits until the bot holds as many events as the simulator sent. */
+    void awaitDelivered() throws InterruptedException {
+        await("the bot to receive every dispatch", 90_000, () -> bot.count() >= sim.dispatched(),
+                () -> "bot has " + bot.count() + " of " + sim.dispatched() + "; " + gatehouse.statusLine(0));
+    }
+
+    /** Every dispatch the simulator sent reached the bot exactly once, in per-shard sequence order. */
+    void assertExactlyOnceInOrder() {
+        Map<Integer, List<TestBot.Received>> expected = new TreeMap<>();
+        for (GatewaySession s : sim.sessions()) {
+            for (GatewaySession.Sent sent : s.sent()) {
+                expected.computeIfAbsent(s.shardId(), k -> new ArrayList<>())
+                        .add(new TestBot.Received(s.shardId(), sent.seq(), sent.type()));
+            }
+        }
+        Map<Integer, List<TestBot.Received>> got = bot.byShard();
+        assertEquals(expected.keySet(), got.keySet(), "shards that delivered events");
+        for (Map.Entry<Integer, List<TestBot.Received>> e : expected.entrySet()) {
+            List<TestBot.Received> g = got.get(e.getKey());
+            if (!e.getValue().equals(g)) {
+                int i = 0;
+                while (i < Math.min(g.size(), e.getValue().size()) && g.get(i).equals(e.getValue().get(i))) {
+                    i++;
+                }
+                fail("shard " + e.getKey() + ": sent " + e.getValue().size() + " dispatches, bot got " + g.size()
+                        + "; first difference at index " + i + ": sent "
+                        + (i < e.getValue().size() ? e.getValue().get(i) : "nothing") + ", got " + (i < g.size() ? g.get(i) : "nothing"));
+            }
+        }
+    }
+
+    /** Guilds, channels, roles and members in PostgreSQL equal the simulator's world. */
+    void assertDatabaseEqualsWorld() throws SQLException {
+        Set<Long> guilds = sim.onWorld(w -> w.guildIds());
+        Set<Long> channels = sim.onWorld(w -> w.channelIds());
+        Set<Long> roles = sim.onWorld(w -> w.roleIds());
+        Set<String> members = sim.onWorld(w -> w.memberKeys());
+        try (Connection c = DriverManager.getConnection(jdbcUrl, TestPostgres.server().user(), "")) {
+            assertEquals(guilds, ids(c, "SELECT id FROM guilds WHERE left_at IS NULL AND NOT unavailable"), "guilds");
+            assertEquals(channels, ids(c, "SELECT id FROM channels WHERE deleted_at IS NULL"), "channels");
+            assertEquals(roles, ids(c, "SELECT id FROM roles WHERE deleted_at IS NULL"), "roles");
+            Set<String> stored = new TreeSet<>();
+            try (Statement st = c.createStatement();
+                 ResultSet rs = st.executeQuery("SELECT guild_id, user_id FROM members WHERE left_at IS NULL")) {
+                while (rs.next()) {
+                    stored.add(rs.getLong(1) + ":" + rs.getLong(2));
+                }
+            }
+            assertEquals(members.size(), stored.size(), "member count");
+            assertEquals(members, stored, "members");
+        }
+    }
+
+    static Set<Long> ids(Connection c, String sql) throws SQLException {
+        Set<Long> out = new TreeSet<>();
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            while (rs.next()) {
+                out.add(rs.getLong(1));
+            }
+        }
+        return out;
+    }
+
+    long count(String sql) throws SQLException {
+        try (Connection c = DriverManager.getConnection(jdbcUrl, TestPostgres.server().user(), "");
+             Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    @Override
+    public void close() {
+        gatehouse.close(5_000);
+        sim.close();
+        bot.close();
+    }
+}

@@ -1,0 +1,147 @@
+package dev.gatehouse;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.Executors;
+
+/**
+ * A bot for tests: a real HTTP endpoint that records every event it receives (shard, seq, type) in arrival
+ * order, checks the shared secret, and can be stopped and started again on the same port.
+ */
+final class TestBot implements AutoCloseable {
+    private static final JsonFactory JSON = new JsonFactory();
+
+    /** One received event. */
+    record Received(int shardId, long seq, String type) {
+    }
+
+    private final String secret;
+    private final int port;
+    private final List<Received> received = new ArrayList<>();
+    private int unauthorized;
+    private HttpServer server;
+
+    TestBot(String secret) throws IOException {
+        this.secret = secret;
+        this.server = create(0);
+        this.port = server.getAddress().getPort();
+        server.start();
+    }
+
+    private HttpServer create(int p) throws IOException {
+        HttpServer s = HttpServer.create(new InetSocketAddress("127.0.0.1", p), 64);
+        s.createContext("/", this::handle);
+        s.setExecutor(Executors.newFixedThreadPool(8));
+        return s;
+    }
+
+    String url() {
+        return "http://127.0.0.1:" + port + "/events";
+    }
+
+    /** Stops answering: connections are refused until {@link #start()}. */
+    synchronized void stop() {
+        server.stop(0);
+        server = null;
+    }
+
+    synchronized void start() throws IOException {
+        server = create(port);
+        server.start();
+    }
+
+    private void handle(HttpExchange ex) throws IOException {
+        try (ex; InputStream in = ex.getRequestBody()) {
+            byte[] body = in.readAllBytes();
+            if (!secret.equals(ex.getRequestHeaders().getFirst("Authorization"))) {
+                synchronized (this) {
+                    unauthorized++;
+                }
+                ex.sendResponseHeaders(401, -1);
+                return;
+            }
+            List<Received> events = parse(body);
+            synchronized (this) {
+                received.addAll(events);
+            }
+            ex.sendResponseHeaders(204, -1);
+        }
+    }
+
+    static List<Received> parse(byte[] body) throws IOException {
+        List<Received> out = new ArrayList<>();
+        try (JsonParser p = JSON.createParser(body)) {
+            JsonToken t = p.nextToken();
+            if (t == JsonToken.START_ARRAY) {
+                while (p.nextToken() == JsonToken.START_OBJECT) {
+                    out.add(event(p));
+                }
+            } else {
+                out.add(event(p));
+            }
+        }
+        return out;
+    }
+
+    private static Received event(JsonParser p) throws IOException {
+        int shard = -1;
+        long seq = -1;
+        String type = null;
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+            String name = p.currentName();
+            JsonToken v = p.nextToken();
+            if ("shardId".equals(name)) {
+                shard = p.getIntValue();
+            } else if ("data".equals(name) && v == JsonToken.START_OBJECT) {
+                while (p.nextToken() == JsonToken.FIELD_NAME) {
+                    String f = p.currentName();
+                    JsonToken fv = p.nextToken();
+                    if ("s".equals(f) && fv == JsonToken.VALUE_NUMBER_INT) {
+                        seq = p.getLongValue();
+                    } else if ("t".equals(f) && fv == JsonToken.VALUE_STRING) {
+                        type = p.getText();
+                    } else {
+                        p.skipChildren();
+                    }
+                }
+            } else {
+                p.skipChildren();
+            }
+        }
+        return new Received(shard, seq, type);
+    }
+
+    synchronized int count() {
+        return received.size();
+    }
+
+    synchronized int unauthorized() {
+        return unauthorized;
+    }
+
+    /** Received events per shard, in arrival order. */
+    synchronized Map<Integer, List<Received>> byShard() {
+        Map<Integer, List<Received>> out = new TreeMap<>();
+        for (Received r : received) {
+            out.computeIfAbsent(r.shardId(), k -> new ArrayList<>()).add(r);
+        }
+        return out;
+    }
+
+    @Override
+    public synchronized void close() {
+        if (server != null) {
+            server.stop(0);
+        }
+    }
+}
