@@ -49,9 +49,9 @@ final class TestBot implements AutoCloseable {
         return "http://127.0.0.1:" + port + "/events";
     }
 
-    /** Stops answering: connections are refused until {@link #start()}. */
+    /** Stops like a bot being redeployed: requests in progress finish, then connections are refused until {@link #start()}. */
     synchronized void stop() {
-        server.stop(0);
+        server.stop(1);
         server = null;
     }
 

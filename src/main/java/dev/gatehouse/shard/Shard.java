@@ -35,6 +35,8 @@ final class Shard implements GatewayConnection.Listener {
 
     private State state = State.IDLE;
     private GatewayConnection conn;
+    /** The connection being closed to reconnect: nothing more is read from it. */
+    private GatewayConnection dropping;
     private ZlibStream zlib;
     private byte[] text = new byte[4096];
     private String sessionId;
@@ -59,6 +61,7 @@ final class Shard implements GatewayConnection.Listener {
     private int guilds;
     private int guildsLoaded;
     private long dispatches;
+    private long duplicates;
 
     Shard(int id, Cluster cluster, ShardContext ctx) {
         this.id = id;
@@ -152,7 +155,7 @@ final class Shard implements GatewayConnection.Listener {
     public void message(GatewayConnection c, ByteBuf data, boolean binary, long receivedNanos) {
         cluster.execute(() -> {
             try {
-                if (c == conn) {
+                if (c == conn && c != dropping) {
                     onMessage(data, binary, receivedNanos);
                 }
             } finally {
@@ -268,12 +271,21 @@ final class Shard implements GatewayConnection.Listener {
     }
 
     private void onDispatch(byte[] buf, int len, long receivedNanos) {
-        if (header.seq > seq) {
-            seq = header.seq;
-        }
-        dispatches++;
         String type = header.type;
-        if ("READY".equals(type)) {
+        boolean ready = "READY".equals(type);
+        if (!ready && seq >= 0 && header.seq != seq + 1) {
+            if (header.seq >= 0 && header.seq <= seq) {
+                duplicates++;
+                return; // replayed after a resume and already published: (shard, session, seq) is delivered once
+            }
+            LOG.log(System.Logger.Level.WARNING, "shard " + id + ": seq jumped from " + seq + " to " + header.seq
+                    + " (" + type + "); reconnecting to resume from " + seq);
+            dropConnection(4000, "sequence gap");
+            return;
+        }
+        seq = header.seq;
+        dispatches++;
+        if (ready) {
             sessionId = header.sessionId;
             resumeUrl = header.resumeGatewayUrl;
             onReady(buf, len);
@@ -364,6 +376,7 @@ final class Shard implements GatewayConnection.Listener {
     /** Closes the current connection with a code that keeps the session resumable; reconnect follows the close. */
     private void dropConnection(int code, String reason) {
         if (conn != null) {
+            dropping = conn;
             conn.close(code, reason);
         }
     }

@@ -12,7 +12,7 @@ import java.util.zip.Deflater;
 /**
  * One client WebSocket connection of the simulator: its transport compression (one zlib context for the whole
  * connection, a sync flush after every message, as Discord's zlib-stream) and its identified session.
- * {@link #send} is called from the world thread and from Netty threads; it serialises on the connection.
+ * {@link #send} may be called from any thread; the compressor is only touched on the channel's event loop.
  */
 final class SimConnection {
     final Channel channel;
@@ -21,6 +21,7 @@ final class SimConnection {
     private byte[] out = new byte[64 * 1024];
     GatewaySession session;
     private boolean released;
+    private final java.util.concurrent.atomic.AtomicLong queuedBytes = new java.util.concurrent.atomic.AtomicLong();
     volatile long lastHeartbeatNanos = System.nanoTime();
 
     SimConnection(Channel channel, boolean zlib) {
@@ -29,8 +30,25 @@ final class SimConnection {
         this.deflater = zlib ? new Deflater(Deflater.DEFAULT_COMPRESSION) : null;
     }
 
-    /** Sends one gateway message (JSON bytes), compressed when the client asked for zlib-stream. */
-    synchronized void send(byte[] json) {
+    /**
+     * Sends one gateway message (JSON bytes), compressed when the client asked for zlib-stream. Compression
+     * and the write happen together on the channel's event loop, so frames leave in the order the shared
+     * zlib context produced them, whichever thread sent them.
+     */
+    void send(byte[] json) {
+        queuedBytes.addAndGet(json.length);
+        channel.eventLoop().execute(() -> {
+            queuedBytes.addAndGet(-json.length);
+            write(json);
+        });
+    }
+
+    /** Bytes handed to {@link #send} and not yet compressed and written. */
+    long queuedBytes() {
+        return queuedBytes.get();
+    }
+
+    private void write(byte[] json) {
         if (released || !channel.isActive()) {
             return;
         }
@@ -57,10 +75,12 @@ final class SimConnection {
         }
     }
 
-    synchronized void release() {
-        released = true;
-        if (deflater != null) {
-            deflater.end();
-        }
+    void release() {
+        channel.eventLoop().execute(() -> {
+            released = true;
+            if (deflater != null) {
+                deflater.end();
+            }
+        });
     }
 }

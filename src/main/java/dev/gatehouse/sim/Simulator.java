@@ -216,7 +216,7 @@ public final class Simulator implements AutoCloseable {
 
     /** A slow client slows the traffic instead of growing the simulator's buffers without bound. */
     private static void awaitWritable(SimConnection c) {
-        for (int i = 0; i < 10_000 && c.channel.isActive() && !c.channel.isWritable(); i++) {
+        for (int i = 0; i < 10_000 && c.channel.isActive() && (!c.channel.isWritable() || c.queuedBytes() > 4 << 20); i++) {
             try {
                 Thread.sleep(1);
             } catch (InterruptedException e) {
