@@ -49,12 +49,7 @@ public final class Gatehouse implements AutoCloseable {
      * throw {@link ConfigException} before any shard connects.
      */
     public static Gatehouse start(Config config) throws Exception {
-        long intents;
-        try {
-            intents = Intent.parse(config.intents());
-        } catch (IllegalArgumentException e) {
-            throw new ConfigException("intents", e.getMessage());
-        }
+        long intents = intentsOf(config);
         String token = config.discordToken().reveal();
         GatewayBot bot = GatewayBot.fetch(config.restUrl(), token);
         int total = config.totalShards() > 0 ? config.totalShards() : bot.shards();
@@ -106,6 +101,15 @@ public final class Gatehouse implements AutoCloseable {
                 embedded.close();
             }
             throw e;
+        }
+    }
+
+    /** The configured intents as bits; an unknown name is a configuration error. */
+    static long intentsOf(Config config) {
+        try {
+            return Intent.parse(config.intents());
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("intents", e.getMessage());
         }
     }
 

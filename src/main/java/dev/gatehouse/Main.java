@@ -74,6 +74,7 @@ public final class Main {
     }
 
     static int run(Config config) throws Exception {
+        Gatehouse.intentsOf(config);
         if (!config.demo()) {
             Gatehouse g = Gatehouse.start(config);
             return runUntilStopped(g, config, null);

@@ -1,0 +1,145 @@
+package dev.gatehouse;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.gatehouse.config.Config;
+import dev.gatehouse.config.ConfigException;
+import dev.gatehouse.config.ConfigLoader;
+import dev.gatehouse.config.Key;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** Configuration: defaults, precedence, validation with messages naming the key, exit code 2, secrets. */
+class ConfigTest {
+    private static final String TOKEN = "MTIzNDU2Nzg5.secret-token-value";
+
+    @TempDir
+    Path dir;
+
+    private Config load(String file, Map<String, String> env, String... args) throws IOException {
+        Path p = dir.resolve("c.properties");
+        Files.writeString(p, file);
+        List<String> a = new ArrayList<>(List.of("--config=" + p));
+        a.addAll(List.of(args));
+        return ConfigLoader.load(a, env);
+    }
+
+    @Test
+    void defaultsRunTheDemo() throws IOException {
+        Config c = load("", Map.of());
+        assertTrue(c.demo());
+        assertEquals(16, c.shardsPerCluster());
+        assertEquals(Config.ThreadKind.PLATFORM, c.clusterThreads());
+        assertEquals(Config.Overflow.BLOCK, c.deliveryOverflow());
+        assertFalse(c.externalDatabase());
+    }
+
+    @Test
+    void argumentsBeatEnvironmentBeatsFile() throws IOException {
+        Config c = load("shardsPerCluster=2\nmaxClusters=3\nring.size=1024\n",
+                Map.of("GATEHOUSE_SHARDS_PER_CLUSTER", "5", "GATEHOUSE_MAX_CLUSTERS", "7", "PATH", "/bin"),
+                "--shardsPerCluster=9");
+        assertEquals(9, c.shardsPerCluster());
+        assertEquals(7, c.maxClusters());
+        assertEquals(1024, c.ringSize());
+    }
+
+    @Test
+    void everyKeyHasAnEnvironmentName() {
+        assertEquals("GATEHOUSE_EVENT_HANDLER_URL", Key.named("eventHandler.url").envName());
+        assertEquals("GATEHOUSE_CLUSTERS_THREADS", Key.named("clusters.threads").envName());
+        assertEquals("GATEHOUSE_DISCORD_TOKEN", Key.named("discord.token").envName());
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "--shardsPerCluster=abc|shardsPerCluster|whole number",
+        "--shardsPerCluster=0|shardsPerCluster|from 1",
+        "--ring.size=1000|ring.size|power of two",
+        "--clusters.threads=green|clusters.threads|platform or virtual",
+        "--delivery.overflow=maybe|delivery.overflow|block or drop-oldest or drop-newest",
+        "--delivery.afterState=perhaps|delivery.afterState|true or false",
+        "--rest.url=ftp://x|rest.url|http",
+        "--db.url=postgres://x|db.url|jdbc:postgresql",
+        "--noSuchKey=1|noSuchKey|unknown key",
+        "--firstShardId=5|lastShardId|>= firstShardId",
+    })
+    void badValuesNameTheKeyAndWhatIsExpected(String arg, String key, String expected) {
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> load("firstShardId=0\nlastShardId=2\n", Map.of(), arg));
+        assertEquals(key, e.key());
+        assertTrue(e.getMessage().contains(expected), e.getMessage());
+    }
+
+    @Test
+    void unknownKeysInTheFileAndEnvironmentAreErrors() {
+        assertEquals("shardsPerClustr", assertThrows(ConfigException.class, () -> load("shardsPerClustr=3\n", Map.of())).key());
+        assertEquals("GATEHOUSE_SHARDS", assertThrows(ConfigException.class,
+                () -> load("", Map.of("GATEHOUSE_SHARDS", "3"))).key());
+    }
+
+    @Test
+    void aTokenNeedsABotEndpointAndASecretAndIsNeverPrinted() throws IOException {
+        ConfigException noUrl = assertThrows(ConfigException.class, () -> load("", Map.of(), "--discord.token=" + TOKEN));
+        assertEquals("eventHandler.url", noUrl.key());
+        ConfigException noSecret = assertThrows(ConfigException.class,
+                () -> load("", Map.of(), "--discord.token=" + TOKEN, "--eventHandler.url=http://127.0.0.1:9/e"));
+        assertEquals("eventHandler.secret", noSecret.key());
+        Config c = load("", Map.of("GATEHOUSE_DISCORD_TOKEN", TOKEN, "GATEHOUSE_DB_PASSWORD", "pw-hunter2"),
+                "--eventHandler.url=http://127.0.0.1:9/e", "--eventHandler.secret=shh-secret");
+        assertEquals(TOKEN, c.discordToken().reveal());
+        String printed = c.toString();
+        assertFalse(printed.contains(TOKEN) || printed.contains("pw-hunter2") || printed.contains("shh-secret"), printed);
+        assertFalse(noUrl.getMessage().contains(TOKEN) || noSecret.getMessage().contains(TOKEN));
+    }
+
+    @Test
+    void configPropertiesDocumentsEveryKeyWithItsDefault() throws IOException {
+        String text = Files.readString(Path.of("config.properties"), StandardCharsets.UTF_8);
+        Properties p = new Properties();
+        p.load(new java.io.StringReader(text.replaceAll("(?m)^#([a-zA-Z][\\w.]*=)", "$1")));
+        for (Key k : Key.ALL) {
+            assertTrue(p.containsKey(k.name()), "config.properties lacks " + k.name());
+            assertEquals(k.defaultValue(), p.getProperty(k.name()), "default of " + k.name() + " in config.properties");
+            assertTrue(text.contains("# " + k.meaning()), "meaning of " + k.name() + " in config.properties");
+        }
+        assertEquals(Key.ALL.size(), p.size(), "config.properties documents keys Gatehouse does not know");
+    }
+
+    /** The real command line, in its own JVM: one line on stderr naming the key, exit code 2, nothing started. */
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "--shardsPerCluster=lots|shardsPerCluster",
+        "--intents=GUILDS,NOT_AN_INTENT|intents",
+        "--discord.token=" + TOKEN + "|eventHandler.url",
+        "--unknownThing=1|unknownThing",
+    })
+    void badConfigurationExitsWithCode2AndOneLine(String arg, String key) throws Exception {
+        Path empty = dir.resolve("empty.properties");
+        Files.writeString(empty, "");
+        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), "dev.gatehouse.Main", "--config=" + empty, arg)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+        assertEquals(2, p.exitValue(), err);
+        List<String> lines = err.lines().filter(l -> !l.startsWith("WARNING: ")).toList();
+        assertEquals(1, lines.size(), err);
+        assertTrue(lines.get(0).startsWith("gatehouse: config: " + key + ": "), err);
+        assertFalse(err.contains(TOKEN), "the token leaked: " + err);
+    }
+}

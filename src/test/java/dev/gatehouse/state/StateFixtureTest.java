@@ -1,0 +1,118 @@
+package dev.gatehouse.state;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.lmax.disruptor.EventHandler;
+import dev.gatehouse.Fixtures;
+import dev.gatehouse.discord.FrameHeader;
+import dev.gatehouse.pipeline.Dispatch;
+import dev.gatehouse.pipeline.EventRing;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Real captured payloads through a real ring into a real PostgreSQL: what the state keeps of each, soft
+ * deletes, message revisions, and a malformed payload that is counted, not fatal.
+ */
+class StateFixtureTest {
+    private static EmbeddedPostgres pg;
+    private static int databases;
+
+    @BeforeAll
+    static void start() throws Exception {
+        Path dir = Files.createTempDirectory(Path.of("target").toAbsolutePath(), "pg-state-");
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+        pg = EmbeddedPostgres.start(dir.resolve("data"), 0);
+    }
+
+    @AfterAll
+    static void stop() {
+        pg.close();
+    }
+
+    private record Run(Database db, StateWriter writer) {
+    }
+
+    /** Publishes the frames on shard 0 and waits until the writer has them all. */
+    private static Run write(List<byte[]> frames) throws Exception {
+        String name = "fixture_" + (++databases);
+        pg.createDatabase(name);
+        Database db = Database.open(pg.jdbcUrl(name), pg.user(), "", 2);
+        StateWriter writer = new StateWriter(db.dataSource(), 100);
+        EventHandler<Dispatch> none = (d, s, end) -> { };
+        EventRing ring = new EventRing(64, writer, none, true);
+        FrameHeader h = new FrameHeader();
+        for (byte[] f : frames) {
+            h.read(f, 0, f.length);
+            ring.publish(0, h.seq, h.type, h.guildId, f, 0, f.length, System.nanoTime());
+        }
+        ring.shutdown(30_000);
+        return new Run(db, writer);
+    }
+
+    private static long count(Database db, String sql) throws Exception {
+        try (Connection c = db.dataSource().getConnection(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    private static String text(Database db, String sql) throws Exception {
+        try (Connection c = db.dataSource().getConnection(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            return rs.next() ? rs.getString(1) : null;
+        }
+    }
+
+    @Test
+    void readyThenGuildCreateStoresTheWholeGuild() throws Exception {
+        Run r = write(List.of(Fixtures.frames("gateway_ready.json").get(0), Fixtures.frames("gateway_guild_create.json").get(0)));
+        try (Database db = r.db()) {
+            assertEquals(0, r.writer().eventsRejected());
+            long gid = count(db, "SELECT id FROM guilds WHERE NOT unavailable");
+            assertEquals(2, count(db, "SELECT count(*) FROM guilds"), "both READY guilds, one loaded");
+            assertEquals(1, count(db, "SELECT count(*) FROM guilds WHERE unavailable"), "the other still unavailable");
+            assertEquals(7, count(db, "SELECT count(*) FROM channels WHERE guild_id = " + gid));
+            assertEquals(6, count(db, "SELECT count(*) FROM roles WHERE guild_id = " + gid));
+            assertEquals(1, count(db, "SELECT count(*) FROM members WHERE guild_id = " + gid));
+            assertEquals("username_2", text(db, "SELECT username FROM users WHERE id = 900000000000000018"));
+            assertNotNull(text(db, "SELECT data->>'name' FROM guilds WHERE id = " + gid), "guild keeps its object");
+            assertEquals(null, text(db, "SELECT data->>'channels' FROM guilds WHERE id = " + gid), "children are stored apart");
+            assertEquals("[]", text(db, "SELECT data->>'permission_overwrites' FROM channels LIMIT 1"), "extra fields kept");
+        }
+    }
+
+    @Test
+    void messagesKeepEveryEditAndSoftDelete() throws Exception {
+        List<byte[]> frames = new java.util.ArrayList<>(Fixtures.frames("gateway_message_create.json"));
+        frames.addAll(Fixtures.frames("gateway_message_update.json"));
+        frames.addAll(Fixtures.frames("gateway_message_delete.json"));
+        Run r = write(frames);
+        try (Database db = r.db()) {
+            assertEquals(0, r.writer().eventsRejected());
+            assertTrue(count(db, "SELECT count(*) FROM messages") >= 3);
+            assertEquals(Fixtures.frames("gateway_message_update.json").size(), count(db, "SELECT count(*) FROM message_revisions"));
+            assertEquals(1, count(db, "SELECT count(*) FROM messages WHERE id = 900000000000000090 AND deleted_at IS NOT NULL"));
+            assertEquals("content_2", text(db, "SELECT content FROM messages WHERE id = 900000000000000087"));
+        }
+    }
+
+    @Test
+    void aMalformedPayloadIsCountedAndTheRestIsStored() throws Exception {
+        byte[] bad = "{\"t\":\"GUILD_MEMBER_ADD\",\"s\":2,\"op\":0,\"d\":{\"guild_id\":\"1\"}}".getBytes();
+        Run r = write(List.of(bad, Fixtures.frames("gateway_guild_member_update.json").get(0)));
+        try (Database db = r.db()) {
+            assertEquals(1, r.writer().eventsRejected());
+            assertEquals(1, count(db, "SELECT count(*) FROM members"));
+        }
+    }
+}
