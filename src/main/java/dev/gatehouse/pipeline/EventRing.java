@@ -4,10 +4,10 @@ import com.lmax.disruptor.BlockingWaitStrategy;
 import com.lmax.disruptor.EventHandler;
 import com.lmax.disruptor.ExceptionHandler;
 import com.lmax.disruptor.RingBuffer;
-import com.lmax.disruptor.TimeoutException;
 import com.lmax.disruptor.dsl.Disruptor;
 import com.lmax.disruptor.dsl.ProducerType;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * The Disruptor ring between the clusters (producers, one per cluster thread) and the two consumers: the
@@ -22,6 +22,8 @@ public final class EventRing {
 
     private final Disruptor<Dispatch> disruptor;
     private final RingBuffer<Dispatch> ring;
+    private final EventHandler<Dispatch> state;
+    private final EventHandler<Dispatch> delivery;
 
     public EventRing(int size, EventHandler<Dispatch> state, EventHandler<Dispatch> delivery, boolean deliveryAfterState) {
         disruptor = new Disruptor<>(Dispatch::new, size, r -> {
@@ -29,6 +31,8 @@ public final class EventRing {
             t.setDaemon(true);
             return t;
         }, ProducerType.MULTI, new BlockingWaitStrategy());
+        this.state = state;
+        this.delivery = delivery;
         disruptor.setDefaultExceptionHandler(new Fatal());
         if (deliveryAfterState) {
             disruptor.handleEventsWith(state).then(delivery);
@@ -58,12 +62,18 @@ public final class EventRing {
      * cannot finish within the timeout are halted.
      */
     public void shutdown(long timeoutMs) {
-        try {
-            disruptor.shutdown(timeoutMs, TimeUnit.MILLISECONDS);
-        } catch (TimeoutException e) {
-            LOG.log(System.Logger.Level.WARNING, "ring: consumers did not drain " + backlog() + " slots in " + timeoutMs + " ms; halting");
-            disruptor.halt();
+        // Disruptor.shutdown() skips consumers whose threads have not started yet; wait on their sequences instead
+        long cursor = ring.getCursor();
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+        while (Math.min(disruptor.getSequenceValueFor(state), disruptor.getSequenceValueFor(delivery)) < cursor) {
+            if (System.nanoTime() > deadline) {
+                LOG.log(System.Logger.Level.WARNING, "ring: consumers did not drain " + backlog() + " slots in "
+                        + timeoutMs + " ms; halting");
+                break;
+            }
+            LockSupport.parkNanos(1_000_000);
         }
+        disruptor.halt();
     }
 
     /** Consumers handle their own errors (retry, count, log); anything reaching here is a bug: log it loudly. */
