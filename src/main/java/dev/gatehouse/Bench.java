@@ -1,11 +1,119 @@
 package dev.gatehouse;
 
-/** Placeholder replaced below. */
+import dev.gatehouse.config.Config;
+import dev.gatehouse.config.ConfigLoader;
+import dev.gatehouse.delivery.LatencyHistogram;
+import dev.gatehouse.sim.SampleBot;
+import dev.gatehouse.sim.SimOptions;
+import dev.gatehouse.sim.Simulator;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryPoolMXBean;
+import java.lang.management.MemoryType;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The end-to-end benchmark ({@code ./run.sh bench}): the simulator's firehose through Gatehouse into a fresh
+ * embedded PostgreSQL and the sample bot, for a fixed time after a warm-up. Prints what it measured, the
+ * machine and the command. Options: {@code --seconds=30 --warmup=10 --rate=20000 --shards=4 --guilds=2000},
+ * and any Gatehouse key as {@code --key=value}.
+ */
 final class Bench {
     private Bench() {
     }
 
-    static int run(java.util.List<String> args) {
-        throw new IllegalArgumentException("bench: not built yet");
+    static int run(List<String> args) throws Exception {
+        int seconds = 30, warmup = 10, rate = 20_000, shards = 4, guilds = 2000;
+        List<String> gatehouseArgs = new ArrayList<>();
+        for (String a : args) {
+            String[] kv = a.startsWith("--") && a.contains("=") ? a.substring(2).split("=", 2) : new String[] {a, ""};
+            switch (kv[0]) {
+                case "seconds" -> seconds = Integer.parseInt(kv[1]);
+                case "warmup" -> warmup = Integer.parseInt(kv[1]);
+                case "rate" -> rate = Integer.parseInt(kv[1]);
+                case "shards" -> shards = Integer.parseInt(kv[1]);
+                case "guilds" -> guilds = Integer.parseInt(kv[1]);
+                default -> gatehouseArgs.add(a);
+            }
+        }
+        Path data = Files.createTempDirectory("gatehouse-bench-");
+        data.toFile().setExecutable(true, false);
+        data.toFile().setReadable(true, false);
+        String secret = "bench-secret";
+        SimOptions simOptions = SimOptions.defaults().withWorld(shards, guilds, 1000).withTraffic(rate)
+                .withToken("bench-token").withTruth(false);
+        try (Simulator sim = new Simulator(simOptions); SampleBot bot = new SampleBot(secret)) {
+            List<String> all = new ArrayList<>(List.of("--config=" + Files.createTempFile(data, "empty", ".properties"),
+                    "--discord.token=bench-token", "--rest.url=" + sim.restUrl(), "--eventHandler.url=" + bot.url(),
+                    "--eventHandler.secret=" + secret, "--db.dataDir=" + data.resolve("postgres"),
+                    "--status.intervalSeconds=0"));
+            all.addAll(gatehouseArgs);
+            Config config = ConfigLoader.load(all, Map.of());
+            Gatehouse g = Gatehouse.start(config);
+            long loadStart = System.nanoTime();
+            while (!g.shards().statuses().stream().allMatch(s -> s.ready() && s.guildsLoaded() == s.guilds())) {
+                Thread.sleep(100);
+            }
+            double loadSeconds = (System.nanoTime() - loadStart) / 1e9;
+            sim.startTraffic();
+            Thread.sleep(warmup * 1000L);
+            LatencyHistogram latency = g.delivery().latency();
+            latency.reset();
+            var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+            long cpu0 = os.getProcessCpuTime();
+            long delivered0 = g.delivery().delivered();
+            long rows0 = g.state().rowsWritten();
+            long t0 = System.nanoTime();
+            long peakHeap = 0;
+            while (System.nanoTime() - t0 < seconds * 1_000_000_000L) {
+                Thread.sleep(200);
+                long used = 0;
+                for (MemoryPoolMXBean p : ManagementFactory.getMemoryPoolMXBeans()) {
+                    if (p.getType() == MemoryType.HEAP) {
+                        used += p.getUsage().getUsed();
+                    }
+                }
+                peakHeap = Math.max(peakHeap, used);
+            }
+            double elapsed = (System.nanoTime() - t0) / 1e9;
+            long delivered = g.delivery().delivered() - delivered0;
+            long rows = g.state().rowsWritten() - rows0;
+            double cpu = (os.getProcessCpuTime() - cpu0) / 1e9;
+            long p50 = latency.quantileMicros(0.50);
+            long p99 = latency.quantileMicros(0.99);
+            sim.stopTraffic();
+            String summary = g.close(10_000);
+            System.out.println();
+            System.out.println("gatehouse bench: simulator firehose -> gatehouse -> embedded PostgreSQL + sample bot");
+            System.out.printf("machine: %d cores, %s %s, Java %s (%s)%n", Runtime.getRuntime().availableProcessors(),
+                    System.getProperty("os.name"), System.getProperty("os.arch"), System.getProperty("java.version"),
+                    System.getProperty("java.vm.name"));
+            System.out.printf("command: ./run.sh bench %s%n", String.join(" ", args));
+            System.out.printf("world: %d shards, %d guilds; offered rate %d events/s; %d s measured after %d s warm-up%n",
+                    shards, guilds, rate, seconds, warmup);
+            System.out.printf("startup: all %d guilds loaded %.1f s after the shards started%n", guilds, loadSeconds);
+            System.out.printf("delivered: %.0f events/s (%d events)%n", delivered / elapsed, delivered);
+            System.out.printf("latency frame arrival -> bot 2xx: p50 %.1f ms, p99 %.1f ms%n", p50 / 1000.0, p99 / 1000.0);
+            System.out.printf("database: %.0f rows/s%n", rows / elapsed);
+            System.out.printf("peak heap: %d MiB%n", peakHeap >> 20);
+            System.out.printf("cpu: %.1f s per million events (this JVM: gatehouse + simulator + sample bot; PostgreSQL excluded)%n",
+                    delivered == 0 ? 0 : cpu / delivered * 1e6);
+            System.out.println("gatehouse: " + summary);
+            System.out.println("bot: received " + bot.events() + " events");
+        } finally {
+            deleteTree(data);
+        }
+        return 0;
+    }
+
+    private static void deleteTree(Path p) {
+        try (var s = Files.walk(p)) {
+            s.sorted(java.util.Comparator.reverseOrder()).forEach(x -> x.toFile().delete());
+        } catch (java.io.IOException ignored) {
+            // a temp dir; the OS cleans it eventually
+        }
     }
 }

@@ -13,6 +13,7 @@ import org.jctools.queues.MpscUnboundedXaddArrayQueue;
 final class Cluster implements Runnable {
     private static final System.Logger LOG = System.getLogger(Cluster.class.getName());
     private static final long MAX_PARK_NANOS = 100_000_000L;
+    private static final int MAX_TASKS_PER_TICK = 256;
 
     private final int id;
     private final List<Shard> shards = new ArrayList<>();
@@ -68,8 +69,9 @@ final class Cluster implements Runnable {
             s.start();
         }
         while (running) {
+            // a bounded drain: under a firehose the inbox never empties, and heartbeats must still go out
             Runnable task;
-            while ((task = inbox.relaxedPoll()) != null) {
+            for (int i = 0; i < MAX_TASKS_PER_TICK && (task = inbox.relaxedPoll()) != null; i++) {
                 runSafely(task);
             }
             long now = System.nanoTime();
