@@ -65,6 +65,7 @@ final class Bench {
             var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
             long cpu0 = os.getProcessCpuTime();
             long delivered0 = g.delivery().delivered();
+            long received0 = g.dispatches();
             long rows0 = g.state().rowsWritten();
             long t0 = System.nanoTime();
             long peakHeap = 0;
@@ -80,6 +81,7 @@ final class Bench {
             }
             double elapsed = (System.nanoTime() - t0) / 1e9;
             long delivered = g.delivery().delivered() - delivered0;
+            long received = g.dispatches() - received0;
             long rows = g.state().rowsWritten() - rows0;
             double cpu = (os.getProcessCpuTime() - cpu0) / 1e9;
             long p50 = latency.quantileMicros(0.50);
@@ -95,12 +97,13 @@ final class Bench {
             System.out.printf("world: %d shards, %d guilds; offered rate %d events/s; %d s measured after %d s warm-up%n",
                     shards, guilds, rate, seconds, warmup);
             System.out.printf("startup: all %d guilds loaded %.1f s after the shards started%n", guilds, loadSeconds);
-            System.out.printf("delivered: %.0f events/s (%d events)%n", delivered / elapsed, delivered);
+            System.out.printf("received from the gateway: %.0f events/s (%d events)%n", received / elapsed, received);
+            System.out.printf("delivered to the bot: %.0f events/s (%d events)%n", delivered / elapsed, delivered);
             System.out.printf("latency frame arrival -> bot 2xx: p50 %.1f ms, p99 %.1f ms%n", p50 / 1000.0, p99 / 1000.0);
             System.out.printf("database: %.0f rows/s%n", rows / elapsed);
             System.out.printf("peak heap: %d MiB%n", peakHeap >> 20);
-            System.out.printf("cpu: %.1f s per million events (this JVM: gatehouse + simulator + sample bot; PostgreSQL excluded)%n",
-                    delivered == 0 ? 0 : cpu / delivered * 1e6);
+            System.out.printf("cpu: %.1f s per million received events (this JVM: gatehouse + simulator + sample bot;"
+                    + " PostgreSQL excluded)%n", received == 0 ? 0 : cpu / received * 1e6);
             System.out.println("gatehouse: " + summary);
             System.out.println("bot: received " + bot.events() + " events");
         } finally {

@@ -1,6 +1,5 @@
 package dev.gatehouse.pipeline;
 
-import com.lmax.disruptor.BlockingWaitStrategy;
 import com.lmax.disruptor.EventHandler;
 import com.lmax.disruptor.ExceptionHandler;
 import com.lmax.disruptor.RingBuffer;
@@ -14,8 +13,8 @@ import java.util.concurrent.locks.LockSupport;
  * state writer and the delivery forwarder. With {@code deliveryAfterState} the forwarder only sees a slot
  * once the writer has stored it, so the bot never reads state older than the event it holds.
  *
- * <p>Blocking wait strategy: on two cores, spinning consumers would starve the cluster threads. A full ring
- * makes {@link #publish} wait; that is the backpressure of the whole gateway.
+ * <p>Blocking waits ({@link ParkingWaitStrategy}): on two cores, spinning consumers would starve the cluster
+ * threads. A full ring makes {@link #publish} wait; that is the backpressure of the whole gateway.
  */
 public final class EventRing {
     private static final System.Logger LOG = System.getLogger(EventRing.class.getName());
@@ -30,7 +29,7 @@ public final class EventRing {
             Thread t = new Thread(r, "gatehouse-consumer");
             t.setDaemon(true);
             return t;
-        }, ProducerType.MULTI, new BlockingWaitStrategy());
+        }, ProducerType.MULTI, new ParkingWaitStrategy());
         this.state = state;
         this.delivery = delivery;
         disruptor.setDefaultExceptionHandler(new Fatal());

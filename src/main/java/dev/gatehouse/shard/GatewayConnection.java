@@ -60,6 +60,10 @@ final class GatewayConnection {
     private volatile int closeCode = -1;
     private volatile String closeReason = "";
     private volatile boolean reported;
+    /** Messages handed to the listener and not yet processed; reading pauses above the high mark. */
+    private final java.util.concurrent.atomic.AtomicInteger inFlight = new java.util.concurrent.atomic.AtomicInteger();
+    private static final int HIGH_MARK = 512;
+    private static final int LOW_MARK = 128;
 
     private GatewayConnection(Listener listener) {
         this.listener = listener;
@@ -132,6 +136,20 @@ final class GatewayConnection {
         }
     }
 
+    /**
+     * Called by the consumer after processing one message: when the backlog falls to the low mark, the socket
+     * is read again. Together with the pause in the reader this carries backpressure to the gateway over TCP,
+     * so a slow pipeline never buffers without bound.
+     */
+    void processed() {
+        if (inFlight.decrementAndGet() == LOW_MARK) {
+            Channel ch = channel;
+            if (ch != null) {
+                ch.config().setAutoRead(true);
+            }
+        }
+    }
+
     /** Drops the socket without a close frame. */
     void abort() {
         Channel ch = channel;
@@ -167,6 +185,9 @@ final class GatewayConnection {
         protected void channelRead0(ChannelHandlerContext ctx, WebSocketFrame frame) {
             long now = System.nanoTime();
             if (frame instanceof BinaryWebSocketFrame || frame instanceof TextWebSocketFrame) {
+                if (inFlight.incrementAndGet() >= HIGH_MARK) {
+                    ctx.channel().config().setAutoRead(false);
+                }
                 listener.message(GatewayConnection.this, frame.content(), frame instanceof BinaryWebSocketFrame, now);
                 return;
             }

@@ -160,6 +160,7 @@ final class Shard implements GatewayConnection.Listener {
                 }
             } finally {
                 data.release();
+                c.processed();
             }
         });
     }
