@@ -1,16 +1,9 @@
 package dev.gatehouse.discord;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonGenerator;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 
 /** Writers of the frames a client sends to the gateway. The token goes into the frame and nowhere else. */
 public final class Payloads {
-    private static final JsonFactory JSON = new JsonFactory();
-
     private Payloads() {
     }
 
@@ -53,19 +46,7 @@ public final class Payloads {
         });
     }
 
-    private interface Body {
-        void write(JsonGenerator g) throws IOException;
-    }
-
-    private static String write(Body body) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(256);
-        try (JsonGenerator g = JSON.createGenerator(out)) {
-            g.writeStartObject();
-            body.write(g);
-            g.writeEndObject();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return out.toString(StandardCharsets.UTF_8);
+    private static String write(JsonObject.Fields fields) {
+        return new String(JsonObject.bytes(fields), StandardCharsets.UTF_8);
     }
 }

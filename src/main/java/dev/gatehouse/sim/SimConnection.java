@@ -22,7 +22,6 @@ final class SimConnection {
     GatewaySession session;
     private boolean released;
     private final java.util.concurrent.atomic.AtomicLong queuedBytes = new java.util.concurrent.atomic.AtomicLong();
-    volatile long lastHeartbeatNanos = System.nanoTime();
 
     SimConnection(Channel channel, boolean zlib) {
         this.channel = channel;

@@ -2,35 +2,22 @@ package dev.gatehouse.sim;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
-import com.fasterxml.jackson.core.util.ByteArrayBuilder;
+import dev.gatehouse.discord.JsonObject;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 
 /**
  * Writes the world's objects in the shapes Discord sends (the captured payloads of
  * {@code shared/fixtures/discord-v10} are the reference: extra fields and nulls included).
  */
 final class SimJson {
-    static final JsonFactory JSON = new JsonFactory();
-
-    interface Body {
-        void write(JsonGenerator g) throws IOException;
-    }
+    static final JsonFactory JSON = JsonObject.JSON;
 
     private SimJson() {
     }
 
     /** The JSON bytes of one object written by {@code body} (which writes the fields only). */
-    static byte[] object(Body body) {
-        ByteArrayBuilder out = new ByteArrayBuilder(512);
-        try (JsonGenerator g = JSON.createGenerator(out)) {
-            g.writeStartObject();
-            body.write(g);
-            g.writeEndObject();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return out.toByteArray();
+    static byte[] object(JsonObject.Fields fields) {
+        return JsonObject.bytes(fields);
     }
 
     static void snowflake(JsonGenerator g, String name, long id) throws IOException {

@@ -460,7 +460,6 @@ public final class Simulator implements AutoCloseable {
             SimConnection c = conn;
             switch (op) {
                 case Opcode.HEARTBEAT -> {
-                    c.lastHeartbeatNanos = System.nanoTime();
                     c.send("{\"t\":null,\"s\":null,\"op\":11,\"d\":null}".getBytes(StandardCharsets.US_ASCII));
                 }
                 case Opcode.IDENTIFY -> {
