@@ -89,6 +89,9 @@ final class Cluster implements Runnable {
         while ((task = inbox.relaxedPoll()) != null) {
             runSafely(task);
         }
+        for (Shard s : shards) {
+            s.publishStatus();
+        }
     }
 
     private void runSafely(Runnable task) {

@@ -409,7 +409,8 @@ final class Shard implements GatewayConnection.Listener {
         return sessionId == null ? "-" : sessionId.length() > 8 ? sessionId.substring(0, 8) + "..." : sessionId;
     }
 
-    private void publishStatus() {
+    /** Makes the current state and counters visible to {@link #status()}. Cluster thread only. */
+    void publishStatus() {
         statusAt = System.nanoTime();
         status = new ShardStatus(id, state.name(), seq, latencyMs, identifies, resumes, lastCloseCode, guilds,
                 guildsLoaded, dispatches);

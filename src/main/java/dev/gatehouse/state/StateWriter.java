@@ -42,7 +42,14 @@ public final class StateWriter implements EventHandler<Dispatch> {
 
     private final DataSource db;
     private final int maxEvents;
+    /**
+     * Rows one transaction holds at most: a burst of GUILD_CREATEs (hundreds of rows each) otherwise makes
+     * transactions of tens of thousands of rows, and state and delivery advance in long jumps.
+     */
+    static final int MAX_ROWS = 10_000;
+
     private final List<Change> pending = new ArrayList<>();
+    private int pendingRows;
     private final LongAdder rowsWritten = new LongAdder();
     private final LongAdder eventsStored = new LongAdder();
     private final LongAdder eventsRejected = new LongAdder();
@@ -61,6 +68,7 @@ public final class StateWriter implements EventHandler<Dispatch> {
                 Change c = ChangeReader.read(d);
                 if (c != null) {
                     pending.add(c);
+                    pendingRows += c.size();
                 }
             } catch (IOException | RuntimeException e) {
                 eventsRejected.increment();
@@ -68,7 +76,7 @@ public final class StateWriter implements EventHandler<Dispatch> {
                         + "; the event is still delivered");
             }
         }
-        if (!pending.isEmpty() && (endOfBatch || pending.size() >= maxEvents)) {
+        if (!pending.isEmpty() && (endOfBatch || pending.size() >= maxEvents || pendingRows >= MAX_ROWS)) {
             flush();
         }
     }
@@ -107,19 +115,19 @@ public final class StateWriter implements EventHandler<Dispatch> {
                 if (reported) {
                     LOG.log(System.Logger.Level.INFO, "state: database is back; stored the " + pending.size() + " waiting events");
                 }
-                pending.clear();
+                clearPending();
                 return;
             } catch (SQLException e) {
                 if (!transient_(e)) {
                     writeOneByOne(e);
-                    pending.clear();
+                    clearPending();
                     return;
                 }
                 if (stopping) {
                     eventsRejected.add(pending.size());
                     LOG.log(System.Logger.Level.ERROR, "state: database unavailable at shutdown; " + pending.size()
                             + " events not stored (" + e.getMessage() + ")");
-                    pending.clear();
+                    clearPending();
                     return;
                 }
                 if (!reported) {
@@ -136,6 +144,11 @@ public final class StateWriter implements EventHandler<Dispatch> {
                 backoff = Math.min(10_000, backoff * 2);
             }
         }
+    }
+
+    private void clearPending() {
+        pending.clear();
+        pendingRows = 0;
     }
 
     private void writeOneByOne(SQLException batchError) {
