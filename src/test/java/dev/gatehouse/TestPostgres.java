@@ -10,7 +10,7 @@ import java.sql.SQLException;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /** One real PostgreSQL server per test JVM (started on first use), and a fresh database per test. */
-final class TestPostgres {
+public final class TestPostgres {
     private static EmbeddedPostgres server;
     private static final AtomicInteger DATABASES = new AtomicInteger();
 
@@ -20,15 +20,37 @@ final class TestPostgres {
     static synchronized EmbeddedPostgres server() {
         if (server == null) {
             try {
-                Path dir = Files.createTempDirectory(Path.of("target").toAbsolutePath(), "pg-");
-                Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
-                server = EmbeddedPostgres.start(dir.resolve("data"), 0);
-                Runtime.getRuntime().addShutdownHook(new Thread(server::close));
+                Path dir = tempDir("gatehouse-test-pg-");
+                EmbeddedPostgres pg = EmbeddedPostgres.start(dir.resolve("data"), 0);
+                Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                    pg.close();
+                    delete(dir);
+                }));
+                server = pg;
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
         }
         return server;
+    }
+
+    /**
+     * A directory for a test server's data in the system temp dir (not under target/: when the tests run as
+     * root, PostgreSQL runs as nobody, who may not be able to reach the checkout), readable by that user.
+     */
+    public static Path tempDir(String prefix) throws IOException {
+        Path dir = Files.createTempDirectory(prefix);
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+        return dir;
+    }
+
+    /** Deletes a tree, best effort. */
+    public static void delete(Path dir) {
+        try (var tree = Files.walk(dir)) {
+            tree.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException ignored) {
+            // a temp dir: the OS cleans it eventually
+        }
     }
 
     /** Creates a new empty database and returns its JDBC URL. */

@@ -30,8 +30,8 @@ class EmbeddedPostgresTest {
 
     @BeforeAll
     static void createBase() throws IOException {
-        Path target = Files.createDirectories(Path.of("target"));
-        base = Files.createTempDirectory(target.toAbsolutePath(), "embedded-postgres-");
+        // the system temp dir: traversable by the server's user wherever the checkout lives
+        base = Files.createTempDirectory("gatehouse-embedded-postgres-");
         // createTempDirectory makes it private (0700); the server may run as another user (nobody, when root).
         Files.setPosixFilePermissions(base, PosixFilePermissions.fromString("rwxr-xr-x"));
     }

@@ -6,12 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.lmax.disruptor.EventHandler;
 import dev.gatehouse.Fixtures;
+import dev.gatehouse.TestPostgres;
 import dev.gatehouse.discord.FrameHeader;
 import dev.gatehouse.pipeline.Dispatch;
 import dev.gatehouse.pipeline.EventRing;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
@@ -26,18 +25,19 @@ import org.junit.jupiter.api.Test;
  */
 class StateFixtureTest {
     private static EmbeddedPostgres pg;
+    private static Path dir;
     private static int databases;
 
     @BeforeAll
     static void start() throws Exception {
-        Path dir = Files.createTempDirectory(Path.of("target").toAbsolutePath(), "pg-state-");
-        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+        dir = TestPostgres.tempDir("gatehouse-state-pg-");
         pg = EmbeddedPostgres.start(dir.resolve("data"), 0);
     }
 
     @AfterAll
     static void stop() {
         pg.close();
+        TestPostgres.delete(dir);
     }
 
     private record Run(Database db, StateWriter writer) {
