@@ -20,6 +20,11 @@ final class SimConnection {
     private final Deflater deflater;
     private byte[] out = new byte[64 * 1024];
     GatewaySession session;
+    /** When the client last sent a heartbeat (or connected). */
+    volatile long lastHeartbeatNanos = System.nanoTime();
+    /** Send times of the client's last 120 payloads, for Discord's 120-per-60-seconds limit. */
+    private final long[] sends = new long[120];
+    private int sendIndex;
     private boolean released;
     private final java.util.concurrent.atomic.AtomicLong queuedBytes = new java.util.concurrent.atomic.AtomicLong();
 
@@ -65,6 +70,17 @@ final class SimConnection {
             out = Arrays.copyOf(out, out.length * 2);
         }
         channel.writeAndFlush(new BinaryWebSocketFrame(Unpooled.wrappedBuffer(Arrays.copyOf(out, n))));
+    }
+
+    /** Records one client payload; false when it is the 121st within 60 seconds. Netty thread only. */
+    boolean withinSendLimit(long now) {
+        long oldest = sends[sendIndex];
+        if (oldest != 0 && now - oldest < 60_000_000_000L) {
+            return false;
+        }
+        sends[sendIndex] = now;
+        sendIndex = (sendIndex + 1) % sends.length;
+        return true;
     }
 
     /** Closes with a gateway close code. */

@@ -3,45 +3,61 @@ package dev.gatehouse.sim;
 import java.util.List;
 
 /**
- * Settings of a simulator: where it listens, the world it builds and the traffic it sends.
+ * Settings of a simulator: where it listens, the world it builds, the traffic it sends, and the limits it
+ * enforces as Discord does.
  *
- * @param port              loopback port, 0 picks a free one
- * @param shards            shard count /gateway/bot recommends
- * @param guilds            guilds in the world
- * @param maxMembers        largest guild; sizes are heavy-tailed below it (over 250 members is "large")
- * @param eventsPerSecond   traffic rate once the world is sent; 0 for none
- * @param seed              makes the world and the traffic reproducible
- * @param maxConcurrency    identify buckets reported by /gateway/bot
- * @param heartbeatIntervalMs Hello's heartbeat_interval
- * @param token             the bot token clients must present
- * @param recordTruth       keep every sent dispatch per session (tests), or only counts (benchmarks)
+ * @param port                loopback port, 0 picks a free one
+ * @param shards              shard count /gateway/bot recommends
+ * @param guilds              guilds in the world
+ * @param maxMembers          largest guild; sizes are heavy-tailed below it (over 250 members is "large")
+ * @param eventsPerSecond     traffic rate once started; 0 for none
+ * @param seed                makes the world and the traffic reproducible
+ * @param maxConcurrency      identify buckets reported by /gateway/bot and enforced
+ * @param heartbeatIntervalMs Hello's heartbeat_interval; a client silent for 1.5 intervals is closed (4009)
+ * @param token               the bot token clients must present
+ * @param recordTruth         keep every sent dispatch per session (tests), or only counts (benchmarks)
+ * @param identifyIntervalMs  one identify per bucket per this many ms, else op 9 (Discord: 5000)
+ * @param maxGuildsPerShard   more guilds on one shard closes its identify with 4011 (Discord: 2500)
+ * @param privilegedIntents   whether the bot may ask for GUILD_MEMBERS, GUILD_PRESENCES, MESSAGE_CONTENT (else 4014)
  */
 public record SimOptions(int port, int shards, int guilds, int maxMembers, int eventsPerSecond, long seed,
-                         int maxConcurrency, int heartbeatIntervalMs, String token, boolean recordTruth) {
+                         int maxConcurrency, int heartbeatIntervalMs, String token, boolean recordTruth,
+                         int identifyIntervalMs, int maxGuildsPerShard, boolean privilegedIntents) {
 
     /** Defaults of {@code gatehouse simulate}. */
     public static SimOptions defaults() {
-        return new SimOptions(0, 4, 1000, 1000, 200, 1, 16, 41_250, "simulated-bot-token", true);
+        return new SimOptions(0, 4, 1000, 1000, 200, 1, 16, 41_250, "simulated-bot-token", true, 5000, 2500, true);
     }
 
     public SimOptions withPort(int p) {
-        return new SimOptions(p, shards, guilds, maxMembers, eventsPerSecond, seed, maxConcurrency, heartbeatIntervalMs, token, recordTruth);
+        return new SimOptions(p, shards, guilds, maxMembers, eventsPerSecond, seed, maxConcurrency, heartbeatIntervalMs,
+                token, recordTruth, identifyIntervalMs, maxGuildsPerShard, privilegedIntents);
     }
 
     public SimOptions withWorld(int shardCount, int guildCount, int members) {
-        return new SimOptions(port, shardCount, guildCount, members, eventsPerSecond, seed, maxConcurrency, heartbeatIntervalMs, token, recordTruth);
+        return new SimOptions(port, shardCount, guildCount, members, eventsPerSecond, seed, maxConcurrency,
+                heartbeatIntervalMs, token, recordTruth, identifyIntervalMs, maxGuildsPerShard, privilegedIntents);
     }
 
     public SimOptions withTraffic(int rate) {
-        return new SimOptions(port, shards, guilds, maxMembers, rate, seed, maxConcurrency, heartbeatIntervalMs, token, recordTruth);
+        return new SimOptions(port, shards, guilds, maxMembers, rate, seed, maxConcurrency, heartbeatIntervalMs, token,
+                recordTruth, identifyIntervalMs, maxGuildsPerShard, privilegedIntents);
     }
 
     public SimOptions withToken(String t) {
-        return new SimOptions(port, shards, guilds, maxMembers, eventsPerSecond, seed, maxConcurrency, heartbeatIntervalMs, t, recordTruth);
+        return new SimOptions(port, shards, guilds, maxMembers, eventsPerSecond, seed, maxConcurrency, heartbeatIntervalMs,
+                t, recordTruth, identifyIntervalMs, maxGuildsPerShard, privilegedIntents);
     }
 
     public SimOptions withTruth(boolean record) {
-        return new SimOptions(port, shards, guilds, maxMembers, eventsPerSecond, seed, maxConcurrency, heartbeatIntervalMs, token, record);
+        return new SimOptions(port, shards, guilds, maxMembers, eventsPerSecond, seed, maxConcurrency, heartbeatIntervalMs,
+                token, record, identifyIntervalMs, maxGuildsPerShard, privilegedIntents);
+    }
+
+    /** The protocol limits: identify buckets and interval, heartbeat interval, guilds per shard, privileged intents. */
+    public SimOptions withLimits(int concurrency, int identifyMs, int heartbeatMs, int guildsPerShard, boolean privileged) {
+        return new SimOptions(port, shards, guilds, maxMembers, eventsPerSecond, seed, concurrency, heartbeatMs, token,
+                recordTruth, identifyMs, guildsPerShard, privileged);
     }
 
     /**
@@ -77,7 +93,8 @@ public record SimOptions(int port, int shards, int guilds, int maxMembers, int e
                         + " (options: port, shards, guilds, maxMembers, eventsPerSecond, seed, maxConcurrency, heartbeatInterval, token)");
             }
         }
-        return new SimOptions(port, shards, guilds, members, rate, seed, mc, hb, token, false);
+        return new SimOptions(port, shards, guilds, members, rate, seed, mc, hb, token, false, o.identifyIntervalMs,
+                o.maxGuildsPerShard, o.privilegedIntents);
     }
 
     private static int number(String k, String v, int min, int max) {

@@ -3,6 +3,7 @@ package dev.gatehouse.sim;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import dev.gatehouse.discord.CloseCode;
+import dev.gatehouse.discord.Intent;
 import dev.gatehouse.discord.Opcode;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
@@ -70,6 +71,8 @@ public final class Simulator implements AutoCloseable {
     private volatile int rate;
     private volatile long dispatched;
     private volatile long identifies;
+    private volatile long bucketViolations;
+    private final Map<Integer, Long> lastIdentify = new java.util.HashMap<>();
     private volatile long resumes;
 
     /** Builds the world and starts listening; traffic starts with {@link #startTraffic()}. */
@@ -143,6 +146,49 @@ public final class Simulator implements AutoCloseable {
 
     public long resumes() {
         return resumes;
+    }
+
+    /** Identifies refused because another identify of the same bucket came within the interval. */
+    public long bucketViolations() {
+        return bucketViolations;
+    }
+
+    /** Fault: closes the connection of the shard's newest live session with a close code. */
+    public void closeShard(int shardId, int code) {
+        onLiveSession(shardId, (s, c) -> {
+            if (code == 1000 || code == 1001) {
+                s.ended = true;
+            }
+            c.close(code, "simulated close");
+        });
+    }
+
+    /** Fault: asks the shard to reconnect (op 7). */
+    public void requestReconnect(int shardId) {
+        onLiveSession(shardId, (s, c) -> c.send("{\"op\":7,\"d\":null,\"s\":null,\"t\":null}".getBytes(StandardCharsets.US_ASCII)));
+    }
+
+    /** Fault: invalidates the shard's session (op 9); not resumable ends it. */
+    public void invalidateSession(int shardId, boolean resumable) {
+        onLiveSession(shardId, (s, c) -> {
+            if (!resumable) {
+                s.ended = true;
+            }
+            c.send(("{\"op\":9,\"d\":" + resumable + ",\"s\":null,\"t\":null}").getBytes(StandardCharsets.US_ASCII));
+        });
+    }
+
+    private void onLiveSession(int shardId, java.util.function.BiConsumer<GatewaySession, SimConnection> fault) {
+        onWorld(w -> {
+            for (int i = sessionOrder.size() - 1; i >= 0; i--) {
+                GatewaySession s = sessionOrder.get(i);
+                if (s.shardId == shardId && !s.ended && s.connection != null) {
+                    fault.accept(s, s.connection);
+                    return null;
+                }
+            }
+            throw new IllegalStateException("shard " + shardId + " has no connected session");
+        });
     }
 
     /** Every session started so far, in start order. */
@@ -227,6 +273,22 @@ public final class Simulator implements AutoCloseable {
     }
 
     private void identify(SimConnection c, int shardId, int shardCount) {
+        int bucket = shardId % options.maxConcurrency();
+        long now = System.nanoTime();
+        Long last = lastIdentify.get(bucket);
+        if (last != null && now - last < options.identifyIntervalMs() * 1_000_000L) {
+            bucketViolations++;
+            LOG.log(System.Logger.Level.INFO, "simulator: shard " + shardId + " identified within "
+                    + options.identifyIntervalMs() + " ms of another in bucket " + bucket + "; invalid session");
+            c.send("{\"op\":9,\"d\":false,\"s\":null,\"t\":null}".getBytes(StandardCharsets.US_ASCII));
+            return;
+        }
+        long routed = world.guildList.stream().filter(g -> dev.gatehouse.discord.Snowflake.shardOf(g.id, shardCount) == shardId).count();
+        if (routed > options.maxGuildsPerShard()) {
+            c.close(CloseCode.SHARDING_REQUIRED.code(), "Sharding required.");
+            return;
+        }
+        lastIdentify.put(bucket, now);
         identifies++;
         GatewaySession s = new GatewaySession(UUID.randomUUID().toString().replace("-", ""), shardId, shardCount, options.recordTruth());
         sessions.put(s.id, s);
@@ -368,6 +430,7 @@ public final class Simulator implements AutoCloseable {
     /** The gateway protocol of one connection, after the WebSocket handshake. */
     private final class Gateway extends SimpleChannelInboundHandler<WebSocketFrame> {
         private SimConnection conn;
+        private java.util.concurrent.ScheduledFuture<?> watchdog;
 
         @Override
         public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
@@ -375,6 +438,18 @@ public final class Simulator implements AutoCloseable {
                 Map<String, List<String>> q = new QueryStringDecoder(hs.requestUri()).parameters();
                 boolean zlib = q.getOrDefault("compress", List.of()).contains("zlib-stream");
                 conn = new SimConnection(ctx.channel(), zlib);
+                List<String> version = q.getOrDefault("v", List.of("10"));
+                if (!version.equals(List.of("10"))) {
+                    conn.close(CloseCode.INVALID_API_VERSION.code(), "Invalid API version.");
+                    return;
+                }
+                SimConnection c = conn;
+                long interval = options.heartbeatIntervalMs();
+                watchdog = ctx.executor().scheduleAtFixedRate(() -> {
+                    if (System.nanoTime() - c.lastHeartbeatNanos > interval * 1_500_000L) {
+                        c.close(CloseCode.SESSION_TIMED_OUT.code(), "Session timed out.");
+                    }
+                }, interval, Math.max(50, interval / 4), TimeUnit.MILLISECONDS);
                 conn.send(("{\"t\":null,\"s\":null,\"op\":10,\"d\":{\"heartbeat_interval\":" + options.heartbeatIntervalMs()
                         + ",\"_trace\":[\"[\\\"gatehouse-simulator\\\",{\\\"micros\\\":0.0}]\"]}}").getBytes(StandardCharsets.US_ASCII));
                 return;
@@ -418,6 +493,7 @@ public final class Simulator implements AutoCloseable {
             long seq = -1;
             int shardId = 0;
             int shardCount = 1;
+            long intents = -1;
             try (JsonParser p = SimJson.JSON.createParser(json)) {
                 if (p.nextToken() != JsonToken.START_OBJECT) {
                     throw new IOException("not an object");
@@ -435,6 +511,7 @@ public final class Simulator implements AutoCloseable {
                                 case "token" -> token = p.getValueAsString();
                                 case "session_id" -> sessionId = p.getValueAsString();
                                 case "seq" -> seq = p.getValueAsLong(-1);
+                                case "intents" -> intents = fv == JsonToken.VALUE_NUMBER_INT ? p.getLongValue() : -1;
                                 case "shard" -> {
                                     if (fv == JsonToken.START_ARRAY) {
                                         p.nextToken();
@@ -458,8 +535,14 @@ public final class Simulator implements AutoCloseable {
                 return;
             }
             SimConnection c = conn;
+            long now = System.nanoTime();
+            if (!c.withinSendLimit(now)) {
+                c.close(CloseCode.RATE_LIMITED.code(), "You are being rate limited.");
+                return;
+            }
             switch (op) {
                 case Opcode.HEARTBEAT -> {
+                    c.lastHeartbeatNanos = now;
                     c.send("{\"t\":null,\"s\":null,\"op\":11,\"d\":null}".getBytes(StandardCharsets.US_ASCII));
                 }
                 case Opcode.IDENTIFY -> {
@@ -469,6 +552,10 @@ public final class Simulator implements AutoCloseable {
                         c.close(CloseCode.ALREADY_AUTHENTICATED.code(), "Already authenticated.");
                     } else if (shardCount < 1 || shardId < 0 || shardId >= shardCount) {
                         c.close(CloseCode.INVALID_SHARD.code(), "Invalid shard.");
+                    } else if (intents < 0 || (intents & ~Intent.all()) != 0) {
+                        c.close(CloseCode.INVALID_INTENTS.code(), "Invalid intent(s).");
+                    } else if ((intents & Intent.PRIVILEGED) != 0 && !options.privilegedIntents()) {
+                        c.close(CloseCode.DISALLOWED_INTENTS.code(), "Disallowed intent(s).");
                     } else {
                         int id = shardId, n = shardCount;
                         worldTasks.add(() -> identify(c, id, n));
@@ -502,6 +589,9 @@ public final class Simulator implements AutoCloseable {
 
         @Override
         public void channelInactive(ChannelHandlerContext ctx) {
+            if (watchdog != null) {
+                watchdog.cancel(false);
+            }
             SimConnection c = conn;
             if (c != null) {
                 worldTasks.add(() -> {
