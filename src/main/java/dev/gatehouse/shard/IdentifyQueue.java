@@ -19,10 +19,16 @@ public final class IdentifyQueue implements AutoCloseable {
     private final Thread scheduler;
     private volatile boolean open = true;
 
+    /**
+     * Added to the interval: Discord times identifies by their arrival, and two identifies granted exactly
+     * 5 s apart can arrive 4.99 s apart when the first was sent later after its grant than the second.
+     */
+    static final long MARGIN_MS = 100;
+
     @SuppressWarnings("unchecked")
     public IdentifyQueue(int maxConcurrency, long intervalMs) {
         this.maxConcurrency = maxConcurrency;
-        this.intervalNanos = intervalMs * 1_000_000L;
+        this.intervalNanos = (intervalMs > 0 ? intervalMs + MARGIN_MS : 0) * 1_000_000L;
         this.waiting = new ArrayDeque[maxConcurrency];
         this.lastGrant = new long[maxConcurrency];
         long now = System.nanoTime();

@@ -20,6 +20,8 @@ final class SimConnection {
     private final Deflater deflater;
     private byte[] out = new byte[64 * 1024];
     GatewaySession session;
+    /** False after the zombie fault: heartbeats are no longer acknowledged. */
+    volatile boolean ackHeartbeats = true;
     /** When the client last sent a heartbeat (or connected). */
     volatile long lastHeartbeatNanos = System.nanoTime();
     /** Send times of the client's last 120 payloads, for Discord's 120-per-60-seconds limit. */

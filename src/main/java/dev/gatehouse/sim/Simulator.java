@@ -72,6 +72,7 @@ public final class Simulator implements AutoCloseable {
     private volatile long dispatched;
     private volatile long identifies;
     private volatile long bucketViolations;
+    private volatile long heartbeats;
     private final Map<Integer, Long> lastIdentify = new java.util.HashMap<>();
     private volatile long resumes;
 
@@ -83,7 +84,7 @@ public final class Simulator implements AutoCloseable {
         this.traffic = new Traffic(world);
         this.loop = new NioEventLoopGroup(2, Thread.ofPlatform().name("sim-io-", 0).daemon(true).factory());
         WebSocketServerProtocolConfig ws = WebSocketServerProtocolConfig.newBuilder()
-                .websocketPath("/").checkStartsWith(true).handleCloseFrames(false)
+                .websocketPath("/").checkStartsWith(true).handleCloseFrames(false).sendCloseFrame(null)
                 .maxFramePayloadLength(1 << 20).build();
         this.server = new ServerBootstrap().group(loop).channel(NioServerSocketChannel.class)
                 .childHandler(new ChannelInitializer<SocketChannel>() {
@@ -161,6 +162,31 @@ public final class Simulator implements AutoCloseable {
             }
             c.close(code, "simulated close");
         });
+    }
+
+    /** Heartbeats received from all clients. */
+    public long heartbeats() {
+        return heartbeats;
+    }
+
+    /** Fault: the shard's connection stops acknowledging heartbeats (a zombie connection). */
+    public void stopAcking(int shardId) {
+        onLiveSession(shardId, (s, c) -> c.ackHeartbeats = false);
+    }
+
+    /** Fault: drops the shard's TCP connection without a close frame; the session stays resumable. */
+    public void dropConnection(int shardId) {
+        onLiveSession(shardId, (s, c) -> c.channel.close());
+    }
+
+    /** Fault: sends the shard a frame that is not JSON, through its compressed stream. */
+    public void sendMalformedFrame(int shardId) {
+        onLiveSession(shardId, (s, c) -> c.send("{\"t\":\"MESSAGE_CREATE\",\"s\":".getBytes(StandardCharsets.US_ASCII)));
+    }
+
+    /** Asks the shard for a heartbeat now (op 1), as Discord may. */
+    public void requestHeartbeat(int shardId) {
+        onLiveSession(shardId, (s, c) -> c.send("{\"op\":1,\"d\":null,\"s\":null,\"t\":null}".getBytes(StandardCharsets.US_ASCII)));
     }
 
     /** Fault: asks the shard to reconnect (op 7). */
@@ -543,6 +569,10 @@ public final class Simulator implements AutoCloseable {
             switch (op) {
                 case Opcode.HEARTBEAT -> {
                     c.lastHeartbeatNanos = now;
+                    heartbeats++;
+                    if (!c.ackHeartbeats) {
+                        return;
+                    }
                     c.send("{\"t\":null,\"s\":null,\"op\":11,\"d\":null}".getBytes(StandardCharsets.US_ASCII));
                 }
                 case Opcode.IDENTIFY -> {
