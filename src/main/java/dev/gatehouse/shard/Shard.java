@@ -114,7 +114,7 @@ final class Shard implements GatewayConnection.Listener {
                 nextHeartbeat = NEVER;
                 dropConnection(4000, "heartbeat not acknowledged");
             } else {
-                sendHeartbeat(now);
+                sendHeartbeat(now, true);
                 nextHeartbeat = now + heartbeatIntervalNanos;
             }
         }
@@ -212,7 +212,7 @@ final class Shard implements GatewayConnection.Listener {
         switch (header.op) {
             case Opcode.DISPATCH -> onDispatch(buf, len, receivedNanos);
             case Opcode.HELLO -> onHello(now);
-            case Opcode.HEARTBEAT -> sendHeartbeat(now);
+            case Opcode.HEARTBEAT -> sendHeartbeat(now, false);
             case Opcode.HEARTBEAT_ACK -> {
                 awaitingAck = false;
                 latencyMs = (now - heartbeatSentAt) / 1_000_000L;
@@ -397,10 +397,16 @@ final class Shard implements GatewayConnection.Listener {
         }
     }
 
-    private void sendHeartbeat(long now) {
+    /**
+     * Sends op 1. Only scheduled heartbeats arm the zombie check: a heartbeat the gateway asked for (op 1)
+     * whose ACK is still on its way when the next scheduled one falls due says nothing about the connection.
+     */
+    private void sendHeartbeat(long now, boolean scheduled) {
         if (conn != null) {
             heartbeatSentAt = now;
-            awaitingAck = true;
+            if (scheduled) {
+                awaitingAck = true;
+            }
             conn.send(Payloads.heartbeat(seq));
         }
     }
