@@ -125,10 +125,6 @@ public final class Gatehouse implements AutoCloseable {
         return delivery;
     }
 
-    public Database database() {
-        return database;
-    }
-
     public Config config() {
         return config;
     }

@@ -23,7 +23,7 @@ import java.util.concurrent.atomic.LongAdder;
  * or answers 408, 429 or 5xx. Any other answer is the bot refusing that event: logged with its identity,
  * counted, and not retried.
  */
-public final class Forwarder implements EventHandler<Dispatch>, AutoCloseable {
+public final class Forwarder implements EventHandler<Dispatch> {
     private static final System.Logger LOG = System.getLogger(Forwarder.class.getName());
     private static final byte[] PREFIX = "{\"shardId\":".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] DATA = ",\"data\":".getBytes(StandardCharsets.US_ASCII);
@@ -231,10 +231,5 @@ public final class Forwarder implements EventHandler<Dispatch>, AutoCloseable {
             t.interrupt();
         }
         return buffer.size();
-    }
-
-    @Override
-    public void close() {
-        close(5_000);
     }
 }

@@ -89,4 +89,17 @@ public record GatewayBot(String url, int shards, int total, int remaining, long 
         String s = new String(body, java.nio.charset.StandardCharsets.UTF_8);
         return s.length() > 300 ? s.substring(0, 300) + "..." : s;
     }
+
+    /** The URL to open for a gateway base URL: any query replaced by v10, JSON and zlib-stream. */
+    public static java.net.URI connectUri(String base) {
+        String b = base;
+        int q = b.indexOf('?');
+        if (q >= 0) {
+            b = b.substring(0, q);
+        }
+        if (!b.endsWith("/")) {
+            b = b + "/";
+        }
+        return java.net.URI.create(b + "?v=10&encoding=json&compress=zlib-stream");
+    }
 }

@@ -52,17 +52,4 @@ public final class ReadyGuilds {
         }
         return Arrays.copyOf(ids, n);
     }
-
-    /** The URL to open for a gateway base URL: any query replaced by v10, JSON and zlib-stream. */
-    public static java.net.URI connectUri(String base) {
-        String b = base;
-        int q = b.indexOf('?');
-        if (q >= 0) {
-            b = b.substring(0, q);
-        }
-        if (!b.endsWith("/")) {
-            b = b + "/";
-        }
-        return java.net.URI.create(b + "?v=10&encoding=json&compress=zlib-stream");
-    }
 }

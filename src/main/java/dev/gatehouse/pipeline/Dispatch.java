@@ -1,7 +1,5 @@
 package dev.gatehouse.pipeline;
 
-import java.nio.charset.StandardCharsets;
-
 /**
  * One ring slot: a gateway dispatch as it arrived, with its routing keys. Slots are preallocated and reused;
  * the payload buffer grows to the largest frame a slot has held and is never shrunk, so steady traffic
@@ -68,8 +66,4 @@ public final class Dispatch {
         return "shard " + shardId + " seq " + seq + " " + type + " (" + length + " bytes)";
     }
 
-    /** The payload as text, for error messages and tests. */
-    public String payloadText() {
-        return new String(payload, 0, length, StandardCharsets.UTF_8);
-    }
 }

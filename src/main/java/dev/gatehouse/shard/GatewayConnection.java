@@ -145,16 +145,22 @@ final class GatewayConnection {
         if (inFlight.decrementAndGet() == LOW_MARK) {
             Channel ch = channel;
             if (ch != null) {
-                ch.config().setAutoRead(true);
+                ch.eventLoop().execute(() -> updateAutoRead(ch));
             }
         }
     }
 
-    /** Drops the socket without a close frame. */
-    void abort() {
-        Channel ch = channel;
-        if (ch != null) {
-            ch.close();
+    /**
+     * Pauses or resumes reading from the backlog as it is now. Event loop only: deciding both ways on one
+     * thread from the current count means a pause can never land after the resume that should follow it
+     * (a pause decided on the reader and a resume on the consumer could, leaving the socket paused for good).
+     */
+    private void updateAutoRead(Channel ch) {
+        int backlog = inFlight.get();
+        if (ch.config().isAutoRead() && backlog >= HIGH_MARK) {
+            ch.config().setAutoRead(false);
+        } else if (!ch.config().isAutoRead() && backlog <= LOW_MARK) {
+            ch.config().setAutoRead(true);
         }
     }
 
@@ -186,7 +192,7 @@ final class GatewayConnection {
             long now = System.nanoTime();
             if (frame instanceof BinaryWebSocketFrame || frame instanceof TextWebSocketFrame) {
                 if (inFlight.incrementAndGet() >= HIGH_MARK) {
-                    ctx.channel().config().setAutoRead(false);
+                    updateAutoRead(ctx.channel());
                 }
                 listener.message(GatewayConnection.this, frame.content(), frame instanceof BinaryWebSocketFrame, now);
                 return;

@@ -2,6 +2,7 @@ package dev.gatehouse.shard;
 
 import dev.gatehouse.discord.CloseCode;
 import dev.gatehouse.discord.FrameHeader;
+import dev.gatehouse.discord.GatewayBot;
 import dev.gatehouse.discord.Opcode;
 import dev.gatehouse.discord.Payloads;
 import dev.gatehouse.discord.ReadyGuilds;
@@ -134,7 +135,7 @@ final class Shard implements GatewayConnection.Listener {
         awaitingAck = false;
         nextHeartbeat = NEVER;
         deadline = System.nanoTime() + ctx.connectTimeoutMs() * 1_000_000L * 2;
-        conn = GatewayConnection.open(ctx.loop(), ReadyGuilds.connectUri(resuming ? resumeUrl : ctx.gatewayUrl()), this,
+        conn = GatewayConnection.open(ctx.loop(), GatewayBot.connectUri(resuming ? resumeUrl : ctx.gatewayUrl()), this,
                 ctx.connectTimeoutMs());
         publishStatus();
     }
@@ -327,13 +328,7 @@ final class Shard implements GatewayConnection.Listener {
     }
 
     private void onClosed(int code, String reason) {
-        conn = null;
-        if (zlib != null) {
-            zlib.close();
-            zlib = null;
-        }
-        nextHeartbeat = NEVER;
-        deadline = NEVER;
+        detach();
         if (stopping) {
             publishStatus();
             return;
@@ -385,15 +380,20 @@ final class Shard implements GatewayConnection.Listener {
     /** Closes the current connection and handles it as gone now (the close callback will be stale). */
     private void closeConnection(int code, String reason) {
         GatewayConnection c = conn;
+        detach();
+        if (c != null) {
+            c.close(code, reason);
+        }
+    }
+
+    /** Forgets the current connection, its inflater and its timers. */
+    private void detach() {
         conn = null;
         nextHeartbeat = NEVER;
         deadline = NEVER;
         if (zlib != null) {
             zlib.close();
             zlib = null;
-        }
-        if (c != null) {
-            c.close(code, reason);
         }
     }
 

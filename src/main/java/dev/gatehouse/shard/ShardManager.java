@@ -19,7 +19,6 @@ public final class ShardManager implements AutoCloseable {
     private final IdentifyQueue identifyQueue;
     private final List<Cluster> clusters = new ArrayList<>();
     private final List<Shard> shards = new ArrayList<>();
-    private final ShardPlan plan;
 
     /**
      * Starts every shard of the plan: each connects at once and identifies when the queue grants its turn.
@@ -29,7 +28,6 @@ public final class ShardManager implements AutoCloseable {
      */
     public ShardManager(ShardPlan plan, EventRing ring, String token, long intents, String gatewayUrl,
                         int maxConcurrency, long identifyIntervalMs, boolean virtualThreads) {
-        this.plan = plan;
         this.loop = new NioEventLoopGroup(Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors() / 2)),
                 Thread.ofPlatform().name("gatehouse-io-", 0).daemon(true).factory());
         this.identifyQueue = new IdentifyQueue(maxConcurrency, identifyIntervalMs);
@@ -50,10 +48,6 @@ public final class ShardManager implements AutoCloseable {
         for (Cluster c : clusters) {
             c.start(virtualThreads);
         }
-    }
-
-    public ShardPlan plan() {
-        return plan;
     }
 
     /** Status of every shard, by shard id. */

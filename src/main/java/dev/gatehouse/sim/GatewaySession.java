@@ -81,10 +81,6 @@ public final class GatewaySession {
         return shardId;
     }
 
-    public int shardCount() {
-        return shardCount;
-    }
-
     /** Every dispatch sent so far, in seq order (empty when truth is not recorded). */
     public synchronized List<Sent> sent() {
         return new ArrayList<>(sent);

@@ -13,7 +13,7 @@ import java.util.List;
  * @param eventsPerSecond     traffic rate once started; 0 for none
  * @param seed                makes the world and the traffic reproducible
  * @param maxConcurrency      identify buckets reported by /gateway/bot and enforced
- * @param heartbeatIntervalMs Hello's heartbeat_interval; a client silent for 1.5 intervals is closed (4009)
+ * @param heartbeatIntervalMs Hello's heartbeat_interval; a client silent for 1.5 intervals + 1 s is closed (4009)
  * @param token               the bot token clients must present
  * @param recordTruth         keep every sent dispatch per session (tests), or only counts (benchmarks)
  * @param identifyIntervalMs  one identify per bucket per this many ms, else op 9 (Discord: 5000)

@@ -43,7 +43,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
@@ -64,11 +63,11 @@ public final class Simulator implements AutoCloseable {
     private final Traffic traffic;
     private final Thread worldThread;
     private final LinkedBlockingQueue<Runnable> worldTasks = new LinkedBlockingQueue<>();
-    private final Map<String, GatewaySession> sessions = new ConcurrentHashMap<>();
+    private final Map<String, GatewaySession> sessions = new java.util.HashMap<>(); // world thread only
     private final List<GatewaySession> sessionOrder = new ArrayList<>();
     private volatile boolean running = true;
     private volatile boolean trafficOn;
-    private volatile int rate;
+    private final int rate;
     private volatile long dispatched;
     private volatile long identifies;
     private volatile long bucketViolations;
@@ -116,10 +115,6 @@ public final class Simulator implements AutoCloseable {
         return "ws://127.0.0.1:" + port;
     }
 
-    public SimOptions options() {
-        return options;
-    }
-
     /** Starts (or resumes) the traffic at the configured rate. */
     public void startTraffic() {
         trafficOn = true;
@@ -129,11 +124,6 @@ public final class Simulator implements AutoCloseable {
     public void stopTraffic() {
         trafficOn = false;
         onWorld(w -> null);
-    }
-
-    /** Changes the traffic rate (events per second). */
-    public void setRate(int eventsPerSecond) {
-        this.rate = eventsPerSecond;
     }
 
     /** Dispatches sent over every session so far. */
@@ -309,8 +299,13 @@ public final class Simulator implements AutoCloseable {
             c.send("{\"op\":9,\"d\":false,\"s\":null,\"t\":null}".getBytes(StandardCharsets.US_ASCII));
             return;
         }
-        long routed = world.guildList.stream().filter(g -> dev.gatehouse.discord.Snowflake.shardOf(g.id, shardCount) == shardId).count();
-        if (routed > options.maxGuildsPerShard()) {
+        List<World.Guild> mine = new ArrayList<>();
+        for (World.Guild g : world.guildList) {
+            if (dev.gatehouse.discord.Snowflake.shardOf(g.id, shardCount) == shardId) {
+                mine.add(g);
+            }
+        }
+        if (mine.size() > options.maxGuildsPerShard()) {
             c.close(CloseCode.SHARDING_REQUIRED.code(), "Sharding required.");
             return;
         }
@@ -321,12 +316,6 @@ public final class Simulator implements AutoCloseable {
         sessionOrder.add(s);
         s.connection = c;
         c.session = s;
-        List<World.Guild> mine = new ArrayList<>();
-        for (World.Guild g : world.guildList) {
-            if (s.routes(g.id)) {
-                mine.add(g);
-            }
-        }
         byte[] ready = SimJson.object(j -> {
             j.writeNumberField("v", 10);
             j.writeObjectFieldStart("user_settings");
@@ -472,7 +461,8 @@ public final class Simulator implements AutoCloseable {
                 SimConnection c = conn;
                 long interval = options.heartbeatIntervalMs();
                 watchdog = ctx.executor().scheduleAtFixedRate(() -> {
-                    if (System.nanoTime() - c.lastHeartbeatNanos > interval * 1_500_000L) {
+                    // 1.5 intervals plus a second of grace: a loaded client is late, not dead
+                    if (System.nanoTime() - c.lastHeartbeatNanos > interval * 1_500_000L + 1_000_000_000L) {
                         c.close(CloseCode.SESSION_TIMED_OUT.code(), "Session timed out.");
                     }
                 }, interval, Math.max(50, interval / 4), TimeUnit.MILLISECONDS);
