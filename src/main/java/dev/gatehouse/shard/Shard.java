@@ -119,10 +119,15 @@ final class Shard implements GatewayConnection.Listener {
                 nextHeartbeat = now + heartbeatIntervalNanos;
             }
         }
-        if (now - statusAt >= STATUS_EVERY_NANOS && dispatches != status.dispatches()) {
-            publishStatus();
+        long next = Math.min(reconnectAt, Math.min(deadline, nextHeartbeat));
+        if (dispatches == status.dispatches()) {
+            return next; // nothing new to show: no status wake-up (asking for one in the past spun the cluster)
         }
-        return Math.min(reconnectAt, Math.min(deadline, Math.min(nextHeartbeat, statusAt + STATUS_EVERY_NANOS)));
+        if (now - statusAt >= STATUS_EVERY_NANOS) {
+            publishStatus();
+            return next;
+        }
+        return Math.min(next, statusAt + STATUS_EVERY_NANOS);
     }
 
     private void connect() {
