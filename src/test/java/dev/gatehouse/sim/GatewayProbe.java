@@ -24,8 +24,13 @@ final class GatewayProbe extends WebSocketClient {
 
     static GatewayProbe open(Simulator sim, String query) throws InterruptedException {
         GatewayProbe p = new GatewayProbe(sim.gatewayUrl() + "/?" + query);
-        if (!p.connectBlocking(10, TimeUnit.SECONDS) && !p.closed.isDone()) {
-            throw new IllegalStateException("could not connect to the simulator");
+        if (!p.connectBlocking(10, TimeUnit.SECONDS)) {
+            // the server may close right after the handshake (4012): the close callback can come a moment later
+            try {
+                p.closed.get(10, TimeUnit.SECONDS);
+            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                throw new IllegalStateException("could not connect to the simulator", e);
+            }
         }
         return p;
     }
