@@ -288,9 +288,9 @@ public final class Simulator implements AutoCloseable {
         }
     }
 
-    private void identify(SimConnection c, int shardId, int shardCount) {
+    /** World thread. {@code now} is when the identify arrived: Discord times the bucket limit by arrival. */
+    private void identify(SimConnection c, int shardId, int shardCount, long now) {
         int bucket = shardId % options.maxConcurrency();
-        long now = System.nanoTime();
         Long last = lastIdentify.get(bucket);
         if (last != null && now - last < options.identifyIntervalMs() * 1_000_000L) {
             bucketViolations++;
@@ -578,7 +578,7 @@ public final class Simulator implements AutoCloseable {
                         c.close(CloseCode.DISALLOWED_INTENTS.code(), "Disallowed intent(s).");
                     } else {
                         int id = shardId, n = shardCount;
-                        worldTasks.add(() -> identify(c, id, n));
+                        worldTasks.add(() -> identify(c, id, n, now));
                     }
                 }
                 case Opcode.RESUME -> {
