@@ -42,6 +42,7 @@ import org.openjdk.jmh.infra.Blackhole;
 @Fork(1)
 public class FramePathBenchmark {
     static final int FRAMES = 1000;
+    static final dev.gatehouse.pipeline.Session SESSION = new dev.gatehouse.pipeline.Session("bench", "ws://127.0.0.1:1", 1);
 
     private final List<byte[]> compressed = new ArrayList<>();
     private final FrameHeader header = new FrameHeader();
@@ -127,7 +128,7 @@ public class FramePathBenchmark {
         for (byte[] c : compressed) {
             z.feed(ByteBuffer.wrap(c));
             header.read(z.buffer(), 0, z.length());
-            ring.publish(0, header.seq, header.type, header.guildId, z.buffer(), 0, z.length(), System.nanoTime());
+            ring.publish(0, SESSION, header.seq, header.type, header.guildId, z.buffer(), 0, z.length(), System.nanoTime());
         }
         z.close();
     }

@@ -7,13 +7,20 @@ import dev.gatehouse.delivery.Overflow;
 import dev.gatehouse.discord.GatewayBot;
 import dev.gatehouse.discord.Intent;
 import dev.gatehouse.pipeline.EventRing;
+import dev.gatehouse.pipeline.Handled;
+import dev.gatehouse.shard.IdentifyQueue;
+import dev.gatehouse.shard.ResumePoint;
 import dev.gatehouse.shard.ShardManager;
 import dev.gatehouse.shard.ShardPlan;
 import dev.gatehouse.shard.ShardStatus;
 import dev.gatehouse.state.Database;
 import dev.gatehouse.state.EmbeddedPostgres;
+import dev.gatehouse.state.IdentifyTurns;
+import dev.gatehouse.state.SessionStore;
 import dev.gatehouse.state.StateWriter;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * One Gatehouse process, wired by hand in dependency order: database, Discord's /gateway/bot, the ring with
@@ -28,13 +35,18 @@ public final class Gatehouse implements AutoCloseable {
     private final Database database;
     private final StateWriter state;
     private final Forwarder delivery;
+    private final AutoCloseable checkpoints;
     private final EventRing ring;
     private final ShardManager shards;
     private final long startedNanos = System.nanoTime();
     private boolean closed;
 
+    /** How often the bot's acknowledgements are saved: a crash re-delivers at most this much of the stream. */
+    static final long CHECKPOINT_MS = 100;
+
     private Gatehouse(Config config, EmbeddedPostgres embedded, Database database, StateWriter state, Forwarder delivery,
-                      EventRing ring, ShardManager shards) {
+                      AutoCloseable checkpoints, EventRing ring, ShardManager shards) {
+        this.checkpoints = checkpoints;
         this.config = config;
         this.embedded = embedded;
         this.database = database;
@@ -62,16 +74,13 @@ public final class Gatehouse implements AutoCloseable {
         } catch (IllegalArgumentException e) {
             throw new ConfigException("shards", e.getMessage());
         }
-        if (bot.remaining() < plan.count()) {
-            throw new IllegalStateException("Discord allows " + bot.remaining() + " more identifies today (session_start_limit),"
-                    + " fewer than the " + plan.count() + " shards to start; it resets in " + bot.resetAfterMs() / 1000 + " s");
-        }
         LOG.log(System.Logger.Level.INFO, "gateway " + bot.url() + ": " + total + " shards (Discord recommends " + bot.shards()
                 + "), max_concurrency " + bot.maxConcurrency() + ", " + bot.remaining() + " identifies left today");
 
         EmbeddedPostgres embedded = null;
         Database database = null;
         Forwarder delivery = null;
+        AutoCloseable checkpoints = null;
         try {
             String url = config.dbUrl();
             String user = config.dbUser();
@@ -82,17 +91,36 @@ public final class Gatehouse implements AutoCloseable {
                 user = embedded.user();
             }
             database = Database.open(url, user, config.dbPassword().reveal(), config.dbPoolSize());
-            StateWriter state = new StateWriter(database.dataSource(), config.stateBatchMaxEvents());
+            SessionStore sessions = new SessionStore(database.dataSource());
+            Map<Integer, SessionStore.Stored> stored = sessions.load();
+            Map<Integer, ResumePoint> resumable = resumable(stored, plan);
+            int identifying = plan.count() - resumable.size();
+            if (bot.remaining() < identifying) {
+                throw new IllegalStateException("Discord allows " + bot.remaining() + " more identifies today (session_start_limit),"
+                        + " fewer than the " + identifying + " shards to identify; it resets in " + bot.resetAfterMs() / 1000 + " s");
+            }
+            Map<Integer, Handled.Mark> storedMarks = new HashMap<>();
+            Map<Integer, Handled.Mark> deliveredMarks = new HashMap<>();
+            for (SessionStore.Stored s : stored.values()) {
+                storedMarks.put(s.shardId(), new Handled.Mark(s.session().id(), s.storedSeq()));
+                deliveredMarks.put(s.shardId(), new Handled.Mark(s.session().id(), s.deliveredSeq()));
+            }
+            StateWriter state = new StateWriter(database.dataSource(), config.stateBatchMaxEvents(), new Handled(storedMarks));
             delivery = new Forwarder(config.eventHandlerUrl(), config.eventHandlerSecret().reveal(), config.deliveryMaxQueued(),
                     Overflow.valueOf(config.deliveryOverflow().name()), config.deliveryBatchSize(),
-                    config.deliveryConnections(), config.deliveryTimeoutMs());
+                    config.deliveryConnections(), config.deliveryTimeoutMs(), new Handled(deliveredMarks));
+            checkpoints = sessions.checkpointEvery(CHECKPOINT_MS, delivery::done);
             EventRing ring = new EventRing(config.ringSize(), state, delivery, config.deliveryAfterState());
             ShardManager shards = new ShardManager(plan, ring, token, intents, bot.url(), bot.maxConcurrency(),
-                    config.spawnShardDelayMs(), config.clusterThreads() == Config.ThreadKind.VIRTUAL);
-            return new Gatehouse(config, embedded, database, state, delivery, ring, shards);
+                    config.spawnShardDelayMs(), config.clusterThreads() == Config.ThreadKind.VIRTUAL, resumable,
+                    identifyTurns(new IdentifyTurns(database.dataSource())));
+            return new Gatehouse(config, embedded, database, state, delivery, checkpoints, ring, shards);
         } catch (Exception | Error e) {
             if (delivery != null) {
                 delivery.close(0);
+            }
+            if (checkpoints != null) {
+                checkpoints.close();
             }
             if (database != null) {
                 database.close();
@@ -102,6 +130,32 @@ public final class Gatehouse implements AutoCloseable {
             }
             throw e;
         }
+    }
+
+    /** Stored sessions of this process's shards that were identified with the shard count it runs now. */
+    static Map<Integer, ResumePoint> resumable(Map<Integer, SessionStore.Stored> stored, ShardPlan plan) {
+        Map<Integer, ResumePoint> out = new HashMap<>();
+        for (SessionStore.Stored s : stored.values()) {
+            if (s.shardId() >= plan.first() && s.shardId() <= plan.last() && s.session().totalShards() == plan.total()) {
+                out.put(s.shardId(), new ResumePoint(s.session(), s.resumeSeq()));
+            }
+        }
+        return out;
+    }
+
+    /** The database's identify turns as the shard layer's ledger. */
+    static IdentifyQueue.Ledger identifyTurns(IdentifyTurns turns) {
+        return new IdentifyQueue.Ledger() {
+            @Override
+            public long claim(int bucket, int maxConcurrency, long intervalMs) throws Exception {
+                return turns.claim(bucket, maxConcurrency, intervalMs);
+            }
+
+            @Override
+            public void sent(int bucket, int maxConcurrency) throws Exception {
+                turns.sent(bucket, maxConcurrency);
+            }
+        };
     }
 
     /** The configured intents as bits; an unknown name is a configuration error. */
@@ -166,6 +220,11 @@ public final class Gatehouse implements AutoCloseable {
         ring.shutdown(drainMs);
         state.stop();
         int left = delivery.close(drainMs);
+        try {
+            checkpoints.close();
+        } catch (Exception e) {
+            LOG.log(System.Logger.Level.WARNING, "sessions: last delivery checkpoint failed: " + e.getMessage());
+        }
         if (left > 0) {
             LOG.log(System.Logger.Level.WARNING, "delivery: " + left + " events were still queued for the bot at shutdown and are not delivered");
         }

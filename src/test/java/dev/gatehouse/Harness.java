@@ -63,7 +63,7 @@ final class Harness implements AutoCloseable {
         return SimOptions.defaults().withWorld(shards, guilds, 200).withTraffic(rate).withToken("test-token").withTruth(true);
     }
 
-    private static String emptyConfig() throws IOException {
+    static String emptyConfig() throws IOException {
         Path p = Files.createTempFile("gatehouse-test", ".properties");
         p.toFile().deleteOnExit();
         return p.toString();
@@ -96,40 +96,44 @@ final class Harness implements AutoCloseable {
 
     /** Every dispatch the simulator sent reached the bot exactly once, in per-shard sequence order. */
     void assertExactlyOnceInOrder() {
-        assertDelivered(bot.byShard());
+        assertDelivered(sim, bot.byShard());
     }
 
     /**
      * Nothing lost, order kept, when the bot went away mid-request: a request the bot processed but whose
-     * answer never came back is sent again (HTTP cannot tell), so re-sent runs of events are set aside, as a
-     * bot does with the (shard, seq) key, before comparing. Returns how many re-sent events were set aside.
+     * answer never came back is sent again (HTTP cannot tell), so re-sent events are set aside, as a bot does
+     * with the (shard, session, seq) key, before comparing. Returns how many re-sent events were set aside.
      */
     int assertNothingLostInOrder() {
+        return assertNothingLostInOrder(sim, bot);
+    }
+
+    /** {@link #assertNothingLostInOrder()} for any simulator and bot. */
+    static int assertNothingLostInOrder(Simulator sim, TestBot bot) {
         Map<Integer, List<TestBot.Received>> kept = new TreeMap<>();
         int resent = 0;
         for (Map.Entry<Integer, List<TestBot.Received>> e : bot.byShard().entrySet()) {
             List<TestBot.Received> out = new ArrayList<>();
-            long last = 0;
+            Set<String> seen = new java.util.HashSet<>();
             for (TestBot.Received r : e.getValue()) {
-                if (r.seq() > last) {
+                if (seen.add(r.sessionId() + ":" + r.seq())) {
                     out.add(r);
-                    last = r.seq();
                 } else {
                     resent++;
                 }
             }
             kept.put(e.getKey(), out);
         }
-        assertDelivered(kept);
+        assertDelivered(sim, kept);
         return resent;
     }
 
-    private void assertDelivered(Map<Integer, List<TestBot.Received>> got) {
+    private static void assertDelivered(Simulator sim, Map<Integer, List<TestBot.Received>> got) {
         Map<Integer, List<TestBot.Received>> expected = new TreeMap<>();
         for (GatewaySession s : sim.sessions()) {
             for (GatewaySession.Sent sent : s.sent()) {
                 expected.computeIfAbsent(s.shardId(), k -> new ArrayList<>())
-                        .add(new TestBot.Received(s.shardId(), sent.seq(), sent.type()));
+                        .add(new TestBot.Received(s.shardId(), s.id(), sent.seq(), sent.type()));
             }
         }
         assertEquals(expected.keySet(), got.keySet(), "shards that delivered events");
@@ -149,6 +153,11 @@ final class Harness implements AutoCloseable {
 
     /** Guilds, channels, roles and members in PostgreSQL equal the simulator's world. */
     void assertDatabaseEqualsWorld() throws SQLException {
+        assertDatabaseEqualsWorld(sim, jdbcUrl);
+    }
+
+    /** {@link #assertDatabaseEqualsWorld()} for any simulator and database. */
+    static void assertDatabaseEqualsWorld(Simulator sim, String jdbcUrl) throws SQLException {
         Set<Long> guilds = sim.onWorld(w -> w.guildIds());
         Set<Long> channels = sim.onWorld(w -> w.channelIds());
         Set<Long> roles = sim.onWorld(w -> w.roleIds());

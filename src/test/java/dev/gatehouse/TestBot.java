@@ -21,8 +21,8 @@ import java.util.concurrent.Executors;
 final class TestBot implements AutoCloseable {
     private static final JsonFactory JSON = new JsonFactory();
 
-    /** One received event. */
-    record Received(int shardId, long seq, String type) {
+    /** One received event, identified by (shard, session, seq). */
+    record Received(int shardId, String sessionId, long seq, String type) {
     }
 
     private final String secret;
@@ -95,6 +95,7 @@ final class TestBot implements AutoCloseable {
 
     private static Received event(JsonParser p) throws IOException {
         int shard = -1;
+        String session = null;
         long seq = -1;
         String type = null;
         while (p.nextToken() == JsonToken.FIELD_NAME) {
@@ -102,6 +103,8 @@ final class TestBot implements AutoCloseable {
             JsonToken v = p.nextToken();
             if ("shardId".equals(name)) {
                 shard = p.getIntValue();
+            } else if ("sessionId".equals(name)) {
+                session = p.getText();
             } else if ("data".equals(name) && v == JsonToken.START_OBJECT) {
                 while (p.nextToken() == JsonToken.FIELD_NAME) {
                     String f = p.currentName();
@@ -118,7 +121,7 @@ final class TestBot implements AutoCloseable {
                 p.skipChildren();
             }
         }
-        return new Received(shard, seq, type);
+        return new Received(shard, session, seq, type);
     }
 
     synchronized int count() {

@@ -1,7 +1,9 @@
 package dev.gatehouse.delivery;
 
+import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import com.lmax.disruptor.EventHandler;
 import dev.gatehouse.pipeline.Dispatch;
+import dev.gatehouse.pipeline.Handled;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.URI;
@@ -13,11 +15,14 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * Delivers every dispatch to the bot: a ring consumer wraps each one as {@code {"shardId":N,"data":<frame>}}
+ * Delivers every dispatch to the bot: a ring consumer wraps each one as
+ * {@code {"shardId":N,"sessionId":"...","data":<frame>}} (shard, session and {@code data.s} identify it)
  * into the {@link DeliveryBuffer}; one lane thread per connection POSTs its shards' events in order with
  * header {@code Authorization: <secret>}, and retries with backoff while the bot is unreachable, times out,
  * or answers 408, 429 or 5xx. Any other answer is the bot refusing that event: logged with its identity,
@@ -27,6 +32,7 @@ public final class Forwarder implements EventHandler<Dispatch> {
     private static final System.Logger LOG = System.getLogger(Forwarder.class.getName());
     private static final byte[] PREFIX = "{\"shardId\":".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] DATA = ",\"data\":".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] NO_SESSION = new byte[0];
 
     private final URI url;
     private final String secret;
@@ -38,13 +44,22 @@ public final class Forwarder implements EventHandler<Dispatch> {
     private final LongAdder delivered = new LongAdder();
     private final LongAdder refused = new LongAdder();
     private final LongAdder retries = new LongAdder();
+    private final LongAdder replaysSkipped = new LongAdder();
+    private final Handled handled;
+    /** Per shard, the last event the bot acknowledged (or refused): what a restart need not deliver again. */
+    private final Map<Integer, Handled.Mark> done = new ConcurrentHashMap<>();
     private final LatencyHistogram latency = new LatencyHistogram();
     private final AtomicBoolean botDown = new AtomicBoolean();
     private volatile boolean running = true;
     private volatile long drainDeadline = Long.MAX_VALUE;
     private long order;
 
-    public Forwarder(URI url, String secret, int maxQueued, Overflow overflow, int batchSize, int connections, long timeoutMs) {
+    /**
+     * @param handled what the bot had acknowledged when the previous process stopped: replays of it are skipped
+     */
+    public Forwarder(URI url, String secret, int maxQueued, Overflow overflow, int batchSize, int connections, long timeoutMs,
+                     Handled handled) {
+        this.handled = handled;
         this.url = url;
         this.secret = secret;
         this.batchSize = batchSize;
@@ -60,18 +75,27 @@ public final class Forwarder implements EventHandler<Dispatch> {
 
     @Override
     public void onEvent(Dispatch d, long sequence, boolean endOfBatch) throws InterruptedException {
+        if (handled.covers(d)) {
+            replaysSkipped.increment();
+            return;
+        }
         byte[] shard = Integer.toString(d.shardId()).getBytes(StandardCharsets.US_ASCII);
-        byte[] body = new byte[PREFIX.length + shard.length + DATA.length + d.length() + 1];
+        byte[] session = d.session() == null ? NO_SESSION
+                : (",\"sessionId\":\"" + new String(JsonStringEncoder.getInstance().quoteAsString(d.session().id())) + "\"")
+                        .getBytes(StandardCharsets.UTF_8);
+        byte[] body = new byte[PREFIX.length + shard.length + session.length + DATA.length + d.length() + 1];
         int o = 0;
         System.arraycopy(PREFIX, 0, body, o, PREFIX.length);
         o += PREFIX.length;
         System.arraycopy(shard, 0, body, o, shard.length);
         o += shard.length;
+        System.arraycopy(session, 0, body, o, session.length);
+        o += session.length;
         System.arraycopy(DATA, 0, body, o, DATA.length);
         o += DATA.length;
         System.arraycopy(d.payload(), 0, body, o, d.length());
         body[body.length - 1] = '}';
-        if (!buffer.offer(new Pending(order++, d.shardId(), d.seq(), d.type(), body, d.receivedNanos()))) {
+        if (!buffer.offer(new Pending(order++, d.shardId(), d.session() == null ? null : d.session().id(), d.seq(), d.type(), body, d.receivedNanos()))) {
             LOG.log(System.Logger.Level.WARNING, "delivery: stopped; " + d + " not queued");
         }
     }
@@ -103,6 +127,11 @@ public final class Forwarder implements EventHandler<Dispatch> {
                     }
                 } else {
                     refused.add(batch.size());
+                }
+                for (Pending p : batch) {
+                    if (p.sessionId() != null) {
+                        done.put(p.shardId(), new Handled.Mark(p.sessionId(), p.seq()));
+                    }
                 }
                 buffer.remove(lane, batch.size());
                 batch.clear();
@@ -186,6 +215,16 @@ public final class Forwarder implements EventHandler<Dispatch> {
     /** Events the bot has acknowledged. */
     public long delivered() {
         return delivered.sum();
+    }
+
+    /** Per shard, the last event the bot has taken (acknowledged or refused for good); a snapshot. */
+    public Map<Integer, Handled.Mark> done() {
+        return Map.copyOf(done);
+    }
+
+    /** Dispatches replayed after a restart that the bot had already acknowledged. */
+    public long replaysSkipped() {
+        return replaysSkipped.sum();
     }
 
     /** Events waiting in the buffer (including those being POSTed). */

@@ -7,6 +7,7 @@ package dev.gatehouse.pipeline;
  */
 public final class Dispatch {
     private int shardId;
+    private Session session;
     private long seq;
     private String type;
     private long guildId;
@@ -14,8 +15,10 @@ public final class Dispatch {
     private int length;
     private long receivedNanos;
 
-    void set(int shardId, long seq, String type, long guildId, byte[] buf, int off, int len, long receivedNanos) {
+    void set(int shardId, Session session, long seq, String type, long guildId, byte[] buf, int off, int len,
+             long receivedNanos) {
         this.shardId = shardId;
+        this.session = session;
         this.seq = seq;
         this.type = type;
         this.guildId = guildId;
@@ -30,6 +33,11 @@ public final class Dispatch {
     /** The shard that received it. */
     public int shardId() {
         return shardId;
+    }
+
+    /** The session it arrived in; null only for a READY whose session fields could not be read. */
+    public Session session() {
+        return session;
     }
 
     /** Gateway sequence number within the shard's session. */

@@ -42,10 +42,11 @@ public final class EventRing {
     }
 
     /** Copies one dispatch into the next slot and publishes it; waits while the ring is full. */
-    public void publish(int shardId, long seq, String type, long guildId, byte[] buf, int off, int len, long receivedNanos) {
+    public void publish(int shardId, Session session, long seq, String type, long guildId, byte[] buf, int off, int len,
+                        long receivedNanos) {
         long s = ring.next();
         try {
-            ring.get(s).set(shardId, seq, type, guildId, buf, off, len, receivedNanos);
+            ring.get(s).set(shardId, session, seq, type, guildId, buf, off, len, receivedNanos);
         } finally {
             ring.publish(s);
         }

@@ -111,9 +111,17 @@ final class GatewayConnection {
 
     /** Sends one text message. */
     void send(String text) {
+        send(text, null);
+    }
+
+    /** Sends a text frame; {@code written} runs (on the event loop) once it is on the socket. */
+    void send(String text, Runnable written) {
         Channel ch = channel;
         if (ch != null && ch.isActive()) {
-            ch.writeAndFlush(new TextWebSocketFrame(text));
+            var f = ch.writeAndFlush(new TextWebSocketFrame(text));
+            if (written != null) {
+                f.addListener(done -> written.run());
+            }
         }
     }
 

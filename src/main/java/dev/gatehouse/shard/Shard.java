@@ -6,6 +6,7 @@ import dev.gatehouse.discord.GatewayBot;
 import dev.gatehouse.discord.Opcode;
 import dev.gatehouse.discord.Payloads;
 import dev.gatehouse.discord.ReadyGuilds;
+import dev.gatehouse.pipeline.Session;
 import io.netty.buffer.ByteBuf;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -40,8 +41,8 @@ final class Shard implements GatewayConnection.Listener {
     private GatewayConnection dropping;
     private ZlibStream zlib;
     private byte[] text = new byte[4096];
-    private String sessionId;
-    private String resumeUrl;
+    /** The session to resume, or null to identify. */
+    private Session session;
     private long seq = -1;
     private long heartbeatIntervalNanos;
     private long nextHeartbeat = NEVER;
@@ -64,10 +65,17 @@ final class Shard implements GatewayConnection.Listener {
     private long dispatches;
     private long duplicates;
 
-    Shard(int id, Cluster cluster, ShardContext ctx) {
+    /**
+     * @param resumeFrom a session a previous process left, to resume instead of identifying; null for none
+     */
+    Shard(int id, Cluster cluster, ShardContext ctx, ResumePoint resumeFrom) {
         this.id = id;
         this.cluster = cluster;
         this.ctx = ctx;
+        if (resumeFrom != null) {
+            session = resumeFrom.session();
+            seq = resumeFrom.seq();
+        }
         publishStatus();
     }
 
@@ -134,13 +142,13 @@ final class Shard implements GatewayConnection.Listener {
         if (stopping) {
             return;
         }
-        boolean resuming = sessionId != null && resumeUrl != null;
+        boolean resuming = session != null;
         state = State.CONNECTING;
         zlib = new ZlibStream();
         awaitingAck = false;
         nextHeartbeat = NEVER;
         deadline = System.nanoTime() + ctx.connectTimeoutMs() * 1_000_000L * 2;
-        conn = GatewayConnection.open(ctx.loop(), GatewayBot.connectUri(resuming ? resumeUrl : ctx.gatewayUrl()), this,
+        conn = GatewayConnection.open(ctx.loop(), GatewayBot.connectUri(resuming ? session.resumeUrl() : ctx.gatewayUrl()), this,
                 ctx.connectTimeoutMs());
         publishStatus();
     }
@@ -240,10 +248,10 @@ final class Shard implements GatewayConnection.Listener {
         }
         heartbeatIntervalNanos = header.heartbeatInterval * 1_000_000L;
         nextHeartbeat = now + (long) (heartbeatIntervalNanos * ThreadLocalRandom.current().nextDouble());
-        if (sessionId != null) {
+        if (session != null) {
             state = State.RESUMING;
             deadline = now + READY_TIMEOUT_NANOS;
-            conn.send(Payloads.resume(ctx.token(), sessionId, seq));
+            conn.send(Payloads.resume(ctx.token(), session.id(), seq));
         } else {
             state = State.QUEUED;
             deadline = NEVER;
@@ -261,12 +269,12 @@ final class Shard implements GatewayConnection.Listener {
         state = State.IDENTIFYING;
         identifies++;
         deadline = System.nanoTime() + READY_TIMEOUT_NANOS;
-        conn.send(Payloads.identify(ctx.token(), id, ctx.totalShards(), ctx.intents()));
+        conn.send(Payloads.identify(ctx.token(), id, ctx.totalShards(), ctx.intents()), () -> ctx.identifyQueue().sent(id));
         publishStatus();
     }
 
     private void onInvalidSession(boolean resumable) {
-        if (resumable && sessionId != null) {
+        if (resumable && session != null) {
             LOG.log(System.Logger.Level.INFO, "shard " + id + ": invalid session (resumable); resuming");
             dropConnection(4000, "invalid session");
             return;
@@ -293,8 +301,12 @@ final class Shard implements GatewayConnection.Listener {
         seq = header.seq;
         dispatches++;
         if (ready) {
-            sessionId = header.sessionId;
-            resumeUrl = header.resumeGatewayUrl;
+            session = header.sessionId == null || header.resumeGatewayUrl == null ? null
+                    : new Session(header.sessionId, header.resumeGatewayUrl, ctx.totalShards());
+            if (session == null) {
+                LOG.log(System.Logger.Level.WARNING, "shard " + id + ": READY without session_id or resume_gateway_url;"
+                        + " this session cannot be resumed");
+            }
             onReady(buf, len);
         } else if ("RESUMED".equals(type)) {
             resumes++;
@@ -307,7 +319,7 @@ final class Shard implements GatewayConnection.Listener {
                 guildsLoaded++;
             }
         }
-        ctx.ring().publish(id, header.seq, type, header.guildId, buf, 0, len, receivedNanos);
+        ctx.ring().publish(id, session, header.seq, type, header.guildId, buf, 0, len, receivedNanos);
     }
 
     private void onReady(byte[] buf, int len) {
@@ -358,7 +370,7 @@ final class Shard implements GatewayConnection.Listener {
                 : Math.min(MAX_BACKOFF_NANOS, (1L << Math.min(failures, 5)) * 1_000_000_000L)
                         + ThreadLocalRandom.current().nextLong(1_000_000_000L);
         LOG.log(System.Logger.Level.INFO, "shard " + id + ": " + cause + "; "
-                + (sessionId != null ? "resuming" : "identifying") + " in " + backoff / 1_000_000 + " ms");
+                + (session != null ? "resuming" : "identifying") + " in " + backoff / 1_000_000 + " ms");
         scheduleReconnect(backoff);
     }
 
@@ -369,8 +381,7 @@ final class Shard implements GatewayConnection.Listener {
     }
 
     private void forgetSession() {
-        sessionId = null;
-        resumeUrl = null;
+        session = null;
         seq = -1;
     }
 
@@ -417,7 +428,7 @@ final class Shard implements GatewayConnection.Listener {
     }
 
     private String shortSession() {
-        return sessionId == null ? "-" : sessionId.length() > 8 ? sessionId.substring(0, 8) + "..." : sessionId;
+        return session == null ? "-" : session.id().length() > 8 ? session.id().substring(0, 8) + "..." : session.id();
     }
 
     /** Makes the current state and counters visible to {@link #status()}. Cluster thread only. */

@@ -5,6 +5,7 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.nio.NioEventLoopGroup;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
@@ -25,18 +26,29 @@ public final class ShardManager implements AutoCloseable {
      *
      * @param gatewayUrl    the URL from {@code /gateway/bot}
      * @param maxConcurrency identify buckets ({@code session_start_limit.max_concurrency})
+     * @param resumable      sessions a previous process left, by shard id: those shards resume instead of identifying
+     * @param identifyTurns  identify turns shared with other processes of the same bot
      */
     public ShardManager(ShardPlan plan, EventRing ring, String token, long intents, String gatewayUrl,
-                        int maxConcurrency, long identifyIntervalMs, boolean virtualThreads) {
+                        int maxConcurrency, long identifyIntervalMs, boolean virtualThreads,
+                        Map<Integer, ResumePoint> resumable, IdentifyQueue.Ledger identifyTurns) {
         this.loop = new NioEventLoopGroup(Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors() / 2)),
                 Thread.ofPlatform().name("gatehouse-io-", 0).daemon(true).factory());
-        this.identifyQueue = new IdentifyQueue(maxConcurrency, identifyIntervalMs);
+        this.identifyQueue = new IdentifyQueue(maxConcurrency, identifyIntervalMs, identifyTurns);
         ShardContext ctx = new ShardContext(loop, identifyQueue, ring, token, intents, gatewayUrl, plan.total(), 15_000);
         int clusterId = 0;
+        int resuming = 0;
         for (int[] ids : plan.clusters()) {
             Cluster c = new Cluster(clusterId++);
             for (int id : ids) {
-                Shard s = new Shard(id, c, ctx);
+                ResumePoint from = resumable.get(id);
+                if (from != null && from.session().totalShards() != plan.total()) {
+                    from = null; // a session of another shard count cannot be resumed
+                }
+                if (from != null) {
+                    resuming++;
+                }
+                Shard s = new Shard(id, c, ctx, from);
                 c.add(s);
                 shards.add(s);
             }
@@ -44,7 +56,8 @@ public final class ShardManager implements AutoCloseable {
         }
         LOG.log(System.Logger.Level.INFO, "starting shards " + plan.first() + ".." + plan.last() + " of " + plan.total()
                 + " in " + clusters.size() + " clusters on " + (virtualThreads ? "virtual" : "platform")
-                + " threads, identify buckets " + maxConcurrency);
+                + " threads, identify buckets " + maxConcurrency + "; " + resuming + " resume sessions of the previous run, "
+                + (plan.count() - resuming) + " identify");
         for (Cluster c : clusters) {
             c.start(virtualThreads);
         }

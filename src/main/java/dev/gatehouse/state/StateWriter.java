@@ -2,11 +2,13 @@ package dev.gatehouse.state;
 
 import com.lmax.disruptor.EventHandler;
 import dev.gatehouse.pipeline.Dispatch;
+import dev.gatehouse.pipeline.Handled;
 import java.io.IOException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -48,7 +50,11 @@ public final class StateWriter implements EventHandler<Dispatch> {
      */
     static final int MAX_ROWS = 10_000;
 
+    private final Handled handled;
     private final List<Change> pending = new ArrayList<>();
+    /** Per shard, the last dispatch taken: saved with the rows so a restart resumes right after it. */
+    private final Map<Integer, SessionStore.Progress> progress = new HashMap<>();
+    private final LongAdder replaysSkipped = new LongAdder();
     private int pendingRows;
     private final LongAdder rowsWritten = new LongAdder();
     private final LongAdder eventsStored = new LongAdder();
@@ -56,13 +62,31 @@ public final class StateWriter implements EventHandler<Dispatch> {
     private final LongAdder flushes = new LongAdder();
     private volatile boolean stopping;
 
-    public StateWriter(DataSource db, int maxEvents) {
+    /**
+     * @param handled what this writer had stored when the previous process stopped: replays of it are skipped
+     */
+    public StateWriter(DataSource db, int maxEvents, Handled handled) {
         this.db = db;
         this.maxEvents = maxEvents;
+        this.handled = handled;
     }
 
     @Override
     public void onEvent(Dispatch d, long sequence, boolean endOfBatch) {
+        if (handled.covers(d)) {
+            replaysSkipped.increment();
+        } else {
+            take(d);
+        }
+        if ((!pending.isEmpty() || !progress.isEmpty()) && (endOfBatch || pending.size() >= maxEvents || pendingRows >= MAX_ROWS)) {
+            flush();
+        }
+    }
+
+    private void take(Dispatch d) {
+        if (d.session() != null) {
+            progress.put(d.shardId(), new SessionStore.Progress(d.shardId(), d.session(), d.seq()));
+        }
         if (ChangeReader.stores(d.type())) {
             try {
                 Change c = ChangeReader.read(d);
@@ -76,9 +100,11 @@ public final class StateWriter implements EventHandler<Dispatch> {
                         + "; the event is still delivered");
             }
         }
-        if (!pending.isEmpty() && (endOfBatch || pending.size() >= maxEvents || pendingRows >= MAX_ROWS)) {
-            flush();
-        }
+    }
+
+    /** Dispatches replayed after a restart that this writer had already stored. */
+    public long replaysSkipped() {
+        return replaysSkipped.sum();
     }
 
     /** Rows upserted or swept so far. */
@@ -111,7 +137,7 @@ public final class StateWriter implements EventHandler<Dispatch> {
         boolean reported = false;
         while (true) {
             try {
-                write(pending);
+                write(pending, true);
                 if (reported) {
                     LOG.log(System.Logger.Level.INFO, "state: database is back; stored the " + pending.size() + " waiting events");
                 }
@@ -149,6 +175,7 @@ public final class StateWriter implements EventHandler<Dispatch> {
     private void clearPending() {
         pending.clear();
         pendingRows = 0;
+        progress.clear();
     }
 
     private void writeOneByOne(SQLException batchError) {
@@ -156,11 +183,16 @@ public final class StateWriter implements EventHandler<Dispatch> {
                 + batchError.getMessage() + "); writing them one by one");
         for (Change c : pending) {
             try {
-                write(List.of(c));
+                write(List.of(c), false);
             } catch (SQLException e) {
                 eventsRejected.increment();
                 LOG.log(System.Logger.Level.ERROR, "state: the database refused " + c.source + ": " + e.getMessage());
             }
+        }
+        try {
+            write(List.of(), true);
+        } catch (SQLException e) {
+            LOG.log(System.Logger.Level.ERROR, "state: cannot save session progress: " + e.getMessage());
         }
     }
 
@@ -170,7 +202,8 @@ public final class StateWriter implements EventHandler<Dispatch> {
         return s == null || s.startsWith("08") || s.startsWith("53") || s.startsWith("57");
     }
 
-    private void write(List<Change> changes) throws SQLException {
+    /** One transaction: the changes' rows and, with {@code withProgress}, each shard's session progress. */
+    private void write(List<Change> changes, boolean withProgress) throws SQLException {
         Map<Table, LinkedHashMap<String, Change.Row>> rows = new LinkedHashMap<>();
         for (Table t : Table.ALL) {
             rows.put(t, new LinkedHashMap<>());
@@ -199,6 +232,9 @@ public final class StateWriter implements EventHandler<Dispatch> {
                 written += appendRevisions(conn, revisions);
                 for (Map.Entry<Change.Sweep, List<Long>> s : sweeps.entrySet()) {
                     written += sweep(conn, s.getKey(), s.getValue());
+                }
+                if (withProgress) {
+                    SessionStore.saveStored(conn, progress.values());
                 }
                 conn.commit();
             } catch (SQLException | RuntimeException e) {

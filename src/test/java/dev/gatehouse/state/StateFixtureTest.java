@@ -24,6 +24,7 @@ import org.junit.jupiter.api.Test;
  * deletes, message revisions, and a malformed payload that is counted, not fatal.
  */
 class StateFixtureTest {
+    private static final dev.gatehouse.pipeline.Session SESSION = new dev.gatehouse.pipeline.Session("fixture", "ws://127.0.0.1:1", 1);
     private static EmbeddedPostgres pg;
     private static Path dir;
     private static int databases;
@@ -48,13 +49,13 @@ class StateFixtureTest {
         String name = "fixture_" + (++databases);
         pg.createDatabase(name);
         Database db = Database.open(pg.jdbcUrl(name), pg.user(), "", 2);
-        StateWriter writer = new StateWriter(db.dataSource(), 100);
+        StateWriter writer = new StateWriter(db.dataSource(), 100, dev.gatehouse.pipeline.Handled.none());
         EventHandler<Dispatch> none = (d, s, end) -> { };
         EventRing ring = new EventRing(64, writer, none, true);
         FrameHeader h = new FrameHeader();
         for (byte[] f : frames) {
             h.read(f, 0, f.length);
-            ring.publish(0, h.seq, h.type, h.guildId, f, 0, f.length, System.nanoTime());
+            ring.publish(0, SESSION, h.seq, h.type, h.guildId, f, 0, f.length, System.nanoTime());
         }
         ring.shutdown(30_000);
         return new Run(db, writer);

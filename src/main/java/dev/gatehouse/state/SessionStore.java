@@ -1,0 +1,190 @@
+package dev.gatehouse.state;
+
+import dev.gatehouse.pipeline.Handled;
+import dev.gatehouse.pipeline.Session;
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Supplier;
+import javax.sql.DataSource;
+
+/**
+ * Every shard's gateway session in PostgreSQL (table {@code gatehouse_session}), so a restarted Gatehouse
+ * resumes instead of identifying. The state writer advances {@code stored_seq} inside its own transactions;
+ * the forwarder's acknowledgements advance {@code delivered_seq} through {@link #checkpointDelivered}.
+ */
+public final class SessionStore {
+    private static final System.Logger LOG = System.getLogger(SessionStore.class.getName());
+
+    /** One shard's stored session and how far the state writer and the bot got in it. */
+    public record Stored(int shardId, Session session, long storedSeq, long deliveredSeq) {
+        /** The seq to resume from: Discord replays what comes after it, so no consumer misses anything. */
+        public long resumeSeq() {
+            return Math.min(storedSeq, deliveredSeq);
+        }
+    }
+
+    /** A shard's progress as the state writer last saw it. */
+    record Progress(int shardId, Session session, long seq) {
+    }
+
+    static final String LOAD = """
+            SELECT shard_id, total_shards, session_id, resume_url, stored_seq, delivered_seq FROM gatehouse_session""";
+
+    /** A new session starts with nothing delivered; the same session keeps its delivered mark. */
+    static final String SAVE_STORED = """
+            INSERT INTO gatehouse_session AS s (shard_id, total_shards, session_id, resume_url, stored_seq)
+            SELECT * FROM unnest(?::integer[], ?::integer[], ?::text[], ?::text[], ?::bigint[])
+            ON CONFLICT (shard_id) DO UPDATE SET
+                delivered_seq = CASE WHEN s.session_id = EXCLUDED.session_id THEN s.delivered_seq ELSE 0 END,
+                total_shards = EXCLUDED.total_shards, session_id = EXCLUDED.session_id,
+                resume_url = EXCLUDED.resume_url, stored_seq = EXCLUDED.stored_seq, updated_at = now()""";
+
+    /** Only the session the row holds moves: a mark of an older session (or one not stored yet) is not applied. */
+    static final String SAVE_DELIVERED = """
+            UPDATE gatehouse_session AS s SET delivered_seq = GREATEST(s.delivered_seq, u.seq), updated_at = now()
+            FROM unnest(?::integer[], ?::text[], ?::bigint[]) AS u(shard_id, session_id, seq)
+            WHERE s.shard_id = u.shard_id AND s.session_id = u.session_id
+            RETURNING s.shard_id""";
+
+    private final DataSource db;
+
+    public SessionStore(DataSource db) {
+        this.db = db;
+    }
+
+    /** Every stored session, by shard id. */
+    public Map<Integer, Stored> load() throws SQLException {
+        Map<Integer, Stored> out = new HashMap<>();
+        try (Connection conn = db.getConnection(); PreparedStatement ps = conn.prepareStatement(LOAD);
+             ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                int shard = rs.getInt(1);
+                out.put(shard, new Stored(shard, new Session(rs.getString(3), rs.getString(4), rs.getInt(2)),
+                        rs.getLong(5), rs.getLong(6)));
+            }
+        }
+        return out;
+    }
+
+    /** Saves the writer's progress on {@code conn}, inside the writer's transaction. */
+    static int saveStored(Connection conn, Collection<Progress> progress) throws SQLException {
+        if (progress.isEmpty()) {
+            return 0;
+        }
+        int n = progress.size();
+        Integer[] shards = new Integer[n];
+        Integer[] totals = new Integer[n];
+        String[] ids = new String[n];
+        String[] urls = new String[n];
+        Long[] seqs = new Long[n];
+        int i = 0;
+        for (Progress p : progress) {
+            shards[i] = p.shardId();
+            totals[i] = p.session().totalShards();
+            ids[i] = p.session().id();
+            urls[i] = p.session().resumeUrl();
+            seqs[i] = p.seq();
+            i++;
+        }
+        try (PreparedStatement ps = conn.prepareStatement(SAVE_STORED)) {
+            ps.setArray(1, conn.createArrayOf("integer", shards));
+            ps.setArray(2, conn.createArrayOf("integer", totals));
+            ps.setArray(3, conn.createArrayOf("text", ids));
+            ps.setArray(4, conn.createArrayOf("text", urls));
+            ps.setArray(5, conn.createArrayOf("bigint", seqs));
+            return ps.executeUpdate();
+        }
+    }
+
+    /**
+     * Saves what the bot acknowledged. Returns the shards whose row took the mark; a mark whose session the
+     * state writer has not stored yet is not taken and should be offered again later.
+     */
+    public Set<Integer> checkpointDelivered(Map<Integer, Handled.Mark> marks) throws SQLException {
+        Set<Integer> taken = new HashSet<>();
+        if (marks.isEmpty()) {
+            return taken;
+        }
+        List<Integer> shards = new ArrayList<>(marks.keySet());
+        String[] ids = new String[shards.size()];
+        Long[] seqs = new Long[shards.size()];
+        for (int i = 0; i < shards.size(); i++) {
+            Handled.Mark m = marks.get(shards.get(i));
+            ids[i] = m.sessionId();
+            seqs[i] = m.seq();
+        }
+        try (Connection conn = db.getConnection(); PreparedStatement ps = conn.prepareStatement(SAVE_DELIVERED)) {
+            Array a = conn.createArrayOf("integer", shards.toArray());
+            ps.setArray(1, a);
+            ps.setArray(2, conn.createArrayOf("text", ids));
+            ps.setArray(3, conn.createArrayOf("bigint", seqs));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    taken.add(rs.getInt(1));
+                }
+            }
+        }
+        return taken;
+    }
+
+    /**
+     * Checkpoints the bot's acknowledgements every {@code periodMs} on a daemon thread, writing only marks that
+     * moved. Closing it writes a last checkpoint. Database outages are waited out (logged once).
+     */
+    public AutoCloseable checkpointEvery(long periodMs, Supplier<Map<Integer, Handled.Mark>> acknowledged) {
+        Map<Integer, Handled.Mark> saved = new HashMap<>();
+        Runnable once = new Runnable() {
+            private boolean failing;
+
+            @Override
+            public void run() {
+                Map<Integer, Handled.Mark> moved = new HashMap<>();
+                acknowledged.get().forEach((shard, mark) -> {
+                    if (!mark.equals(saved.get(shard))) {
+                        moved.put(shard, mark);
+                    }
+                });
+                try {
+                    for (int shard : checkpointDelivered(moved)) {
+                        saved.put(shard, moved.get(shard));
+                    }
+                    if (failing) {
+                        failing = false;
+                        LOG.log(System.Logger.Level.INFO, "sessions: delivery checkpoints are saved again");
+                    }
+                } catch (SQLException e) {
+                    if (!failing) {
+                        failing = true;
+                        LOG.log(System.Logger.Level.WARNING, "sessions: cannot save delivery checkpoints (" + e.getMessage()
+                                + "); a restart now would re-deliver events since the last one; retrying");
+                    }
+                }
+            }
+        };
+        Thread t = Thread.ofPlatform().name("gatehouse-session-checkpoints").daemon(true).start(() -> {
+            while (!Thread.currentThread().isInterrupted()) {
+                try {
+                    Thread.sleep(periodMs);
+                } catch (InterruptedException e) {
+                    return;
+                }
+                once.run();
+            }
+        });
+        return () -> {
+            t.interrupt();
+            t.join();
+            once.run();
+        };
+    }
+}
