@@ -74,6 +74,7 @@ public final class Simulator implements AutoCloseable {
     private volatile long heartbeats;
     private final Map<Integer, Long> lastIdentify = new java.util.HashMap<>();
     private volatile long resumes;
+    private volatile long commandsReceived;
 
     /** Builds the world and starts listening; traffic starts with {@link #startTraffic()}. */
     public Simulator(SimOptions options) throws InterruptedException {
@@ -139,15 +140,24 @@ public final class Simulator implements AutoCloseable {
         return resumes;
     }
 
+    /** Commands (op 3, 4, 8) received from identified clients. */
+    public long commandsReceived() {
+        return commandsReceived;
+    }
+
     /** Identifies refused because another identify of the same bucket came within the interval. */
     public long bucketViolations() {
         return bucketViolations;
     }
 
-    /** Fault: closes the connection of the shard's newest live session with a close code. */
+    /**
+     * Fault: closes the connection of the shard's newest live session with a close code. A code after which
+     * Discord's table says the client must identify anew (4009 session timed out, 4007, the fatal ones, 1000/1001)
+     * ends the session: nothing more is routed to it and a resume of it is refused.
+     */
     public void closeShard(int shardId, int code) {
         onLiveSession(shardId, (s, c) -> {
-            if (code == 1000 || code == 1001) {
+            if (CloseCode.actionFor(code) != CloseCode.Action.RESUME) {
                 s.ended = true;
             }
             c.close(code, "simulated close");
@@ -593,6 +603,8 @@ public final class Simulator implements AutoCloseable {
                 case Opcode.PRESENCE_UPDATE, Opcode.VOICE_STATE_UPDATE, Opcode.REQUEST_GUILD_MEMBERS -> {
                     if (c.session == null) {
                         c.close(CloseCode.NOT_AUTHENTICATED.code(), "Not authenticated.");
+                    } else {
+                        commandsReceived++;
                     }
                 }
                 default -> c.close(CloseCode.UNKNOWN_OPCODE.code(), "Unknown opcode.");
