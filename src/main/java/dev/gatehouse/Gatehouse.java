@@ -111,8 +111,8 @@ public final class Gatehouse implements AutoCloseable {
                     config.deliveryConnections(), config.deliveryTimeoutMs(), new Handled(deliveredMarks));
             checkpoints = sessions.checkpointEvery(CHECKPOINT_MS, delivery::done);
             EventRing ring = new EventRing(config.ringSize(), state, delivery, config.deliveryAfterState());
-            ShardManager shards = new ShardManager(plan, ring, token, intents, bot.url(), bot.maxConcurrency(),
-                    config.spawnShardDelayMs(), config.clusterThreads() == Config.ThreadKind.VIRTUAL, resumable,
+            ShardManager shards = new ShardManager(plan, ring, token, intents, bot,
+                    () -> GatewayBot.fetch(config.restUrl(), token), config.spawnShardDelayMs(), config.clusterThreads() == Config.ThreadKind.VIRTUAL, resumable,
                     identifyTurns(new IdentifyTurns(database.dataSource())));
             return new Gatehouse(config, embedded, database, state, delivery, checkpoints, ring, shards);
         } catch (Exception | Error e) {

@@ -1,8 +1,9 @@
 package dev.gatehouse.shard;
 
+import dev.gatehouse.discord.GatewayBot;
 import java.util.ArrayDeque;
-import java.util.concurrent.locks.Condition;
-import java.util.concurrent.locks.ReentrantLock;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * Discord's identify rate limit: one identify per {@code max_concurrency} bucket ({@code shard_id %
@@ -41,20 +42,20 @@ public final class IdentifyQueue implements AutoCloseable {
         }
     };
 
+    /**
+     * Discord's daily {@code session_start_limit}: how many identifies are left and when the count resets.
+     * {@link #refresh} asks Discord again (GET /gateway/bot) once the reset time has passed.
+     */
+    public interface StartLimit {
+        /** A fresh answer from Discord. */
+        GatewayBot refresh() throws Exception;
+
+        /** No daily limit (tests, or a gateway that has none). */
+        StartLimit NONE = () -> new GatewayBot("", 1, Integer.MAX_VALUE, Integer.MAX_VALUE, 0, 1);
+    }
+
     /** How long to wait before asking a ledger that failed again. */
     private static final long LEDGER_RETRY_NANOS = 1_000_000_000L;
-    private final int maxConcurrency;
-    private final long intervalNanos;
-    private final Ledger ledger;
-    private boolean ledgerFailing;
-    private final ArrayDeque<Runnable>[] waiting;
-    private final long[] lastGrant;
-    /** Buckets whose identify went out since the scheduler last told the ledger. */
-    private final ArrayDeque<Integer> sent = new ArrayDeque<>();
-    private final ReentrantLock lock = new ReentrantLock();
-    private final Condition changed = lock.newCondition();
-    private final Thread scheduler;
-    private volatile boolean open = true;
 
     /**
      * Added to the interval: Discord times identifies by their arrival, and two identifies granted exactly
@@ -62,14 +63,44 @@ public final class IdentifyQueue implements AutoCloseable {
      */
     static final long MARGIN_MS = 100;
 
+    private record Request(int bucket, Runnable granted) {
+    }
+
+    private final int maxConcurrency;
+    private final long intervalNanos;
+    private final Ledger ledger;
+    private final StartLimit startLimit;
+    /** Requests and sent identifies from the cluster threads: they never wait for the scheduler. */
+    private final ConcurrentLinkedQueue<Request> incoming = new ConcurrentLinkedQueue<>();
+    private final ConcurrentLinkedQueue<long[]> sent = new ConcurrentLinkedQueue<>();
+    private final Thread scheduler;
+    private volatile boolean open = true;
+
+    // scheduler thread only
+    private final ArrayDeque<Runnable>[] waiting;
+    private final long[] lastGrant;
+    private boolean ledgerFailing;
+    private long startsLeft;
+    private long resetAt;
+    private boolean exhaustedLogged;
+
+    /**
+     * @param intervalMs the interval between two identifies of one bucket (Discord: 5000)
+     * @param ledger     identify turns shared with other processes
+     * @param atStart    Discord's {@code /gateway/bot} answer at start ({@code session_start_limit})
+     * @param startLimit how to ask Discord again once that limit is used up
+     */
     @SuppressWarnings("unchecked")
-    public IdentifyQueue(int maxConcurrency, long intervalMs, Ledger ledger) {
-        this.ledger = ledger;
+    public IdentifyQueue(int maxConcurrency, long intervalMs, Ledger ledger, GatewayBot atStart, StartLimit startLimit) {
         this.maxConcurrency = maxConcurrency;
         this.intervalNanos = (intervalMs > 0 ? intervalMs + MARGIN_MS : 0) * 1_000_000L;
+        this.ledger = ledger;
+        this.startLimit = startLimit;
+        this.startsLeft = atStart.remaining();
+        long now = System.nanoTime();
+        this.resetAt = now + atStart.resetAfterMs() * 1_000_000L;
         this.waiting = new ArrayDeque[maxConcurrency];
         this.lastGrant = new long[maxConcurrency];
-        long now = System.nanoTime();
         for (int i = 0; i < maxConcurrency; i++) {
             waiting[i] = new ArrayDeque<>();
             lastGrant[i] = now - intervalNanos;
@@ -84,70 +115,94 @@ public final class IdentifyQueue implements AutoCloseable {
 
     /** Asks for an identify turn; {@code granted} runs (on the scheduler thread) when it is this shard's turn. */
     void request(int shardId, Runnable granted) {
-        lock.lock();
-        try {
-            waiting[bucketOf(shardId)].add(granted);
-            changed.signalAll();
-        } finally {
-            lock.unlock();
+        incoming.add(new Request(bucketOf(shardId), granted));
+        LockSupport.unpark(scheduler);
+    }
+
+    /**
+     * Called once a shard's identify is on the socket: the bucket's interval counts from then, not from the
+     * grant (a cold JVM or a busy machine can send the first identify of a run well after its grant).
+     */
+    void sent(int shardId) {
+        sent.add(new long[] {bucketOf(shardId), System.nanoTime()});
+        LockSupport.unpark(scheduler);
+    }
+
+    private void schedule() {
+        while (open) {
+            for (Request r; (r = incoming.poll()) != null; ) {
+                waiting[r.bucket()].add(r.granted());
+            }
+            for (long[] s; (s = sent.poll()) != null; ) {
+                int b = (int) s[0];
+                lastGrant[b] = Math.max(lastGrant[b], s[1]);
+                touch(b);
+            }
+            long now = System.nanoTime();
+            long wait = Long.MAX_VALUE;
+            for (int b = 0; b < maxConcurrency; b++) {
+                if (waiting[b].isEmpty()) {
+                    continue;
+                }
+                long due = lastGrant[b] + intervalNanos;
+                if (due <= now) {
+                    long later = startsLeft > 0 ? 0 : untilStartsReset(now);
+                    if (later == 0) {
+                        later = claim(b);
+                    }
+                    if (later == 0) {
+                        startsLeft--;
+                        lastGrant[b] = now;
+                        waiting[b].poll().run();
+                        due = now + intervalNanos;
+                    } else {
+                        due = now + later;
+                    }
+                }
+                if (!waiting[b].isEmpty()) {
+                    wait = Math.min(wait, Math.max(0, due - now));
+                }
+            }
+            if (wait == Long.MAX_VALUE) {
+                LockSupport.park(this);
+            } else if (wait > 0) {
+                LockSupport.parkNanos(this, wait);
+            }
         }
     }
 
     /**
-     * Called right after a shard sent its identify: the bucket's interval counts from now, not from the grant
-     * (a cold JVM or a busy machine can send the first identify of a run much later than it was granted).
+     * The daily identify budget ran out: nanoseconds until Discord resets it, or 0 once a fresh answer says
+     * identifies are left. Scheduler thread.
      */
-    void sent(int shardId) {
-        lock.lock();
-        try {
-            int b = bucketOf(shardId);
-            lastGrant[b] = Math.max(lastGrant[b], System.nanoTime());
-            sent.add(b);
-            changed.signalAll();
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    private void schedule() {
-        lock.lock();
-        try {
-            while (open) {
-                while (!sent.isEmpty()) {
-                    touch(sent.poll());
+    private long untilStartsReset(long now) {
+        if (now < resetAt) {
+            if (!exhaustedLogged) {
+                exhaustedLogged = true;
+                int queued = 0;
+                for (ArrayDeque<Runnable> w : waiting) {
+                    queued += w.size();
                 }
-                long now = System.nanoTime();
-                long wait = Long.MAX_VALUE;
-                for (int b = 0; b < maxConcurrency; b++) {
-                    if (waiting[b].isEmpty()) {
-                        continue;
-                    }
-                    long due = lastGrant[b] + intervalNanos;
-                    if (due <= now) {
-                        long later = claim(b);
-                        if (later == 0) {
-                            lastGrant[b] = now;
-                            waiting[b].poll().run();
-                            due = now + intervalNanos;
-                        } else {
-                            due = now + later;
-                            lastGrant[b] = due - intervalNanos;
-                        }
-                    }
-                    if (!waiting[b].isEmpty()) {
-                        wait = Math.min(wait, due - now);
-                    }
-                }
-                if (wait == Long.MAX_VALUE) {
-                    changed.await();
-                } else {
-                    changed.awaitNanos(wait);
-                }
+                LOG.log(System.Logger.Level.WARNING, "identify queue: Discord's session_start_limit is used up; " + queued
+                        + " shards wait " + (resetAt - now) / 1_000_000_000L + " s for its reset");
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } finally {
-            lock.unlock();
+            return resetAt - now;
+        }
+        try {
+            GatewayBot fresh = startLimit.refresh();
+            startsLeft = fresh.remaining();
+            resetAt = now + Math.max(1_000, fresh.resetAfterMs()) * 1_000_000L;
+            if (startsLeft > 0) {
+                exhaustedLogged = false;
+                LOG.log(System.Logger.Level.INFO, "identify queue: session_start_limit reset; " + startsLeft + " identifies left");
+                return 0;
+            }
+            return resetAt - now;
+        } catch (Exception e) {
+            LOG.log(System.Logger.Level.WARNING, "identify queue: cannot ask Discord for session_start_limit (" + e.getMessage()
+                    + "); asking again in 10 s");
+            resetAt = now + 10_000_000_000L;
+            return resetAt - now;
         }
     }
 

@@ -10,6 +10,7 @@ import dev.gatehouse.pipeline.Session;
 import io.netty.buffer.ByteBuf;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
@@ -53,6 +54,12 @@ final class Shard implements GatewayConnection.Listener {
     private int failures;
     private boolean stopping;
     private final Set<Long> unavailable = new HashSet<>();
+    /** Commands waiting for READY/RESUMED or for room in the send limit, oldest first. */
+    private final ArrayDeque<String> commands = new ArrayDeque<>();
+    private CommandLimiter limiter = new CommandLimiter(0);
+    private long commandAt = NEVER;
+    /** Commands a shard holds at most while it is down or rate limited. */
+    static final int MAX_QUEUED_COMMANDS = 1000;
 
     private volatile ShardStatus status;
     private long statusAt;
@@ -117,6 +124,10 @@ final class Shard implements GatewayConnection.Listener {
                     + " in time (" + state + "); reconnecting");
             dropConnection(4000, "timeout in " + state);
         }
+        if (now >= commandAt) {
+            commandAt = NEVER;
+            sendCommands(now);
+        }
         if (now >= nextHeartbeat && conn != null) {
             if (awaitingAck) {
                 LOG.log(System.Logger.Level.WARNING, "shard " + id + ": heartbeat not acknowledged (zombie connection); reconnecting to resume");
@@ -127,7 +138,7 @@ final class Shard implements GatewayConnection.Listener {
                 nextHeartbeat = now + heartbeatIntervalNanos;
             }
         }
-        long next = Math.min(reconnectAt, Math.min(deadline, nextHeartbeat));
+        long next = Math.min(Math.min(reconnectAt, commandAt), Math.min(deadline, nextHeartbeat));
         if (dispatches == status.dispatches()) {
             return next; // nothing new to show: no status wake-up (asking for one in the past spun the cluster)
         }
@@ -247,11 +258,13 @@ final class Shard implements GatewayConnection.Listener {
             return;
         }
         heartbeatIntervalNanos = header.heartbeatInterval * 1_000_000L;
+        limiter = new CommandLimiter(header.heartbeatInterval);
         nextHeartbeat = now + (long) (heartbeatIntervalNanos * ThreadLocalRandom.current().nextDouble());
         if (session != null) {
             state = State.RESUMING;
             deadline = now + READY_TIMEOUT_NANOS;
             conn.send(Payloads.resume(ctx.token(), session.id(), seq));
+            limiter.control(now);
         } else {
             state = State.QUEUED;
             deadline = NEVER;
@@ -270,6 +283,7 @@ final class Shard implements GatewayConnection.Listener {
         identifies++;
         deadline = System.nanoTime() + READY_TIMEOUT_NANOS;
         conn.send(Payloads.identify(ctx.token(), id, ctx.totalShards(), ctx.intents()), () -> ctx.identifyQueue().sent(id));
+        limiter.control(System.nanoTime());
         publishStatus();
     }
 
@@ -340,8 +354,37 @@ final class Shard implements GatewayConnection.Listener {
         state = State.READY;
         deadline = NEVER;
         failures = 0;
-        LOG.log(System.Logger.Level.INFO, "shard " + id + ": " + what);
+        LOG.log(System.Logger.Level.INFO, "shard " + id + ": " + what
+                + (commands.isEmpty() ? "" : "; sending " + commands.size() + " queued commands"));
+        sendCommands(System.nanoTime());
         publishStatus();
+    }
+
+    /**
+     * Cluster thread: queues a command payload (op 3, 4 or 8) for the gateway. It goes out when the shard is
+     * READY and the send limit has room; returns false when the queue is full or the shard is stopped.
+     */
+    boolean command(String payload) {
+        if (state == State.STOPPED || commands.size() >= MAX_QUEUED_COMMANDS) {
+            return false;
+        }
+        commands.add(payload);
+        sendCommands(System.nanoTime());
+        publishStatus();
+        return true;
+    }
+
+    /** Sends queued commands while READY and within the limit; schedules the rest for when a slot frees up. */
+    private void sendCommands(long now) {
+        if (state != State.READY || conn == null || commands.isEmpty()) {
+            return;
+        }
+        while (!commands.isEmpty() && limiter.tryCommand(now)) {
+            conn.send(commands.poll());
+        }
+        if (!commands.isEmpty()) {
+            commandAt = limiter.nextCommandAt(now);
+        }
     }
 
     private void onClosed(int code, String reason) {
@@ -405,6 +448,7 @@ final class Shard implements GatewayConnection.Listener {
     /** Forgets the current connection, its inflater and its timers. */
     private void detach() {
         conn = null;
+        commandAt = NEVER;
         nextHeartbeat = NEVER;
         deadline = NEVER;
         if (zlib != null) {
@@ -424,6 +468,7 @@ final class Shard implements GatewayConnection.Listener {
                 awaitingAck = true;
             }
             conn.send(Payloads.heartbeat(seq));
+            limiter.control(now);
         }
     }
 
@@ -433,9 +478,14 @@ final class Shard implements GatewayConnection.Listener {
 
     /** Makes the current state and counters visible to {@link #status()}. Cluster thread only. */
     void publishStatus() {
+        if (status != null && !status.state().equals(state.name())) {
+            LOG.log(System.Logger.Level.INFO, "shard " + id + ": " + status.state() + " -> " + state + " (session " + shortSession()
+                    + ", seq " + seq + ", identifies " + identifies + ", resumes " + resumes + ", last close "
+                    + (lastCloseCode < 0 ? "-" : String.valueOf(lastCloseCode)) + ")");
+        }
         statusAt = System.nanoTime();
-        status = new ShardStatus(id, state.name(), seq, latencyMs, identifies, resumes, lastCloseCode, guilds,
-                guildsLoaded, dispatches);
+        status = new ShardStatus(id, state.name(), session == null ? "" : session.id(), seq, latencyMs, identifies, resumes,
+                lastCloseCode, guilds, guildsLoaded, dispatches, commands.size());
     }
 
     private static String abbreviate(byte[] buf, int len) {

@@ -1,11 +1,13 @@
 package dev.gatehouse.shard;
 
+import dev.gatehouse.discord.GatewayBot;
 import dev.gatehouse.pipeline.EventRing;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.nio.NioEventLoopGroup;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
@@ -20,21 +22,24 @@ public final class ShardManager implements AutoCloseable {
     private final IdentifyQueue identifyQueue;
     private final List<Cluster> clusters = new ArrayList<>();
     private final List<Shard> shards = new ArrayList<>();
+    private final Map<Integer, Cluster> clusterOf = new java.util.HashMap<>();
 
     /**
      * Starts every shard of the plan: each connects at once and identifies when the queue grants its turn.
      *
-     * @param gatewayUrl    the URL from {@code /gateway/bot}
-     * @param maxConcurrency identify buckets ({@code session_start_limit.max_concurrency})
+     * @param bot            Discord's {@code /gateway/bot} answer: gateway URL, identify buckets, session_start_limit
+     * @param startLimit     how to ask {@code /gateway/bot} again when the session_start_limit runs out mid-way
      * @param resumable      sessions a previous process left, by shard id: those shards resume instead of identifying
      * @param identifyTurns  identify turns shared with other processes of the same bot
      */
-    public ShardManager(ShardPlan plan, EventRing ring, String token, long intents, String gatewayUrl,
-                        int maxConcurrency, long identifyIntervalMs, boolean virtualThreads,
+    public ShardManager(ShardPlan plan, EventRing ring, String token, long intents, GatewayBot bot,
+                        IdentifyQueue.StartLimit startLimit, long identifyIntervalMs, boolean virtualThreads,
                         Map<Integer, ResumePoint> resumable, IdentifyQueue.Ledger identifyTurns) {
+        String gatewayUrl = bot.url();
+        int maxConcurrency = bot.maxConcurrency();
         this.loop = new NioEventLoopGroup(Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors() / 2)),
                 Thread.ofPlatform().name("gatehouse-io-", 0).daemon(true).factory());
-        this.identifyQueue = new IdentifyQueue(maxConcurrency, identifyIntervalMs, identifyTurns);
+        this.identifyQueue = new IdentifyQueue(maxConcurrency, identifyIntervalMs, identifyTurns, bot, startLimit);
         ShardContext ctx = new ShardContext(loop, identifyQueue, ring, token, intents, gatewayUrl, plan.total(), 15_000);
         int clusterId = 0;
         int resuming = 0;
@@ -51,6 +56,7 @@ public final class ShardManager implements AutoCloseable {
                 Shard s = new Shard(id, c, ctx, from);
                 c.add(s);
                 shards.add(s);
+                clusterOf.put(id, c);
             }
             clusters.add(c);
         }
@@ -70,6 +76,24 @@ public final class ShardManager implements AutoCloseable {
             out.add(s.status());
         }
         return out;
+    }
+
+    /**
+     * Queues a command payload (op 3 presence, op 4 voice state, op 8 request guild members) for a shard; it
+     * goes out once the shard is READY, within Discord's send limit. Completes with false when the shard's
+     * queue is full or the shard is stopped.
+     *
+     * @throws IllegalArgumentException when this process does not run the shard
+     */
+    public CompletableFuture<Boolean> command(int shardId, String payload) {
+        for (Shard s : shards) {
+            if (s.id() == shardId) {
+                CompletableFuture<Boolean> queued = new CompletableFuture<>();
+                clusterOf.get(shardId).execute(() -> queued.complete(s.command(payload)));
+                return queued;
+            }
+        }
+        throw new IllegalArgumentException("shard " + shardId + " is not run by this process");
     }
 
     /** Number of clusters (worker threads). */

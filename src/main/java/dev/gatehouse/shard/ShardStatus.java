@@ -1,8 +1,14 @@
 package dev.gatehouse.shard;
 
-/** A point-in-time view of one shard for operators: state, session progress and counters. */
-public record ShardStatus(int id, String state, long seq, long latencyMs, int identifies, int resumes,
-                          int lastCloseCode, int guilds, int guildsLoaded, long dispatches) {
+/**
+ * A point-in-time view of one shard for operators: state, session progress and counters.
+ *
+ * @param session        Discord's session id, empty while the shard has none
+ * @param lastCloseCode  the last close code the gateway sent, -1 for none
+ * @param commandsQueued commands waiting for READY or for room in the send limit
+ */
+public record ShardStatus(int id, String state, String session, long seq, long latencyMs, int identifies, int resumes,
+                          int lastCloseCode, int guilds, int guildsLoaded, long dispatches, int commandsQueued) {
 
     /** True once the shard has a session and receives dispatches. */
     public boolean ready() {
