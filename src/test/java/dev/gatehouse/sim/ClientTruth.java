@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.BooleanSupplier;
+import java.util.function.IntToLongFunction;
 import java.util.function.Supplier;
 
 /**
@@ -33,6 +34,27 @@ final class ClientTruth {
     static void assertSameMessages(String client, GatewaySession session, List<GatewaySession.Sent> messages) {
         assertEquals(session.sent().stream().filter(s -> s.type().equals("MESSAGE_CREATE")).toList(), messages,
                 client + " shard " + session.shardId() + ": one message per MESSAGE_CREATE, same seq and guild");
+    }
+
+    /**
+     * Runs the traffic, asks shard 0 to reconnect (op 7) while it flows, waits for the client's resume and for
+     * messages after it, stops the traffic, and asserts the simulator counted one resume and no new identify.
+     * Returns the sessions, whose truth the caller compares with what the client saw.
+     */
+    static List<GatewaySession> reconnectDuringTraffic(Simulator sim, int shards, IntToLongFunction messages,
+                                                       BooleanSupplier resumed, Supplier<String> state) throws InterruptedException {
+        sim.startTraffic();
+        await("messages on both shards", () -> messages.applyAsLong(0) >= 20 && messages.applyAsLong(1) >= 20, state);
+        sim.requestReconnect(0);
+        await("shard 0 resumed after op 7", resumed, state);
+        long afterResume = messages.applyAsLong(0) + 20;
+        await("messages after the resume", () -> messages.applyAsLong(0) >= afterResume, state);
+        sim.stopTraffic();
+        List<GatewaySession> sessions = sim.sessions();
+        assertEquals(shards, sessions.size(), "one session per shard, no new session after op 7");
+        assertEquals(shards, sim.identifies(), "no identify beyond the first per shard");
+        assertEquals(1, sim.resumes(), "one resume");
+        return sessions;
     }
 
     /** Waits for a condition, failing with the state when it does not hold within a minute. */

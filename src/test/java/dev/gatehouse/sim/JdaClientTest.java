@@ -172,21 +172,8 @@ class JdaClientTest {
             assertEquals(expected, cached, "shard " + shard + " guild cache");
         }
 
-        sim.startTraffic();
-        ClientTruth.await("messages on both shards", () -> seen.shard(0).messagesSeen() >= 20 && seen.shard(1).messagesSeen() >= 20,
-                () -> "messages " + seen.shard(0).messagesSeen() + "/" + seen.shard(1).messagesSeen());
-        sim.requestReconnect(0);
-        ClientTruth.await("shard 0 resumed after op 7", () -> seen.shard(0).resumes == 1,
-                () -> "statuses " + jda.getStatuses() + ", warnings " + warnings.records);
-        long afterResume = seen.shard(0).messagesSeen() + 20;
-        ClientTruth.await("messages after the resume", () -> seen.shard(0).messagesSeen() >= afterResume,
-                () -> "messages " + seen.shard(0).messagesSeen());
-        sim.stopTraffic();
-
-        List<GatewaySession> sessions = sim.sessions();
-        assertEquals(SHARDS, sessions.size(), "one session per shard, no new session after op 7");
-        assertEquals(SHARDS, sim.identifies(), "no identify beyond the first per shard");
-        assertEquals(1, sim.resumes(), "one resume");
+        List<GatewaySession> sessions = ClientTruth.reconnectDuringTraffic(sim, SHARDS, shard -> seen.shard(shard).messagesSeen(),
+                () -> seen.shard(0).resumes == 1, () -> "statuses " + jda.getStatuses() + ", warnings " + warnings.records);
         for (GatewaySession session : sessions) {
             ShardView v = seen.shard(session.shardId());
             long sent = session.count();

@@ -177,18 +177,8 @@ class NodeClientTest {
             assertEquals(1, dispatches(shard).getFirst().seq(), "READY is s=1");
         }
 
-        sim.startTraffic();
-        ClientTruth.await("messages on both shards", () -> messages(0) >= 20 && messages(1) >= 20, this::story);
-        sim.requestReconnect(0);
-        ClientTruth.await("shard 0 resumed after op 7", () -> events("resumed", 0).size() == 1, this::story);
-        long afterResume = messages(0) + 20;
-        ClientTruth.await("messages after the resume", () -> messages(0) >= afterResume, this::story);
-        sim.stopTraffic();
-
-        List<GatewaySession> sessions = sim.sessions();
-        assertEquals(SHARDS, sessions.size(), "one session per shard, no new session after op 7");
-        assertEquals(SHARDS, sim.identifies(), "no identify beyond the first per shard");
-        assertEquals(1, sim.resumes(), "one resume");
+        List<GatewaySession> sessions = ClientTruth.reconnectDuringTraffic(sim, SHARDS, this::messages,
+                () -> events("resumed", 0).size() == 1, this::story);
         for (GatewaySession session : sessions) {
             int shard = session.shardId();
             long sent = session.count();
