@@ -136,53 +136,58 @@ final class SimJson {
         g.writeEndObject();
     }
 
+    /** The guild object Discord sends in GUILD_UPDATE and at the head of GUILD_CREATE: settings, roles, emojis, stickers. */
+    static void guildFields(JsonGenerator g, World.Guild guild) throws IOException {
+        g.writeStringField("id", Long.toString(guild.id));
+        g.writeStringField("name", guild.name);
+        g.writeNullField("icon");
+        g.writeNullField("splash");
+        g.writeNullField("discovery_splash");
+        g.writeNullField("banner");
+        g.writeNullField("description");
+        g.writeStringField("owner_id", Long.toString(guild.ownerId));
+        g.writeStringField("region", "deprecated");
+        g.writeNullField("afk_channel_id");
+        g.writeNumberField("afk_timeout", 300);
+        g.writeNumberField("verification_level", 0);
+        g.writeNumberField("default_message_notifications", 0);
+        g.writeNumberField("explicit_content_filter", 0);
+        g.writeArrayFieldStart("features");
+        g.writeEndArray();
+        g.writeNumberField("mfa_level", 0);
+        g.writeNullField("application_id");
+        g.writeNullField("system_channel_id");
+        g.writeNumberField("system_channel_flags", 0);
+        g.writeNullField("rules_channel_id");
+        g.writeNumberField("max_members", 500000);
+        g.writeNullField("vanity_url_code");
+        g.writeNumberField("premium_tier", 0);
+        g.writeNumberField("premium_subscription_count", 0);
+        g.writeStringField("preferred_locale", "en-US");
+        g.writeNullField("public_updates_channel_id");
+        g.writeNumberField("nsfw_level", 0);
+        g.writeBooleanField("premium_progress_bar_enabled", false);
+        g.writeNullField("safety_alerts_channel_id");
+        g.writeArrayFieldStart("roles");
+        for (World.Role r : guild.roles.values()) {
+            role(g, r);
+        }
+        g.writeEndArray();
+        g.writeArrayFieldStart("emojis");
+        g.writeEndArray();
+        g.writeArrayFieldStart("stickers");
+        g.writeEndArray();
+    }
+
     /** A whole GUILD_CREATE {@code d}: large guilds carry only their online members, as Discord sends them. */
     static byte[] guildCreate(World.Guild guild) {
         return object(g -> {
-            g.writeStringField("id", Long.toString(guild.id));
-            g.writeStringField("name", guild.name);
-            g.writeNullField("icon");
-            g.writeNullField("splash");
-            g.writeNullField("discovery_splash");
-            g.writeNullField("banner");
-            g.writeNullField("description");
-            g.writeStringField("owner_id", Long.toString(guild.ownerId));
-            g.writeStringField("region", "deprecated");
-            g.writeNullField("afk_channel_id");
-            g.writeNumberField("afk_timeout", 300);
-            g.writeNumberField("verification_level", 0);
-            g.writeNumberField("default_message_notifications", 0);
-            g.writeNumberField("explicit_content_filter", 0);
-            g.writeArrayFieldStart("features");
-            g.writeEndArray();
-            g.writeNumberField("mfa_level", 0);
-            g.writeNullField("application_id");
-            g.writeNullField("system_channel_id");
-            g.writeNumberField("system_channel_flags", 0);
-            g.writeNullField("rules_channel_id");
-            g.writeNumberField("max_members", 500000);
-            g.writeNullField("vanity_url_code");
-            g.writeNumberField("premium_tier", 0);
-            g.writeNumberField("premium_subscription_count", 0);
-            g.writeStringField("preferred_locale", "en-US");
-            g.writeNullField("public_updates_channel_id");
-            g.writeNumberField("nsfw_level", 0);
-            g.writeBooleanField("premium_progress_bar_enabled", false);
-            g.writeNullField("safety_alerts_channel_id");
+            guildFields(g, guild);
             g.writeStringField("joined_at", guild.joinedAt);
             g.writeBooleanField("large", guild.large());
             g.writeBooleanField("unavailable", false);
             g.writeNumberField("member_count", guild.members.size());
             g.writeBooleanField("lazy", true);
-            g.writeArrayFieldStart("roles");
-            for (World.Role r : guild.roles.values()) {
-                role(g, r);
-            }
-            g.writeEndArray();
-            g.writeArrayFieldStart("emojis");
-            g.writeEndArray();
-            g.writeArrayFieldStart("stickers");
-            g.writeEndArray();
             g.writeArrayFieldStart("channels");
             for (World.Channel c : guild.channels.values()) {
                 g.writeStartObject();

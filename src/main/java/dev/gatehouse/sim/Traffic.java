@@ -314,22 +314,6 @@ final class Traffic {
 
     private Event guildUpdate(World.Guild g) {
         g.name = "guild " + Long.toString(g.id % 100_000, 36) + " v" + world.random.nextInt(100);
-        return new Event("GUILD_UPDATE", g.id, SimJson.object(j -> {
-            j.writeStringField("id", Long.toString(g.id));
-            j.writeStringField("name", g.name);
-            j.writeNullField("icon");
-            j.writeStringField("owner_id", Long.toString(g.ownerId));
-            j.writeArrayFieldStart("roles");
-            for (World.Role r : g.roles.values()) {
-                SimJson.role(j, r);
-            }
-            j.writeEndArray();
-            j.writeArrayFieldStart("emojis");
-            j.writeEndArray();
-            j.writeArrayFieldStart("features");
-            j.writeEndArray();
-            j.writeNumberField("premium_tier", 0);
-            j.writeStringField("preferred_locale", "en-US");
-        }));
+        return new Event("GUILD_UPDATE", g.id, SimJson.object(j -> SimJson.guildFields(j, g)));
     }
 }
