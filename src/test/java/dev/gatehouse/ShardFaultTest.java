@@ -97,6 +97,27 @@ class ShardFaultTest {
     }
 
     @Test
+    void aSessionWhoseResumesKeepFailingIsGivenUpForAFreshIdentify() throws Exception {
+        try (Harness h = new Harness(Harness.world(2, 60, 300))) {
+            h.awaitLoaded();
+            h.sim.startTraffic();
+            Thread.sleep(500);
+            h.sim.stopTraffic();
+            h.awaitDelivered();
+            h.sim.failResumes(0, 10);
+            h.sim.closeShard(0, 4000);
+            Harness.await("shard 0 to identify anew after failed resumes", RESUME_WAIT_MS,
+                    () -> shard(h, 0).identifies() == 2 && shard(h, 0).ready(), () -> shard(h, 0).toString());
+            // no traffic from here on: the simulator keeps the given-up session resumable (as Discord does until
+            // it times out) and would route events into it that no client holds
+            settle(h);
+            h.assertExactlyOnceInOrder();
+            assertEquals(0, shard(h, 0).resumes(), "no resume succeeded");
+            assertEquals(3, h.sim.identifies(), "one fresh identify after three failed resumes, no loop");
+        }
+    }
+
+    @Test
     void aFatalCloseStopsOnlyItsShardWithTheNamedCause() throws Exception {
         try (Harness h = new Harness(Harness.world(2, 60, 300))) {
             h.awaitLoaded();

@@ -52,6 +52,9 @@ final class Shard implements GatewayConnection.Listener {
     private long reconnectAt = NEVER;
     private long deadline = NEVER;
     private int failures;
+    /** Resume attempts in a row that ended before RESUMED: a session that cannot be resumed is given up. */
+    private int failedResumes;
+    static final int MAX_FAILED_RESUMES = 3;
     private boolean stopping;
     private final Set<Long> unavailable = new HashSet<>();
     /** Commands waiting for READY/RESUMED or for room in the send limit, oldest first. */
@@ -351,6 +354,7 @@ final class Shard implements GatewayConnection.Listener {
     }
 
     private void markReady(String what) {
+        failedResumes = 0;
         state = State.READY;
         deadline = NEVER;
         failures = 0;
@@ -388,6 +392,7 @@ final class Shard implements GatewayConnection.Listener {
     }
 
     private void onClosed(int code, String reason) {
+        boolean wasResuming = state == State.RESUMING;
         detach();
         if (stopping) {
             publishStatus();
@@ -407,6 +412,10 @@ final class Shard implements GatewayConnection.Listener {
         }
         if (action == CloseCode.Action.IDENTIFY) {
             forgetSession();
+        } else if (wasResuming && ++failedResumes >= MAX_FAILED_RESUMES) {
+            LOG.log(System.Logger.Level.WARNING, "shard " + id + ": " + failedResumes + " resumes in a row got no RESUMED;"
+                    + " giving the session up and identifying anew");
+            forgetSession();
         }
         failures++;
         long backoff = failures <= 1 ? ThreadLocalRandom.current().nextLong(1_000_000_000L)
@@ -424,6 +433,7 @@ final class Shard implements GatewayConnection.Listener {
     }
 
     private void forgetSession() {
+        failedResumes = 0;
         session = null;
         seq = -1;
     }

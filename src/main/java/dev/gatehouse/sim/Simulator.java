@@ -73,6 +73,7 @@ public final class Simulator implements AutoCloseable {
     private volatile long bucketViolations;
     private volatile long heartbeats;
     private final Map<Integer, Long> lastIdentify = new java.util.HashMap<>();
+    private final Map<Integer, Integer> refusedResumes = new java.util.HashMap<>(); // world thread only
     private volatile long resumes;
     private volatile long commandsReceived;
 
@@ -187,6 +188,14 @@ public final class Simulator implements AutoCloseable {
     /** Asks the shard for a heartbeat now (op 1), as Discord may. */
     public void requestHeartbeat(int shardId) {
         onLiveSession(shardId, (s, c) -> c.send("{\"op\":1,\"d\":null,\"s\":null,\"t\":null}".getBytes(StandardCharsets.US_ASCII)));
+    }
+
+    /**
+     * Fault: the shard's next {@code count} RESUMEs are closed with 4000 before RESUMED, as a gateway that keeps
+     * failing a session does. The session itself stays resumable.
+     */
+    public void failResumes(int shardId, int count) {
+        onWorld(w -> refusedResumes.put(shardId, count));
     }
 
     /** Fault: asks the shard to reconnect (op 7). */
@@ -381,6 +390,11 @@ public final class Simulator implements AutoCloseable {
 
     private void resume(SimConnection c, String sessionId, long seq) {
         GatewaySession s = sessions.get(sessionId);
+        if (s != null && refusedResumes.getOrDefault(s.shardId, 0) > 0) {
+            refusedResumes.merge(s.shardId, -1, Integer::sum);
+            c.close(4000, "simulated failing resume");
+            return;
+        }
         List<byte[]> frames = s == null || s.ended ? null : s.replayAfter(seq);
         if (frames == null) {
             c.send(("{\"op\":9,\"d\":false,\"s\":null,\"t\":null}").getBytes(StandardCharsets.US_ASCII));
