@@ -40,8 +40,9 @@ public final class Main {
                 case "run" -> run(ConfigLoader.load(rest, System.getenv()));
                 case "simulate" -> simulate(SimOptions.parse(rest));
                 case "bench" -> Bench.run(rest);
+                case "simbench" -> SimBench.run(rest);
                 default -> {
-                    System.err.println("gatehouse: unknown command '" + command + "'; expected run, simulate or bench");
+                    System.err.println("gatehouse: unknown command '" + command + "'; expected run, simulate, bench or simbench");
                     yield EXIT_CONFIG;
                 }
             };

@@ -33,7 +33,9 @@ final class SimConnection {
     SimConnection(Channel channel, boolean zlib) {
         this.channel = channel;
         this.zlib = zlib;
-        this.deflater = zlib ? new Deflater(Deflater.DEFAULT_COMPRESSION) : null;
+        // Any level inflates the same, so clients cannot tell; level 1 costs half of level 6 per message here,
+        // and compression was the simulator's largest cost (docs/BENCHMARKS.md, ./run.sh simbench).
+        this.deflater = zlib ? new Deflater(Deflater.BEST_SPEED) : null;
     }
 
     /**

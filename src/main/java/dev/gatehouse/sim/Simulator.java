@@ -89,6 +89,8 @@ public final class Simulator implements AutoCloseable {
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
+                        // one write syscall per event-loop pass instead of per message (see docs/BENCHMARKS.md)
+                        ch.pipeline().addLast(new io.netty.handler.flush.FlushConsolidationHandler(256, true));
                         ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(1 << 20), new Rest(),
                                 new WebSocketServerProtocolHandler(ws), new Gateway());
                     }

@@ -58,9 +58,15 @@ final class Traffic {
         return guildUpdate(g);
     }
 
+    /** Walks to a random member instead of copying the member map: the copy was the world thread's top cost. */
     private World.Member randomMember(World.Guild g) {
-        List<World.Member> ms = new ArrayList<>(g.members.values());
-        return ms.get(world.random.nextInt(ms.size()));
+        int k = world.random.nextInt(g.members.size());
+        for (World.Member m : g.members.values()) {
+            if (k-- == 0) {
+                return m;
+            }
+        }
+        throw new IllegalStateException("guild " + g.id + " changed while a member was picked");
     }
 
     private long randomTextChannel(World.Guild g) {
