@@ -1,11 +1,8 @@
 package dev.gatehouse.sim;
 
-import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
-import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
-import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import java.util.Arrays;
 import java.util.zip.Deflater;
 
@@ -30,9 +27,17 @@ final class SimConnection {
     private boolean released;
     private final java.util.concurrent.atomic.AtomicLong queuedBytes = new java.util.concurrent.atomic.AtomicLong();
 
+    /** Puts messages on the wire, whole or with transport faults; event loop only. */
+    final FrameWriter frames;
+
     SimConnection(Channel channel, boolean zlib) {
+        this(channel, zlib, FrameFaults.NONE);
+    }
+
+    SimConnection(Channel channel, boolean zlib, FrameFaults faults) {
         this.channel = channel;
         this.zlib = zlib;
+        this.frames = new FrameWriter(channel, faults);
         // Any level inflates the same, so clients cannot tell; level 1 costs half of level 6 per message here,
         // and compression was the simulator's largest cost (docs/BENCHMARKS.md, ./run.sh simbench).
         this.deflater = zlib ? new Deflater(Deflater.BEST_SPEED) : null;
@@ -51,9 +56,14 @@ final class SimConnection {
         });
     }
 
-    /** Bytes handed to {@link #send} and not yet compressed and written. */
+    /** Bytes handed to {@link #send} and not yet compressed and written (or held behind a slow frame). */
     long queuedBytes() {
-        return queuedBytes.get();
+        return queuedBytes.get() + frames.heldBytes();
+    }
+
+    /** Runs a change of the transport (arming a fault) on the event loop, in order with the sends. */
+    void onLoop(java.util.function.Consumer<FrameWriter> change) {
+        channel.eventLoop().execute(() -> change.accept(frames));
     }
 
     private void write(byte[] json) {
@@ -61,7 +71,7 @@ final class SimConnection {
             return;
         }
         if (!zlib) {
-            channel.writeAndFlush(new TextWebSocketFrame(Unpooled.wrappedBuffer(json)));
+            frames.write(json, false);
             return;
         }
         deflater.setInput(json);
@@ -73,7 +83,7 @@ final class SimConnection {
             }
             out = Arrays.copyOf(out, out.length * 2);
         }
-        channel.writeAndFlush(new BinaryWebSocketFrame(Unpooled.wrappedBuffer(Arrays.copyOf(out, n))));
+        frames.write(Arrays.copyOf(out, n), true);
     }
 
     /** Records one client payload; false when it is the 121st within 60 seconds. Netty thread only. */

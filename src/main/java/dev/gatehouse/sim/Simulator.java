@@ -75,9 +75,17 @@ public final class Simulator implements AutoCloseable {
     private final Map<Integer, Long> lastIdentify = new java.util.HashMap<>();
     private volatile long resumes;
 
+    private final SimSetup setup;
+
     /** Builds the world and starts listening; traffic starts with {@link #startTraffic()}. */
     public Simulator(SimOptions options) throws InterruptedException {
+        this(options, SimSetup.NONE);
+    }
+
+    /** As {@link #Simulator(SimOptions)}, with transport faults and optionally a replayed capture. */
+    public Simulator(SimOptions options, SimSetup setup) throws InterruptedException {
         this.options = options;
+        this.setup = setup;
         this.rate = options.eventsPerSecond();
         this.world = new World(options.seed(), options.guilds(), options.maxMembers());
         this.traffic = new Traffic(world);
@@ -174,6 +182,21 @@ public final class Simulator implements AutoCloseable {
     /** Fault: sends the shard a frame that is not JSON, through its compressed stream. */
     public void sendMalformedFrame(int shardId) {
         onLiveSession(shardId, (s, c) -> c.send("{\"t\":\"MESSAGE_CREATE\",\"s\":".getBytes(StandardCharsets.US_ASCII)));
+    }
+
+    /** Fault: the shard's next message goes out as this many WebSocket frames (first, then continuations). */
+    public void splitNextMessage(int shardId, int frames) {
+        onLiveSession(shardId, (s, c) -> c.onLoop(w -> w.splitNext(frames)));
+    }
+
+    /** Fault: the shard's next message is written to the socket in pieces with a pause between two. */
+    public void slowNextMessage(int shardId, int pieces, int delayMs) {
+        onLiveSession(shardId, (s, c) -> c.onLoop(w -> w.slowNext(pieces, delayMs)));
+    }
+
+    /** Fault: the shard's next message is cut mid-frame and the TCP connection dropped; the session stays resumable. */
+    public void cutNextMessage(int shardId) {
+        onLiveSession(shardId, (s, c) -> c.onLoop(FrameWriter::cutNext));
     }
 
     /** Asks the shard for a heartbeat now (op 1), as Discord may. */
@@ -454,7 +477,7 @@ public final class Simulator implements AutoCloseable {
             if (evt instanceof WebSocketServerProtocolHandler.HandshakeComplete hs) {
                 Map<String, List<String>> q = new QueryStringDecoder(hs.requestUri()).parameters();
                 boolean zlib = q.getOrDefault("compress", List.of()).contains("zlib-stream");
-                conn = new SimConnection(ctx.channel(), zlib);
+                conn = new SimConnection(ctx.channel(), zlib, setup.frames());
                 List<String> version = q.getOrDefault("v", List.of("10"));
                 if (!version.equals(List.of("10"))) {
                     conn.close(CloseCode.INVALID_API_VERSION.code(), "Invalid API version.");
