@@ -87,8 +87,8 @@ public final class Simulator implements AutoCloseable {
         this.options = options;
         this.setup = setup;
         this.rate = options.eventsPerSecond();
-        this.world = new World(options.seed(), options.guilds(), options.maxMembers());
-        this.traffic = new Traffic(world);
+        this.world = new World(options.seed(), setup.replay().isPresent() ? 0 : options.guilds(), options.maxMembers());
+        this.traffic = setup.replay().isPresent() ? Replay.load(setup.replay().get(), world) : new Traffic(world);
         this.loop = new NioEventLoopGroup(2, Thread.ofPlatform().name("sim-io-", 0).daemon(true).factory());
         WebSocketServerProtocolConfig ws = WebSocketServerProtocolConfig.newBuilder()
                 .websocketPath("/").checkStartsWith(true).handleCloseFrames(false).sendCloseFrame(null)
@@ -278,6 +278,10 @@ public final class Simulator implements AutoCloseable {
             int burst = (int) Math.min(owed, 2000);
             for (int i = 0; i < burst && trafficOn; i++) {
                 Traffic.Event e = traffic.next();
+                if (e == null) {
+                    trafficOn = false; // a replayed capture is used up
+                    break;
+                }
                 dispatch(e.type(), e.guildId(), e.d());
             }
             owed -= burst;
@@ -387,7 +391,7 @@ public final class Simulator implements AutoCloseable {
         dispatched++;
         for (World.Guild g : mine) {
             awaitWritable(c);
-            c.send(s.frame("GUILD_CREATE", g.id, SimJson.guildCreate(g)));
+            c.send(s.frame("GUILD_CREATE", g.id, traffic.guildCreate(g)));
             dispatched++;
         }
         LOG.log(System.Logger.Level.INFO, "simulator: shard " + shardId + "/" + shardCount + " identified; sent READY and "

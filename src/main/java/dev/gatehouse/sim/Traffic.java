@@ -8,7 +8,7 @@ import java.util.List;
  * event. The mix follows what a bot with the message-content and presence intents sees: mostly messages,
  * presences and typing, some member churn, a trickle of channel, role and guild changes.
  */
-final class Traffic {
+class Traffic {
 
     /** One dispatch to route: its type, its guild (0 for none) and its {@code d} bytes. */
     record Event(String type, long guildId, byte[] d) {
@@ -21,6 +21,7 @@ final class Traffic {
         this.world = world;
     }
 
+    /** Changes the world by one event and returns it; null when there is no more traffic (a used-up replay). */
     Event next() {
         int roll = world.random.nextInt(100);
         World.Guild g = world.randomGuild();
@@ -337,5 +338,10 @@ final class Traffic {
             j.writeNumberField("premium_tier", 0);
             j.writeStringField("preferred_locale", "en-US");
         }));
+    }
+
+    /** The GUILD_CREATE {@code d} a session is sent for a guild of the world. */
+    byte[] guildCreate(World.Guild g) {
+        return SimJson.guildCreate(g);
     }
 }
