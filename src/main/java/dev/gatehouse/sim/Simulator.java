@@ -99,7 +99,8 @@ public final class Simulator implements AutoCloseable {
                     protected void initChannel(SocketChannel ch) {
                         // one write syscall per event-loop pass instead of per message (see docs/BENCHMARKS.md)
                         ch.pipeline().addLast(new io.netty.handler.flush.FlushConsolidationHandler(256, true));
-                        ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(1 << 20), new Rest(),
+                        ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(1 << 20),
+                                new FaultApi(Simulator.this, options.token()), new Rest(),
                                 new WebSocketServerProtocolHandler(ws), new Gateway());
                     }
                 })
