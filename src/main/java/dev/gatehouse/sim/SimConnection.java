@@ -15,6 +15,8 @@ final class SimConnection {
     final Channel channel;
     final boolean zlib;
     private final Deflater deflater;
+    /** The zstd-stream compressor, or null when the client did not ask for zstd-stream. */
+    private final ZstdStream zstd;
     private byte[] out = new byte[64 * 1024];
     GatewaySession session;
     /** False after the zombie fault: heartbeats are no longer acknowledged. */
@@ -35,12 +37,18 @@ final class SimConnection {
     }
 
     SimConnection(Channel channel, boolean zlib, FrameFaults faults) {
+        this(channel, zlib, false, faults);
+    }
+
+    /** A connection with zlib-stream, zstd-stream (when the client asked for it) or no transport compression. */
+    SimConnection(Channel channel, boolean zlib, boolean zstd, FrameFaults faults) {
         this.channel = channel;
-        this.zlib = zlib;
+        this.zlib = zlib && !zstd;
+        this.zstd = zstd ? new ZstdStream() : null;
         this.frames = new FrameWriter(channel, faults);
         // Any level inflates the same, so clients cannot tell; level 1 costs half of level 6 per message here,
         // and compression was the simulator's largest cost (docs/BENCHMARKS.md, ./run.sh simbench).
-        this.deflater = zlib ? new Deflater(Deflater.BEST_SPEED) : null;
+        this.deflater = this.zlib ? new Deflater(Deflater.BEST_SPEED) : null;
     }
 
     /**
@@ -68,6 +76,10 @@ final class SimConnection {
 
     private void write(byte[] json) {
         if (released || !channel.isActive()) {
+            return;
+        }
+        if (zstd != null) {
+            frames.write(zstd.compress(json), true);
             return;
         }
         if (!zlib) {
@@ -109,6 +121,9 @@ final class SimConnection {
             released = true;
             if (deflater != null) {
                 deflater.end();
+            }
+            if (zstd != null) {
+                zstd.close();
             }
         });
     }

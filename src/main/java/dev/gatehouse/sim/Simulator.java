@@ -482,7 +482,8 @@ public final class Simulator implements AutoCloseable {
             if (evt instanceof WebSocketServerProtocolHandler.HandshakeComplete hs) {
                 Map<String, List<String>> q = new QueryStringDecoder(hs.requestUri()).parameters();
                 boolean zlib = q.getOrDefault("compress", List.of()).contains("zlib-stream");
-                conn = new SimConnection(ctx.channel(), zlib, setup.frames());
+                conn = new SimConnection(ctx.channel(), zlib, q.getOrDefault("compress", List.of()).contains("zstd-stream"),
+                        setup.frames());
                 List<String> version = q.getOrDefault("v", List.of("10"));
                 if (!version.equals(List.of("10"))) {
                     conn.close(CloseCode.INVALID_API_VERSION.code(), "Invalid API version.");

@@ -13,15 +13,15 @@ import java.util.concurrent.ThreadLocalRandom;
 /**
  * A WebSocket client written against RFC 6455 on a plain socket, so tests see the frames themselves: which
  * opcode, whether FIN is set, how many socket reads a frame took, and a frame cut short by a dropped connection.
- * Uncompressed JSON only.
+ * Messages come as sent: decompressing them is the test's business.
  */
 final class RawGatewaySocket implements AutoCloseable {
     /** One frame as it came off the wire; {@code reads} counts the socket reads its bytes needed. */
     record Frame(boolean fin, int opcode, byte[] payload, int reads) {
     }
 
-    /** One message put together from its frames. */
-    record Message(String text, int frames, int reads) {
+    /** One message put together from its frames ({@code text} is its bytes read as UTF-8). */
+    record Message(String text, byte[] bytes, int frames, int reads) {
     }
 
     private final Socket socket;
@@ -30,13 +30,18 @@ final class RawGatewaySocket implements AutoCloseable {
     private int reads;
 
     RawGatewaySocket(Simulator sim) throws IOException {
+        this(sim, "v=10&encoding=json");
+    }
+
+    /** Connects with this query string (v, encoding, compress). */
+    RawGatewaySocket(Simulator sim, String query) throws IOException {
         socket = new Socket("127.0.0.1", sim.port());
         socket.setSoTimeout(20_000);
         in = socket.getInputStream();
         out = socket.getOutputStream();
         byte[] nonce = new byte[16];
         ThreadLocalRandom.current().nextBytes(nonce);
-        out.write(("GET /?v=10&encoding=json HTTP/1.1\r\nHost: 127.0.0.1:" + sim.port() + "\r\nUpgrade: websocket\r\n"
+        out.write(("GET /?" + query + " HTTP/1.1\r\nHost: 127.0.0.1:" + sim.port() + "\r\nUpgrade: websocket\r\n"
                 + "Connection: Upgrade\r\nSec-WebSocket-Key: " + Base64.getEncoder().encodeToString(nonce)
                 + "\r\nSec-WebSocket-Version: 13\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
         out.flush();
@@ -113,7 +118,7 @@ final class RawGatewaySocket implements AutoCloseable {
             totalReads += f.reads();
             m.write(f.payload());
             if (f.fin()) {
-                return new Message(m.toString(StandardCharsets.UTF_8), frames, totalReads);
+                return new Message(m.toString(StandardCharsets.UTF_8), m.toByteArray(), frames, totalReads);
             }
         }
     }
