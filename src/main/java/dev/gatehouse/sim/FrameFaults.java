@@ -11,7 +11,8 @@ import java.util.List;
  *                        most this many payload bytes, as Discord may; 0 sends each message as one frame
  * @param slowPieces      write each frame to the socket in this many pieces; 0 or 1 writes it at once
  * @param slowDelayMs     the pause between two pieces of a slow frame
- * @param partialEvery    cut every n-th message of a connection mid-frame and drop the TCP connection; 0 never
+ * @param partialEvery    cut every n-th message of a connection mid-frame and drop the TCP connection; 0 never,
+ *                        else at least 2
  */
 public record FrameFaults(int fragmentBytes, int slowPieces, int slowDelayMs, int partialEvery) {
     /** No transport faults. */
@@ -25,7 +26,9 @@ public record FrameFaults(int fragmentBytes, int slowPieces, int slowDelayMs, in
         check("fragmentBytes", fragmentBytes, 0, 1 << 20);
         check("slowPieces", slowPieces, 0, 1000);
         check("slowDelayMs", slowDelayMs, 0, 60_000);
-        check("partialEvery", partialEvery, 0, Integer.MAX_VALUE);
+        if (partialEvery != 0) { // 1 would cut every Hello: no connection could ever identify
+            check("partialEvery", partialEvery, 2, Integer.MAX_VALUE);
+        }
     }
 
     private static void check(String name, int value, int min, int max) {
