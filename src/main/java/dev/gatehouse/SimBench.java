@@ -24,11 +24,11 @@ import java.util.zip.Inflater;
 
 /**
  * The simulator's own benchmark ({@code ./run.sh simbench}): how many dispatches per second the simulator pushes
- * over loopback with zlib-stream to clients that only inflate and discard. The simulator runs as its own
- * process ({@code gatehouse simulate}) pinned to core 0 with {@code taskset} and this client JVM is pinned to core
- * 1, so the figure is the simulator's on one core; its process CPU time per 10⁶ dispatches is reported too.
- * Options: {@code --seconds=20 --warmup=5 --shards=4 --guilds=2000 --rate=1000000}, and {@code --jfr=file} to
- * record the simulator with Java Flight Recorder.
+ * over loopback with zlib-stream (or zstd-stream) to clients that only decompress and discard. The simulator
+ * runs as its own process ({@code gatehouse simulate}) pinned to core 0 with {@code taskset} and this client JVM
+ * is pinned to core 1, so the figure is the simulator's on one core; its process CPU time per 10⁶ dispatches is
+ * reported too. Options: {@code --seconds=20 --warmup=5 --shards=4 --guilds=2000 --rate=1000000
+ * --compress=zlib-stream|zstd-stream}, and {@code --jfr=file} to record the simulator with Java Flight Recorder.
  */
 final class SimBench {
     private static final String TOKEN = "simbench-token";
@@ -40,6 +40,7 @@ final class SimBench {
     static int run(List<String> args) throws Exception {
         int seconds = 20, warmup = 5, shards = 4, guilds = 2000, rate = 1_000_000;
         String jfr = null;
+        String compress = "zlib-stream";
         int cores = Runtime.getRuntime().availableProcessors();
         for (String a : args) {
             String[] kv = a.startsWith("--") && a.contains("=") ? a.substring(2).split("=", 2) : new String[] {a, ""};
@@ -50,8 +51,14 @@ final class SimBench {
                 case "guilds" -> guilds = positive(kv);
                 case "rate" -> rate = positive(kv);
                 case "jfr" -> jfr = kv[1];
+                case "compress" -> {
+                    if (!kv[1].equals("zlib-stream") && !kv[1].equals("zstd-stream")) {
+                        throw new IllegalArgumentException("simbench: --compress expects zlib-stream or zstd-stream, got '" + kv[1] + "'");
+                    }
+                    compress = kv[1];
+                }
                 default -> throw new IllegalArgumentException("simbench: unknown option '" + a
-                        + "' (options: --seconds, --warmup, --shards, --guilds, --rate, --jfr=file)");
+                        + "' (options: --seconds, --warmup, --shards, --guilds, --rate, --compress, --jfr=file)");
             }
         }
         boolean pinned = cores >= 2 && Files.isExecutable(Path.of("/usr/bin/taskset"));
@@ -77,7 +84,7 @@ final class SimBench {
             List<Client> clients = new ArrayList<>();
             HttpClient http = HttpClient.newHttpClient();
             for (int shard = 0; shard < shards; shard++) {
-                clients.add(Client.connect(http, port, shard, shards));
+                clients.add(Client.connect(http, port, shard, shards, compress));
             }
             Thread.sleep(warmup * 1000L);
             var self = (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
@@ -98,7 +105,8 @@ final class SimBench {
             double perSecond = count / elapsed;
             double cpuPerMillion = count == 0 ? 0 : cpu / count * 1e6;
             System.out.println();
-            System.out.println("gatehouse simbench: simulator -> loopback WebSocket, zlib-stream -> clients that inflate and discard");
+            System.out.println("gatehouse simbench: simulator -> loopback WebSocket, " + compress
+                    + " -> clients that decompress and discard");
             System.out.printf("machine: %d cores, %s %s, Java %s (%s)%n", cores,
                     System.getProperty("os.name"), System.getProperty("os.arch"), System.getProperty("java.version"),
                     System.getProperty("java.vm.name"));
@@ -188,6 +196,10 @@ final class SimBench {
         final AtomicLong dispatches = new AtomicLong();
         final AtomicLong inflatedBytes = new AtomicLong();
         private final Inflater inflater = new Inflater();
+        /** The connection's zstd context when the stream is zstd-stream, else null. */
+        private final com.github.luben.zstd.ZstdDecompressCtx zstd;
+        private ByteBuffer zstdIn = ByteBuffer.allocateDirect(64 * 1024);
+        private ByteBuffer zstdOut = ByteBuffer.allocateDirect(256 * 1024);
         private final int shard;
         private final int shards;
         private final CountDownLatch ready = new CountDownLatch(1);
@@ -197,15 +209,16 @@ final class SimBench {
         private WebSocket socket;
         private Thread heartbeat;
 
-        private Client(int shard, int shards) {
+        private Client(int shard, int shards, boolean zstd) {
             this.shard = shard;
             this.shards = shards;
+            this.zstd = zstd ? new com.github.luben.zstd.ZstdDecompressCtx() : null;
         }
 
-        static Client connect(HttpClient http, int port, int shard, int shards) throws Exception {
-            Client c = new Client(shard, shards);
+        static Client connect(HttpClient http, int port, int shard, int shards, String compress) throws Exception {
+            Client c = new Client(shard, shards, compress.equals("zstd-stream"));
             c.socket = http.newWebSocketBuilder()
-                    .buildAsync(URI.create("ws://127.0.0.1:" + port + "/?v=10&encoding=json&compress=zlib-stream"), c)
+                    .buildAsync(URI.create("ws://127.0.0.1:" + port + "/?v=10&encoding=json&compress=" + compress), c)
                     .get(30, TimeUnit.SECONDS);
             if (!c.ready.await(60, TimeUnit.SECONDS)) {
                 throw new IllegalStateException("shard " + shard + " got no READY from the simulator within 60 s");
@@ -221,7 +234,10 @@ final class SimBench {
             }
             data.get(in, inLength, n);
             inLength += n;
-            if (last && inLength >= 4 && in[inLength - 1] == (byte) 0xff && in[inLength - 2] == (byte) 0xff
+            if (last && zstd != null) {
+                message(ws, decompress());
+                inLength = 0;
+            } else if (last && inLength >= 4 && in[inLength - 1] == (byte) 0xff && in[inLength - 2] == (byte) 0xff
                     && in[inLength - 3] == 0 && in[inLength - 4] == 0) {
                 message(ws, inflate());
                 inLength = 0;
@@ -247,6 +263,30 @@ final class SimBench {
             } catch (DataFormatException e) {
                 throw new IllegalStateException("shard " + shard + ": the simulator sent a broken zlib stream", e);
             }
+        }
+
+        /** zstd-stream: every WebSocket message is one flushed piece of the connection's stream. */
+        private int decompress() {
+            if (zstdIn.capacity() < inLength) {
+                zstdIn = ByteBuffer.allocateDirect(Math.max(zstdIn.capacity() * 2, inLength));
+            }
+            zstdIn.clear();
+            zstdIn.put(in, 0, inLength).flip();
+            zstdOut.clear();
+            do {
+                if (!zstdOut.hasRemaining()) {
+                    ByteBuffer bigger = ByteBuffer.allocateDirect(zstdOut.capacity() * 2);
+                    zstdOut.flip();
+                    zstdOut = bigger.put(zstdOut);
+                }
+                zstd.decompressDirectByteBufferStream(zstdOut, zstdIn);
+            } while (zstdIn.hasRemaining() || !zstdOut.hasRemaining());
+            int length = zstdOut.position();
+            if (out.length < length) {
+                out = new byte[Math.max(out.length * 2, length)];
+            }
+            zstdOut.flip().get(out, 0, length);
+            return length;
         }
 
         /** Dispatches start {"t":"TYPE" (the simulator's field order); Hello and ACKs start {"t":null. */
