@@ -5,6 +5,7 @@
 #   ./run.sh bench [...]         the end-to-end benchmark (simulator -> gatehouse -> PostgreSQL + bot)
 #   ./run.sh jmh [JMH options]   the JMH microbenchmarks in jmh/
 #   ./run.sh simulate [...]      the Discord gateway simulator alone
+#   ./run.sh simbench [...]      the simulator's own throughput (dispatches/s on one core, zlib-stream)
 #   ./run.sh build               build the jar only
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -80,7 +81,7 @@ case "$cmd" in
   build)
     build_if_stale
     ;;
-  bench|simulate)
+  bench|simulate|simbench)
     shift
     build_if_stale
     exec "$JAVA" -Xmx4g -jar target/gatehouse.jar "$cmd" "$@"
@@ -101,7 +102,7 @@ case "$cmd" in
     exec "$JAVA" -jar target/gatehouse.jar run --config=config.properties "$@"
     ;;
   *)
-    echo "run.sh: unknown command '$cmd'; expected test, bench, jmh, simulate, build, or --key=value options" >&2
+    echo "run.sh: unknown command '$cmd'; expected test, bench, simbench, jmh, simulate, build, or --key=value options" >&2
     exit 2
     ;;
 esac

@@ -6,6 +6,7 @@ import dev.gatehouse.config.ConfigLoader;
 import dev.gatehouse.config.Secret;
 import dev.gatehouse.sim.SampleBot;
 import dev.gatehouse.sim.SimOptions;
+import dev.gatehouse.sim.SimSetup;
 import dev.gatehouse.sim.Simulator;
 import java.net.URI;
 import java.util.Arrays;
@@ -38,10 +39,11 @@ public final class Main {
         try {
             code = switch (command) {
                 case "run" -> run(ConfigLoader.load(rest, System.getenv()));
-                case "simulate" -> simulate(SimOptions.parse(rest));
+                case "simulate" -> simulate(SimOptions.parse(SimSetup.others(rest)), SimSetup.parse(rest));
                 case "bench" -> Bench.run(rest);
+                case "simbench" -> SimBench.run(rest);
                 default -> {
-                    System.err.println("gatehouse: unknown command '" + command + "'; expected run, simulate or bench");
+                    System.err.println("gatehouse: unknown command '" + command + "'; expected run, simulate, bench or simbench");
                     yield EXIT_CONFIG;
                 }
             };
@@ -112,9 +114,9 @@ public final class Main {
         return 0;
     }
 
-    static int simulate(SimOptions options) throws Exception {
+    static int simulate(SimOptions options, SimSetup setup) throws Exception {
         SimOptions o = options.port() == 0 ? options.withPort(8990) : options;
-        try (Simulator sim = new Simulator(o)) {
+        try (Simulator sim = new Simulator(o, setup)) {
             System.err.println("simulator: REST " + sim.restUrl() + ", gateway " + sim.gatewayUrl() + ", token '" + o.token()
                     + "' (a simulated token, not a secret); Ctrl-C stops");
             sim.startTraffic();

@@ -7,6 +7,7 @@ import dev.gatehouse.config.Config;
 import dev.gatehouse.config.ConfigLoader;
 import dev.gatehouse.sim.GatewaySession;
 import dev.gatehouse.sim.SimOptions;
+import dev.gatehouse.sim.SimSetup;
 import dev.gatehouse.sim.Simulator;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -36,7 +37,12 @@ final class Harness implements AutoCloseable {
     final String jdbcUrl;
 
     Harness(SimOptions simOptions, String... settings) throws Exception {
-        sim = new Simulator(simOptions);
+        this(simOptions, SimSetup.NONE, settings);
+    }
+
+    /** A deployment whose simulator also has transport faults or a replayed capture. */
+    Harness(SimOptions simOptions, SimSetup setup, String... settings) throws Exception {
+        sim = new Simulator(simOptions, setup);
         bot = new TestBot("test-secret");
         jdbcUrl = TestPostgres.freshDatabase();
         List<String> args = new ArrayList<>(List.of(

@@ -1,11 +1,8 @@
 package dev.gatehouse.sim;
 
-import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
-import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
-import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import java.util.Arrays;
 import java.util.zip.Deflater;
 
@@ -18,6 +15,8 @@ final class SimConnection {
     final Channel channel;
     final boolean zlib;
     private final Deflater deflater;
+    /** The zstd-stream compressor, or null when the client did not ask for zstd-stream. */
+    private final ZstdStream zstd;
     private byte[] out = new byte[64 * 1024];
     GatewaySession session;
     /** False after the zombie fault: heartbeats are no longer acknowledged. */
@@ -30,10 +29,26 @@ final class SimConnection {
     private boolean released;
     private final java.util.concurrent.atomic.AtomicLong queuedBytes = new java.util.concurrent.atomic.AtomicLong();
 
+    /** Puts messages on the wire, whole or with transport faults; event loop only. */
+    final FrameWriter frames;
+
     SimConnection(Channel channel, boolean zlib) {
+        this(channel, zlib, FrameFaults.NONE);
+    }
+
+    SimConnection(Channel channel, boolean zlib, FrameFaults faults) {
+        this(channel, zlib, false, faults);
+    }
+
+    /** A connection with zlib-stream, zstd-stream (when the client asked for it) or no transport compression. */
+    SimConnection(Channel channel, boolean zlib, boolean zstd, FrameFaults faults) {
         this.channel = channel;
-        this.zlib = zlib;
-        this.deflater = zlib ? new Deflater(Deflater.DEFAULT_COMPRESSION) : null;
+        this.zlib = zlib && !zstd;
+        this.zstd = zstd ? new ZstdStream() : null;
+        this.frames = new FrameWriter(channel, faults);
+        // Any level inflates the same, so clients cannot tell; level 1 costs half of level 6 per message here,
+        // and compression was the simulator's largest cost (docs/BENCHMARKS.md, ./run.sh simbench).
+        this.deflater = this.zlib ? new Deflater(Deflater.BEST_SPEED) : null;
     }
 
     /**
@@ -49,17 +64,26 @@ final class SimConnection {
         });
     }
 
-    /** Bytes handed to {@link #send} and not yet compressed and written. */
+    /** Bytes handed to {@link #send} and not yet compressed and written (or held behind a slow frame). */
     long queuedBytes() {
-        return queuedBytes.get();
+        return queuedBytes.get() + frames.heldBytes();
+    }
+
+    /** Runs a change of the transport (arming a fault) on the event loop, in order with the sends. */
+    void onLoop(java.util.function.Consumer<FrameWriter> change) {
+        channel.eventLoop().execute(() -> change.accept(frames));
     }
 
     private void write(byte[] json) {
         if (released || !channel.isActive()) {
             return;
         }
+        if (zstd != null) {
+            frames.write(zstd.compress(json), true);
+            return;
+        }
         if (!zlib) {
-            channel.writeAndFlush(new TextWebSocketFrame(Unpooled.wrappedBuffer(json)));
+            frames.write(json, false);
             return;
         }
         deflater.setInput(json);
@@ -71,7 +95,7 @@ final class SimConnection {
             }
             out = Arrays.copyOf(out, out.length * 2);
         }
-        channel.writeAndFlush(new BinaryWebSocketFrame(Unpooled.wrappedBuffer(Arrays.copyOf(out, n))));
+        frames.write(Arrays.copyOf(out, n), true);
     }
 
     /** Records one client payload; false when it is the 121st within 60 seconds. Netty thread only. */
@@ -97,6 +121,9 @@ final class SimConnection {
             released = true;
             if (deflater != null) {
                 deflater.end();
+            }
+            if (zstd != null) {
+                zstd.close();
             }
         });
     }

@@ -77,12 +77,20 @@ public final class Simulator implements AutoCloseable {
     private volatile long resumes;
     private volatile long commandsReceived;
 
+    private final SimSetup setup;
+
     /** Builds the world and starts listening; traffic starts with {@link #startTraffic()}. */
     public Simulator(SimOptions options) throws InterruptedException {
+        this(options, SimSetup.NONE);
+    }
+
+    /** As {@link #Simulator(SimOptions)}, with transport faults and optionally a replayed capture. */
+    public Simulator(SimOptions options, SimSetup setup) throws InterruptedException {
         this.options = options;
+        this.setup = setup;
         this.rate = options.eventsPerSecond();
-        this.world = new World(options.seed(), options.guilds(), options.maxMembers());
-        this.traffic = new Traffic(world);
+        this.world = new World(options.seed(), setup.replay().isPresent() ? 0 : options.guilds(), options.maxMembers());
+        this.traffic = setup.replay().isPresent() ? Replay.load(setup.replay().get(), world) : new Traffic(world);
         this.loop = new NioEventLoopGroup(2, Thread.ofPlatform().name("sim-io-", 0).daemon(true).factory());
         WebSocketServerProtocolConfig ws = WebSocketServerProtocolConfig.newBuilder()
                 .websocketPath("/").checkStartsWith(true).handleCloseFrames(false).sendCloseFrame(null)
@@ -91,7 +99,10 @@ public final class Simulator implements AutoCloseable {
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
-                        ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(1 << 20), new Rest(),
+                        // one write syscall per event-loop pass instead of per message (see docs/BENCHMARKS.md)
+                        ch.pipeline().addLast(new io.netty.handler.flush.FlushConsolidationHandler(256, true));
+                        ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(1 << 20),
+                                new FaultApi(Simulator.this, options.token()), new Rest(),
                                 new WebSocketServerProtocolHandler(ws), new Gateway());
                     }
                 })
@@ -185,6 +196,21 @@ public final class Simulator implements AutoCloseable {
         onLiveSession(shardId, (s, c) -> c.send("{\"t\":\"MESSAGE_CREATE\",\"s\":".getBytes(StandardCharsets.US_ASCII)));
     }
 
+    /** Fault: the shard's next message goes out as this many WebSocket frames (first, then continuations). */
+    public void splitNextMessage(int shardId, int frames) {
+        onLiveSession(shardId, (s, c) -> c.onLoop(w -> w.splitNext(frames)));
+    }
+
+    /** Fault: the shard's next message is written to the socket in pieces with a pause between two. */
+    public void slowNextMessage(int shardId, int pieces, int delayMs) {
+        onLiveSession(shardId, (s, c) -> c.onLoop(w -> w.slowNext(pieces, delayMs)));
+    }
+
+    /** Fault: the shard's next message is cut mid-frame and the TCP connection dropped; the session stays resumable. */
+    public void cutNextMessage(int shardId) {
+        onLiveSession(shardId, (s, c) -> c.onLoop(FrameWriter::cutNext));
+    }
+
     /** Asks the shard for a heartbeat now (op 1), as Discord may. */
     public void requestHeartbeat(int shardId) {
         onLiveSession(shardId, (s, c) -> c.send("{\"op\":1,\"d\":null,\"s\":null,\"t\":null}".getBytes(StandardCharsets.US_ASCII)));
@@ -272,6 +298,10 @@ public final class Simulator implements AutoCloseable {
             int burst = (int) Math.min(owed, 2000);
             for (int i = 0; i < burst && trafficOn; i++) {
                 Traffic.Event e = traffic.next();
+                if (e == null) {
+                    trafficOn = false; // a replayed capture is used up
+                    break;
+                }
                 dispatch(e.type(), e.guildId(), e.d());
             }
             owed -= burst;
@@ -381,7 +411,7 @@ public final class Simulator implements AutoCloseable {
         dispatched++;
         for (World.Guild g : mine) {
             awaitWritable(c);
-            c.send(s.frame("GUILD_CREATE", g.id, SimJson.guildCreate(g)));
+            c.send(s.frame("GUILD_CREATE", g.id, traffic.guildCreate(g)));
             dispatched++;
         }
         LOG.log(System.Logger.Level.INFO, "simulator: shard " + shardId + "/" + shardCount + " identified; sent READY and "
@@ -476,7 +506,8 @@ public final class Simulator implements AutoCloseable {
             if (evt instanceof WebSocketServerProtocolHandler.HandshakeComplete hs) {
                 Map<String, List<String>> q = new QueryStringDecoder(hs.requestUri()).parameters();
                 boolean zlib = q.getOrDefault("compress", List.of()).contains("zlib-stream");
-                conn = new SimConnection(ctx.channel(), zlib);
+                conn = new SimConnection(ctx.channel(), zlib, q.getOrDefault("compress", List.of()).contains("zstd-stream"),
+                        setup.frames());
                 List<String> version = q.getOrDefault("v", List.of("10"));
                 if (!version.equals(List.of("10"))) {
                     conn.close(CloseCode.INVALID_API_VERSION.code(), "Invalid API version.");

@@ -8,7 +8,7 @@ import java.util.List;
  * event. The mix follows what a bot with the message-content and presence intents sees: mostly messages,
  * presences and typing, some member churn, a trickle of channel, role and guild changes.
  */
-final class Traffic {
+class Traffic {
 
     /** One dispatch to route: its type, its guild (0 for none) and its {@code d} bytes. */
     record Event(String type, long guildId, byte[] d) {
@@ -21,6 +21,7 @@ final class Traffic {
         this.world = world;
     }
 
+    /** Changes the world by one event and returns it; null when there is no more traffic (a used-up replay). */
     Event next() {
         int roll = world.random.nextInt(100);
         World.Guild g = world.randomGuild();
@@ -58,9 +59,15 @@ final class Traffic {
         return guildUpdate(g);
     }
 
+    /** Walks to a random member instead of copying the member map: the copy was the world thread's top cost. */
     private World.Member randomMember(World.Guild g) {
-        List<World.Member> ms = new ArrayList<>(g.members.values());
-        return ms.get(world.random.nextInt(ms.size()));
+        int k = world.random.nextInt(g.members.size());
+        for (World.Member m : g.members.values()) {
+            if (k-- == 0) {
+                return m;
+            }
+        }
+        throw new IllegalStateException("guild " + g.id + " changed while a member was picked");
     }
 
     private long randomTextChannel(World.Guild g) {
@@ -315,5 +322,10 @@ final class Traffic {
     private Event guildUpdate(World.Guild g) {
         g.name = "guild " + Long.toString(g.id % 100_000, 36) + " v" + world.random.nextInt(100);
         return new Event("GUILD_UPDATE", g.id, SimJson.object(j -> SimJson.guildFields(j, g)));
+    }
+
+    /** The GUILD_CREATE {@code d} a session is sent for a guild of the world. */
+    byte[] guildCreate(World.Guild g) {
+        return SimJson.guildCreate(g);
     }
 }
