@@ -17,9 +17,10 @@ import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /**
- * Sessions survive a Gatehouse crash: a process killed with SIGKILL mid-stream (no flush, no close frame) is
- * started again on the same database; every shard resumes its session where the checkpoints say, none
- * identifies, and the bot ends up with every dispatch the simulator sent, in order.
+ * Sessions survive Gatehouse restarts: a process killed with SIGKILL mid-stream (no flush, no close frame),
+ * or stopped gracefully while its bot was down, is started again on the same database; every shard resumes
+ * its session where the checkpoints say, none identifies, and the bot ends up with every dispatch the
+ * simulator sent, in order.
  */
 class RestartTest {
     private static final int SHARDS = 4;
@@ -81,6 +82,37 @@ class RestartTest {
             assertTrue(bot.count() > receivedAtKill, "the restarted process delivered");
             assertStoredSessions(sim, jdbc);
             Harness.assertDatabaseEqualsWorld(sim, jdbc);
+        }
+    }
+
+    @Test
+    void eventsQueuedForADownBotAtAGracefulStopAreDeliveredAfterTheRestart() throws Exception {
+        try (Simulator sim = new Simulator(Harness.world(2, 100, 200)); TestBot bot = new TestBot("test-secret")) {
+            String jdbc = TestPostgres.freshDatabase();
+            List<String> settings = GatehouseProcess.settings("test-token", sim.restUrl(), bot, jdbc);
+            String summary;
+            try (GatehouseProcess first = new GatehouseProcess("graceful", settings)) {
+                Harness.await("the first process to deliver the guilds", 90_000,
+                        () -> sim.identifies() == 2 && bot.count() >= sim.dispatched() && sim.dispatched() > 2, first::output);
+                sim.startTraffic();
+                Thread.sleep(1_000);
+                bot.stop();
+                Thread.sleep(2_000); // events now wait in Gatehouse's memory for the bot
+                assertEquals(0, first.stop(), first.output());
+                summary = first.output();
+            }
+            assertTrue(summary.matches("(?s).*\\b[1-9][0-9]* undelivered at stop.*"), "events were still queued at the stop:\n" + summary);
+            bot.start();
+            try (GatehouseProcess second = new GatehouseProcess("after-graceful", settings)) {
+                Harness.await("both shards to resume", 90_000, () -> sim.resumes() == 2, second::output);
+                Thread.sleep(1_000);
+                sim.stopTraffic();
+                Harness.await("the bot to hold every dispatch", 90_000, () -> distinct(bot) >= sim.dispatched(),
+                        () -> "bot " + distinct(bot) + "/" + sim.dispatched() + "\n" + second.output());
+                assertEquals(0, second.stop(), second.output());
+            }
+            assertEquals(2, sim.identifies(), "the restart resumed");
+            Harness.assertNothingLostInOrder(sim, bot);
         }
     }
 
