@@ -74,6 +74,7 @@ public final class Simulator implements AutoCloseable {
     private volatile long heartbeats;
     private final Map<Integer, Long> lastIdentify = new java.util.HashMap<>();
     private volatile long resumes;
+    private long lastExpirySweep; // world thread only
 
     /** Builds the world and starts listening; traffic starts with {@link #startTraffic()}. */
     public Simulator(SimOptions options) throws InterruptedException {
@@ -243,6 +244,10 @@ public final class Simulator implements AutoCloseable {
                 LOG.log(System.Logger.Level.ERROR, "simulator: world task failed", e);
             }
             long now = System.nanoTime();
+            if (now - lastExpirySweep > 100_000_000L) {
+                lastExpirySweep = now;
+                expireSessions(now);
+            }
             if (!trafficOn || world.guildList.isEmpty()) {
                 last = now;
                 owed = 0;
@@ -258,6 +263,15 @@ public final class Simulator implements AutoCloseable {
             owed -= burst;
             if (owed > rate) {
                 owed = rate; // fell behind (slow clients): do not burst a backlog of more than a second
+            }
+        }
+    }
+
+    /** Ends the sessions whose connection has been gone longer than the resume window: they stop buffering. */
+    private void expireSessions(long now) {
+        for (GatewaySession s : sessionOrder) {
+            if (!s.ended && s.expired(now, options.sessionLimits().resumeWindowMs())) {
+                s.ended = true;
             }
         }
     }
@@ -371,6 +385,9 @@ public final class Simulator implements AutoCloseable {
 
     private void resume(SimConnection c, String sessionId, long seq) {
         GatewaySession s = sessions.get(sessionId);
+        if (s != null && s.expired(System.nanoTime(), options.sessionLimits().resumeWindowMs())) {
+            s.ended = true;
+        }
         List<byte[]> frames = s == null || s.ended ? null : s.replayAfter(seq);
         if (frames == null) {
             c.send(("{\"op\":9,\"d\":false,\"s\":null,\"t\":null}").getBytes(StandardCharsets.US_ASCII));
@@ -381,6 +398,7 @@ public final class Simulator implements AutoCloseable {
             s.connection.close(4009, "session resumed elsewhere");
         }
         s.connection = c;
+        s.droppedAtNanos = 0;
         c.session = s;
         for (byte[] f : frames) {
             awaitWritable(c);
@@ -617,6 +635,7 @@ public final class Simulator implements AutoCloseable {
                 worldTasks.add(() -> {
                     if (c.session != null && c.session.connection == c) {
                         c.session.connection = null;
+                        c.session.droppedAtNanos = System.nanoTime();
                     }
                     c.release();
                 });
