@@ -75,6 +75,7 @@ public final class Simulator implements AutoCloseable {
     private final Map<Integer, Long> lastIdentify = new java.util.HashMap<>();
     private volatile long resumes;
     private long lastExpirySweep; // world thread only
+    private final SessionStarts starts;
 
     /** Builds the world and starts listening; traffic starts with {@link #startTraffic()}. */
     public Simulator(SimOptions options) throws InterruptedException {
@@ -82,6 +83,7 @@ public final class Simulator implements AutoCloseable {
         this.rate = options.eventsPerSecond();
         this.world = new World(options.seed(), options.guilds(), options.maxMembers());
         this.traffic = new Traffic(world);
+        this.starts = new SessionStarts(options.sessionLimits());
         this.loop = new NioEventLoopGroup(2, Thread.ofPlatform().name("sim-io-", 0).daemon(true).factory());
         WebSocketServerProtocolConfig ws = WebSocketServerProtocolConfig.newBuilder()
                 .websocketPath("/").checkStartsWith(true).handleCloseFrames(false).sendCloseFrame(null)
@@ -323,6 +325,10 @@ public final class Simulator implements AutoCloseable {
             c.close(CloseCode.SHARDING_REQUIRED.code(), "Sharding required.");
             return;
         }
+        if (!starts.tryStart(System.currentTimeMillis())) {
+            revokeToken(c);
+            return;
+        }
         lastIdentify.put(bucket, now);
         identifies++;
         GatewaySession s = new GatewaySession(UUID.randomUUID().toString().replace("-", ""), shardId, shardCount, options.recordTruth());
@@ -383,6 +389,27 @@ public final class Simulator implements AutoCloseable {
                 + mine.size() + " GUILD_CREATE");
     }
 
+    /**
+     * An identify past the daily session starts: as Discord does, every session of the bot ends and its token
+     * is reset, so each connection is closed with 4004 and the token is refused until the allowance refills.
+     */
+    private void revokeToken(SimConnection c) {
+        starts.revoke();
+        int closed = 0;
+        for (GatewaySession s : sessionOrder) {
+            if (!s.ended) {
+                s.ended = true;
+                if (s.connection != null) {
+                    s.connection.close(CloseCode.AUTHENTICATION_FAILED.code(), "Authentication failed.");
+                    closed++;
+                }
+            }
+        }
+        c.close(CloseCode.AUTHENTICATION_FAILED.code(), "Authentication failed.");
+        LOG.log(System.Logger.Level.WARNING, "simulator: identify past the session start limit; token reset, "
+                + closed + " connected sessions ended with 4004");
+    }
+
     private void resume(SimConnection c, String sessionId, long seq) {
         GatewaySession s = sessions.get(sessionId);
         if (s != null && s.expired(System.nanoTime(), options.sessionLimits().resumeWindowMs())) {
@@ -426,15 +453,14 @@ public final class Simulator implements AutoCloseable {
             try {
                 String auth = req.headers().get(HttpHeaderNames.AUTHORIZATION, "");
                 String token = auth.startsWith("Bot ") ? auth.substring(4) : auth;
-                if (!token.equals(options.token())) {
+                if (!token.equals(options.token()) || starts.revoked(System.currentTimeMillis())) {
                     respond(ctx, req, HttpResponseStatus.UNAUTHORIZED, "{\"message\": \"401: Unauthorized\", \"code\": 0}");
                     return;
                 }
                 switch (path.replaceFirst("^/api/v\\d+", "")) {
                     case "/gateway/bot" -> respond(ctx, req, HttpResponseStatus.OK, "{\"url\":\"" + gatewayUrl()
-                            + "\",\"shards\":" + options.shards() + ",\"session_start_limit\":{\"total\":1000,\"remaining\":"
-                            + (1000 - identifies) + ",\"reset_after\":86400000,\"max_concurrency\":"
-                            + options.maxConcurrency() + "}}");
+                            + "\",\"shards\":" + options.shards() + ",\"session_start_limit\":"
+                            + starts.json(System.currentTimeMillis(), options.maxConcurrency()) + "}");
                     case "/gateway" -> respond(ctx, req, HttpResponseStatus.OK, "{\"url\":\"" + gatewayUrl() + "\"}");
                     case "/users/@me" -> respond(ctx, req, HttpResponseStatus.OK, "{\"id\":\"" + world.self.id
                             + "\",\"username\":\"" + world.self.username + "\",\"discriminator\":\"0\",\"global_name\":null,"
@@ -622,7 +648,7 @@ public final class Simulator implements AutoCloseable {
                 return false;
             }
             String t = token.startsWith("Bot ") ? token.substring(4) : token;
-            return t.equals(options.token());
+            return t.equals(options.token()) && !starts.revoked(System.currentTimeMillis());
         }
 
         @Override

@@ -3,6 +3,10 @@ package dev.gatehouse.sim;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -83,5 +87,52 @@ class SimulatorSessionTest {
         String answer = resumeAnswer(id[0]);
         assertEquals(9, ProbeFrames.number(answer, "op"), "expired: " + answer);
         assertTrue(answer.contains("\"d\":false"), answer);
+    }
+
+    private HttpResponse<String> gatewayBot() throws Exception {
+        HttpRequest req = HttpRequest.newBuilder(URI.create(sim.restUrl() + "/gateway/bot"))
+                .header("Authorization", "Bot " + TOKEN).build();
+        return HttpClient.newHttpClient().send(req, HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void gatewayBotServesTheSessionStartLimitAndEachIdentifyTakesOne() throws Exception {
+        start(SessionLimits.defaults().withSessionStarts(5, 60_000));
+        String before = gatewayBot().body();
+        assertEquals(5, ProbeFrames.number(before, "total"), before);
+        assertEquals(5, ProbeFrames.number(before, "remaining"), before);
+        assertEquals(16, ProbeFrames.number(before, "max_concurrency"), before);
+        String[] id = new String[1];
+        identified(id);
+        identified(id);
+        String after = gatewayBot().body();
+        assertEquals(3, ProbeFrames.number(after, "remaining"), after);
+        long resetAfter = ProbeFrames.number(after, "reset_after");
+        assertTrue(resetAfter > 0 && resetAfter <= 60_000, after);
+        GatewayProbe resumer = ProbeFrames.connect(sim);
+        resumer.send("{\"op\":6,\"d\":{\"token\":\"" + TOKEN + "\",\"session_id\":\"" + id[0] + "\",\"seq\":1}}");
+        assertEquals("GUILD_CREATE", ProbeFrames.text(resumer.next(), "t"), "a resume is no session start");
+        assertEquals(3, ProbeFrames.number(gatewayBot().body(), "remaining"));
+    }
+
+    @Test
+    void anIdentifyPastTheLimitEndsEverySessionAndResetsTheTokenUntilTheWindowRefills() throws Exception {
+        start(SessionLimits.defaults().withSessionStarts(2, 3_000));
+        String[] first = new String[1];
+        GatewayProbe a = identified(first);
+        GatewayProbe b = identified(new String[1]);
+        GatewayProbe third = ProbeFrames.connect(sim);
+        third.send(ProbeFrames.identify(TOKEN, 0, 1, "513"));
+        assertEquals(4004, third.closeCode(), "identify past the limit");
+        assertEquals(4004, a.closeCode(), "every session of the bot ends");
+        assertEquals(4004, b.closeCode(), "every session of the bot ends");
+        assertEquals(401, gatewayBot().statusCode(), "the token was reset");
+        GatewayProbe resume = ProbeFrames.connect(sim);
+        resume.send("{\"op\":6,\"d\":{\"token\":\"" + TOKEN + "\",\"session_id\":\"" + first[0] + "\",\"seq\":1}}");
+        assertEquals(4004, resume.closeCode(), "the old token cannot resume either");
+        Thread.sleep(3_500);
+        String refilled = gatewayBot().body();
+        assertEquals(2, ProbeFrames.number(refilled, "remaining"), refilled);
+        identified(new String[1]);
     }
 }
