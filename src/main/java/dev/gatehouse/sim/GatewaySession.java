@@ -27,6 +27,8 @@ public final class GatewaySession {
     private long count;
     SimConnection connection;
     boolean ended;
+    /** The intents the session identified with. */
+    long intents;
     /** When the connection went away without ending the session (System.nanoTime), 0 while connected. */
     long droppedAtNanos;
 

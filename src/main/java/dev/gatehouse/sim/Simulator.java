@@ -76,6 +76,7 @@ public final class Simulator implements AutoCloseable {
     private volatile long resumes;
     private long lastExpirySweep; // world thread only
     private final SessionStarts starts;
+    private final GatewayCommands commands;
 
     /** Builds the world and starts listening; traffic starts with {@link #startTraffic()}. */
     public Simulator(SimOptions options) throws InterruptedException {
@@ -98,6 +99,7 @@ public final class Simulator implements AutoCloseable {
                 })
                 .bind("127.0.0.1", options.port()).sync().channel();
         this.port = ((InetSocketAddress) server.localAddress()).getPort();
+        this.commands = new GatewayCommands(world, options.sessionLimits().memberRequestIntervalMs(), "127.0.0.1:" + port);
         this.worldThread = Thread.ofPlatform().name("sim-world").daemon(true).start(this::runWorld);
         long[] c = world.counts();
         LOG.log(System.Logger.Level.INFO, "simulator: listening on 127.0.0.1:" + port + " with " + c[0] + " guilds, "
@@ -335,6 +337,7 @@ public final class Simulator implements AutoCloseable {
         sessions.put(s.id, s);
         sessionOrder.add(s);
         s.connection = c;
+        s.intents = c.intents;
         c.session = s;
         byte[] ready = SimJson.object(j -> {
             j.writeNumberField("v", 10);
@@ -387,6 +390,32 @@ public final class Simulator implements AutoCloseable {
         }
         LOG.log(System.Logger.Level.INFO, "simulator: shard " + shardId + "/" + shardCount + " identified; sent READY and "
                 + mine.size() + " GUILD_CREATE");
+    }
+
+    /** Answers of a command: to its session's connection, to every session of the guild, or a close. */
+    private GatewayCommands.Replies replies(GatewaySession s, SimConnection c) {
+        return new GatewayCommands.Replies() {
+            @Override
+            public void toSession(String type, long guildId, byte[] d) {
+                byte[] frame = s.frame(type, guildId, d);
+                dispatched++;
+                SimConnection now = s.connection;
+                if (now != null) {
+                    awaitWritable(now);
+                    now.send(frame);
+                }
+            }
+
+            @Override
+            public void toGuild(String type, long guildId, byte[] d) {
+                dispatch(type, guildId, d);
+            }
+
+            @Override
+            public void close(int code, String reason) {
+                c.close(code, reason);
+            }
+        };
     }
 
     /**
@@ -621,6 +650,7 @@ public final class Simulator implements AutoCloseable {
                     } else if ((intents & Intent.PRIVILEGED) != 0 && !options.privilegedIntents()) {
                         c.close(CloseCode.DISALLOWED_INTENTS.code(), "Disallowed intent(s).");
                     } else {
+                        c.intents = intents;
                         int id = shardId, n = shardCount;
                         worldTasks.add(() -> identify(c, id, n));
                     }
@@ -637,7 +667,25 @@ public final class Simulator implements AutoCloseable {
                 case Opcode.PRESENCE_UPDATE, Opcode.VOICE_STATE_UPDATE, Opcode.REQUEST_GUILD_MEMBERS -> {
                     if (c.session == null) {
                         c.close(CloseCode.NOT_AUTHENTICATED.code(), "Not authenticated.");
+                        return;
                     }
+                    CommandData d;
+                    try {
+                        d = CommandData.of(json);
+                    } catch (IOException e) {
+                        c.close(CloseCode.DECODE_ERROR.code(), "malformed payload");
+                        return;
+                    } catch (CommandData.BadCommand e) {
+                        c.close(CloseCode.UNKNOWN_OPCODE.code(), "Invalid payload: " + e.getMessage());
+                        return;
+                    }
+                    int command = op;
+                    worldTasks.add(() -> {
+                        GatewaySession s = c.session;
+                        if (s != null && !s.ended) {
+                            commands.run(command, d, s, s.intents, replies(s, c));
+                        }
+                    });
                 }
                 default -> c.close(CloseCode.UNKNOWN_OPCODE.code(), "Unknown opcode.");
             }
