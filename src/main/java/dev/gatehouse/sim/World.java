@@ -126,19 +126,17 @@ public final class World {
         }
 
         List<Long> voiceChannels() {
-            List<Long> out = new ArrayList<>();
-            for (Channel c : channels.values()) {
-                if (c.type == 2) {
-                    out.add(c.id);
-                }
-            }
-            return out;
+            return channelsOfType(2);
         }
 
         List<Long> textChannels() {
+            return channelsOfType(0);
+        }
+
+        private List<Long> channelsOfType(int type) {
             List<Long> out = new ArrayList<>();
             for (Channel c : channels.values()) {
-                if (c.type == 0) {
+                if (c.type == type) {
                     out.add(c.id);
                 }
             }
@@ -311,6 +309,39 @@ public final class World {
             }
         }
         return out;
+    }
+
+    /** Every entity of the world now, copied (call on the world thread, as {@code Simulator.truth()} does). */
+    public WorldSnapshot snapshot() {
+        List<WorldSnapshot.Guild> gs = new ArrayList<>();
+        List<WorldSnapshot.Channel> channels = new ArrayList<>();
+        List<WorldSnapshot.Channel> threads = new ArrayList<>();
+        List<WorldSnapshot.Role> roles = new ArrayList<>();
+        List<WorldSnapshot.Member> members = new ArrayList<>();
+        List<WorldSnapshot.Presence> presences = new ArrayList<>();
+        List<WorldSnapshot.VoiceState> voice = new ArrayList<>();
+        for (Guild g : guildList) {
+            gs.add(new WorldSnapshot.Guild(g.id, g.name, g.ownerId, g.members.size(), g.large(), g.unavailable));
+            for (Channel c : g.channels.values()) {
+                channels.add(new WorldSnapshot.Channel(c.id, g.id, c.parentId, c.type, c.name));
+            }
+            for (Channel t : g.threads.values()) {
+                threads.add(new WorldSnapshot.Channel(t.id, g.id, t.parentId, t.type, t.name));
+            }
+            for (Role r : g.roles.values()) {
+                roles.add(new WorldSnapshot.Role(r.id, g.id, r.name, r.position, r.permissions, r.color));
+            }
+            for (Member m : g.members.values()) {
+                members.add(new WorldSnapshot.Member(g.id, m.user.id, m.nick, List.copyOf(m.roles)));
+                if (!"offline".equals(m.status)) {
+                    presences.add(new WorldSnapshot.Presence(g.id, m.user.id, m.status));
+                }
+            }
+            for (VoiceState v : g.voiceStates.values()) {
+                voice.add(new WorldSnapshot.VoiceState(g.id, v.userId, v.channelId, v.sessionId));
+            }
+        }
+        return new WorldSnapshot(gs, channels, threads, roles, members, presences, voice);
     }
 
     /** Counts of what the world holds now, for tests: guilds, channels, roles, members. */
