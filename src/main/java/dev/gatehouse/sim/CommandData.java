@@ -29,25 +29,23 @@ final class CommandData {
 
     /** Reads the {@code d} of a whole gateway payload; a missing or non-object {@code d} is a bad command. */
     static CommandData of(byte[] payload) throws IOException, BadCommand {
-        try (JsonParser p = SimJson.JSON.createParser(payload)) {
+        if (!(tree(payload).get("d") instanceof Map<?, ?> m)) {
+            throw new BadCommand("d must be an object");
+        }
+        @SuppressWarnings("unchecked")
+        Map<String, Object> d = (Map<String, Object>) m;
+        return new CommandData(d);
+    }
+
+    /** A whole JSON object as maps, lists, strings, longs, doubles, booleans and nulls. */
+    @SuppressWarnings("unchecked")
+    static Map<String, Object> tree(byte[] json) throws IOException {
+        try (JsonParser p = SimJson.JSON.createParser(json)) {
             if (p.nextToken() != JsonToken.START_OBJECT) {
                 throw new IOException("not an object");
             }
-            while (p.nextToken() == JsonToken.FIELD_NAME) {
-                String name = p.currentName();
-                p.nextToken();
-                Object v = value(p);
-                if ("d".equals(name)) {
-                    if (!(v instanceof Map<?, ?> m)) {
-                        throw new BadCommand("d must be an object");
-                    }
-                    @SuppressWarnings("unchecked")
-                    Map<String, Object> d = (Map<String, Object>) m;
-                    return new CommandData(d);
-                }
-            }
+            return (Map<String, Object>) value(p);
         }
-        throw new BadCommand("d is missing");
     }
 
     private static Object value(JsonParser p) throws IOException {

@@ -77,6 +77,7 @@ public final class Simulator implements AutoCloseable {
     private long lastExpirySweep; // world thread only
     private final SessionStarts starts;
     private final GatewayCommands commands;
+    private final GuildLifecycle lifecycle;
 
     /** Builds the world and starts listening; traffic starts with {@link #startTraffic()}. */
     public Simulator(SimOptions options) throws InterruptedException {
@@ -85,6 +86,7 @@ public final class Simulator implements AutoCloseable {
         this.world = new World(options.seed(), options.guilds(), options.maxMembers());
         this.traffic = new Traffic(world);
         this.starts = new SessionStarts(options.sessionLimits());
+        this.lifecycle = new GuildLifecycle(world, options.churn());
         this.loop = new NioEventLoopGroup(2, Thread.ofPlatform().name("sim-io-", 0).daemon(true).factory());
         WebSocketServerProtocolConfig ws = WebSocketServerProtocolConfig.newBuilder()
                 .websocketPath("/").checkStartsWith(true).handleCloseFrames(false).sendCloseFrame(null)
@@ -199,6 +201,44 @@ public final class Simulator implements AutoCloseable {
         });
     }
 
+    /** The bot joins a new guild (GUILD_CREATE to its shard); returns the guild's id. */
+    public long joinGuild() {
+        return onWorld(w -> send(lifecycle.join()));
+    }
+
+    /** The bot leaves the guild (GUILD_DELETE without unavailable). */
+    public void leaveGuild(long guildId) {
+        onWorld(w -> send(lifecycle.leave(guild(guildId))));
+    }
+
+    /** Fault: the guild goes unavailable (GUILD_DELETE unavailable) until {@link #guildReturns}. */
+    public void guildOutage(long guildId) {
+        onWorld(w -> send(lifecycle.outage(guild(guildId), 0)));
+    }
+
+    /** The guild is back from its outage (GUILD_CREATE). */
+    public void guildReturns(long guildId) {
+        onWorld(w -> send(lifecycle.restore(guild(guildId))));
+    }
+
+    /** The world's whole state now: every entity and the counts per kind (read on the world thread). */
+    public WorldSnapshot truth() {
+        return onWorld(World::snapshot);
+    }
+
+    private World.Guild guild(long guildId) {
+        World.Guild g = world.guilds.get(guildId);
+        if (g == null) {
+            throw new IllegalArgumentException("the bot is in no guild " + guildId);
+        }
+        return g;
+    }
+
+    private long send(Traffic.Event e) {
+        dispatch(e.type(), e.guildId(), e.d());
+        return e.guildId();
+    }
+
     private void onLiveSession(int shardId, java.util.function.BiConsumer<GatewaySession, SimConnection> fault) {
         onWorld(w -> {
             for (int i = sessionOrder.size() - 1; i >= 0; i--) {
@@ -257,6 +297,9 @@ public final class Simulator implements AutoCloseable {
                 owed = 0;
                 continue;
             }
+            for (Traffic.Event e : lifecycle.due(now)) {
+                send(e);
+            }
             owed += (now - last) * rate / 1e9;
             last = now;
             int burst = (int) Math.min(owed, 2000);
@@ -283,14 +326,19 @@ public final class Simulator implements AutoCloseable {
     private void dispatch(String type, long guildId, byte[] d) {
         for (GatewaySession s : sessionOrder) {
             if (!s.ended && s.routes(guildId)) {
-                byte[] frame = s.frame(type, guildId, d);
-                dispatched++;
-                SimConnection c = s.connection;
-                if (c != null) {
-                    awaitWritable(c);
-                    c.send(frame);
-                }
+                dispatchTo(s, type, guildId, d);
             }
+        }
+    }
+
+    /** Sends one dispatch on one session: recorded (replay, truth) even while its connection is away. */
+    private void dispatchTo(GatewaySession s, String type, long guildId, byte[] d) {
+        byte[] frame = s.frame(type, guildId, d);
+        dispatched++;
+        SimConnection c = s.connection;
+        if (c != null) {
+            awaitWritable(c);
+            c.send(frame);
         }
     }
 
@@ -383,13 +431,18 @@ public final class Simulator implements AutoCloseable {
         });
         c.send(s.frame("READY", 0, ready));
         dispatched++;
+        int created = 0;
         for (World.Guild g : mine) {
+            if (g.unavailable) {
+                continue; // in an outage: READY lists it unavailable and it arrives when it returns
+            }
             awaitWritable(c);
             c.send(s.frame("GUILD_CREATE", g.id, SimJson.guildCreate(g)));
             dispatched++;
+            created++;
         }
         LOG.log(System.Logger.Level.INFO, "simulator: shard " + shardId + "/" + shardCount + " identified; sent READY and "
-                + mine.size() + " GUILD_CREATE");
+                + created + " GUILD_CREATE");
     }
 
     /** Answers of a command: to its session's connection, to every session of the guild, or a close. */
@@ -397,13 +450,7 @@ public final class Simulator implements AutoCloseable {
         return new GatewayCommands.Replies() {
             @Override
             public void toSession(String type, long guildId, byte[] d) {
-                byte[] frame = s.frame(type, guildId, d);
-                dispatched++;
-                SimConnection now = s.connection;
-                if (now != null) {
-                    awaitWritable(now);
-                    now.send(frame);
-                }
+                dispatchTo(s, type, guildId, d);
             }
 
             @Override

@@ -7,29 +7,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /** The commands a client sends (op 3, 4, 8) are validated and answered as Discord does. */
-class SimulatorCommandTest {
-    private static final String TOKEN = "probe-token";
+class SimulatorCommandTest extends SimulatorTestBase {
     /** GUILDS | GUILD_MEMBERS | GUILD_VOICE_STATES | GUILD_PRESENCES | GUILD_MESSAGES. */
     private static final String ALL_NEEDED = Long.toString(1 | 2 | 128 | 256 | 512);
     private static final int GUILDS = 3;
-    private Simulator sim;
     private long guild;
     private String sessionId;
 
-    @AfterEach
-    void stop() {
-        if (sim != null) {
-            sim.close();
-        }
-    }
-
     private GatewayProbe identified(String intents, SessionLimits limits) throws Exception {
-        sim = new Simulator(SimOptions.defaults().withWorld(1, GUILDS, 20).withTraffic(0).withToken(TOKEN)
-                .withLimits(16, 0, 41250, 2500, true).withSessionLimits(limits));
+        startSimulator(SimOptions.defaults().withWorld(1, GUILDS, 20).withTraffic(0).withSessionLimits(limits));
         guild = sim.onWorld(w -> w.guildList.get(0).id);
         GatewayProbe p = ProbeFrames.connect(sim);
         p.send(ProbeFrames.identify(TOKEN, 0, 1, intents));

@@ -7,20 +7,10 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /** Session lifetime as Discord keeps it: which closes end a session, how long a dropped one stays resumable. */
-class SimulatorSessionTest {
-    private static final String TOKEN = "probe-token";
-    private Simulator sim;
-
-    @AfterEach
-    void stop() {
-        if (sim != null) {
-            sim.close();
-        }
-    }
+class SimulatorSessionTest extends SimulatorTestBase {
 
     private void start(SessionLimits limits) throws Exception {
         sim = new Simulator(SimOptions.defaults().withWorld(1, 3, 5).withTraffic(0).withToken(TOKEN)
