@@ -78,7 +78,8 @@ public record SimOptions(int port, int shards, int guilds, int maxMembers, int e
 
     /**
      * Parses {@code --port=N --shards=N --guilds=N --maxMembers=N --eventsPerSecond=N --seed=N
-     * --maxConcurrency=N --heartbeatInterval=MS --token=T}.
+     * --maxConcurrency=N --heartbeatInterval=MS --token=T --resumeWindow=MS --sessionStartLimit=N --joinsPerMinute=N
+     * --leavesPerMinute=N --outagesPerMinute=N --outageMs=MS}.
      *
      * @throws IllegalArgumentException naming the bad option
      */
@@ -88,6 +89,8 @@ public record SimOptions(int port, int shards, int guilds, int maxMembers, int e
         int mc = o.maxConcurrency, hb = o.heartbeatIntervalMs;
         long seed = o.seed;
         String token = o.token;
+        SessionLimits limits = o.sessionLimits;
+        GuildChurn churn = o.churn;
         for (String a : args) {
             int eq = a.indexOf('=');
             if (!a.startsWith("--") || eq < 0) {
@@ -105,12 +108,24 @@ public record SimOptions(int port, int shards, int guilds, int maxMembers, int e
                 case "maxConcurrency" -> mc = number(k, v, 1, 1024);
                 case "heartbeatInterval" -> hb = number(k, v, 100, 600_000);
                 case "token" -> token = v;
+                case "resumeWindow" -> limits = limits.withResumeWindowMs(number(k, v, 0, 86_400_000));
+                case "sessionStartLimit" -> limits = limits.withSessionStarts(number(k, v, 1, 1_000_000),
+                        limits.sessionStartResetMs());
+                case "joinsPerMinute" -> churn = new GuildChurn(number(k, v, 0, 1_000_000), churn.leavesPerMinute(),
+                        churn.outagesPerMinute(), churn.outageMs());
+                case "leavesPerMinute" -> churn = new GuildChurn(churn.joinsPerMinute(), number(k, v, 0, 1_000_000),
+                        churn.outagesPerMinute(), churn.outageMs());
+                case "outagesPerMinute" -> churn = new GuildChurn(churn.joinsPerMinute(), churn.leavesPerMinute(),
+                        number(k, v, 0, 1_000_000), churn.outageMs());
+                case "outageMs" -> churn = new GuildChurn(churn.joinsPerMinute(), churn.leavesPerMinute(),
+                        churn.outagesPerMinute(), number(k, v, 0, 86_400_000));
                 default -> throw new IllegalArgumentException("simulate: unknown option --" + k
-                        + " (options: port, shards, guilds, maxMembers, eventsPerSecond, seed, maxConcurrency, heartbeatInterval, token)");
+                        + " (options: port, shards, guilds, maxMembers, eventsPerSecond, seed, maxConcurrency, heartbeatInterval, token,"
+                        + " resumeWindow, sessionStartLimit, joinsPerMinute, leavesPerMinute, outagesPerMinute, outageMs)");
             }
         }
         return new SimOptions(port, shards, guilds, members, rate, seed, mc, hb, token, false, o.identifyIntervalMs,
-                o.maxGuildsPerShard, o.privilegedIntents, o.sessionLimits, o.churn);
+                o.maxGuildsPerShard, o.privilegedIntents, limits, churn);
     }
 
     private static int number(String k, String v, int min, int max) {
