@@ -76,11 +76,6 @@ final class CommandData {
         };
     }
 
-    /** True when the field is present (even as null). */
-    boolean has(String name) {
-        return fields.containsKey(name);
-    }
-
     /** True when the field is absent or null. */
     boolean isNull(String name) {
         return fields.get(name) == null;
