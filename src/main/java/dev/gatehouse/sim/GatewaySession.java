@@ -29,6 +29,8 @@ public final class GatewaySession {
     boolean ended;
     /** The intents the session identified with. */
     long intents;
+    /** The large_threshold the session identified with (Discord's default 50). */
+    int largeThreshold = 50;
     /** When the connection went away without ending the session (System.nanoTime), 0 while connected. */
     long droppedAtNanos;
 

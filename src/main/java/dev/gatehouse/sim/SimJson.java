@@ -185,8 +185,17 @@ final class SimJson {
         g.writeEndObject();
     }
 
-    /** A whole GUILD_CREATE {@code d}: large guilds carry only their online members, as Discord sends them. */
+    /** A whole GUILD_CREATE {@code d} for a session with the largest large_threshold (250). */
     static byte[] guildCreate(World.Guild guild) {
+        return guildCreate(guild, World.LARGE_THRESHOLD);
+    }
+
+    /**
+     * A whole GUILD_CREATE {@code d} for a session that identified with this large_threshold. A large guild carries,
+     * as Discord documents, only the members who are online, have a role or a nickname, or are in voice (and the
+     * bot itself); presences only for members who are not offline.
+     */
+    static byte[] guildCreate(World.Guild guild, int largeThreshold) {
         return object(g -> {
             g.writeStringField("id", Long.toString(guild.id));
             g.writeStringField("name", guild.name);
@@ -219,7 +228,7 @@ final class SimJson {
             g.writeBooleanField("premium_progress_bar_enabled", false);
             g.writeNullField("safety_alerts_channel_id");
             g.writeStringField("joined_at", guild.joinedAt);
-            g.writeBooleanField("large", guild.large());
+            g.writeBooleanField("large", guild.large(largeThreshold));
             g.writeBooleanField("unavailable", false);
             g.writeNumberField("member_count", guild.members.size());
             g.writeBooleanField("lazy", true);
@@ -254,9 +263,10 @@ final class SimJson {
             }
             g.writeEndArray();
             g.writeArrayFieldStart("members");
-            boolean large = guild.large();
+            boolean large = guild.large(largeThreshold);
             for (World.Member m : guild.members.values()) {
-                if (!large || !"offline".equals(m.status) || m.user.bot || guild.voiceStates.containsKey(m.user.id)) {
+                if (!large || !"offline".equals(m.status) || !m.roles.isEmpty() || m.nick != null || m.user.bot
+                        || guild.voiceStates.containsKey(m.user.id)) {
                     g.writeStartObject();
                     memberFields(g, m);
                     g.writeEndObject();

@@ -235,8 +235,19 @@ public final class Simulator implements AutoCloseable {
     }
 
     private long send(Traffic.Event e) {
-        dispatch(e.type(), e.guildId(), e.d());
-        return e.guildId();
+        World.Guild g = world.guilds.get(e.guildId());
+        if (!"GUILD_CREATE".equals(e.type()) || g == null) {
+            dispatch(e.type(), e.guildId(), e.d());
+            return e.guildId();
+        }
+        // a GUILD_CREATE depends on each session's large_threshold: one payload per threshold (joins are rare)
+        Map<Integer, byte[]> byThreshold = new java.util.HashMap<>();
+        for (GatewaySession s : sessionOrder) {
+            if (!s.ended && s.routes(g.id)) {
+                dispatchTo(s, e.type(), g.id, byThreshold.computeIfAbsent(s.largeThreshold, t -> SimJson.guildCreate(g, t)));
+            }
+        }
+        return g.id;
     }
 
     private void onLiveSession(int shardId, java.util.function.BiConsumer<GatewaySession, SimConnection> fault) {
@@ -386,6 +397,7 @@ public final class Simulator implements AutoCloseable {
         sessionOrder.add(s);
         s.connection = c;
         s.intents = c.intents;
+        s.largeThreshold = c.largeThreshold;
         c.session = s;
         byte[] ready = SimJson.object(j -> {
             j.writeNumberField("v", 10);
@@ -437,7 +449,7 @@ public final class Simulator implements AutoCloseable {
                 continue; // in an outage: READY lists it unavailable and it arrives when it returns
             }
             awaitWritable(c);
-            c.send(s.frame("GUILD_CREATE", g.id, SimJson.guildCreate(g)));
+            c.send(s.frame("GUILD_CREATE", g.id, SimJson.guildCreate(g, s.largeThreshold)));
             dispatched++;
             created++;
         }
@@ -630,6 +642,7 @@ public final class Simulator implements AutoCloseable {
             int shardId = 0;
             int shardCount = 1;
             long intents = -1;
+            int largeThreshold = 50;
             try (JsonParser p = SimJson.JSON.createParser(json)) {
                 if (p.nextToken() != JsonToken.START_OBJECT) {
                     throw new IOException("not an object");
@@ -648,6 +661,7 @@ public final class Simulator implements AutoCloseable {
                                 case "session_id" -> sessionId = p.getValueAsString();
                                 case "seq" -> seq = p.getValueAsLong(-1);
                                 case "intents" -> intents = fv == JsonToken.VALUE_NUMBER_INT ? p.getLongValue() : -1;
+                                case "large_threshold" -> largeThreshold = fv == JsonToken.VALUE_NUMBER_INT ? p.getIntValue() : -1;
                                 case "shard" -> {
                                     if (fv == JsonToken.START_ARRAY) {
                                         p.nextToken();
@@ -696,8 +710,11 @@ public final class Simulator implements AutoCloseable {
                         c.close(CloseCode.INVALID_INTENTS.code(), "Invalid intent(s).");
                     } else if ((intents & Intent.PRIVILEGED) != 0 && !options.privilegedIntents()) {
                         c.close(CloseCode.DISALLOWED_INTENTS.code(), "Disallowed intent(s).");
+                    } else if (largeThreshold < 50 || largeThreshold > 250) {
+                        c.close(CloseCode.UNKNOWN_OPCODE.code(), "Invalid payload: large_threshold must be 50 to 250.");
                     } else {
                         c.intents = intents;
+                        c.largeThreshold = largeThreshold;
                         int id = shardId, n = shardCount;
                         worldTasks.add(() -> identify(c, id, n));
                     }

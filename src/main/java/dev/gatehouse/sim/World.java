@@ -122,7 +122,12 @@ public final class World {
         }
 
         boolean large() {
-            return members.size() > LARGE_THRESHOLD;
+            return large(LARGE_THRESHOLD);
+        }
+
+        /** Large for a session that identified with this {@code large_threshold}. */
+        boolean large(int threshold) {
+            return members.size() > threshold;
         }
 
         List<Long> voiceChannels() {

@@ -19,7 +19,7 @@ import java.util.Map;
 public record WorldSnapshot(List<Guild> guilds, List<Channel> channels, List<Channel> threads, List<Role> roles,
                             List<Member> members, List<Presence> presences, List<VoiceState> voiceStates) {
 
-    /** A guild: {@code large} as GUILD_CREATE says it, {@code unavailable} while in an outage. */
+    /** A guild: {@code large} at a large_threshold of 250, {@code unavailable} while in an outage. */
     public record Guild(long id, String name, long ownerId, int memberCount, boolean large, boolean unavailable) {
     }
 

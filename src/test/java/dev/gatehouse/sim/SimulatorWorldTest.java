@@ -213,4 +213,50 @@ class SimulatorWorldTest extends SimulatorTestBase {
         drain(p, view);
         assertClientEqualsWorld(view, truth);
     }
+
+    /** The GUILD_CREATE a fresh session with this large_threshold gets for the world's only guild. */
+    private String guildCreateAt(int largeThreshold) throws Exception {
+        GatewayProbe p = ProbeFrames.connect(sim);
+        p.send(ProbeFrames.identify(TOKEN, 0, 1, "769").replace("\"intents\"", "\"large_threshold\":" + largeThreshold
+                + ",\"intents\""));
+        assertEquals("READY", ProbeFrames.text(p.next(), "t"));
+        return p.next();
+    }
+
+    @Test
+    void largeGuildsFollowTheSessionsLargeThreshold() throws Exception {
+        startSimulator(SimOptions.defaults().withWorld(1, 1, 10).withTraffic(0));
+        long[] expected = sim.onWorld(w -> {
+            World.Guild g = w.guildList.get(0);
+            for (int i = 0; i < 120; i++) {
+                World.Member m = w.addMember(g, new World.User(w.id(), "user_extra_" + i, null, false));
+                m.status = i % 3 == 0 ? "online" : "offline";
+                m.roles.clear();
+            }
+            long shown = g.members.values().stream().filter(m -> !"offline".equals(m.status) || !m.roles.isEmpty()
+                    || m.nick != null || m.user.bot || g.voiceStates.containsKey(m.user.id)).count();
+            long online = g.members.values().stream().filter(m -> !"offline".equals(m.status)).count();
+            return new long[] {g.members.size(), shown, online};
+        });
+        String large = guildCreateAt(50);
+        assertTrue(large.contains("\"large\":true"), "over 50 members");
+        assertEquals(expected[1], count(large, "\"communication_disabled_until\""),
+                "only online, with a role or nick, in voice, or the bot");
+        assertTrue(expected[1] < expected[0], "offline members were left out");
+        assertEquals(expected[2], count(large, "\"client_status\""), "presences only for members who are not offline");
+        String whole = guildCreateAt(250);
+        assertTrue(whole.contains("\"large\":false"), "not over 250 members");
+        assertEquals(expected[0], count(whole, "\"communication_disabled_until\""), "every member");
+        GatewayProbe bad = ProbeFrames.connect(sim);
+        bad.send(ProbeFrames.identify(TOKEN, 0, 1, "769").replace("\"intents\"", "\"large_threshold\":10,\"intents\""));
+        assertEquals(4001, bad.closeCode(), "large_threshold outside 50..250");
+    }
+
+    private static int count(String json, String needle) {
+        int n = 0;
+        for (int i = json.indexOf(needle); i >= 0; i = json.indexOf(needle, i + 1)) {
+            n++;
+        }
+        return n;
+    }
 }
