@@ -1,8 +1,10 @@
 package dev.gatehouse;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.gatehouse.sim.GatewaySession;
+import dev.gatehouse.shard.ShardStatus;
 import dev.gatehouse.sim.GuildChurn;
 import org.junit.jupiter.api.Test;
 
@@ -29,6 +31,12 @@ class GuildChurnTest {
                     deletes += "GUILD_DELETE".equals(d.type()) ? 1 : 0;
                     creates += "GUILD_CREATE".equals(d.type()) ? 1 : 0;
                 }
+            }
+            for (ShardStatus st : h.gatehouse.shards().statuses()) {
+                long on = h.sim.onWorld(w -> w.guildIds()).stream().filter(g -> (g >> 22) % 2 == st.id()).count();
+                long out = h.sim.onWorld(w -> w.unavailableGuildIds()).stream().filter(g -> (g >> 22) % 2 == st.id()).count();
+                assertEquals(on, st.guilds(), "guilds of shard " + st.id() + " after joins and leaves");
+                assertEquals(on - out, st.guildsLoaded(), "loaded guilds of shard " + st.id() + " after outages");
             }
             assertTrue(deletes > 0 && creates > 60, "the guilds churned: " + deletes + " GUILD_DELETE, " + creates
                     + " GUILD_CREATE for 60 guilds at the start");
