@@ -4,6 +4,7 @@ import dev.gatehouse.config.Config;
 import dev.gatehouse.config.ConfigException;
 import dev.gatehouse.config.ConfigLoader;
 import dev.gatehouse.config.Secret;
+import dev.gatehouse.sim.GuildChurn;
 import dev.gatehouse.sim.SampleBot;
 import dev.gatehouse.sim.SimOptions;
 import dev.gatehouse.sim.SimSetup;
@@ -90,7 +91,8 @@ public final class Main {
         String token = "demo-" + UUID.randomUUID();
         String secret = "demo-" + UUID.randomUUID();
         SimOptions sim = SimOptions.defaults().withWorld(config.demoShards(), config.demoGuilds(), 1000)
-                .withTraffic(config.demoEventsPerSecond()).withToken(token).withTruth(false);
+                .withTraffic(config.demoEventsPerSecond()).withToken(token).withTruth(false)
+                .withChurn(new GuildChurn(6, 2, 2, 20_000)); // the bot joins, leaves and sees outages, as on Discord
         try (Simulator simulator = new Simulator(sim); SampleBot bot = new SampleBot(secret)) {
             Config demo = config.withUpstream(URI.create(simulator.restUrl()), new Secret(token))
                     .withEventHandler(URI.create(bot.url()), new Secret(secret));

@@ -23,7 +23,7 @@ public final class FrameHeader {
     public long guildId;
     /** {@code d.heartbeat_interval} (Hello), or 0. */
     public long heartbeatInterval;
-    /** {@code d} when it is a boolean (op 9: resumable). */
+    /** {@code d} when it is a boolean (op 9: resumable), else {@code d.unavailable} (GUILD_DELETE: an outage). */
     public boolean flag;
     /** {@code d.session_id}, or null. */
     public String sessionId;
@@ -100,6 +100,7 @@ public final class FrameHeader {
                 case "heartbeat_interval" -> heartbeatInterval = f == JsonToken.VALUE_NUMBER_INT ? p.getLongValue() : 0;
                 case "session_id" -> sessionId = f == JsonToken.VALUE_STRING ? p.getText() : null;
                 case "resume_gateway_url" -> resumeGatewayUrl = f == JsonToken.VALUE_STRING ? p.getText() : null;
+                case "unavailable" -> flag = f == JsonToken.VALUE_TRUE;
                 default -> p.skipChildren();
             }
         }

@@ -335,8 +335,21 @@ final class Shard implements GatewayConnection.Listener {
                 guilds++;
                 guildsLoaded++;
             }
+        } else if ("GUILD_DELETE".equals(type)) {
+            guildDeleted(header.guildId, header.flag);
         }
         ctx.ring().publish(id, session, header.seq, type, header.guildId, buf, 0, len, receivedNanos);
+    }
+
+    /** An outage makes a loaded guild unloaded until its GUILD_CREATE; a leave takes the guild off the shard. */
+    private void guildDeleted(long guildId, boolean outage) {
+        boolean wasLoading = outage ? !unavailable.add(guildId) : unavailable.remove(guildId);
+        if (!wasLoading) {
+            guildsLoaded--;
+        }
+        if (!outage) {
+            guilds--;
+        }
     }
 
     private void onReady(byte[] buf, int len) {

@@ -27,6 +27,12 @@ public final class GatewaySession {
     private long count;
     SimConnection connection;
     boolean ended;
+    /** The intents the session identified with. */
+    long intents;
+    /** The large_threshold the session identified with (Discord's default 50). */
+    int largeThreshold = 50;
+    /** When the connection went away without ending the session (System.nanoTime), 0 while connected. */
+    long droppedAtNanos;
 
     GatewaySession(String id, int shardId, int shardCount, boolean recordTruth) {
         this.id = id;
@@ -70,6 +76,11 @@ public final class GatewaySession {
             }
         }
         return out;
+    }
+
+    /** True when the session lost its connection longer ago than the resume window: it can no longer resume. */
+    boolean expired(long nowNanos, long resumeWindowMs) {
+        return connection == null && droppedAtNanos != 0 && nowNanos - droppedAtNanos > resumeWindowMs * 1_000_000L;
     }
 
     /** Session id as sent in READY. */

@@ -151,9 +151,9 @@ final class Replay extends Traffic {
 
     /** The guild's GUILD_CREATE as recorded. */
     @Override
-    byte[] guildCreate(World.Guild g) {
+    byte[] guildCreate(World.Guild g, int largeThreshold) {
         byte[] d = guildCreates.get(g.id);
-        return d != null ? d : super.guildCreate(g);
+        return d != null ? d : super.guildCreate(g, largeThreshold);
     }
 
     /** How many traffic dispatches the capture holds. */

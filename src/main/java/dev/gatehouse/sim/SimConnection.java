@@ -21,6 +21,10 @@ final class SimConnection {
     GatewaySession session;
     /** False after the zombie fault: heartbeats are no longer acknowledged. */
     volatile boolean ackHeartbeats = true;
+    /** The intents of the identify this connection sent (read by the world thread when it starts the session). */
+    volatile long intents;
+    /** The large_threshold of that identify. */
+    volatile int largeThreshold;
     /** When the client last sent a heartbeat (or connected). */
     volatile long lastHeartbeatNanos = System.nanoTime();
     /** Send times of the client's last 120 payloads, for Discord's 120-per-60-seconds limit. */

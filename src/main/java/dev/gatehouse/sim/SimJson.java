@@ -119,6 +119,55 @@ final class SimJson {
         g.writeNumberField("version", 1_770_595_006_719L);
     }
 
+    /** Thread fields (without braces), guild_id included, as GUILD_CREATE's threads and THREAD_* events carry them. */
+    static void threadFields(JsonGenerator g, World.Channel t) throws IOException {
+        g.writeStringField("id", Long.toString(t.id));
+        g.writeNumberField("type", t.type);
+        g.writeStringField("guild_id", Long.toString(t.guildId));
+        g.writeStringField("parent_id", Long.toString(t.parentId));
+        g.writeStringField("owner_id", Long.toString(t.ownerId));
+        g.writeStringField("name", t.name);
+        g.writeNullField("last_message_id");
+        g.writeNumberField("message_count", t.messageCount);
+        g.writeNumberField("total_message_sent", t.messageCount);
+        g.writeNumberField("member_count", 1);
+        g.writeNumberField("rate_limit_per_user", 0);
+        g.writeNumberField("flags", 0);
+        g.writeObjectFieldStart("thread_metadata");
+        String created = World.timestamp(t.id);
+        g.writeBooleanField("locked", false);
+        g.writeBooleanField("invitable", true);
+        g.writeBooleanField("archived", false);
+        g.writeStringField("create_timestamp", created);
+        g.writeStringField("archive_timestamp", created);
+        g.writeNumberField("auto_archive_duration", 4320);
+        g.writeEndObject();
+    }
+
+    /**
+     * Voice state fields (without braces). GUILD_CREATE's voice_states carry neither guild_id nor member;
+     * VOICE_STATE_UPDATE carries both ({@code member} non-null).
+     */
+    static void voiceStateFields(JsonGenerator g, World.VoiceState v, long guildId, World.Member member) throws IOException {
+        if (member != null) {
+            g.writeObjectFieldStart("member");
+            memberFields(g, member);
+            g.writeEndObject();
+            g.writeStringField("guild_id", Long.toString(guildId));
+        }
+        g.writeStringField("user_id", Long.toString(v.userId));
+        snowflake(g, "channel_id", v.channelId);
+        g.writeStringField("session_id", v.sessionId);
+        g.writeBooleanField("deaf", false);
+        g.writeBooleanField("mute", false);
+        g.writeBooleanField("self_deaf", v.selfDeaf);
+        g.writeBooleanField("self_mute", v.selfMute);
+        g.writeBooleanField("self_video", false);
+        g.writeBooleanField("suppress", false);
+        g.writeBooleanField("discoverable", true);
+        g.writeNullField("request_to_speak_timestamp");
+    }
+
     static void presence(JsonGenerator g, long guildId, World.Member m, boolean withGuild) throws IOException {
         g.writeObjectFieldStart("user");
         g.writeStringField("id", Long.toString(m.user.id));
@@ -179,12 +228,21 @@ final class SimJson {
         g.writeEndArray();
     }
 
-    /** A whole GUILD_CREATE {@code d}: large guilds carry only their online members, as Discord sends them. */
+    /** A whole GUILD_CREATE {@code d} for a session with the largest large_threshold (250). */
     static byte[] guildCreate(World.Guild guild) {
+        return guildCreate(guild, World.LARGE_THRESHOLD);
+    }
+
+    /**
+     * A whole GUILD_CREATE {@code d} for a session that identified with this large_threshold. A large guild carries,
+     * as Discord documents, only the members who are online, have a role or a nickname, or are in voice (and the
+     * bot itself); presences only for members who are not offline.
+     */
+    static byte[] guildCreate(World.Guild guild, int largeThreshold) {
         return object(g -> {
             guildFields(g, guild);
             g.writeStringField("joined_at", guild.joinedAt);
-            g.writeBooleanField("large", guild.large());
+            g.writeBooleanField("large", guild.large(largeThreshold));
             g.writeBooleanField("unavailable", false);
             g.writeNumberField("member_count", guild.members.size());
             g.writeBooleanField("lazy", true);
@@ -196,13 +254,24 @@ final class SimJson {
             }
             g.writeEndArray();
             g.writeArrayFieldStart("threads");
+            for (World.Channel t : guild.threads.values()) {
+                g.writeStartObject();
+                threadFields(g, t);
+                g.writeEndObject();
+            }
             g.writeEndArray();
             g.writeArrayFieldStart("voice_states");
+            for (World.VoiceState v : guild.voiceStates.values()) {
+                g.writeStartObject();
+                voiceStateFields(g, v, guild.id, null);
+                g.writeEndObject();
+            }
             g.writeEndArray();
             g.writeArrayFieldStart("members");
-            boolean large = guild.large();
+            boolean large = guild.large(largeThreshold);
             for (World.Member m : guild.members.values()) {
-                if (!large || !"offline".equals(m.status) || m.user.bot) {
+                if (!large || !"offline".equals(m.status) || !m.roles.isEmpty() || m.nick != null || m.user.bot
+                        || guild.voiceStates.containsKey(m.user.id)) {
                     g.writeStartObject();
                     memberFields(g, m);
                     g.writeEndObject();

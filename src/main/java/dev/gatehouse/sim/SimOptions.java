@@ -19,50 +19,67 @@ import java.util.List;
  * @param identifyIntervalMs  one identify per bucket per this many ms, else op 9 (Discord: 5000)
  * @param maxGuildsPerShard   more guilds on one shard closes its identify with 4011 (Discord: 2500)
  * @param privilegedIntents   whether the bot may ask for GUILD_MEMBERS, GUILD_PRESENCES, MESSAGE_CONTENT (else 4014)
+ * @param sessionLimits       resume window, daily session starts, all-member request interval
+ * @param churn               guild joins, leaves and outages over time (none by default)
  */
 public record SimOptions(int port, int shards, int guilds, int maxMembers, int eventsPerSecond, long seed,
                          int maxConcurrency, int heartbeatIntervalMs, String token, boolean recordTruth,
-                         int identifyIntervalMs, int maxGuildsPerShard, boolean privilegedIntents) {
+                         int identifyIntervalMs, int maxGuildsPerShard, boolean privilegedIntents,
+                         SessionLimits sessionLimits, GuildChurn churn) {
 
     /** Defaults of {@code gatehouse simulate}. */
     public static SimOptions defaults() {
-        return new SimOptions(0, 4, 1000, 1000, 200, 1, 16, 41_250, "simulated-bot-token", true, 5000, 2500, true);
+        return new SimOptions(0, 4, 1000, 1000, 200, 1, 16, 41_250, "simulated-bot-token", true, 5000, 2500, true,
+                SessionLimits.defaults(), GuildChurn.none());
     }
 
     public SimOptions withPort(int p) {
         return new SimOptions(p, shards, guilds, maxMembers, eventsPerSecond, seed, maxConcurrency, heartbeatIntervalMs,
-                token, recordTruth, identifyIntervalMs, maxGuildsPerShard, privilegedIntents);
+                token, recordTruth, identifyIntervalMs, maxGuildsPerShard, privilegedIntents, sessionLimits, churn);
     }
 
     public SimOptions withWorld(int shardCount, int guildCount, int members) {
         return new SimOptions(port, shardCount, guildCount, members, eventsPerSecond, seed, maxConcurrency,
-                heartbeatIntervalMs, token, recordTruth, identifyIntervalMs, maxGuildsPerShard, privilegedIntents);
+                heartbeatIntervalMs, token, recordTruth, identifyIntervalMs, maxGuildsPerShard, privilegedIntents, sessionLimits, churn);
     }
 
     public SimOptions withTraffic(int rate) {
         return new SimOptions(port, shards, guilds, maxMembers, rate, seed, maxConcurrency, heartbeatIntervalMs, token,
-                recordTruth, identifyIntervalMs, maxGuildsPerShard, privilegedIntents);
+                recordTruth, identifyIntervalMs, maxGuildsPerShard, privilegedIntents, sessionLimits, churn);
     }
 
     public SimOptions withToken(String t) {
         return new SimOptions(port, shards, guilds, maxMembers, eventsPerSecond, seed, maxConcurrency, heartbeatIntervalMs,
-                t, recordTruth, identifyIntervalMs, maxGuildsPerShard, privilegedIntents);
+                t, recordTruth, identifyIntervalMs, maxGuildsPerShard, privilegedIntents, sessionLimits, churn);
     }
 
     public SimOptions withTruth(boolean record) {
         return new SimOptions(port, shards, guilds, maxMembers, eventsPerSecond, seed, maxConcurrency, heartbeatIntervalMs,
-                token, record, identifyIntervalMs, maxGuildsPerShard, privilegedIntents);
+                token, record, identifyIntervalMs, maxGuildsPerShard, privilegedIntents, sessionLimits, churn);
     }
 
     /** The protocol limits: identify buckets and interval, heartbeat interval, guilds per shard, privileged intents. */
     public SimOptions withLimits(int concurrency, int identifyMs, int heartbeatMs, int guildsPerShard, boolean privileged) {
         return new SimOptions(port, shards, guilds, maxMembers, eventsPerSecond, seed, concurrency, heartbeatMs, token,
-                recordTruth, identifyMs, guildsPerShard, privileged);
+                recordTruth, identifyMs, guildsPerShard, privileged, sessionLimits, churn);
+    }
+
+    /** The session lifetime and start limits. */
+    public SimOptions withSessionLimits(SessionLimits limits) {
+        return new SimOptions(port, shards, guilds, maxMembers, eventsPerSecond, seed, maxConcurrency, heartbeatIntervalMs,
+                token, recordTruth, identifyIntervalMs, maxGuildsPerShard, privilegedIntents, limits, churn);
+    }
+
+    /** Guild joins, leaves and outages over time. */
+    public SimOptions withChurn(GuildChurn c) {
+        return new SimOptions(port, shards, guilds, maxMembers, eventsPerSecond, seed, maxConcurrency, heartbeatIntervalMs,
+                token, recordTruth, identifyIntervalMs, maxGuildsPerShard, privilegedIntents, sessionLimits, c);
     }
 
     /**
      * Parses {@code --port=N --shards=N --guilds=N --maxMembers=N --eventsPerSecond=N --seed=N
-     * --maxConcurrency=N --heartbeatInterval=MS --token=T}.
+     * --maxConcurrency=N --heartbeatInterval=MS --token=T --resumeWindow=MS --sessionStartLimit=N --joinsPerMinute=N
+     * --leavesPerMinute=N --outagesPerMinute=N --outageMs=MS}.
      *
      * @throws IllegalArgumentException naming the bad option
      */
@@ -72,6 +89,8 @@ public record SimOptions(int port, int shards, int guilds, int maxMembers, int e
         int mc = o.maxConcurrency, hb = o.heartbeatIntervalMs;
         long seed = o.seed;
         String token = o.token;
+        SessionLimits limits = o.sessionLimits;
+        GuildChurn churn = o.churn;
         for (String a : args) {
             int eq = a.indexOf('=');
             if (!a.startsWith("--") || eq < 0) {
@@ -89,12 +108,24 @@ public record SimOptions(int port, int shards, int guilds, int maxMembers, int e
                 case "maxConcurrency" -> mc = number(k, v, 1, 1024);
                 case "heartbeatInterval" -> hb = number(k, v, 100, 600_000);
                 case "token" -> token = v;
+                case "resumeWindow" -> limits = limits.withResumeWindowMs(number(k, v, 0, 86_400_000));
+                case "sessionStartLimit" -> limits = limits.withSessionStarts(number(k, v, 1, 1_000_000),
+                        limits.sessionStartResetMs());
+                case "joinsPerMinute" -> churn = new GuildChurn(number(k, v, 0, 1_000_000), churn.leavesPerMinute(),
+                        churn.outagesPerMinute(), churn.outageMs());
+                case "leavesPerMinute" -> churn = new GuildChurn(churn.joinsPerMinute(), number(k, v, 0, 1_000_000),
+                        churn.outagesPerMinute(), churn.outageMs());
+                case "outagesPerMinute" -> churn = new GuildChurn(churn.joinsPerMinute(), churn.leavesPerMinute(),
+                        number(k, v, 0, 1_000_000), churn.outageMs());
+                case "outageMs" -> churn = new GuildChurn(churn.joinsPerMinute(), churn.leavesPerMinute(),
+                        churn.outagesPerMinute(), number(k, v, 0, 86_400_000));
                 default -> throw new IllegalArgumentException("simulate: unknown option --" + k
-                        + " (options: port, shards, guilds, maxMembers, eventsPerSecond, seed, maxConcurrency, heartbeatInterval, token)");
+                        + " (options: port, shards, guilds, maxMembers, eventsPerSecond, seed, maxConcurrency, heartbeatInterval, token,"
+                        + " resumeWindow, sessionStartLimit, joinsPerMinute, leavesPerMinute, outagesPerMinute, outageMs)");
             }
         }
         return new SimOptions(port, shards, guilds, members, rate, seed, mc, hb, token, false, o.identifyIntervalMs,
-                o.maxGuildsPerShard, o.privilegedIntents);
+                o.maxGuildsPerShard, o.privilegedIntents, limits, churn);
     }
 
     private static int number(String k, String v, int min, int max) {

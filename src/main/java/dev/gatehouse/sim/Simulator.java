@@ -78,6 +78,10 @@ public final class Simulator implements AutoCloseable {
     private volatile long commandsReceived;
 
     private final SimSetup setup;
+    private long lastExpirySweep; // world thread only
+    private final SessionStarts starts;
+    private final GatewayCommands commands;
+    private final GuildLifecycle lifecycle;
 
     /** Builds the world and starts listening; traffic starts with {@link #startTraffic()}. */
     public Simulator(SimOptions options) throws InterruptedException {
@@ -91,6 +95,8 @@ public final class Simulator implements AutoCloseable {
         this.rate = options.eventsPerSecond();
         this.world = new World(options.seed(), setup.replay().isPresent() ? 0 : options.guilds(), options.maxMembers());
         this.traffic = setup.replay().isPresent() ? Replay.load(setup.replay().get(), world) : new Traffic(world);
+        this.starts = new SessionStarts(options.sessionLimits());
+        this.lifecycle = new GuildLifecycle(world, options.churn());
         this.loop = new NioEventLoopGroup(2, Thread.ofPlatform().name("sim-io-", 0).daemon(true).factory());
         WebSocketServerProtocolConfig ws = WebSocketServerProtocolConfig.newBuilder()
                 .websocketPath("/").checkStartsWith(true).handleCloseFrames(false).sendCloseFrame(null)
@@ -108,6 +114,7 @@ public final class Simulator implements AutoCloseable {
                 })
                 .bind("127.0.0.1", options.port()).sync().channel();
         this.port = ((InetSocketAddress) server.localAddress()).getPort();
+        this.commands = new GatewayCommands(world, options.sessionLimits().memberRequestIntervalMs(), "127.0.0.1:" + port);
         this.worldThread = Thread.ofPlatform().name("sim-world").daemon(true).start(this::runWorld);
         long[] c = world.counts();
         LOG.log(System.Logger.Level.INFO, "simulator: listening on 127.0.0.1:" + port + " with " + c[0] + " guilds, "
@@ -239,6 +246,55 @@ public final class Simulator implements AutoCloseable {
         });
     }
 
+    /** The bot joins a new guild (GUILD_CREATE to its shard); returns the guild's id. */
+    public long joinGuild() {
+        return onWorld(w -> send(lifecycle.join()));
+    }
+
+    /** The bot leaves the guild (GUILD_DELETE without unavailable). */
+    public void leaveGuild(long guildId) {
+        onWorld(w -> send(lifecycle.leave(guild(guildId))));
+    }
+
+    /** Fault: the guild goes unavailable (GUILD_DELETE unavailable) until {@link #guildReturns}. */
+    public void guildOutage(long guildId) {
+        onWorld(w -> send(lifecycle.outage(guild(guildId), 0)));
+    }
+
+    /** The guild is back from its outage (GUILD_CREATE). */
+    public void guildReturns(long guildId) {
+        onWorld(w -> send(lifecycle.restore(guild(guildId))));
+    }
+
+    /** The world's whole state now: every entity and the counts per kind (read on the world thread). */
+    public WorldSnapshot truth() {
+        return onWorld(World::snapshot);
+    }
+
+    private World.Guild guild(long guildId) {
+        World.Guild g = world.guilds.get(guildId);
+        if (g == null) {
+            throw new IllegalArgumentException("the bot is in no guild " + guildId);
+        }
+        return g;
+    }
+
+    private long send(Traffic.Event e) {
+        World.Guild g = world.guilds.get(e.guildId());
+        if (!"GUILD_CREATE".equals(e.type()) || g == null) {
+            dispatch(e.type(), e.guildId(), e.d());
+            return e.guildId();
+        }
+        // a GUILD_CREATE depends on each session's large_threshold: one payload per threshold (joins are rare)
+        Map<Integer, byte[]> byThreshold = new java.util.HashMap<>();
+        for (GatewaySession s : sessionOrder) {
+            if (!s.ended && s.routes(g.id)) {
+                dispatchTo(s, e.type(), g.id, byThreshold.computeIfAbsent(s.largeThreshold, t -> SimJson.guildCreate(g, t)));
+            }
+        }
+        return g.id;
+    }
+
     private void onLiveSession(int shardId, java.util.function.BiConsumer<GatewaySession, SimConnection> fault) {
         onWorld(w -> {
             for (int i = sessionOrder.size() - 1; i >= 0; i--) {
@@ -288,10 +344,17 @@ public final class Simulator implements AutoCloseable {
                 LOG.log(System.Logger.Level.ERROR, "simulator: world task failed", e);
             }
             long now = System.nanoTime();
+            if (now - lastExpirySweep > 100_000_000L) {
+                lastExpirySweep = now;
+                expireSessions(now);
+            }
             if (!trafficOn || world.guildList.isEmpty()) {
                 last = now;
                 owed = 0;
                 continue;
+            }
+            for (Traffic.Event e : lifecycle.due(now)) {
+                send(e);
             }
             owed += (now - last) * rate / 1e9;
             last = now;
@@ -311,17 +374,31 @@ public final class Simulator implements AutoCloseable {
         }
     }
 
+    /** Ends the sessions whose connection has been gone longer than the resume window: they stop buffering. */
+    private void expireSessions(long now) {
+        for (GatewaySession s : sessionOrder) {
+            if (!s.ended && s.expired(now, options.sessionLimits().resumeWindowMs())) {
+                s.ended = true;
+            }
+        }
+    }
+
     private void dispatch(String type, long guildId, byte[] d) {
         for (GatewaySession s : sessionOrder) {
             if (!s.ended && s.routes(guildId)) {
-                byte[] frame = s.frame(type, guildId, d);
-                dispatched++;
-                SimConnection c = s.connection;
-                if (c != null) {
-                    awaitWritable(c);
-                    c.send(frame);
-                }
+                dispatchTo(s, type, guildId, d);
             }
+        }
+    }
+
+    /** Sends one dispatch on one session: recorded (replay, truth) even while its connection is away. */
+    private void dispatchTo(GatewaySession s, String type, long guildId, byte[] d) {
+        byte[] frame = s.frame(type, guildId, d);
+        dispatched++;
+        SimConnection c = s.connection;
+        if (c != null) {
+            awaitWritable(c);
+            c.send(frame);
         }
     }
 
@@ -358,12 +435,18 @@ public final class Simulator implements AutoCloseable {
             c.close(CloseCode.SHARDING_REQUIRED.code(), "Sharding required.");
             return;
         }
+        if (!starts.tryStart(System.currentTimeMillis())) {
+            revokeToken(c);
+            return;
+        }
         lastIdentify.put(bucket, now);
         identifies++;
         GatewaySession s = new GatewaySession(UUID.randomUUID().toString().replace("-", ""), shardId, shardCount, options.recordTruth());
         sessions.put(s.id, s);
         sessionOrder.add(s);
         s.connection = c;
+        s.intents = c.intents;
+        s.largeThreshold = c.largeThreshold;
         c.session = s;
         byte[] ready = SimJson.object(j -> {
             j.writeNumberField("v", 10);
@@ -409,13 +492,59 @@ public final class Simulator implements AutoCloseable {
         });
         c.send(s.frame("READY", 0, ready));
         dispatched++;
+        int created = 0;
         for (World.Guild g : mine) {
+            if (g.unavailable) {
+                continue; // in an outage: READY lists it unavailable and it arrives when it returns
+            }
             awaitWritable(c);
-            c.send(s.frame("GUILD_CREATE", g.id, traffic.guildCreate(g)));
+            c.send(s.frame("GUILD_CREATE", g.id, traffic.guildCreate(g, s.largeThreshold)));
             dispatched++;
+            created++;
         }
         LOG.log(System.Logger.Level.INFO, "simulator: shard " + shardId + "/" + shardCount + " identified; sent READY and "
-                + mine.size() + " GUILD_CREATE");
+                + created + " GUILD_CREATE");
+    }
+
+    /** Answers of a command: to its session's connection, to every session of the guild, or a close. */
+    private GatewayCommands.Replies replies(GatewaySession s, SimConnection c) {
+        return new GatewayCommands.Replies() {
+            @Override
+            public void toSession(String type, long guildId, byte[] d) {
+                dispatchTo(s, type, guildId, d);
+            }
+
+            @Override
+            public void toGuild(String type, long guildId, byte[] d) {
+                dispatch(type, guildId, d);
+            }
+
+            @Override
+            public void close(int code, String reason) {
+                c.close(code, reason);
+            }
+        };
+    }
+
+    /**
+     * An identify past the daily session starts: as Discord does, every session of the bot ends and its token
+     * is reset, so each connection is closed with 4004 and the token is refused until the allowance refills.
+     */
+    private void revokeToken(SimConnection c) {
+        starts.revoke();
+        int closed = 0;
+        for (GatewaySession s : sessionOrder) {
+            if (!s.ended) {
+                s.ended = true;
+                if (s.connection != null) {
+                    s.connection.close(CloseCode.AUTHENTICATION_FAILED.code(), "Authentication failed.");
+                    closed++;
+                }
+            }
+        }
+        c.close(CloseCode.AUTHENTICATION_FAILED.code(), "Authentication failed.");
+        LOG.log(System.Logger.Level.WARNING, "simulator: identify past the session start limit; token reset, "
+                + closed + " connected sessions ended with 4004");
     }
 
     private void resume(SimConnection c, String sessionId, long seq) {
@@ -424,6 +553,9 @@ public final class Simulator implements AutoCloseable {
             refusedResumes.merge(s.shardId, -1, Integer::sum);
             c.close(4000, "simulated failing resume");
             return;
+        }
+        if (s != null && s.expired(System.nanoTime(), options.sessionLimits().resumeWindowMs())) {
+            s.ended = true;
         }
         List<byte[]> frames = s == null || s.ended ? null : s.replayAfter(seq);
         if (frames == null) {
@@ -435,6 +567,7 @@ public final class Simulator implements AutoCloseable {
             s.connection.close(4009, "session resumed elsewhere");
         }
         s.connection = c;
+        s.droppedAtNanos = 0;
         c.session = s;
         for (byte[] f : frames) {
             awaitWritable(c);
@@ -462,15 +595,14 @@ public final class Simulator implements AutoCloseable {
             try {
                 String auth = req.headers().get(HttpHeaderNames.AUTHORIZATION, "");
                 String token = auth.startsWith("Bot ") ? auth.substring(4) : auth;
-                if (!token.equals(options.token())) {
+                if (!token.equals(options.token()) || starts.revoked(System.currentTimeMillis())) {
                     respond(ctx, req, HttpResponseStatus.UNAUTHORIZED, "{\"message\": \"401: Unauthorized\", \"code\": 0}");
                     return;
                 }
                 switch (path.replaceFirst("^/api/v\\d+", "")) {
                     case "/gateway/bot" -> respond(ctx, req, HttpResponseStatus.OK, "{\"url\":\"" + gatewayUrl()
-                            + "\",\"shards\":" + options.shards() + ",\"session_start_limit\":{\"total\":1000,\"remaining\":"
-                            + (1000 - identifies) + ",\"reset_after\":86400000,\"max_concurrency\":"
-                            + options.maxConcurrency() + "}}");
+                            + "\",\"shards\":" + options.shards() + ",\"session_start_limit\":"
+                            + starts.json(System.currentTimeMillis(), options.maxConcurrency()) + "}");
                     case "/gateway" -> respond(ctx, req, HttpResponseStatus.OK, "{\"url\":\"" + gatewayUrl() + "\"}");
                     case "/users/@me" -> respond(ctx, req, HttpResponseStatus.OK, "{\"id\":\"" + world.self.id
                             + "\",\"username\":\"" + world.self.username + "\",\"discriminator\":\"0\",\"global_name\":null,"
@@ -565,6 +697,7 @@ public final class Simulator implements AutoCloseable {
             int shardId = 0;
             int shardCount = 1;
             long intents = -1;
+            int largeThreshold = 50;
             try (JsonParser p = SimJson.JSON.createParser(json)) {
                 if (p.nextToken() != JsonToken.START_OBJECT) {
                     throw new IOException("not an object");
@@ -583,6 +716,7 @@ public final class Simulator implements AutoCloseable {
                                 case "session_id" -> sessionId = p.getValueAsString();
                                 case "seq" -> seq = p.getValueAsLong(-1);
                                 case "intents" -> intents = fv == JsonToken.VALUE_NUMBER_INT ? p.getLongValue() : -1;
+                                case "large_threshold" -> largeThreshold = fv == JsonToken.VALUE_NUMBER_INT ? p.getIntValue() : -1;
                                 case "shard" -> {
                                     if (fv == JsonToken.START_ARRAY) {
                                         p.nextToken();
@@ -631,7 +765,11 @@ public final class Simulator implements AutoCloseable {
                         c.close(CloseCode.INVALID_INTENTS.code(), "Invalid intent(s).");
                     } else if ((intents & Intent.PRIVILEGED) != 0 && !options.privilegedIntents()) {
                         c.close(CloseCode.DISALLOWED_INTENTS.code(), "Disallowed intent(s).");
+                    } else if (largeThreshold < 50 || largeThreshold > 250) {
+                        c.close(CloseCode.UNKNOWN_OPCODE.code(), "Invalid payload: large_threshold must be 50 to 250.");
                     } else {
+                        c.intents = intents;
+                        c.largeThreshold = largeThreshold;
                         int id = shardId, n = shardCount;
                         worldTasks.add(() -> identify(c, id, n, now));
                     }
@@ -648,9 +786,26 @@ public final class Simulator implements AutoCloseable {
                 case Opcode.PRESENCE_UPDATE, Opcode.VOICE_STATE_UPDATE, Opcode.REQUEST_GUILD_MEMBERS -> {
                     if (c.session == null) {
                         c.close(CloseCode.NOT_AUTHENTICATED.code(), "Not authenticated.");
-                    } else {
-                        commandsReceived++;
+                        return;
                     }
+                    CommandData d;
+                    try {
+                        d = CommandData.of(json);
+                    } catch (IOException e) {
+                        c.close(CloseCode.DECODE_ERROR.code(), "malformed payload");
+                        return;
+                    } catch (CommandData.BadCommand e) {
+                        c.close(CloseCode.UNKNOWN_OPCODE.code(), "Invalid payload: " + e.getMessage());
+                        return;
+                    }
+                    commandsReceived++;
+                    int command = op;
+                    worldTasks.add(() -> {
+                        GatewaySession s = c.session;
+                        if (s != null && !s.ended) {
+                            commands.run(command, d, s, s.intents, replies(s, c));
+                        }
+                    });
                 }
                 default -> c.close(CloseCode.UNKNOWN_OPCODE.code(), "Unknown opcode.");
             }
@@ -661,7 +816,7 @@ public final class Simulator implements AutoCloseable {
                 return false;
             }
             String t = token.startsWith("Bot ") ? token.substring(4) : token;
-            return t.equals(options.token());
+            return t.equals(options.token()) && !starts.revoked(System.currentTimeMillis());
         }
 
         @Override
@@ -674,6 +829,7 @@ public final class Simulator implements AutoCloseable {
                 worldTasks.add(() -> {
                     if (c.session != null && c.session.connection == c) {
                         c.session.connection = null;
+                        c.session.droppedAtNanos = System.nanoTime();
                     }
                     c.release();
                 });

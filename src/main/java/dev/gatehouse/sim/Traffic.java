@@ -16,15 +16,20 @@ class Traffic {
 
     private static final int RECENT_MESSAGES = 5000;
     private final World world;
+    private final ThreadVoiceTraffic threadsAndVoice;
 
     Traffic(World world) {
         this.world = world;
+        this.threadsAndVoice = new ThreadVoiceTraffic(world);
     }
 
     /** Changes the world by one event and returns it; null when there is no more traffic (a used-up replay). */
     Event next() {
         int roll = world.random.nextInt(100);
         World.Guild g = world.randomGuild();
+        if (world.random.nextInt(25) == 0) {
+            return threadsAndVoice.next(g);
+        }
         if (roll < 36) {
             return messageCreate(g);
         } else if (roll < 48) {
@@ -96,7 +101,7 @@ class Traffic {
         World.Message old = world.recentMessages.get(i);
         World.Guild g = world.guilds.get(old.guildId());
         World.Member author = g == null ? null : g.members.get(old.authorId());
-        if (author == null) {
+        if (author == null || g.unavailable) {
             return messageCreate(fallback);
         }
         boolean unfurl = world.random.nextInt(2) == 0;
@@ -164,7 +169,12 @@ class Traffic {
         if (world.recentMessages.isEmpty()) {
             return messageCreate(fallback);
         }
-        World.Message m = world.recentMessages.remove(world.random.nextInt(world.recentMessages.size()));
+        int i = world.random.nextInt(world.recentMessages.size());
+        World.Guild g = world.guilds.get(world.recentMessages.get(i).guildId());
+        if (g == null || g.unavailable) {
+            return messageCreate(fallback);
+        }
+        World.Message m = world.recentMessages.remove(i);
         return new Event("MESSAGE_DELETE", m.guildId(), SimJson.object(j -> {
             j.writeStringField("id", Long.toString(m.id()));
             j.writeStringField("channel_id", Long.toString(m.channelId()));
@@ -238,7 +248,7 @@ class Traffic {
 
     private Event memberRemove(World.Guild g) {
         World.Member m = randomMember(g);
-        if (m.user.bot || m.user.id == g.ownerId || g.members.size() <= 2) {
+        if (m.user.bot || m.user.id == g.ownerId || g.members.size() <= 2 || g.voiceStates.containsKey(m.user.id)) {
             return memberAdd(g);
         }
         g.members.remove(m.user.id);
@@ -272,7 +282,13 @@ class Traffic {
         if (texts.size() < 2) {
             return channelCreate(g);
         }
-        World.Channel c = g.channels.remove(texts.get(texts.size() - 1));
+        long doomed = texts.get(texts.size() - 1);
+        for (World.Channel t : g.threads.values()) {
+            if (t.parentId == doomed) {
+                return threadsAndVoice.threadDelete(g, t); // a channel's threads go before it does
+            }
+        }
+        World.Channel c = g.channels.remove(doomed);
         world.recentMessages.removeIf(m -> m.channelId() == c.id);
         return channelEvent("CHANNEL_DELETE", c);
     }
@@ -324,8 +340,8 @@ class Traffic {
         return new Event("GUILD_UPDATE", g.id, SimJson.object(j -> SimJson.guildFields(j, g)));
     }
 
-    /** The GUILD_CREATE {@code d} a session is sent for a guild of the world. */
-    byte[] guildCreate(World.Guild g) {
-        return SimJson.guildCreate(g);
+    /** The GUILD_CREATE {@code d} a session that identified with this large_threshold is sent for a guild of the world. */
+    byte[] guildCreate(World.Guild g, int largeThreshold) {
+        return SimJson.guildCreate(g, largeThreshold);
     }
 }

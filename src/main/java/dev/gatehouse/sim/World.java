@@ -55,6 +55,9 @@ public final class World {
         String name;
         int position;
         String topic;
+        /** Threads only: who started it and how many messages it has. */
+        long ownerId;
+        int messageCount;
 
         Channel(long id, long guildId, long parentId, int type, String name, int position) {
             this.id = id;
@@ -83,6 +86,21 @@ public final class World {
         }
     }
 
+    /** Someone in a voice channel of a guild. */
+    static final class VoiceState {
+        final long userId;
+        long channelId;
+        final String sessionId;
+        boolean selfMute;
+        boolean selfDeaf;
+
+        VoiceState(long userId, long channelId, String sessionId) {
+            this.userId = userId;
+            this.channelId = channelId;
+            this.sessionId = sessionId;
+        }
+    }
+
     static final class Guild {
         final long id;
         String name;
@@ -91,6 +109,10 @@ public final class World {
         final Map<Long, Channel> channels = new LinkedHashMap<>();
         final Map<Long, Role> roles = new LinkedHashMap<>();
         final Map<Long, Member> members = new LinkedHashMap<>();
+        /** Active threads (channels of type 11), kept apart from channels as GUILD_CREATE sends them. */
+        final Map<Long, Channel> threads = new LinkedHashMap<>();
+        /** Voice states by user id. */
+        final Map<Long, VoiceState> voiceStates = new LinkedHashMap<>();
         boolean unavailable;
 
         Guild(long id, String name, String joinedAt) {
@@ -100,13 +122,26 @@ public final class World {
         }
 
         boolean large() {
-            return members.size() > LARGE_THRESHOLD;
+            return large(LARGE_THRESHOLD);
+        }
+
+        /** Large for a session that identified with this {@code large_threshold}. */
+        boolean large(int threshold) {
+            return members.size() > threshold;
+        }
+
+        List<Long> voiceChannels() {
+            return channelsOfType(2);
         }
 
         List<Long> textChannels() {
+            return channelsOfType(0);
+        }
+
+        private List<Long> channelsOfType(int type) {
             List<Long> out = new ArrayList<>();
             for (Channel c : channels.values()) {
-                if (c.type == 0) {
+                if (c.type == type) {
                     out.add(c.id);
                 }
             }
@@ -182,9 +217,31 @@ public final class World {
         }
         Member owner = g.members.values().stream().skip(Math.min(1, g.members.size() - 1)).findFirst().orElseThrow();
         g.ownerId = owner.user.id;
+        List<Member> people = new ArrayList<>(g.members.values());
+        int threads = random.nextInt(3);
+        for (int i = 0; i < threads; i++) {
+            addThread(g, people.get(random.nextInt(people.size())).user.id);
+        }
+        int inVoice = Math.min(people.size() - 1, random.nextInt(4));
+        for (int i = 1; i <= inVoice; i++) {
+            long uid = people.get(i).user.id;
+            if (uid != self.id) {
+                g.voiceStates.put(uid, new VoiceState(uid, voice, Long.toHexString(random.nextLong())));
+            }
+        }
         guilds.put(gid, g);
         guildList.add(g);
         return g;
+    }
+
+    /** Starts a thread under a random text channel of the guild. */
+    Channel addThread(Guild g, long ownerId) {
+        List<Long> texts = g.textChannels();
+        long tid = id();
+        Channel t = new Channel(tid, g.id, texts.get(random.nextInt(texts.size())), 11, "thread " + Long.toString(tid % 10_000, 36), 0);
+        t.ownerId = ownerId;
+        g.threads.put(tid, t);
+        return t;
     }
 
     Member addMember(Guild g, User u) {
@@ -197,8 +254,20 @@ public final class World {
         return m;
     }
 
+    /** A random guild that is not in an outage (any guild when all are out). */
     Guild randomGuild() {
-        return guildList.get(random.nextInt(guildList.size()));
+        Guild g = guildList.get(random.nextInt(guildList.size()));
+        for (int i = 0; i < 16 && g.unavailable; i++) {
+            g = guildList.get(random.nextInt(guildList.size()));
+        }
+        return g;
+    }
+
+    /** The bot leaves a guild: it and everything in it are gone from the world. */
+    void removeGuild(Guild g) {
+        guilds.remove(g.id);
+        guildList.remove(g);
+        recentMessages.removeIf(m -> m.guildId() == g.id);
     }
 
     /** Ids of every guild the bot is in. */
@@ -206,11 +275,23 @@ public final class World {
         return new java.util.TreeSet<>(guilds.keySet());
     }
 
-    /** Ids of every channel of every guild. */
+    /** Ids of every guild in an outage now (the bot is still in them). */
+    public java.util.Set<Long> unavailableGuildIds() {
+        java.util.Set<Long> out = new java.util.TreeSet<>();
+        for (Guild g : guildList) {
+            if (g.unavailable) {
+                out.add(g.id);
+            }
+        }
+        return out;
+    }
+
+    /** Ids of every channel and every active thread of every guild (a thread is a channel, as Discord stores it). */
     public java.util.Set<Long> channelIds() {
         java.util.Set<Long> out = new java.util.TreeSet<>();
         for (Guild g : guildList) {
             out.addAll(g.channels.keySet());
+            out.addAll(g.threads.keySet());
         }
         return out;
     }
@@ -233,6 +314,39 @@ public final class World {
             }
         }
         return out;
+    }
+
+    /** Every entity of the world now, copied (call on the world thread, as {@code Simulator.truth()} does). */
+    public WorldSnapshot snapshot() {
+        List<WorldSnapshot.Guild> gs = new ArrayList<>();
+        List<WorldSnapshot.Channel> channels = new ArrayList<>();
+        List<WorldSnapshot.Channel> threads = new ArrayList<>();
+        List<WorldSnapshot.Role> roles = new ArrayList<>();
+        List<WorldSnapshot.Member> members = new ArrayList<>();
+        List<WorldSnapshot.Presence> presences = new ArrayList<>();
+        List<WorldSnapshot.VoiceState> voice = new ArrayList<>();
+        for (Guild g : guildList) {
+            gs.add(new WorldSnapshot.Guild(g.id, g.name, g.ownerId, g.members.size(), g.large(), g.unavailable));
+            for (Channel c : g.channels.values()) {
+                channels.add(new WorldSnapshot.Channel(c.id, g.id, c.parentId, c.type, c.name));
+            }
+            for (Channel t : g.threads.values()) {
+                threads.add(new WorldSnapshot.Channel(t.id, g.id, t.parentId, t.type, t.name));
+            }
+            for (Role r : g.roles.values()) {
+                roles.add(new WorldSnapshot.Role(r.id, g.id, r.name, r.position, r.permissions, r.color));
+            }
+            for (Member m : g.members.values()) {
+                members.add(new WorldSnapshot.Member(g.id, m.user.id, m.nick, List.copyOf(m.roles)));
+                if (!"offline".equals(m.status)) {
+                    presences.add(new WorldSnapshot.Presence(g.id, m.user.id, m.status));
+                }
+            }
+            for (VoiceState v : g.voiceStates.values()) {
+                voice.add(new WorldSnapshot.VoiceState(g.id, v.userId, v.channelId, v.sessionId));
+            }
+        }
+        return new WorldSnapshot(gs, channels, threads, roles, members, presences, voice);
     }
 
     /** Counts of what the world holds now, for tests: guilds, channels, roles, members. */

@@ -2,6 +2,7 @@ package dev.gatehouse.discord;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -72,6 +73,16 @@ class FrameHeaderTest {
         read("{\"op\":9,\"d\":true,\"s\":null,\"t\":null}".getBytes(StandardCharsets.UTF_8));
         assertEquals(Opcode.INVALID_SESSION, h.op);
         assertTrue(h.flag);
+    }
+
+    @Test
+    void aGuildDeleteSaysWhetherItIsAnOutage() throws IOException {
+        read("{\"t\":\"GUILD_DELETE\",\"s\":5,\"op\":0,\"d\":{\"id\":\"41771983423143937\",\"unavailable\":true}}"
+                .getBytes(StandardCharsets.UTF_8));
+        assertEquals(41771983423143937L, h.guildId);
+        assertTrue(h.flag, "an outage");
+        read("{\"t\":\"GUILD_DELETE\",\"s\":6,\"op\":0,\"d\":{\"id\":\"41771983423143937\"}}".getBytes(StandardCharsets.UTF_8));
+        assertFalse(h.flag, "the bot left");
     }
 
     @Test

@@ -174,6 +174,19 @@ class SimulatorProtocolTest {
             assertEquals(s, number(again.next(), "s"), "replayed in order");
         }
         assertEquals("RESUMED", text(again.next(), "t"));
+        GatewayProbe ended = connect();
+        ended.send(identify(TOKEN, 0, 1, GUILDS_AND_MESSAGES));
+        String secondReady = ended.next();
+        assertEquals("READY", text(secondReady, "t"));
+        String second = text(secondReady, "session_id");
+        for (long i = 0; i < guilds; i++) {
+            ended.next(); // Java-WebSocket stops reading once closing and may drop the socket before its close frame
+        }                 // leaves while frames still arrive: that is a dropped connection, which stays resumable
+        ended.closeBlocking(); // 1000: the session ends and cannot be resumed
+        ended.closeCode();
+        GatewayProbe late = connect();
+        late.send("{\"op\":6,\"d\":{\"token\":\"" + TOKEN + "\",\"session_id\":\"" + second + "\",\"seq\":1}}");
+        assertEquals(9, number(late.next(), "op"), "a session closed with 1000 is not resumable");
         GatewayProbe unknown = connect();
         unknown.send("{\"op\":6,\"d\":{\"token\":\"" + TOKEN + "\",\"session_id\":\"nope\",\"seq\":3}}");
         String invalid = unknown.next();
