@@ -10,23 +10,27 @@ import org.junit.jupiter.api.Test;
 
 /**
  * A storm of the simulator's faults on 16 shards for a bounded time: op 7, op 9 both ways, closes 4000,
- * 4008 and 4009, zombie connections, dropped sockets and malformed frames, one at a time per shard, picked by
+ * 4008 and 4009, zombie connections, dropped sockets, malformed frames, frames cut mid-way (then the socket
+ * dropped), split into continuation frames or written slowly, one at a time per shard, picked by
  * a seeded random generator. Afterwards every dispatch the simulator sent reached the bot exactly once and in
  * order, and the simulator counted exactly the resumes and identifies the faults call for.
  */
 class FaultStormTest {
     private static final int SHARDS = 16;
-    private static final int FAULTS = 40;
+    private static final int FAULTS = 48;
+
+    /** What a fault must lead to. */
+    enum Effect { RESUME, IDENTIFY, NOTHING }
 
     enum Fault {
-        RECONNECT(false), INVALID_RESUMABLE(false), INVALID(true), CLOSE_4000(false), CLOSE_4008(false),
-        CLOSE_4009(true), ZOMBIE(false), DROP(false), MALFORMED(false);
+        RECONNECT(Effect.RESUME), INVALID_RESUMABLE(Effect.RESUME), INVALID(Effect.IDENTIFY), CLOSE_4000(Effect.RESUME),
+        CLOSE_4008(Effect.RESUME), CLOSE_4009(Effect.IDENTIFY), ZOMBIE(Effect.RESUME), DROP(Effect.RESUME),
+        MALFORMED(Effect.RESUME), PARTIAL_FRAME(Effect.RESUME), SPLIT_FRAME(Effect.NOTHING), SLOW_FRAME(Effect.NOTHING);
 
-        /** Whether the shard must identify anew afterwards (else it resumes). */
-        final boolean identifies;
+        final Effect effect;
 
-        Fault(boolean identifies) {
-            this.identifies = identifies;
+        Fault(Effect effect) {
+            this.effect = effect;
         }
     }
 
@@ -57,10 +61,10 @@ class FaultStormTest {
                 awaitHandled(h, shard, wantIdentifies[shard], wantResumes[shard]);
                 apply(h, shard, f);
                 applied.merge(f, 1, Integer::sum);
-                if (f.identifies) {
+                if (f.effect == Effect.IDENTIFY) {
                     wantIdentifies[shard]++;
                     simIdentifies++;
-                } else {
+                } else if (f.effect == Effect.RESUME) {
                     wantResumes[shard]++;
                     simResumes++;
                 }
@@ -106,6 +110,9 @@ class FaultStormTest {
             case ZOMBIE -> h.sim.stopAcking(shard);
             case DROP -> h.sim.dropConnection(shard);
             case MALFORMED -> h.sim.sendMalformedFrame(shard);
+            case PARTIAL_FRAME -> h.sim.cutNextMessage(shard);
+            case SPLIT_FRAME -> h.sim.splitNextMessage(shard, 3);
+            case SLOW_FRAME -> h.sim.slowNextMessage(shard, 4, 50);
         }
     }
 }
