@@ -128,6 +128,18 @@ final class TestBot implements AutoCloseable {
         return received.size();
     }
 
+    /**
+     * Distinct events received, by (shard, session, seq): a request the bot took while it was being stopped, whose
+     * answer never got back, comes again (delivery is at least once) and counts once here.
+     */
+    synchronized int distinct() {
+        java.util.Set<String> keys = new java.util.HashSet<>();
+        for (Received r : received) {
+            keys.add(r.shardId() + ":" + r.sessionId() + ":" + r.seq());
+        }
+        return keys.size();
+    }
+
     synchronized int unauthorized() {
         return unauthorized;
     }
