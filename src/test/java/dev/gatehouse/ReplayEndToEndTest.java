@@ -29,7 +29,9 @@ class ReplayEndToEndTest {
                 Files.copy(f, capture.resolve(f.getFileName()));
             }
         }
-        try (Harness h = new Harness(Harness.world(2, 0, 50), SimSetup.NONE.withReplay(capture))) {
+        try (Harness h = new Harness(Harness.world(2, 0, 50), SimSetup.NONE.withReplay(capture),
+                // every intent: the capture holds reactions and typing, which Discord (and the simulator) filter by intent
+                "--intents=" + dev.gatehouse.discord.Intent.all())) {
             h.awaitLoaded();
             assertEquals(2L, (long) h.sim.onWorld(w -> (long) w.guildIds().size()), "the capture's two guilds");
             Harness.await("the captured guilds in PostgreSQL", 30_000, () -> {

@@ -385,7 +385,7 @@ public final class Simulator implements AutoCloseable {
 
     private void dispatch(String type, long guildId, byte[] d) {
         for (GatewaySession s : sessionOrder) {
-            if (!s.ended && s.routes(guildId)) {
+            if (!s.ended && s.routes(guildId) && IntentGate.receives(s.intents, type)) {
                 dispatchTo(s, type, guildId, d);
             }
         }

@@ -121,7 +121,8 @@ class ReplayTest {
     private GatewayProbe identify(int shard, int shards) throws Exception {
         GatewayProbe p = GatewayProbe.open(sim, "v=10&encoding=json");
         assertTrue(p.next().contains("\"op\":10"));
-        p.send("{\"op\":2,\"d\":{\"token\":\"" + TOKEN + "\",\"intents\":513,\"properties\":{\"os\":\"linux\","
+        // every intent: the capture holds reactions and typing, which the simulator filters by intent as Discord does
+        p.send("{\"op\":2,\"d\":{\"token\":\"" + TOKEN + "\",\"intents\":" + dev.gatehouse.discord.Intent.all() + ",\"properties\":{\"os\":\"linux\","
                 + "\"browser\":\"probe\",\"device\":\"probe\"},\"shard\":[" + shard + "," + shards + "]}}");
         assertEquals("READY", text(p.next(), "t"));
         return p;
