@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import com.lmax.disruptor.EventHandler;
 import dev.gatehouse.pipeline.Dispatch;
 import dev.gatehouse.pipeline.Handled;
+import dev.gatehouse.pipeline.Session;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.URI;
@@ -46,6 +47,7 @@ public final class Forwarder implements EventHandler<Dispatch> {
     private final LongAdder retries = new LongAdder();
     private final LongAdder replaysSkipped = new LongAdder();
     private final Handled handled;
+    private final Map<Integer, SessionField> sessionFields = new java.util.HashMap<>(); // consumer thread only
     /** Per shard, the last event the bot acknowledged (or refused): what a restart need not deliver again. */
     private final Map<Integer, Handled.Mark> done = new ConcurrentHashMap<>();
     private final LatencyHistogram latency = new LatencyHistogram();
@@ -80,9 +82,7 @@ public final class Forwarder implements EventHandler<Dispatch> {
             return;
         }
         byte[] shard = Integer.toString(d.shardId()).getBytes(StandardCharsets.US_ASCII);
-        byte[] session = d.session() == null ? NO_SESSION
-                : (",\"sessionId\":\"" + new String(JsonStringEncoder.getInstance().quoteAsString(d.session().id())) + "\"")
-                        .getBytes(StandardCharsets.UTF_8);
+        byte[] session = sessionField(d.shardId(), d.session());
         byte[] body = new byte[PREFIX.length + shard.length + session.length + DATA.length + d.length() + 1];
         int o = 0;
         System.arraycopy(PREFIX, 0, body, o, PREFIX.length);
@@ -98,6 +98,23 @@ public final class Forwarder implements EventHandler<Dispatch> {
         if (!buffer.offer(new Pending(order++, d.shardId(), d.session() == null ? null : d.session().id(), d.seq(), d.type(), body, d.receivedNanos()))) {
             LOG.log(System.Logger.Level.WARNING, "delivery: stopped; " + d + " not queued");
         }
+    }
+
+    /** {@code ,"sessionId":"..."} for a shard's current session, built once per session (consumer thread). */
+    private byte[] sessionField(int shardId, Session session) {
+        if (session == null) {
+            return NO_SESSION;
+        }
+        SessionField f = sessionFields.get(shardId);
+        if (f == null || f.session() != session) {
+            f = new SessionField(session, (",\"sessionId\":\"" + new String(JsonStringEncoder.getInstance()
+                    .quoteAsString(session.id())) + "\"").getBytes(StandardCharsets.UTF_8));
+            sessionFields.put(shardId, f);
+        }
+        return f.bytes();
+    }
+
+    private record SessionField(Session session, byte[] bytes) {
     }
 
     private void runLane(int lane) {
