@@ -218,6 +218,11 @@ public final class Gatehouse implements AutoCloseable {
         closed = true;
         shards.close();
         ring.shutdown(drainMs);
+        try {
+            state.awaitShutdown(2_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         state.stop();
         int left = delivery.close(drainMs);
         try {

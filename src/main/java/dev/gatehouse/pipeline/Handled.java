@@ -26,6 +26,9 @@ public final class Handled {
 
     /** True when this dispatch was handled before the restart and must be skipped now. */
     public boolean covers(Dispatch d) {
+        if (marks.isEmpty()) {
+            return false;
+        }
         Mark m = marks.get(d.shardId());
         return m != null && d.seq() <= m.seq() && d.session() != null && m.sessionId().equals(d.session().id());
     }

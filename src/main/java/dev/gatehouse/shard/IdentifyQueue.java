@@ -81,10 +81,14 @@ public final class IdentifyQueue implements AutoCloseable {
     // scheduler thread only
     private final ArrayDeque<Runnable>[] waiting;
     private final long[] lastGrant;
+    /** Per bucket, no claim before this time: the ledger said another process holds the turn, or failed. */
+    private final long[] notBefore;
     private boolean ledgerFailing;
+    private boolean touchFailing;
     private long startsLeft;
     private long resetAt;
     private boolean exhaustedLogged;
+    private boolean askedSinceExhausted;
 
     /**
      * @param intervalMs the interval between two identifies of one bucket (Discord: 5000)
@@ -103,7 +107,9 @@ public final class IdentifyQueue implements AutoCloseable {
         this.resetAt = now + atStart.resetAfterMs() * 1_000_000L;
         this.waiting = new ArrayDeque[maxConcurrency];
         this.lastGrant = new long[maxConcurrency];
+        this.notBefore = new long[maxConcurrency];
         for (int i = 0; i < maxConcurrency; i++) {
+            notBefore[i] = now;
             waiting[i] = new ArrayDeque<>();
             lastGrant[i] = now - intervalNanos;
         }
@@ -146,8 +152,8 @@ public final class IdentifyQueue implements AutoCloseable {
                 if (waiting[b].isEmpty()) {
                     continue;
                 }
-                long due = lastGrant[b] + intervalNanos;
-                if (due <= now) {
+                long due = Math.max(lastGrant[b] + intervalNanos, notBefore[b]);
+                if (due - now <= 0) {
                     long later = startsLeft > 0 ? 0 : untilStartsReset(now);
                     if (later == 0) {
                         later = claim(b);
@@ -159,6 +165,7 @@ public final class IdentifyQueue implements AutoCloseable {
                         due = now + intervalNanos;
                     } else {
                         due = now + later;
+                        notBefore[b] = due;
                     }
                 }
                 if (!waiting[b].isEmpty()) {
@@ -178,7 +185,13 @@ public final class IdentifyQueue implements AutoCloseable {
      * identifies are left. Scheduler thread.
      */
     private long untilStartsReset(long now) {
-        if (now < resetAt) {
+        if (!askedSinceExhausted) {
+            // ask Discord before waiting: it counts every process of the bot, and a grant whose shard never sent
+            // its identify did not use one up
+            askedSinceExhausted = true;
+            resetAt = now;
+        }
+        if (now - resetAt < 0) {
             if (!exhaustedLogged) {
                 exhaustedLogged = true;
                 int queued = 0;
@@ -196,7 +209,8 @@ public final class IdentifyQueue implements AutoCloseable {
             resetAt = now + Math.max(1_000, fresh.resetAfterMs()) * 1_000_000L;
             if (startsLeft > 0) {
                 exhaustedLogged = false;
-                LOG.log(System.Logger.Level.INFO, "identify queue: session_start_limit reset; " + startsLeft + " identifies left");
+                askedSinceExhausted = false;
+                LOG.log(System.Logger.Level.INFO, "identify queue: Discord says " + startsLeft + " identifies are left today");
                 return 0;
             }
             return resetAt - now;
@@ -236,9 +250,13 @@ public final class IdentifyQueue implements AutoCloseable {
         }
         try {
             ledger.sent(b, maxConcurrency);
+            touchFailing = false;
         } catch (Exception e) {
-            LOG.log(System.Logger.Level.WARNING, "identify queue: cannot record an identify in the shared turns ("
-                    + e.getMessage() + "); other processes may identify in bucket " + b + " early");
+            if (!touchFailing) {
+                touchFailing = true;
+                LOG.log(System.Logger.Level.WARNING, "identify queue: cannot record an identify in the shared turns ("
+                        + e.getMessage() + "); other processes may identify early until it can");
+            }
         }
     }
 

@@ -393,8 +393,8 @@ final class Shard implements GatewayConnection.Listener {
 
     /** Sends queued commands while READY and within the limit; schedules the rest for when a slot frees up. */
     private void sendCommands(long now) {
-        if (state != State.READY || conn == null || commands.isEmpty()) {
-            return;
+        if (state != State.READY || conn == null || conn == dropping || commands.isEmpty()) {
+            return; // a connection being dropped takes nothing more: its commands go after the resume
         }
         while (!commands.isEmpty() && limiter.tryCommand(now)) {
             conn.send(commands.poll());

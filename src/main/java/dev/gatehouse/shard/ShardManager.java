@@ -23,6 +23,8 @@ public final class ShardManager implements AutoCloseable {
     private final List<Cluster> clusters = new ArrayList<>();
     private final List<Shard> shards = new ArrayList<>();
     private final Map<Integer, Cluster> clusterOf = new java.util.HashMap<>();
+    private final Map<Integer, Shard> byId = new java.util.HashMap<>();
+    private volatile boolean closed;
 
     /**
      * Starts every shard of the plan: each connects at once and identifies when the queue grants its turn.
@@ -57,6 +59,7 @@ public final class ShardManager implements AutoCloseable {
                 c.add(s);
                 shards.add(s);
                 clusterOf.put(id, c);
+                byId.put(id, s);
             }
             clusters.add(c);
         }
@@ -86,14 +89,16 @@ public final class ShardManager implements AutoCloseable {
      * @throws IllegalArgumentException when this process does not run the shard
      */
     public CompletableFuture<Boolean> command(int shardId, String payload) {
-        for (Shard s : shards) {
-            if (s.id() == shardId) {
-                CompletableFuture<Boolean> queued = new CompletableFuture<>();
-                clusterOf.get(shardId).execute(() -> queued.complete(s.command(payload)));
-                return queued;
-            }
+        Shard s = byId.get(shardId);
+        if (s == null) {
+            throw new IllegalArgumentException("shard " + shardId + " is not run by this process");
         }
-        throw new IllegalArgumentException("shard " + shardId + " is not run by this process");
+        if (closed) {
+            return CompletableFuture.completedFuture(false); // the cluster threads are gone: nothing would run the task
+        }
+        CompletableFuture<Boolean> queued = new CompletableFuture<>();
+        clusterOf.get(shardId).execute(() -> queued.complete(s.command(payload)));
+        return queued;
     }
 
     /** Number of clusters (worker threads). */
@@ -107,6 +112,7 @@ public final class ShardManager implements AutoCloseable {
      */
     @Override
     public void close() {
+        closed = true;
         CountDownLatch stopped = new CountDownLatch(clusters.size());
         for (Cluster c : clusters) {
             c.execute(() -> {

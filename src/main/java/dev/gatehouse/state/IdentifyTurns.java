@@ -13,7 +13,7 @@ import javax.sql.DataSource;
  */
 public final class IdentifyTurns {
     static final String ENSURE = """
-            INSERT INTO gatehouse_identify (max_concurrency, bucket, last_at) VALUES (?, ?, '-infinity')
+            INSERT INTO gatehouse_identify (max_concurrency, bucket, last_at) VALUES (?, ?, 'epoch')
             ON CONFLICT DO NOTHING""";
     /** Milliseconds until the bucket's next turn (0 or less: now), under the row's lock. */
     static final String WAIT = """

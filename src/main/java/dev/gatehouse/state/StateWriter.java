@@ -55,6 +55,13 @@ public final class StateWriter implements EventHandler<Dispatch> {
     /** Per shard, the last dispatch taken: saved with the rows so a restart resumes right after it. */
     private final Map<Integer, SessionStore.Progress> progress = new HashMap<>();
     private final LongAdder replaysSkipped = new LongAdder();
+    /**
+     * Progress alone (a batch of events this writer does not store) is saved at most this often: a commit per
+     * batch of interactions or typing would hold back their delivery. A restart then replays a little more.
+     */
+    static final long PROGRESS_EVERY_NANOS = 1_000_000_000L;
+    private long progressSavedAt = System.nanoTime();
+    private final java.util.concurrent.CountDownLatch shutDown = new java.util.concurrent.CountDownLatch(1);
     private int pendingRows;
     private final LongAdder rowsWritten = new LongAdder();
     private final LongAdder eventsStored = new LongAdder();
@@ -78,9 +85,28 @@ public final class StateWriter implements EventHandler<Dispatch> {
         } else {
             take(d);
         }
-        if ((!pending.isEmpty() || !progress.isEmpty()) && (endOfBatch || pending.size() >= maxEvents || pendingRows >= MAX_ROWS)) {
-            flush();
+        if (endOfBatch || pending.size() >= maxEvents || pendingRows >= MAX_ROWS) {
+            if (!pending.isEmpty() || (!progress.isEmpty() && System.nanoTime() - progressSavedAt >= PROGRESS_EVERY_NANOS)) {
+                flush();
+            }
         }
+    }
+
+    /** The ring stopped: the progress not saved yet (events this writer does not store) is saved now. */
+    @Override
+    public void onShutdown() {
+        try {
+            if (!pending.isEmpty() || !progress.isEmpty()) {
+                flush();
+            }
+        } finally {
+            shutDown.countDown();
+        }
+    }
+
+    /** Waits (at most {@code timeoutMs}) for {@link #onShutdown} to have saved the last progress. */
+    public void awaitShutdown(long timeoutMs) throws InterruptedException {
+        shutDown.await(timeoutMs, java.util.concurrent.TimeUnit.MILLISECONDS);
     }
 
     private void take(Dispatch d) {
@@ -173,6 +199,7 @@ public final class StateWriter implements EventHandler<Dispatch> {
     }
 
     private void clearPending() {
+        progressSavedAt = System.nanoTime();
         pending.clear();
         pendingRows = 0;
         progress.clear();

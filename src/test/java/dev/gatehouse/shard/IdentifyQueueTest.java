@@ -37,9 +37,11 @@ class IdentifyQueueTest {
 
     @Test
     void whenTheDailyStartLimitRunsOutTheRestWaitForItsResetAndAskDiscordAgain() throws Exception {
+        AtomicInteger asked = new AtomicInteger();
         IdentifyQueue.StartLimit discord = () -> {
             record("refresh");
-            return limit(10, 86_400_000, 1);
+            // first: still used up, resetting in 300 ms; after the reset: identifies left
+            return asked.incrementAndGet() == 1 ? limit(0, 300, 1) : limit(10, 86_400_000, 1);
         };
         try (IdentifyQueue q = new IdentifyQueue(1, 0, IdentifyQueue.LOCAL, limit(2, 300, 1), discord)) {
             for (int shard = 0; shard < 4; shard++) {
@@ -48,7 +50,8 @@ class IdentifyQueueTest {
             }
             awaitEvents(4);
         }
-        assertEquals(List.of("grant 0", "grant 1", "refresh", "grant 2", "grant 3"), events());
+        assertEquals(List.of("grant 0", "grant 1", "refresh", "refresh", "grant 2", "grant 3"), events(),
+                "ask Discord when the count runs out, wait for the reset it names, ask again");
     }
 
     @Test
