@@ -42,7 +42,7 @@ import org.openjdk.jmh.infra.Blackhole;
 @Fork(1)
 public class FramePathBenchmark {
     static final int FRAMES = 1000;
-    static final dev.gatehouse.pipeline.Session SESSION = new dev.gatehouse.pipeline.Session("bench", "ws://127.0.0.1:1", 1);
+    static final dev.gatehouse.pipeline.Session SESSION = new dev.gatehouse.pipeline.Session("bench", "ws://127.0.0.1:1", 1, "ws://127.0.0.1:1");
 
     private final List<byte[]> compressed = new ArrayList<>();
     private final FrameHeader header = new FrameHeader();

@@ -93,7 +93,7 @@ public final class Gatehouse implements AutoCloseable {
             database = Database.open(url, user, config.dbPassword().reveal(), config.dbPoolSize());
             SessionStore sessions = new SessionStore(database.dataSource());
             Map<Integer, SessionStore.Stored> stored = sessions.load();
-            Map<Integer, ResumePoint> resumable = resumable(stored, plan);
+            Map<Integer, ResumePoint> resumable = resumable(stored, plan, bot.url());
             int identifying = plan.count() - resumable.size();
             if (bot.remaining() < identifying) {
                 throw new IllegalStateException("Discord allows " + bot.remaining() + " more identifies today (session_start_limit),"
@@ -132,11 +132,15 @@ public final class Gatehouse implements AutoCloseable {
         }
     }
 
-    /** Stored sessions of this process's shards that were identified with the shard count it runs now. */
-    static Map<Integer, ResumePoint> resumable(Map<Integer, SessionStore.Stored> stored, ShardPlan plan) {
+    /**
+     * Stored sessions of this process's shards that were identified at this gateway with the shard count it
+     * runs now (the demo's simulator is a new gateway on every run: its old sessions are not resumed).
+     */
+    static Map<Integer, ResumePoint> resumable(Map<Integer, SessionStore.Stored> stored, ShardPlan plan, String gatewayUrl) {
         Map<Integer, ResumePoint> out = new HashMap<>();
         for (SessionStore.Stored s : stored.values()) {
-            if (s.shardId() >= plan.first() && s.shardId() <= plan.last() && s.session().totalShards() == plan.total()) {
+            if (s.shardId() >= plan.first() && s.shardId() <= plan.last() && s.session().totalShards() == plan.total()
+                    && s.session().gatewayUrl().equals(gatewayUrl)) {
                 out.put(s.shardId(), new ResumePoint(s.session(), s.resumeSeq()));
             }
         }

@@ -116,6 +116,31 @@ class RestartTest {
         }
     }
 
+    @Test
+    void sessionsOfAnotherGatewayAreNotResumed() throws Exception {
+        try (TestBot bot = new TestBot("test-secret")) {
+            String jdbc = TestPostgres.freshDatabase();
+            try (Simulator first = new Simulator(Harness.world(2, 40, 0))) {
+                try (GatehouseProcess p = new GatehouseProcess("first-gateway",
+                        GatehouseProcess.settings("test-token", first.restUrl(), bot, jdbc))) {
+                    Harness.await("both shards ready", 90_000, () -> first.identifies() == 2 && bot.count() >= first.dispatched(),
+                            p::output);
+                    assertEquals(0, p.stop(), p.output());
+                }
+            }
+            int before = bot.count();
+            // a new gateway (here a new simulator; with Discord, another gateway URL): the stored sessions are not its own
+            try (Simulator second = new Simulator(Harness.world(2, 40, 0));
+                 GatehouseProcess p = new GatehouseProcess("second-gateway",
+                         GatehouseProcess.settings("test-token", second.restUrl(), bot, jdbc))) {
+                Harness.await("both shards identified at the new gateway", 90_000,
+                        () -> second.identifies() == 2 && bot.count() >= before + second.dispatched(), p::output);
+                assertEquals(0, p.stop(), p.output());
+                assertEquals(1, p.linesContaining("0 resume sessions of the previous run, 2 identify"), p.output());
+            }
+        }
+    }
+
     private static Map<Integer, Integer> counts(TestBot bot) {
         Map<Integer, Integer> out = new HashMap<>();
         bot.byShard().forEach((shard, list) -> out.put(shard, list.size()));

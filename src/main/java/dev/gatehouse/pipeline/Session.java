@@ -7,6 +7,8 @@ package dev.gatehouse.pipeline;
  * @param id          Discord's {@code session_id}
  * @param resumeUrl   READY's {@code resume_gateway_url}
  * @param totalShards the shard count the session was identified with (a resume needs the same)
+ * @param gatewayUrl  the gateway it was identified at ({@code /gateway/bot}'s url): a session of another
+ *                    gateway (another Discord, a new simulator) is not resumed
  */
-public record Session(String id, String resumeUrl, int totalShards) {
+public record Session(String id, String resumeUrl, int totalShards, String gatewayUrl) {
 }

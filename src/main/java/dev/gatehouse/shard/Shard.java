@@ -319,7 +319,7 @@ final class Shard implements GatewayConnection.Listener {
         dispatches++;
         if (ready) {
             session = header.sessionId == null || header.resumeGatewayUrl == null ? null
-                    : new Session(header.sessionId, header.resumeGatewayUrl, ctx.totalShards());
+                    : new Session(header.sessionId, header.resumeGatewayUrl, ctx.totalShards(), ctx.gatewayUrl());
             if (session == null) {
                 LOG.log(System.Logger.Level.WARNING, "shard " + id + ": READY without session_id or resume_gateway_url;"
                         + " this session cannot be resumed");
@@ -405,7 +405,9 @@ final class Shard implements GatewayConnection.Listener {
     }
 
     private void onClosed(int code, String reason) {
-        boolean wasResuming = state == State.RESUMING;
+        // a connection that ends before RESUMED while the shard holds a session is a failed resume, whether the
+        // gateway refused it or its resume URL could not even be reached (a gateway that is gone)
+        boolean wasResuming = session != null && state != State.READY;
         detach();
         if (stopping) {
             publishStatus();
@@ -426,8 +428,8 @@ final class Shard implements GatewayConnection.Listener {
         if (action == CloseCode.Action.IDENTIFY) {
             forgetSession();
         } else if (wasResuming && ++failedResumes >= MAX_FAILED_RESUMES) {
-            LOG.log(System.Logger.Level.WARNING, "shard " + id + ": " + failedResumes + " resumes in a row got no RESUMED;"
-                    + " giving the session up and identifying anew");
+            LOG.log(System.Logger.Level.WARNING, "shard " + id + ": " + failedResumes + " resumes in a row got no RESUMED"
+                    + " (last: " + cause + "); giving the session up and identifying anew");
             forgetSession();
         }
         failures++;

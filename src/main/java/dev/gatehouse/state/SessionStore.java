@@ -38,16 +38,18 @@ public final class SessionStore {
     }
 
     static final String LOAD = """
-            SELECT shard_id, total_shards, session_id, resume_url, stored_seq, delivered_seq FROM gatehouse_session""";
+            SELECT shard_id, total_shards, session_id, resume_url, stored_seq, delivered_seq, gateway_url
+            FROM gatehouse_session""";
 
     /** A new session starts with nothing delivered; the same session keeps its delivered mark. */
     static final String SAVE_STORED = """
-            INSERT INTO gatehouse_session AS s (shard_id, total_shards, session_id, resume_url, stored_seq)
-            SELECT * FROM unnest(?::integer[], ?::integer[], ?::text[], ?::text[], ?::bigint[])
+            INSERT INTO gatehouse_session AS s (shard_id, total_shards, session_id, resume_url, stored_seq, gateway_url)
+            SELECT * FROM unnest(?::integer[], ?::integer[], ?::text[], ?::text[], ?::bigint[], ?::text[])
             ON CONFLICT (shard_id) DO UPDATE SET
                 delivered_seq = CASE WHEN s.session_id = EXCLUDED.session_id THEN s.delivered_seq ELSE 0 END,
                 total_shards = EXCLUDED.total_shards, session_id = EXCLUDED.session_id,
-                resume_url = EXCLUDED.resume_url, stored_seq = EXCLUDED.stored_seq, updated_at = now()""";
+                resume_url = EXCLUDED.resume_url, stored_seq = EXCLUDED.stored_seq, gateway_url = EXCLUDED.gateway_url,
+                updated_at = now()""";
 
     /** Only the session the row holds moves: a mark of an older session (or one not stored yet) is not applied. */
     static final String SAVE_DELIVERED = """
@@ -69,7 +71,7 @@ public final class SessionStore {
              ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {
                 int shard = rs.getInt(1);
-                out.put(shard, new Stored(shard, new Session(rs.getString(3), rs.getString(4), rs.getInt(2)),
+                out.put(shard, new Stored(shard, new Session(rs.getString(3), rs.getString(4), rs.getInt(2), rs.getString(7)),
                         rs.getLong(5), rs.getLong(6)));
             }
         }
@@ -87,6 +89,7 @@ public final class SessionStore {
         String[] ids = new String[n];
         String[] urls = new String[n];
         Long[] seqs = new Long[n];
+        String[] gateways = new String[n];
         int i = 0;
         for (Progress p : progress) {
             shards[i] = p.shardId();
@@ -94,6 +97,7 @@ public final class SessionStore {
             ids[i] = p.session().id();
             urls[i] = p.session().resumeUrl();
             seqs[i] = p.seq();
+            gateways[i] = p.session().gatewayUrl();
             i++;
         }
         try (PreparedStatement ps = conn.prepareStatement(SAVE_STORED)) {
@@ -102,6 +106,7 @@ public final class SessionStore {
             ps.setArray(3, conn.createArrayOf("text", ids));
             ps.setArray(4, conn.createArrayOf("text", urls));
             ps.setArray(5, conn.createArrayOf("bigint", seqs));
+            ps.setArray(6, conn.createArrayOf("text", gateways));
             return ps.executeUpdate();
         }
     }

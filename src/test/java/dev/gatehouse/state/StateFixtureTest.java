@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Test;
  * deletes, message revisions, and a malformed payload that is counted, not fatal.
  */
 class StateFixtureTest {
-    private static final dev.gatehouse.pipeline.Session SESSION = new dev.gatehouse.pipeline.Session("fixture", "ws://127.0.0.1:1", 1);
+    private static final dev.gatehouse.pipeline.Session SESSION = new dev.gatehouse.pipeline.Session("fixture", "ws://127.0.0.1:1", 1, "ws://127.0.0.1:1");
     private static EmbeddedPostgres pg;
     private static Path dir;
     private static int databases;
