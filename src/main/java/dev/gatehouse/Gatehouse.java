@@ -221,7 +221,7 @@ public final class Gatehouse implements AutoCloseable {
         }
         closed = true;
         shards.close();
-        ring.shutdown(drainMs);
+        long notReached = ring.shutdown(drainMs);
         try {
             state.awaitShutdown(2_000);
         } catch (InterruptedException e) {
@@ -235,7 +235,8 @@ public final class Gatehouse implements AutoCloseable {
             LOG.log(System.Logger.Level.WARNING, "sessions: last delivery checkpoint failed: " + e.getMessage());
         }
         if (left > 0) {
-            LOG.log(System.Logger.Level.WARNING, "delivery: " + left + " events were still queued for the bot at shutdown and are not delivered");
+            LOG.log(System.Logger.Level.WARNING, "delivery: " + left + " events were still queued for the bot at shutdown;"
+                    + " the next start resumes from the last checkpoint and delivers them (while Discord still holds them)");
         }
         database.close();
         if (embedded != null) {
@@ -245,7 +246,7 @@ public final class Gatehouse implements AutoCloseable {
         return String.format("ran %.0f s: %d dispatches received, %d rows written in %d transactions, %d events forwarded,"
                         + " %d refused by the bot, %d dropped, %d undelivered at stop",
                 secs, dispatches(), state.rowsWritten(), state.flushes(), delivery.delivered(), delivery.refused(),
-                delivery.dropped(), left);
+                delivery.dropped(), left + notReached);
     }
 
     @Override

@@ -59,21 +59,25 @@ public final class EventRing {
 
     /**
      * Waits until every published slot has been consumed, then stops the consumer threads. Consumers that
-     * cannot finish within the timeout are halted.
+     * cannot finish within the timeout are halted; returns how many dispatches the delivery consumer had not
+     * reached then.
      */
-    public void shutdown(long timeoutMs) {
+    public long shutdown(long timeoutMs) {
         // Disruptor.shutdown() skips consumers whose threads have not started yet; wait on their sequences instead
         long cursor = ring.getCursor();
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
         while (Math.min(disruptor.getSequenceValueFor(state), disruptor.getSequenceValueFor(delivery)) < cursor) {
             if (System.nanoTime() > deadline) {
-                LOG.log(System.Logger.Level.WARNING, "ring: consumers did not drain " + backlog() + " slots in "
-                        + timeoutMs + " ms; halting");
-                break;
+                long left = cursor - disruptor.getSequenceValueFor(delivery);
+                LOG.log(System.Logger.Level.WARNING, "ring: consumers did not drain in " + timeoutMs + " ms; halting with "
+                        + left + " dispatches not delivered (the next start resumes from the last checkpoints)");
+                disruptor.halt();
+                return left;
             }
             LockSupport.parkNanos(1_000_000);
         }
         disruptor.halt();
+        return 0;
     }
 
     /** Consumers handle their own errors (retry, count, log); anything reaching here is a bug: log it loudly. */
