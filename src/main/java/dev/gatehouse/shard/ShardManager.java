@@ -31,7 +31,8 @@ public final class ShardManager implements AutoCloseable {
      *
      * @param bot            Discord's {@code /gateway/bot} answer: gateway URL, identify buckets, session_start_limit
      * @param startLimit     how to ask {@code /gateway/bot} again when the session_start_limit runs out mid-way
-     * @param resumable      sessions a previous process left, by shard id: those shards resume instead of identifying
+     * @param resumable      sessions a previous process left that this plan can resume (same shard count and
+     *                       gateway), by shard id: those shards resume instead of identifying
      * @param identifyTurns  identify turns shared with other processes of the same bot
      */
     public ShardManager(ShardPlan plan, EventRing ring, String token, long intents, GatewayBot bot,
@@ -49,9 +50,6 @@ public final class ShardManager implements AutoCloseable {
             Cluster c = new Cluster(clusterId++);
             for (int id : ids) {
                 ResumePoint from = resumable.get(id);
-                if (from != null && from.session().totalShards() != plan.total()) {
-                    from = null; // a session of another shard count cannot be resumed
-                }
                 if (from != null) {
                     resuming++;
                 }
