@@ -106,14 +106,16 @@ public final class Gatehouse implements AutoCloseable {
                 deliveredMarks.put(s.shardId(), new Handled.Mark(s.session().id(), s.deliveredSeq()));
             }
             StateWriter state = new StateWriter(database.dataSource(), config.stateBatchMaxEvents(), new Handled(storedMarks));
-            delivery = new Forwarder(config.eventHandlerUrl(), config.eventHandlerSecret().reveal(), config.deliveryMaxQueued(),
-                    Overflow.valueOf(config.deliveryOverflow().name()), config.deliveryBatchSize(),
-                    config.deliveryConnections(), config.deliveryTimeoutMs(), new Handled(deliveredMarks));
+            delivery = new Forwarder(new Forwarder.Settings(config.eventHandlerUrl(), config.eventHandlerSecret().reveal(),
+                    config.deliveryMaxQueued(), config.deliveryMaxQueuedBytes(), config.deliverySpillDir(),
+                    config.deliveryMaxSpilledBytes(), Overflow.valueOf(config.deliveryOverflow().name()),
+                    config.deliveryBatchSize(), config.deliveryConnections(), config.deliveryTimeoutMs()),
+                    new Handled(deliveredMarks), database.dataSource());
             checkpoints = sessions.checkpointEvery(CHECKPOINT_MS, delivery::done);
             EventRing ring = new EventRing(config.ringSize(), state, delivery, config.deliveryAfterState());
             ShardManager shards = new ShardManager(plan, ring, token, intents, bot,
                     () -> GatewayBot.fetch(config.restUrl(), token), config.spawnShardDelayMs(), config.clusterThreads() == Config.ThreadKind.VIRTUAL, resumable,
-                    identifyTurns(new IdentifyTurns(database.dataSource())));
+                    identifyTurns(new IdentifyTurns(database.dataSource())), config.gatewayMaxPausedMs());
             return new Gatehouse(config, embedded, database, state, delivery, checkpoints, ring, shards);
         } catch (Exception | Error e) {
             if (delivery != null) {
@@ -220,23 +222,26 @@ public final class Gatehouse implements AutoCloseable {
             return "already stopped";
         }
         closed = true;
+        // one deadline for the whole stop: shards (in parallel, bounded inside), the ring, the bot's drain
+        long deadline = System.nanoTime() + (drainMs + 5_000) * 1_000_000L;
         shards.close();
-        long notReached = ring.shutdown(drainMs);
+        long notReached = ring.shutdown(Math.max(0, Math.min(drainMs, (deadline - System.nanoTime()) / 1_000_000)));
         try {
-            state.awaitShutdown(2_000);
+            state.awaitShutdown(Math.max(0, Math.min(2_000, (deadline - System.nanoTime()) / 1_000_000)));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
         state.stop();
-        int left = delivery.close(drainMs);
+        int left = delivery.close(Math.max(0, (deadline - System.nanoTime()) / 1_000_000 - 2_000));
         try {
             checkpoints.close();
         } catch (Exception e) {
             LOG.log(System.Logger.Level.WARNING, "sessions: last delivery checkpoint failed: " + e.getMessage());
         }
         if (left > 0) {
-            LOG.log(System.Logger.Level.WARNING, "delivery: " + left + " events were still queued for the bot at shutdown;"
-                    + " the next start resumes from the last checkpoint and delivers them (while Discord still holds them)");
+            LOG.log(System.Logger.Level.WARNING, "delivery: " + left + " events were still queued in memory for the bot at"
+                    + " shutdown (no spill: delivery.maxSpilledBytes=0); the next start resumes from the last checkpoint and"
+                    + " delivers them while Discord still holds them");
         }
         database.close();
         if (embedded != null) {

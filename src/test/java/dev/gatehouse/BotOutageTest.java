@@ -50,7 +50,7 @@ class BotOutageTest {
     @Test
     void atTheBoundTheConfiguredPolicyDropsAndCountsNeverSilently() throws Exception {
         try (Harness h = new Harness(Harness.world(1, 20, 500), "--delivery.maxQueued=50",
-                "--delivery.overflow=drop-oldest", "--delivery.afterState=false")) {
+                "--delivery.overflow=drop-oldest", "--delivery.afterState=false", "--delivery.maxSpilledBytes=0")) {
             h.awaitLoaded();
             h.bot.stop();
             h.sim.startTraffic();

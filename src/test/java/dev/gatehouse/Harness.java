@@ -53,6 +53,7 @@ final class Harness implements AutoCloseable {
                 "--eventHandler.secret=test-secret",
                 "--db.url=" + jdbcUrl,
                 "--db.user=" + TestPostgres.server().user(),
+                "--delivery.spillDir=" + spillDir(jdbcUrl),
                 "--status.intervalSeconds=0"));
         args.addAll(List.of(settings));
         Config config = ConfigLoader.load(args, Map.of());
@@ -67,6 +68,12 @@ final class Harness implements AutoCloseable {
 
     static SimOptions world(int shards, int guilds, int rate) {
         return SimOptions.defaults().withWorld(shards, guilds, 200).withTraffic(rate).withToken("test-token").withTruth(true);
+    }
+
+    /** A spill directory of this test run and database: a restart on the same database finds its spill again. */
+    static String spillDir(String jdbcUrl) {
+        String db = jdbcUrl.substring(jdbcUrl.lastIndexOf('/') + 1).replaceAll("[^A-Za-z0-9_]", "_");
+        return Path.of(System.getProperty("java.io.tmpdir"), "gatehouse-spill-" + ProcessHandle.current().pid() + "-" + db).toString();
     }
 
     static String emptyConfig() throws IOException {

@@ -30,6 +30,12 @@ final class TestBot implements AutoCloseable {
     private final List<Received> received = new ArrayList<>();
     private int unauthorized;
     private HttpServer server;
+    /** When not 0, every request is answered with this status (a misrouted deploy, a rotated secret). */
+    private volatile int forcedStatus;
+    private volatile String forcedRetryAfter = "";
+    /** Events the bot refuses with 400 (bad payload for this bot): a request holding one is refused whole. */
+    private volatile java.util.function.Predicate<Received> poison = r -> false;
+    private int refusedRequests;
 
     TestBot(String secret) throws IOException {
         this.secret = secret;
@@ -43,6 +49,21 @@ final class TestBot implements AutoCloseable {
         s.createContext("/", this::handle);
         s.setExecutor(Executors.newFixedThreadPool(8));
         return s;
+    }
+
+    /** Answers every request with {@code status} (0 restores normal answers), with an optional Retry-After. */
+    void answerAll(int status, String retryAfter) {
+        forcedRetryAfter = retryAfter;
+        forcedStatus = status;
+    }
+
+    /** Refuses (HTTP 400) any request holding an event that matches. */
+    void refuse(java.util.function.Predicate<Received> events) {
+        poison = events;
+    }
+
+    synchronized int refusedRequests() {
+        return refusedRequests;
     }
 
     String url() {
@@ -70,7 +91,24 @@ final class TestBot implements AutoCloseable {
                 ex.sendResponseHeaders(401, -1);
                 return;
             }
+            int forced = forcedStatus;
+            if (forced != 0) {
+                if (!forcedRetryAfter.isEmpty()) {
+                    ex.getResponseHeaders().add("Retry-After", forcedRetryAfter);
+                }
+                ex.sendResponseHeaders(forced, -1);
+                return;
+            }
             List<Received> events = parse(body);
+            if (events.stream().anyMatch(poison)) {
+                synchronized (this) {
+                    refusedRequests++;
+                }
+                byte[] why = "{\"message\":\"bad event\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                ex.sendResponseHeaders(400, why.length);
+                ex.getResponseBody().write(why);
+                return;
+            }
             synchronized (this) {
                 received.addAll(events);
             }

@@ -74,6 +74,21 @@ final class Shard implements GatewayConnection.Listener {
     private int guildsLoaded;
     private long dispatches;
     private long duplicates;
+    /** Dispatches the full ring did not take yet, oldest first: offered again on every tick, before anything newer. */
+    private final ArrayDeque<Held> held = new ArrayDeque<>();
+    /** When reading was paused for a full ring, or NEVER while reading. */
+    private long pausedSince = NEVER;
+    /** Reading was paused at some time since the last scheduled heartbeat: a missing ACK is then no zombie sign. */
+    private boolean pausedSinceHeartbeat;
+    /** The connection was closed because the ring stayed full too long: reconnect only once there is room. */
+    private boolean closedForRoom;
+    private long pauses;
+    /** How often a held shard offers its dispatches to the ring again. */
+    private static final long HELD_RETRY_NANOS = 2_000_000L;
+
+    /** A dispatch copied out of the inflater's buffer while the ring is full. */
+    private record Held(Session session, long seq, String type, long guildId, byte[] frame, long receivedNanos) {
+    }
 
     /**
      * @param resumeFrom a session a previous process left, to resume instead of identifying; null for none
@@ -117,9 +132,17 @@ final class Shard implements GatewayConnection.Listener {
 
     /** Cluster thread: runs due timers; returns the next time it needs to run. */
     long tick(long now) {
+        if (!held.isEmpty()) {
+            offerHeld(now);
+        }
         if (now >= reconnectAt) {
-            reconnectAt = NEVER;
-            connect();
+            if (closedForRoom && !held.isEmpty()) {
+                reconnectAt = now + HELD_RETRY_NANOS * 50; // the ring is still full: resuming now would only pause again
+            } else {
+                reconnectAt = NEVER;
+                closedForRoom = false;
+                connect();
+            }
         }
         if (now >= deadline) {
             deadline = NEVER;
@@ -132,16 +155,21 @@ final class Shard implements GatewayConnection.Listener {
             sendCommands(now);
         }
         if (now >= nextHeartbeat && conn != null) {
-            if (awaitingAck) {
+            if (awaitingAck && !pausedSinceHeartbeat) {
                 LOG.log(System.Logger.Level.WARNING, "shard " + id + ": heartbeat not acknowledged (zombie connection); reconnecting to resume");
                 nextHeartbeat = NEVER;
                 dropConnection(4000, "heartbeat not acknowledged");
             } else {
+                // while reading is paused the ACK may sit unread in the socket: not a zombie, keep heartbeating
+                pausedSinceHeartbeat = pausedSince != NEVER;
                 sendHeartbeat(now, true);
                 nextHeartbeat = now + heartbeatIntervalNanos;
             }
         }
         long next = Math.min(Math.min(reconnectAt, commandAt), Math.min(deadline, nextHeartbeat));
+        if (!held.isEmpty()) {
+            next = Math.min(next, now + HELD_RETRY_NANOS);
+        }
         if (dispatches == status.dispatches()) {
             return next; // nothing new to show: no status wake-up (asking for one in the past spun the cluster)
         }
@@ -164,6 +192,9 @@ final class Shard implements GatewayConnection.Listener {
         deadline = System.nanoTime() + ctx.connectTimeoutMs() * 1_000_000L * 2;
         conn = GatewayConnection.open(ctx.loop(), GatewayBot.connectUri(resuming ? session.resumeUrl() : ctx.gatewayUrl()), this,
                 ctx.connectTimeoutMs());
+        if (pausedSince != NEVER) {
+            conn.pauseReading(); // dispatches are still held for the ring: the new connection waits too
+        }
         publishStatus();
     }
 
@@ -338,7 +369,55 @@ final class Shard implements GatewayConnection.Listener {
         } else if ("GUILD_DELETE".equals(type)) {
             guildDeleted(header.guildId, header.flag);
         }
-        ctx.ring().publish(id, session, header.seq, type, header.guildId, buf, 0, len, receivedNanos);
+        publish(session, header.seq, type, header.guildId, buf, len, receivedNanos);
+    }
+
+    /**
+     * Hands a dispatch to the ring without waiting. When the ring is full (or older dispatches are held) it is
+     * copied and held, and the socket stops being read until the ring has room: heartbeats keep going.
+     */
+    private void publish(Session s, long dispatchSeq, String type, long guildId, byte[] buf, int len, long receivedNanos) {
+        if (held.isEmpty() && ctx.ring().tryPublish(id, s, dispatchSeq, type, guildId, buf, 0, len, receivedNanos)) {
+            return;
+        }
+        held.add(new Held(s, dispatchSeq, type, guildId, java.util.Arrays.copyOf(buf, len), receivedNanos));
+        if (pausedSince == NEVER) {
+            pausedSince = System.nanoTime();
+            pausedSinceHeartbeat = true;
+            pauses++;
+            if (conn != null) {
+                conn.pauseReading();
+            }
+            LOG.log(System.Logger.Level.INFO, "shard " + id + ": the ring is full (the database or the bot is slow);"
+                    + " reading from the gateway paused, heartbeats continue");
+        }
+    }
+
+    /** Offers held dispatches to the ring in order; reads again once all are in, or closes resumably after too long. */
+    private void offerHeld(long now) {
+        while (!held.isEmpty()) {
+            Held h = held.peek();
+            if (!ctx.ring().tryPublish(id, h.session(), h.seq(), h.type(), h.guildId(), h.frame(), 0, h.frame().length,
+                    h.receivedNanos())) {
+                break;
+            }
+            held.poll();
+        }
+        if (held.isEmpty()) {
+            LOG.log(System.Logger.Level.INFO, "shard " + id + ": the ring has room again; reading resumed after "
+                    + (now - pausedSince) / 1_000_000 + " ms");
+            pausedSince = NEVER;
+            if (conn != null) {
+                conn.resumeReading();
+            }
+            return;
+        }
+        if (!closedForRoom && conn != null && conn != dropping && now - pausedSince > ctx.maxPausedNanos()) {
+            closedForRoom = true;
+            LOG.log(System.Logger.Level.WARNING, "shard " + id + ": reading paused for " + (now - pausedSince) / 1_000_000
+                    + " ms (gateway.maxPausedMs); closing resumably, resuming once the ring has room");
+            dropConnection(4000, "consumer backlog");
+        }
     }
 
     /** An outage makes a loaded guild unloaded until its GUILD_CREATE; a leave takes the guild off the shard. */
@@ -510,7 +589,7 @@ final class Shard implements GatewayConnection.Listener {
         }
         statusAt = System.nanoTime();
         status = new ShardStatus(id, state.name(), session == null ? "" : session.id(), seq, latencyMs, identifies, resumes,
-                lastCloseCode, guilds, guildsLoaded, dispatches, commands.size());
+                lastCloseCode, guilds, guildsLoaded, dispatches, commands.size(), pausedSince != NEVER, pauses);
     }
 
     private static String abbreviate(byte[] buf, int len) {

@@ -3,9 +3,14 @@ package dev.gatehouse.shard;
 import dev.gatehouse.pipeline.EventRing;
 import io.netty.channel.EventLoopGroup;
 
-/** What every shard of one process shares: transport, identify queue, ring and credentials. */
+/**
+ * What every shard of one process shares: transport, identify queue, ring and credentials.
+ *
+ * @param maxPausedNanos how long a shard holds dispatches for a full ring, reading paused, before it closes
+ *                       resumably (and resumes once the ring has room)
+ */
 record ShardContext(EventLoopGroup loop, IdentifyQueue identifyQueue, EventRing ring, String token, long intents,
-                    String gatewayUrl, int totalShards, int connectTimeoutMs) {
+                    String gatewayUrl, int totalShards, int connectTimeoutMs, long maxPausedNanos) {
 
     @Override
     public String toString() {

@@ -6,9 +6,12 @@ package dev.gatehouse.shard;
  * @param session        Discord's session id, empty while the shard has none
  * @param lastCloseCode  the last close code the gateway sent, -1 for none
  * @param commandsQueued commands waiting for READY or for room in the send limit
+ * @param readingPaused  true while the ring is full and the shard holds dispatches instead of reading its socket
+ * @param pauses         times reading was paused for a full ring since start
  */
 public record ShardStatus(int id, String state, String session, long seq, long latencyMs, int identifies, int resumes,
-                          int lastCloseCode, int guilds, int guildsLoaded, long dispatches, int commandsQueued) {
+                          int lastCloseCode, int guilds, int guildsLoaded, long dispatches, int commandsQueued,
+                          boolean readingPaused, long pauses) {
 
     /** True once the shard has a session and receives dispatches. */
     public boolean ready() {
