@@ -209,7 +209,8 @@ public final class Gatehouse implements AutoCloseable {
         }
         return String.format("shards %d/%d ready | guilds %d/%d loaded | %.0f events/s | rows written %d | forwarded %d | queued %d%s",
                 ready, all.size(), loaded, guilds, eventsPerSecond, state.rowsWritten(), delivery.delivered(),
-                delivery.queued(), delivery.dropped() > 0 ? " | dropped " + delivery.dropped() : "");
+                delivery.queued(), (delivery.spilledEvents() > 0 ? " | in spill " + delivery.spilledEvents() : "")
+                        + (delivery.dropped() > 0 ? " | dropped " + delivery.dropped() : ""));
     }
 
     /**
@@ -248,10 +249,15 @@ public final class Gatehouse implements AutoCloseable {
             embedded.close();
         }
         double secs = (System.nanoTime() - startedNanos) / 1e9;
+        long spilled = delivery.spilledEvents();
+        if (spilled > 0) {
+            LOG.log(System.Logger.Level.INFO, "delivery: " + spilled + " events wait in the spill (" + config.deliverySpillDir()
+                    + "); the next start delivers them first, in order");
+        }
         return String.format("ran %.0f s: %d dispatches received, %d rows written in %d transactions, %d events forwarded,"
-                        + " %d refused by the bot, %d dropped, %d undelivered at stop",
+                        + " %d refused by the bot, %d dropped, %d undelivered at stop (%d of them in the spill)",
                 secs, dispatches(), state.rowsWritten(), state.flushes(), delivery.delivered(), delivery.refused(),
-                delivery.dropped(), left + notReached);
+                delivery.dropped(), left + notReached + spilled, spilled);
     }
 
     @Override

@@ -51,6 +51,8 @@ final class DeliveryBuffer {
         final ArrayDeque<Pending> memory = new ArrayDeque<>();
         final Spill spill;
         boolean spilling;
+        /** Events in the spill not yet taken by the bot. */
+        long spillEvents;
         /** Events taken by the lane thread and being POSTed now. */
         int inFlight;
         /** Marks of events appended to the spill since its last sync: done once synced. */
@@ -103,6 +105,7 @@ final class DeliveryBuffer {
                 long[] n = {0};
                 l.spill.scan(p -> {
                     n[0]++;
+                    l.spillEvents++;
                     if (p.sessionId() != null) {
                         out.put(p.shardId(), new Handled.Mark(p.sessionId(), p.seq()));
                     }
@@ -185,6 +188,7 @@ final class DeliveryBuffer {
 
     private void appendToSpill(Lane lane, Pending p) {
         lane.spill.append(p);
+        lane.spillEvents++;
         spilled++;
         if (p.sessionId() != null) {
             lane.unsynced.put(p.shardId(), new Handled.Mark(p.sessionId(), p.seq()));
@@ -325,6 +329,7 @@ final class DeliveryBuffer {
                 Pending p = batch.get(i);
                 if (p.spillEnd() >= 0) {
                     lane.spill.acknowledge(p.spillEnd());
+                    lane.spillEvents--;
                 } else {
                     Pending head = lane.memory.pollFirst();
                     if (head != null) {
@@ -339,6 +344,7 @@ final class DeliveryBuffer {
             lane.inFlight = 0;
             if (lane.spilling && lane.spill.isEmpty()) {
                 lane.spilling = false;
+                lane.spillEvents = 0;
                 lane.spill.saveAck();
                 LOG.log(System.Logger.Level.INFO, "delivery: lane " + index + " delivered its whole spill; back to memory");
             } else if (lane.spill != null && System.nanoTime() - lane.ackSavedAt > ACK_SAVE_NANOS) {
@@ -378,9 +384,7 @@ final class DeliveryBuffer {
         try {
             long n = size;
             for (Lane l : lanes) {
-                if (l.spill != null && !l.spill.isEmpty()) {
-                    n++; // at least one: the exact count of a spill is not kept (see spilledBytes)
-                }
+                n += l.spillEvents;
             }
             return n;
         } finally {
@@ -401,6 +405,17 @@ final class DeliveryBuffer {
     /** Bytes of events in the spills, not yet taken. */
     long spillBytes() {
         return locked(() -> spilledBytes());
+    }
+
+    /** Events in the spills, not yet taken by the bot. */
+    long spillEvents() {
+        return locked(() -> {
+            long n = 0;
+            for (Lane l : lanes) {
+                n += l.spillEvents;
+            }
+            return n;
+        });
     }
 
     /** Events written to the spills since start. */
@@ -429,6 +444,7 @@ final class DeliveryBuffer {
     /**
      * Stops accepting; wakes every waiter. What memory still holds goes to the spills (where there is one), so
      * the next start delivers it; returns how many events stayed in memory only (lost unless Discord replays).
+     * {@link #spillEvents} then says how many wait in the spills.
      */
     int close() {
         lock.lock();

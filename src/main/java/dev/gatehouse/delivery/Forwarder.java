@@ -123,7 +123,7 @@ public final class Forwarder implements EventHandler<Dispatch> {
         return replaysSkipped.sum();
     }
 
-    /** Events waiting in memory (including those being POSTed), plus at least one per non-empty spill. */
+    /** Events waiting in memory (including those being POSTed) and in the spill. */
     public int queued() {
         return (int) Math.min(Integer.MAX_VALUE, buffer.size());
     }
@@ -136,6 +136,11 @@ public final class Forwarder implements EventHandler<Dispatch> {
     /** Bytes of events waiting in memory. */
     public long queuedBytes() {
         return buffer.memoryBytes();
+    }
+
+    /** Events waiting in the durable spill. */
+    public long spilledEvents() {
+        return buffer.spillEvents();
     }
 
     /** Bytes of events waiting in the durable spill. */
