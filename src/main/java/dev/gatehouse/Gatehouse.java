@@ -7,6 +7,7 @@ import dev.gatehouse.delivery.Overflow;
 import dev.gatehouse.discord.GatewayBot;
 import dev.gatehouse.discord.Intent;
 import dev.gatehouse.pipeline.EventRing;
+import dev.gatehouse.pipeline.GatewayFilters;
 import dev.gatehouse.pipeline.Handled;
 import dev.gatehouse.shard.IdentifyQueue;
 import dev.gatehouse.shard.ResumePoint;
@@ -17,6 +18,7 @@ import dev.gatehouse.state.Database;
 import dev.gatehouse.state.EmbeddedPostgres;
 import dev.gatehouse.state.IdentifyTurns;
 import dev.gatehouse.state.SessionStore;
+import dev.gatehouse.state.ShardGuilds;
 import dev.gatehouse.state.StateWriter;
 import java.util.HashMap;
 import java.util.List;
@@ -93,7 +95,8 @@ public final class Gatehouse implements AutoCloseable {
             database = Database.open(url, user, config.dbPassword().reveal(), config.dbPoolSize());
             SessionStore sessions = new SessionStore(database.dataSource());
             Map<Integer, SessionStore.Stored> stored = sessions.load();
-            Map<Integer, ResumePoint> resumable = resumable(stored, plan, bot.url());
+            Map<Integer, ResumePoint> resumable = withGuilds(resumable(stored, plan, bot.url()),
+                    new ShardGuilds(database.dataSource()));
             int identifying = plan.count() - resumable.size();
             if (bot.remaining() < identifying) {
                 throw new IllegalStateException("Discord allows " + bot.remaining() + " more identifies today (session_start_limit),"
@@ -110,7 +113,8 @@ public final class Gatehouse implements AutoCloseable {
                     config.deliveryMaxQueued(), config.deliveryMaxQueuedBytes(), config.deliverySpillDir(),
                     config.deliveryMaxSpilledBytes(), Overflow.valueOf(config.deliveryOverflow().name()),
                     config.deliveryBatchSize(), config.deliveryConnections(), config.deliveryTimeoutMs()),
-                    new Handled(deliveredMarks), database.dataSource());
+                    new Handled(deliveredMarks), database.dataSource(), new GatewayFilters(config.deliveryEvents(),
+                    config.deliverySkipEvents(), config.filtersEditedMessages()));
             checkpoints = sessions.checkpointEvery(CHECKPOINT_MS, delivery::done);
             EventRing ring = new EventRing(config.ringSize(), state, delivery, config.deliveryAfterState());
             ShardManager shards = new ShardManager(plan, ring, token, intents, bot,
@@ -146,6 +150,20 @@ public final class Gatehouse implements AutoCloseable {
                 out.put(s.shardId(), new ResumePoint(s.session(), s.resumeSeq()));
             }
         }
+        return out;
+    }
+
+    /** The resume points with the guilds the state holds for their shards (a resume sends no GUILD_CREATE). */
+    static Map<Integer, ResumePoint> withGuilds(Map<Integer, ResumePoint> points, ShardGuilds guilds) throws java.sql.SQLException {
+        if (points.isEmpty()) {
+            return points;
+        }
+        Map<Integer, ShardGuilds.Of> known = guilds.of(points.keySet());
+        Map<Integer, ResumePoint> out = new HashMap<>();
+        points.forEach((shard, p) -> {
+            ShardGuilds.Of g = known.getOrDefault(shard, new ShardGuilds.Of(java.util.Set.of(), java.util.Set.of()));
+            out.put(shard, new ResumePoint(p.session(), p.seq(), g.all(), g.unavailable()));
+        });
         return out;
     }
 

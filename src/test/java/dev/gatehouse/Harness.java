@@ -54,6 +54,7 @@ final class Harness implements AutoCloseable {
                 "--db.url=" + jdbcUrl,
                 "--db.user=" + TestPostgres.server().user(),
                 "--delivery.spillDir=" + spillDir(jdbcUrl),
+                "--filters.editedMessages=false", // the tests compare the bot with every dispatch sent; FiltersTest turns it on
                 "--status.intervalSeconds=0"));
         args.addAll(List.of(settings));
         Config config = ConfigLoader.load(args, Map.of());

@@ -3,6 +3,8 @@ package dev.gatehouse.delivery;
 import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import com.lmax.disruptor.EventHandler;
 import dev.gatehouse.pipeline.Dispatch;
+import dev.gatehouse.pipeline.GatewayFilters;
+import dev.gatehouse.pipeline.GuildKind;
 import dev.gatehouse.pipeline.Handled;
 import dev.gatehouse.pipeline.Session;
 import java.net.URI;
@@ -15,7 +17,9 @@ import javax.sql.DataSource;
 
 /**
  * Delivers every dispatch to the bot. As a ring consumer it wraps each one as
- * {@code {"shardId":N,"sessionId":"...","data":<frame>}} (shard, session and {@code data.s} identify it) into
+ * {@code {"shardId":N,"sessionId":"...","kind":"join","data":<frame>}} (shard, session and {@code data.s}
+ * identify it; {@code kind} only on GUILD_CREATE/GUILD_DELETE, see {@link GuildKind}) after the
+ * {@link GatewayFilters}, into
  * the {@link DeliveryBuffer} (memory, then the durable spill); the {@link Lanes} POST them in per-shard order
  * through the {@link BotClient}; refused events go to the {@link DeadLetters}. What counts as done for a
  * restart is {@link #done}: taken by the bot, or durable in the spill.
@@ -25,12 +29,21 @@ public final class Forwarder implements EventHandler<Dispatch> {
     private static final byte[] PREFIX = "{\"shardId\":".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] DATA = ",\"data\":".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] NO_SESSION = new byte[0];
+    /** {@code ,"kind":"join"} and the others, by {@link GuildKind} ordinal. */
+    private static final byte[][] KINDS = new byte[GuildKind.values().length][];
+
+    static {
+        for (GuildKind k : GuildKind.values()) {
+            KINDS[k.ordinal()] = (",\"kind\":\"" + k.wire() + "\"").getBytes(StandardCharsets.US_ASCII);
+        }
+    }
 
     private final DeliveryBuffer buffer;
     private final Lanes lanes;
     private final DeadLetters deadLetters;
     private final LongAdder replaysSkipped = new LongAdder();
     private final Handled handled;
+    private final GatewayFilters filters;
     private final Map<Integer, SessionField> sessionFields = new HashMap<>(); // consumer thread only
     private final LatencyHistogram latency = new LatencyHistogram();
     private long order;
@@ -49,7 +62,8 @@ public final class Forwarder implements EventHandler<Dispatch> {
      *                spill's own content from that run is added here)
      * @param db      where refused events are kept (dead letters)
      */
-    public Forwarder(Settings s, Handled handled, DataSource db) {
+    public Forwarder(Settings s, Handled handled, DataSource db, GatewayFilters filters) {
+        this.filters = filters;
         this.buffer = new DeliveryBuffer(s.connections(), s.maxQueued(), s.maxQueuedBytes(),
                 s.maxSpilledBytes() > 0 ? s.spillDir() : null, s.maxSpilledBytes(), s.overflow());
         this.handled = handled.with(buffer.spilledMarks());
@@ -62,7 +76,7 @@ public final class Forwarder implements EventHandler<Dispatch> {
     public void onEvent(Dispatch d, long sequence, boolean endOfBatch) throws InterruptedException {
         if (handled.covers(d)) {
             replaysSkipped.increment();
-        } else {
+        } else if (filters.deliver(d)) {
             enqueue(d);
         }
         if (endOfBatch) {
@@ -73,7 +87,8 @@ public final class Forwarder implements EventHandler<Dispatch> {
     private void enqueue(Dispatch d) throws InterruptedException {
         byte[] shard = Integer.toString(d.shardId()).getBytes(StandardCharsets.US_ASCII);
         byte[] session = sessionField(d.shardId(), d.session());
-        byte[] body = new byte[PREFIX.length + shard.length + session.length + DATA.length + d.length() + 1];
+        byte[] kind = d.kind() == GuildKind.NONE ? NO_SESSION : KINDS[d.kind().ordinal()];
+        byte[] body = new byte[PREFIX.length + shard.length + session.length + kind.length + DATA.length + d.length() + 1];
         int o = 0;
         System.arraycopy(PREFIX, 0, body, o, PREFIX.length);
         o += PREFIX.length;
@@ -81,6 +96,8 @@ public final class Forwarder implements EventHandler<Dispatch> {
         o += shard.length;
         System.arraycopy(session, 0, body, o, session.length);
         o += session.length;
+        System.arraycopy(kind, 0, body, o, kind.length);
+        o += kind.length;
         System.arraycopy(DATA, 0, body, o, DATA.length);
         o += DATA.length;
         System.arraycopy(d.payload(), 0, body, o, d.length());
@@ -106,6 +123,11 @@ public final class Forwarder implements EventHandler<Dispatch> {
     }
 
     private record SessionField(Session session, byte[] bytes) {
+    }
+
+    /** The gateway filters in front of the bot (their counters). */
+    public GatewayFilters filters() {
+        return filters;
     }
 
     /** Events the bot has acknowledged. */

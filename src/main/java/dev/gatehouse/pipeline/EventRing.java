@@ -49,7 +49,7 @@ public final class EventRing {
      */
     public void publish(int shardId, Session session, long seq, String type, long guildId, byte[] buf, int off, int len,
                         long receivedNanos) {
-        while (!tryPublish(shardId, session, seq, type, guildId, buf, off, len, receivedNanos)) {
+        while (!tryPublish(shardId, session, seq, type, guildId, GuildKind.NONE, buf, off, len, receivedNanos)) {
             LockSupport.parkNanos(100_000);
         }
     }
@@ -58,8 +58,8 @@ public final class EventRing {
      * Copies one dispatch into the next slot and publishes it, or returns false at once when the ring is full
      * (the caller keeps the dispatch and offers it again later, in order). Never waits.
      */
-    public boolean tryPublish(int shardId, Session session, long seq, String type, long guildId, byte[] buf, int off, int len,
-                              long receivedNanos) {
+    public boolean tryPublish(int shardId, Session session, long seq, String type, long guildId, GuildKind kind, byte[] buf,
+                              int off, int len, long receivedNanos) {
         long s;
         try {
             s = ring.tryNext();
@@ -67,7 +67,7 @@ public final class EventRing {
             return false;
         }
         try {
-            ring.get(s).set(shardId, session, seq, type, guildId, buf, off, len, receivedNanos);
+            ring.get(s).set(shardId, session, seq, type, guildId, kind, buf, off, len, receivedNanos);
         } finally {
             ring.publish(s);
         }

@@ -8,9 +8,11 @@ import io.netty.channel.EventLoopGroup;
  *
  * @param maxPausedNanos how long a shard holds dispatches for a full ring, reading paused, before it closes
  *                       resumably (and resumes once the ring has room)
+ * @param loaded         which shards have had all their guilds: the last one signals GATEHOUSE_ALL_LOADED
  */
 record ShardContext(EventLoopGroup loop, IdentifyQueue identifyQueue, EventRing ring, String token, long intents,
-                    String gatewayUrl, int totalShards, int connectTimeoutMs, long maxPausedNanos) {
+                    String gatewayUrl, int totalShards, int connectTimeoutMs, long maxPausedNanos,
+                    LoadedShards loaded) {
 
     @Override
     public String toString() {

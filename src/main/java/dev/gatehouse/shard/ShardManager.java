@@ -47,7 +47,7 @@ public final class ShardManager implements AutoCloseable {
                 Thread.ofPlatform().name("gatehouse-io-", 0).daemon(true).factory());
         this.identifyQueue = new IdentifyQueue(maxConcurrency, identifyIntervalMs, identifyTurns, bot, startLimit);
         ShardContext ctx = new ShardContext(loop, identifyQueue, ring, token, intents, gatewayUrl, plan.total(), 15_000,
-                maxPausedMs * 1_000_000L);
+                maxPausedMs * 1_000_000L, new LoadedShards(plan.count()));
         int clusterId = 0;
         int resuming = 0;
         for (int[] ids : plan.clusters()) {
