@@ -6,6 +6,7 @@ import dev.gatehouse.delivery.Forwarder;
 import dev.gatehouse.delivery.Overflow;
 import dev.gatehouse.discord.GatewayBot;
 import dev.gatehouse.discord.Intent;
+import dev.gatehouse.pipeline.Controllers;
 import dev.gatehouse.pipeline.EventRing;
 import dev.gatehouse.pipeline.GatewayFilters;
 import dev.gatehouse.pipeline.Handled;
@@ -40,6 +41,7 @@ public final class Gatehouse implements AutoCloseable {
     private final AutoCloseable checkpoints;
     private final EventRing ring;
     private final ShardManager shards;
+    private final Controllers controllers;
     private final long startedNanos = System.nanoTime();
     private boolean closed;
 
@@ -47,7 +49,8 @@ public final class Gatehouse implements AutoCloseable {
     static final long CHECKPOINT_MS = 100;
 
     private Gatehouse(Config config, EmbeddedPostgres embedded, Database database, StateWriter state, Forwarder delivery,
-                      AutoCloseable checkpoints, EventRing ring, ShardManager shards) {
+                      AutoCloseable checkpoints, EventRing ring, ShardManager shards, Controllers controllers) {
+        this.controllers = controllers;
         this.checkpoints = checkpoints;
         this.config = config;
         this.embedded = embedded;
@@ -79,6 +82,14 @@ public final class Gatehouse implements AutoCloseable {
         LOG.log(System.Logger.Level.INFO, "gateway " + bot.url() + ": " + total + " shards (Discord recommends " + bot.shards()
                 + "), max_concurrency " + bot.maxConcurrency() + ", " + bot.remaining() + " identifies left today");
 
+        Controllers controllers = Controllers.none();
+        if (config.controllersDir().isPresent()) {
+            try {
+                controllers = Controllers.load(config.controllersDir().get());
+            } catch (Controllers.LoadException e) {
+                throw new ConfigException("controllers.dir", e.getMessage());
+            }
+        }
         EmbeddedPostgres embedded = null;
         Database database = null;
         Forwarder delivery = null;
@@ -114,13 +125,13 @@ public final class Gatehouse implements AutoCloseable {
                     config.deliveryMaxSpilledBytes(), Overflow.valueOf(config.deliveryOverflow().name()),
                     config.deliveryBatchSize(), config.deliveryConnections(), config.deliveryTimeoutMs()),
                     new Handled(deliveredMarks), database.dataSource(), new GatewayFilters(config.deliveryEvents(),
-                    config.deliverySkipEvents(), config.filtersEditedMessages()));
+                    config.deliverySkipEvents(), config.filtersEditedMessages()), controllers);
             checkpoints = sessions.checkpointEvery(CHECKPOINT_MS, delivery::done);
             EventRing ring = new EventRing(config.ringSize(), state, delivery, config.deliveryAfterState());
             ShardManager shards = new ShardManager(plan, ring, token, intents, bot,
                     () -> GatewayBot.fetch(config.restUrl(), token), config.spawnShardDelayMs(), config.clusterThreads() == Config.ThreadKind.VIRTUAL, resumable,
-                    identifyTurns(new IdentifyTurns(database.dataSource())), config.gatewayMaxPausedMs());
-            return new Gatehouse(config, embedded, database, state, delivery, checkpoints, ring, shards);
+                    identifyTurns(new IdentifyTurns(database.dataSource())), config.gatewayMaxPausedMs(), controllers);
+            return new Gatehouse(config, embedded, database, state, delivery, checkpoints, ring, shards, controllers);
         } catch (Exception | Error e) {
             if (delivery != null) {
                 delivery.close(0);
@@ -203,6 +214,11 @@ public final class Gatehouse implements AutoCloseable {
         return delivery;
     }
 
+    /** The controllers loaded from controllers.dir (none by default). */
+    public Controllers controllers() {
+        return controllers;
+    }
+
     public Config config() {
         return config;
     }
@@ -262,6 +278,7 @@ public final class Gatehouse implements AutoCloseable {
                     + " shutdown (no spill: delivery.maxSpilledBytes=0); the next start resumes from the last checkpoint and"
                     + " delivers them while Discord still holds them");
         }
+        controllers.close();
         database.close();
         if (embedded != null) {
             embedded.close();

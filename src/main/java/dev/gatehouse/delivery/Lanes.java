@@ -16,7 +16,7 @@ final class Lanes {
     private static final long MAX_BACKOFF_MS = 5_000;
 
     private final DeliveryBuffer buffer;
-    private final BotClient bot;
+    private final Target bot;
     private final DeadLetters deadLetters;
     private final Outage outage;
     private final int batchSize;
@@ -27,7 +27,7 @@ final class Lanes {
     private volatile boolean running = true;
     private volatile long drainDeadline = Long.MAX_VALUE;
 
-    Lanes(int count, DeliveryBuffer buffer, BotClient bot, DeadLetters deadLetters, int batchSize, LatencyHistogram latency) {
+    Lanes(int count, DeliveryBuffer buffer, Target bot, DeadLetters deadLetters, int batchSize, LatencyHistogram latency) {
         this.buffer = buffer;
         this.bot = bot;
         this.deadLetters = deadLetters;

@@ -25,7 +25,7 @@ import java.util.zip.CRC32C;
  *
  * <p>Positions are logical byte offsets that only grow; a segment is named by the offset of its first byte.
  * A record: {@code int length, int crc32c(rest), int shardId, long seq, short sessionLength, session,
- * short typeLength, type, body}. A torn record at the end (a crash mid-write) is cut off at open.
+ * short typeLength, type, short destinationLength, destination, body}. A torn record at the end (a crash mid-write) is cut off at open.
  * Not thread-safe: the {@link DeliveryBuffer} lock guards every call.
  */
 final class Spill implements AutoCloseable {
@@ -142,14 +142,16 @@ final class Spill implements AutoCloseable {
     void append(Pending p) {
         byte[] session = p.sessionId() == null ? new byte[0] : p.sessionId().getBytes(StandardCharsets.UTF_8);
         byte[] type = p.type().getBytes(StandardCharsets.US_ASCII);
-        int len = 4 + 8 + 2 + session.length + 2 + type.length + p.body().length;
+        byte[] dest = p.destination().getBytes(StandardCharsets.UTF_8);
+        int len = 4 + 8 + 2 + session.length + 2 + type.length + 2 + dest.length + p.body().length;
         if (out.remaining() < HEADER + len) {
             writeOut();
         }
         ByteBuffer rec = out.remaining() >= HEADER + len ? out : ByteBuffer.allocate(HEADER + len);
         int start = rec.position();
         rec.putInt(len).putInt(0).putInt(p.shardId()).putLong(p.seq())
-                .putShort((short) session.length).put(session).putShort((short) type.length).put(type).put(p.body());
+                .putShort((short) session.length).put(session).putShort((short) type.length).put(type)
+                .putShort((short) dest.length).put(dest).put(p.body());
         CRC32C c = new CRC32C();
         c.update(rec.array(), start + HEADER, len);
         rec.putInt(start + 4, (int) c.getValue());
@@ -246,11 +248,13 @@ final class Spill implements AutoCloseable {
                 rec.get(session);
                 byte[] type = new byte[rec.getShort()];
                 rec.get(type);
+                byte[] dest = new byte[rec.getShort()];
+                rec.get(dest);
                 byte[] body = new byte[rec.remaining()];
                 rec.get(body);
                 readPos += HEADER + len;
                 into.add(new Pending(0, shard, session.length == 0 ? null : new String(session, StandardCharsets.UTF_8), seq,
-                        new String(type, StandardCharsets.US_ASCII), body, 0, readPos));
+                        new String(type, StandardCharsets.US_ASCII), body, 0, readPos, new String(dest, StandardCharsets.UTF_8)));
             }
         } catch (IOException e) {
             throw new UncheckedIOException("delivery spill: cannot read " + dir + ": " + e.getMessage(), e);

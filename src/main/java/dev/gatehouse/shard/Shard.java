@@ -7,6 +7,8 @@ import dev.gatehouse.discord.Opcode;
 import dev.gatehouse.discord.Payloads;
 import dev.gatehouse.discord.ReadyGuilds;
 import dev.gatehouse.pipeline.GuildKind;
+import dev.gatehouse.spi.Identify;
+import dev.gatehouse.spi.ShardState;
 import dev.gatehouse.pipeline.Session;
 import io.netty.buffer.ByteBuf;
 import java.io.IOException;
@@ -322,7 +324,9 @@ final class Shard implements GatewayConnection.Listener {
         state = State.IDENTIFYING;
         identifies++;
         deadline = System.nanoTime() + READY_TIMEOUT_NANOS;
-        conn.send(Payloads.identify(ctx.token(), id, ctx.totalShards(), ctx.intents()), () -> ctx.identifyQueue().sent(id));
+        Identify how = ctx.controllers().onIdentify(new Identify(id, Payloads.DEFAULT_LARGE_THRESHOLD, ""));
+        conn.send(Payloads.identify(ctx.token(), id, ctx.totalShards(), ctx.intents(), how.largeThreshold(), how.presence()),
+                () -> ctx.identifyQueue().sent(id));
         limiter.control(System.nanoTime());
         publishStatus();
     }
@@ -598,6 +602,8 @@ final class Shard implements GatewayConnection.Listener {
     /** Makes the current state and counters visible to {@link #status()}. Cluster thread only. */
     void publishStatus() {
         if (status != null && !status.state().equals(state.name())) {
+            ctx.controllers().onShardStatus(new ShardState(id, state.name(), status.state(), seq, guildTracker.count(),
+                    guildTracker.allLoaded() && state == State.READY));
             LOG.log(System.Logger.Level.INFO, "shard " + id + ": " + status.state() + " -> " + state + " (session " + shortSession()
                     + ", seq " + seq + ", identifies " + identifies + ", resumes " + resumes + ", last close "
                     + (lastCloseCode < 0 ? "-" : String.valueOf(lastCloseCode)) + ")");
