@@ -75,7 +75,11 @@ final class BotClient implements Target {
         if (!array && batch.size() == 1) {
             return batch.get(0).body();
         }
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        int size = 2 + batch.size();
+        for (Pending p : batch) {
+            size += p.body().length;
+        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream(size);
         out.write('[');
         for (int i = 0; i < batch.size(); i++) {
             if (i > 0) {
