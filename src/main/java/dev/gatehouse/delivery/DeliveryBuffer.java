@@ -74,12 +74,47 @@ final class DeliveryBuffer {
         this.maxBytes = maxBytes;
         this.maxSpilledBytes = spillDir == null ? 0 : maxSpilledBytes;
         this.overflow = overflow;
+        if (spillDir != null) {
+            checkLaneCount(spillDir, laneCount);
+        }
         for (int i = 0; i < laneCount; i++) {
             Spill s = spillDir == null ? null : new Spill(spillDir.resolve("lane-" + i));
             lanes[i] = new Lane(s);
             if (s != null && !s.isEmpty()) {
                 lanes[i].spilling = true;
             }
+        }
+    }
+
+    /**
+     * A shard's lane is {@code shardId % lanes}: a spill written with another lane count would deliver a shard's
+     * old and new events from different lanes, out of order. Refuses to start then (until the spill drains);
+     * records the lane count otherwise.
+     */
+    private static void checkLaneCount(Path dir, int laneCount) {
+        Path file = dir.resolve("lanes");
+        try {
+            java.nio.file.Files.createDirectories(dir);
+            if (java.nio.file.Files.exists(file)) {
+                int before = Integer.parseInt(java.nio.file.Files.readString(file).strip());
+                if (before != laneCount) {
+                    for (int i = 0; i < before; i++) {
+                        Path lane = dir.resolve("lane-" + i);
+                        if (java.nio.file.Files.isDirectory(lane)) {
+                            try (Spill s = new Spill(lane)) {
+                                if (!s.isEmpty()) {
+                                    throw new IllegalArgumentException("delivery.connections is " + laneCount + " but the spill in "
+                                            + dir + " was written with " + before + " and still holds events; set"
+                                            + " delivery.connections=" + before + " until it has drained (per-shard order depends on it)");
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            java.nio.file.Files.writeString(file, Integer.toString(laneCount));
+        } catch (java.io.IOException | NumberFormatException e) {
+            throw new IllegalArgumentException("delivery.spillDir " + dir + " cannot be used: " + e.getMessage(), e);
         }
     }
 
@@ -366,7 +401,11 @@ final class DeliveryBuffer {
         lock.lock();
         try {
             Lane lane = lanes[index];
-            if (lane.spill != null && !lane.spilling && maxSpilledBytes > 0) {
+            long memoryBytes = 0;
+            for (Pending p : lane.memory) {
+                memoryBytes += p.body().length;
+            }
+            if (lane.spill != null && !lane.spilling && spilledBytes() + memoryBytes <= maxSpilledBytes) {
                 lane.inFlight = 0;
                 startSpilling(lane, why);
                 changed.signalAll();
