@@ -40,6 +40,8 @@ final class Spill implements AutoCloseable {
     private FileChannel writer;
     private long writerStart;
     private final ByteBuffer out = ByteBuffer.allocate(1 << 20);
+    /** {@link #out} holds records a failed write left, flipped for reading. */
+    private boolean outFlipped;
     /** End of all appended records (buffered ones included). */
     private long writePos;
     /** End of the records on disk and synced. */
@@ -147,7 +149,7 @@ final class Spill implements AutoCloseable {
         byte[] type = p.type().getBytes(StandardCharsets.US_ASCII);
         byte[] dest = p.destination().getBytes(StandardCharsets.UTF_8);
         int len = 4 + 8 + 2 + session.length + 2 + type.length + 2 + dest.length + p.body().length;
-        if (out.remaining() < HEADER + len) {
+        if (outFlipped || out.remaining() < HEADER + len) {
             writeOut();
         }
         ByteBuffer rec = out.remaining() >= HEADER + len ? out : ByteBuffer.allocate(HEADER + len);
@@ -179,13 +181,21 @@ final class Spill implements AutoCloseable {
         durablePos = writePos;
     }
 
+    /**
+     * Writes the buffered records. A failed write (disk full) keeps what was not written, flipped, so the next
+     * call carries on where it stopped: nothing buffered is lost or written twice.
+     */
     private void writeOut() {
-        if (out.position() == 0) {
-            return;
+        if (!outFlipped) {
+            if (out.position() == 0) {
+                return;
+            }
+            out.flip();
+            outFlipped = true;
         }
-        out.flip();
         write(out);
         out.clear();
+        outFlipped = false;
     }
 
     private void write(ByteBuffer b) {
