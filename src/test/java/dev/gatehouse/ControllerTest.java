@@ -79,6 +79,27 @@ class ControllerTest {
             }
             """;
 
+    static final String TARGET = """
+            package example;
+
+            import dev.gatehouse.spi.*;
+            import java.util.List;
+            import java.util.Optional;
+            import java.util.concurrent.ConcurrentLinkedQueue;
+
+            public class BrokerController implements Controller {
+                @Override
+                public Optional<DeliveryTarget> deliveryTarget() {
+                    ConcurrentLinkedQueue<DeliveredEvent> broker = new ConcurrentLinkedQueue<>();
+                    System.getProperties().put("example.broker", broker);
+                    return Optional.of(batch -> {
+                        broker.addAll(batch);
+                        return DeliveryTarget.Result.delivered();
+                    });
+                }
+            }
+            """;
+
     /** Compiles one controller class with javax.tools and packs it, with its service entry, into a jar in a new directory. */
     static Path controllerJar(String className, String source) throws IOException {
         Path src = Files.createTempDirectory("controller-src");
@@ -137,6 +158,38 @@ class ControllerTest {
             assertTrue(h.gatehouse.controllers().failures() >= channels, "each failing hook call was counted");
             assertEquals("called", System.getProperty("example.identify.0"));
             assertEquals("IDENTIFYING", System.getProperty("example.ready.1"), "the controller saw shard 1 become READY");
+        }
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void aControllersDeliveryTargetReplacesHttp() throws Exception {
+        Path dir = controllerJar("example.BrokerController", TARGET);
+        try (Harness h = new Harness(Harness.world(2, 20, 300), "--controllers.dir=" + dir, "--delivery.batchSize=20")) {
+            h.awaitLoaded();
+            h.sim.startTraffic();
+            Thread.sleep(1_500);
+            h.sim.stopTraffic();
+            var broker = (java.util.Queue<dev.gatehouse.spi.DeliveredEvent>) System.getProperties().get("example.broker");
+            long signals = 3; // two GATEHOUSE_SHARD_LOADED, one GATEHOUSE_ALL_LOADED
+            Harness.await("the broker to hold every dispatch", 60_000, () -> broker.size() >= h.sim.dispatched() + signals,
+                    () -> broker.size() + " of " + h.sim.dispatched() + "; " + h.gatehouse.statusLine(0));
+            assertEquals(0, h.bot.count(), "nothing went over HTTP");
+            java.util.Map<Integer, java.util.List<TestBot.Received>> got = new java.util.TreeMap<>();
+            for (var e : broker) {
+                if (!e.type().startsWith("GATEHOUSE_")) {
+                    got.computeIfAbsent(e.shardId(), k -> new java.util.ArrayList<>())
+                            .add(new TestBot.Received(e.shardId(), e.sessionId(), e.seq(), e.type()));
+                }
+            }
+            java.util.Map<Integer, java.util.List<TestBot.Received>> sent = new java.util.TreeMap<>();
+            for (GatewaySession s : h.sim.sessions()) {
+                for (GatewaySession.Sent x : s.sent()) {
+                    sent.computeIfAbsent(s.shardId(), k -> new java.util.ArrayList<>())
+                            .add(new TestBot.Received(s.shardId(), s.id(), x.seq(), x.type()));
+                }
+            }
+            assertEquals(sent, got, "every dispatch reached the broker once, in per-shard order");
         }
     }
 
