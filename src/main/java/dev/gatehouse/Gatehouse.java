@@ -48,6 +48,7 @@ public final class Gatehouse implements AutoCloseable {
     private final EventRing ring;
     private final ShardManager shards;
     private final StateReads reads;
+    private final StateCache cache;
     private final ExecutorService readExecutor;
     private final Optional<Api> api;
     private final long startedNanos = System.nanoTime();
@@ -58,8 +59,9 @@ public final class Gatehouse implements AutoCloseable {
 
     private Gatehouse(Config config, EmbeddedPostgres embedded, Database database, StateWriter state, Forwarder delivery,
                       AutoCloseable checkpoints, EventRing ring, ShardManager shards, StateReads reads,
-                      ExecutorService readExecutor, Optional<Api> api) {
+                      StateCache cache, ExecutorService readExecutor, Optional<Api> api) {
         this.reads = reads;
+        this.cache = cache;
         this.readExecutor = readExecutor;
         this.api = api;
         this.checkpoints = checkpoints;
@@ -143,7 +145,7 @@ public final class Gatehouse implements AutoCloseable {
                         new Api.Parts(shards, total, intents, state, reads, cache, readExecutor, delivery, ring, tap,
                                 database.dataSource())));
             }
-            return new Gatehouse(config, embedded, database, state, delivery, checkpoints, ring, shards, reads, readExecutor, api);
+            return new Gatehouse(config, embedded, database, state, delivery, checkpoints, ring, shards, reads, cache, readExecutor, api);
         } catch (Exception | Error e) {
             if (shardsStarted != null) {
                 shardsStarted.close();
@@ -243,6 +245,11 @@ public final class Gatehouse implements AutoCloseable {
     /** The state reads the API runs (their query counts show what the cache saved). */
     public StateReads reads() {
         return reads;
+    }
+
+    /** The API's read cache in front of {@link #reads()}. */
+    public StateCache cache() {
+        return cache;
     }
 
     /** Dispatches received by all shards so far. */

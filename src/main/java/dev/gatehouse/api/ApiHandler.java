@@ -51,10 +51,16 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                 throw new ApiError(400, "", "malformed HTTP request: " + req.decoderResult().cause().getMessage());
             }
             QueryStringDecoder uri = new QueryStringDecoder(req.uri());
-            Routes.Match m = routes.match(req.method().name(), uri.path());
+            boolean authorized = authorized(req.headers().get(HttpHeaderNames.AUTHORIZATION));
+            Routes.Match m;
+            try {
+                m = routes.match(req.method().name(), uri.path());
+            } catch (ApiError unknown) {
+                throw authorized ? unknown : unauthorized(); // which routes exist is for clients with the secret
+            }
             pattern = m.route().pattern();
-            if (!m.route().open() && !authorized(req.headers().get(HttpHeaderNames.AUTHORIZATION))) {
-                throw new ApiError(401, "Authorization", "missing or wrong Authorization header (the api.secret)");
+            if (!m.route().open() && !authorized) {
+                throw unauthorized();
             }
             byte[] body = new byte[req.content().readableBytes()];
             req.content().readBytes(body);
@@ -69,6 +75,10 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             stats.answered(route, out.status());
             ctx.executor().execute(() -> write(ctx, out, keepAlive));
         });
+    }
+
+    private static ApiError unauthorized() {
+        return new ApiError(401, "Authorization", "missing or wrong Authorization header (the api.secret)");
     }
 
     private boolean authorized(String header) {

@@ -18,7 +18,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Commands to Discord: presence (op 3), voice state (op 4) and member requests (op 8). Each is validated against
@@ -46,7 +45,8 @@ final class Commands {
     private final long intents;
     private final MemberRequests members;
     private final ScheduledExecutorService timer;
-    private final Map<Integer, AtomicInteger> handing = new ConcurrentHashMap<>();
+    /** Per shard, the last command handed: the next one goes after it. */
+    private final Map<Integer, CompletableFuture<?>> tails = new ConcurrentHashMap<>();
 
     Commands(ShardManager shards, int totalShards, long intents, MemberRequests members, ScheduledExecutorService timer) {
         this.shards = shards;
@@ -305,23 +305,39 @@ final class Commands {
             }
             return;
         }
-        AtomicInteger inHand = handing.computeIfAbsent(shard, k -> new AtomicInteger());
-        int waiting = inHand.incrementAndGet() + s.commandsQueued();
-        if (waiting > MAX_WAITING) {
-            inHand.decrementAndGet();
-            out.completeExceptionally(busy(shard, s.commandsQueued()));
-            return;
-        }
-        shards.command(shard, payload).whenComplete((queued, e) -> {
-            inHand.decrementAndGet();
-            if (e != null) {
+        hand(shard, () -> {
+            CompletableFuture<Boolean> queuedIt;
+            try {
+                int queued = status(shard).commandsQueued();
+                if (queued >= MAX_WAITING) {
+                    out.completeExceptionally(busy(shard, queued));
+                    return CompletableFuture.completedFuture(null);
+                }
+                queuedIt = shards.command(shard, payload);
+            } catch (RuntimeException e) {
                 out.completeExceptionally(e);
-            } else if (!queued) {
-                out.completeExceptionally(busy(shard, status(shard).commandsQueued()));
-            } else {
-                out.complete(status(shard).commandsQueued());
+                return CompletableFuture.completedFuture(null);
             }
+            return queuedIt.handle((ok, e) -> {
+                if (e != null) {
+                    out.completeExceptionally(e);
+                } else if (!ok) {
+                    out.completeExceptionally(busy(shard, status(shard).commandsQueued()));
+                } else {
+                    out.complete(status(shard).commandsQueued());
+                }
+                return null;
+            });
         });
+    }
+
+    /**
+     * Hands commands to one shard one after the other, each once the previous one is in the shard's queue, so that
+     * the queue length each sees is exact and a burst is admitted up to {@link #MAX_WAITING}, not by luck.
+     */
+    private void hand(int shard, java.util.function.Supplier<CompletableFuture<?>> step) {
+        tails.compute(shard, (k, tail) -> (tail == null ? CompletableFuture.<Object>completedFuture(null) : tail)
+                .handle((v, e) -> null).thenCompose(v -> step.get()));
     }
 
     private static ApiError busy(int shard, int queued) {

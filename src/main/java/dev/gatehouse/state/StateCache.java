@@ -43,6 +43,7 @@ public final class StateCache implements StateListener {
     private final ConcurrentHashMap<Long, Set<Key>> byUser = new ConcurrentHashMap<>();
     /** Bumped before a changed user's dependants are dropped: a message load that raced with it reads again. */
     private final AtomicLong usersChanged = new AtomicLong();
+    private final java.util.concurrent.atomic.LongAdder requests = new java.util.concurrent.atomic.LongAdder();
 
     /**
      * @param maxEntries bound of the cache
@@ -93,12 +94,18 @@ public final class StateCache implements StateListener {
         return get(new Key(Kind.MESSAGE, id, 0));
     }
 
+    /** Reads asked of the cache so far, hits and misses. */
+    public long requests() {
+        return requests.sum();
+    }
+
     /** Entries held now (approximate). */
     public long size() {
         return cache.synchronous().estimatedSize();
     }
 
     private CompletableFuture<Optional<String>> get(Key key) {
+        requests.increment();
         return cache.get(key).thenApply(Entry::json);
     }
 
