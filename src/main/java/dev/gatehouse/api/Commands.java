@@ -104,22 +104,29 @@ final class Commands {
                     return n.put("queued", true).put("commands_queued", q);
                 }
                 Throwable c = e.getCause() != null ? e.getCause() : e;
-                return n.put("queued", false).put("error", c.getMessage()).put("status", c instanceof ApiError a ? a.status : 500);
+                n.put("queued", false).put("error", c.getMessage()).put("status", c instanceof ApiError a ? a.status : 500);
+                if (c instanceof ApiError a && a.headers.containsKey("Retry-After")) {
+                    n.put("retry_after", Long.parseLong(a.headers.get("Retry-After")));
+                }
+                return n;
             }));
         }
         return CompletableFuture.allOf(sent.toArray(CompletableFuture[]::new)).thenApply(v -> {
             ArrayNode results = NODES.arrayNode();
             int worst = 202;
+            long retryAfter = 0;
             for (CompletableFuture<ObjectNode> f : sent) {
                 ObjectNode n = f.join();
                 results.add(n);
                 if (!n.path("queued").asBoolean()) {
                     worst = Math.max(worst, n.path("status").asInt());
                 }
+                retryAfter = Math.max(retryAfter, n.path("retry_after").asLong(0));
             }
             ObjectNode out = NODES.objectNode();
             out.set("shards", results);
-            return Answer.json(targets.size() == 1 ? worst : (worst == 202 ? 202 : 207), out);
+            Answer a = Answer.json(targets.size() == 1 ? worst : (worst == 202 ? 202 : 207), out);
+            return retryAfter > 0 ? a.with("Retry-After", Long.toString(retryAfter)) : a;
         });
     }
 
