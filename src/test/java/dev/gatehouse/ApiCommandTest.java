@@ -124,6 +124,13 @@ class ApiCommandTest {
         assertEquals(expected, got);
         assertEquals((expected.size() + 999) / 1000, answer.path("chunk_count").asInt());
         assertEquals(Long.toString(guild), answer.path("guild_id").asText());
+        Harness.await("the chunks' members stored in the state", 60_000, () -> {
+            try {
+                return h.count("SELECT count(*) FROM members WHERE left_at IS NULL AND guild_id = " + guild) == expected.size();
+            } catch (java.sql.SQLException e) {
+                return false;
+            }
+        }, () -> "a large guild's GUILD_CREATE lists only some members; the chunks bring the rest");
 
         HttpResponse<String> again = api.post("/guilds/" + guild + "/members/request", "{\"query\":\"\",\"limit\":0}");
         assertEquals(429, again.statusCode(), again.body());
