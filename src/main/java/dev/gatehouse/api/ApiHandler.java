@@ -30,6 +30,10 @@ import java.util.concurrent.RejectedExecutionException;
 final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     private static final System.Logger LOG = System.getLogger(ApiHandler.class.getName());
 
+    /** The write of the connection's latest answer: the next answer waits for it. */
+    private static final io.netty.util.AttributeKey<CompletableFuture<Void>> LAST_WRITE =
+            io.netty.util.AttributeKey.valueOf("gatehouse.api.lastWrite");
+
     private final Routes routes;
     private final byte[] secret;
     private final ApiStats stats;
@@ -70,11 +74,17 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             answer = CompletableFuture.failedFuture(e);
         }
         String route = pattern;
-        answer.whenComplete((a, error) -> {
-            Answer out = error == null ? a : fromError(error);
-            stats.answered(route, out.status());
-            ctx.executor().execute(() -> write(ctx, out, keepAlive));
+        CompletableFuture<Answer> out = answer.handle((a, error) -> {
+            Answer done = error == null ? a : fromError(error);
+            stats.answered(route, done.status());
+            return done;
         });
+        // pipelined requests are answered in the order they came, whichever answer is ready first
+        CompletableFuture<Void> previous = ctx.channel().attr(LAST_WRITE).get();
+        CompletableFuture<Void> written = new CompletableFuture<>();
+        ctx.channel().attr(LAST_WRITE).set(written);
+        (previous == null ? out : previous.thenCombine(out, (v, a) -> a)).thenAccept(a -> ctx.executor().execute(
+                () -> write(ctx, a, keepAlive).addListener(f -> written.complete(null))));
     }
 
     private static ApiError unauthorized() {
@@ -106,7 +116,7 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         return new ApiError(500, "", "internal error: " + e).answer();
     }
 
-    private static void write(ChannelHandlerContext ctx, Answer a, boolean keepAlive) {
+    private static io.netty.channel.ChannelFuture write(ChannelHandlerContext ctx, Answer a, boolean keepAlive) {
         FullHttpResponse res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(a.status()),
                 Unpooled.wrappedBuffer(a.body()));
         res.headers().set(HttpHeaderNames.CONTENT_TYPE, a.contentType());
@@ -117,11 +127,10 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         }
         if (keepAlive) {
             res.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
-            ctx.writeAndFlush(res);
-        } else {
-            res.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-            ctx.writeAndFlush(res).addListener(ChannelFutureListener.CLOSE);
+            return ctx.writeAndFlush(res);
         }
+        res.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        return ctx.writeAndFlush(res).addListener(ChannelFutureListener.CLOSE);
     }
 
     @Override
