@@ -144,6 +144,22 @@ public final class StateCache implements StateListener {
         byUser.computeIfAbsent(user, u -> ConcurrentHashMap.newKeySet()).add(key);
     }
 
+    /**
+     * Drops an entry that embeds a user, and its place in {@link #byUser} (else the index would keep every key ever
+     * dropped). A load that registers again meanwhile leaves at worst a key whose next user change drops nothing.
+     */
+    private void drop(Key key) {
+        long user = key.kind == Kind.MEMBER ? key.b : 0;
+        CompletableFuture<Entry> held = cache.getIfPresent(key);
+        if (user == 0 && held != null && held.isDone() && !held.isCompletedExceptionally()) {
+            user = held.join().userId();
+        }
+        if (user != 0) {
+            forget(user, key);
+        }
+        cache.synchronous().invalidate(key);
+    }
+
     private void forget(long user, Key key) {
         byUser.computeIfPresent(user, (u, keys) -> {
             keys.remove(key);
@@ -172,9 +188,13 @@ public final class StateCache implements StateListener {
                 }
                 case "members" -> {
                     if (c.sweep()) {
-                        map.asMap().keySet().removeIf(k -> k.kind == Kind.MEMBER && k.a == c.first());
+                        for (Key k : List.copyOf(map.asMap().keySet())) {
+                            if (k.kind == Kind.MEMBER && k.a == c.first()) {
+                                drop(k);
+                            }
+                        }
                     } else {
-                        map.invalidate(new Key(Kind.MEMBER, c.first(), c.second()));
+                        drop(new Key(Kind.MEMBER, c.first(), c.second()));
                     }
                 }
                 case "users" -> {
@@ -185,7 +205,7 @@ public final class StateCache implements StateListener {
                         map.invalidateAll(dependants);
                     }
                 }
-                case "messages" -> map.invalidate(new Key(Kind.MESSAGE, c.first(), 0));
+                case "messages" -> drop(new Key(Kind.MESSAGE, c.first(), 0));
                 default -> {
                     // tables whose reads are not cached (roles, presences, ...)
                 }
