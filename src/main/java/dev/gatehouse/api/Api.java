@@ -87,6 +87,7 @@ public final class Api implements AutoCloseable {
         return server.port();
     }
 
+    /** Stops listening; answers in flight may be cut. */
     @Override
     public void close() {
         server.close();

@@ -17,6 +17,7 @@ public final class DispatchTap implements EventHandler<Dispatch> {
     private final LongAdder total = new LongAdder();
     final MemberRequests members = new MemberRequests();
 
+    /** Counts the slot and, while a member request waits, copies its chunks and rate limits. */
     @Override
     public void onEvent(Dispatch d, long sequence, boolean endOfBatch) {
         String type = d.type() == null ? "UNKNOWN" : d.type();

@@ -167,6 +167,7 @@ public final class StateCache implements StateListener {
         });
     }
 
+    /** Drops every entry the committed transaction changed (the writer's thread, right after its commit). */
     @Override
     public void committed(List<Changed> changed) {
         var map = cache.synchronous();

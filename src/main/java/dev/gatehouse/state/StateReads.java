@@ -74,6 +74,7 @@ public final class StateReads {
     private final DataSource db;
     private final Map<String, LongAdder> queries = new ConcurrentHashMap<>();
 
+    /** Reads through the pool of the state database. */
     public StateReads(DataSource db) {
         this.db = db;
     }
