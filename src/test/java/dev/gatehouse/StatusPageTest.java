@@ -56,6 +56,35 @@ class StatusPageTest {
         return text;
     }
 
+    /** The page's DOM after its script ran, as a headless Chromium renders it. */
+    static String render(String browser, String url) throws Exception {
+        Path profile = Files.createTempDirectory("gatehouse-chromium-profile");
+        try {
+            return run(List.of(browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                    "--no-first-run", "--user-data-dir=" + profile, "--virtual-time-budget=15000", "--dump-dom", url), 120);
+        } finally {
+            TestPostgres.delete(profile);
+        }
+    }
+
+    @Test
+    void withASecretThePageAsksForItAndShowsNothingElse() throws Exception {
+        Optional<String> browser = chromium();
+        Assumptions.assumeTrue(browser.isPresent(), "no Chromium, and Debian's package could not be installed: status page not rendered");
+        int port = ApiClient.freePort();
+        try (Harness h = new Harness(Harness.world(2, 6, 0), "--api.port=" + port, "--api.secret=page-secret")) {
+            h.awaitLoaded();
+            String dom = "";
+            for (int attempt = 0; attempt < 3 && !dom.contains("id=\"login\" style=\"display: block;\""); attempt++) {
+                dom = render(browser.get(), "http://127.0.0.1:" + port + "/");
+            }
+            assertTrue(dom.contains("id=\"login\" style=\"display: block;\""), "the secret is asked for: "
+                    + dom.substring(0, Math.min(800, dom.length())));
+            assertTrue(!dom.contains("class=\"shard "), "no shard shown without the secret");
+            assertTrue(dom.contains("<span id=\"shard-count\">0</span>"));
+        }
+    }
+
     @Test
     void theStatusPageShowsEveryShardInARealBrowser() throws Exception {
         Optional<String> browser = chromium();
@@ -63,15 +92,10 @@ class StatusPageTest {
         int port = ApiClient.freePort();
         try (Harness h = new Harness(Harness.world(3, 12, 20), "--api.port=" + port)) {
             h.awaitLoaded();
-            Path profile = Files.createTempDirectory("gatehouse-chromium-profile");
-            List<String> cmd = new ArrayList<>(List.of(browser.get(), "--headless", "--no-sandbox", "--disable-gpu",
-                    "--disable-dev-shm-usage", "--no-first-run", "--user-data-dir=" + profile, "--virtual-time-budget=15000",
-                    "--dump-dom", "http://127.0.0.1:" + port + "/"));
             String dom = "";
             for (int attempt = 0; attempt < 3 && !dom.contains("class=\"shard "); attempt++) {
-                dom = run(cmd, 120);
+                dom = render(browser.get(), "http://127.0.0.1:" + port + "/");
             }
-            TestPostgres.delete(profile);
             assertTrue(dom.contains("id=\"grid\""), "the page: " + dom.substring(0, Math.min(500, dom.length())));
             Matcher cells = Pattern.compile("<div class=\"shard (\\w+)\" data-shard=\"(\\d+)\"").matcher(dom);
             List<String> states = new ArrayList<>();
