@@ -20,6 +20,7 @@ import dev.gatehouse.state.EmbeddedPostgres;
 import dev.gatehouse.state.IdentifyTurns;
 import dev.gatehouse.state.SessionStore;
 import dev.gatehouse.state.StateCache;
+import dev.gatehouse.state.StateListener;
 import dev.gatehouse.state.StateReads;
 import dev.gatehouse.state.StateWriter;
 import java.util.HashMap;
@@ -128,7 +129,8 @@ public final class Gatehouse implements AutoCloseable {
             StateReads reads = new StateReads(database.dataSource());
             readExecutor = readExecutor(config.dbPoolSize());
             StateCache cache = new StateCache(reads, READ_CACHE_ENTRIES, readExecutor);
-            StateWriter state = new StateWriter(database.dataSource(), config.stateBatchMaxEvents(), new Handled(storedMarks), cache);
+            StateWriter state = new StateWriter(database.dataSource(), config.stateBatchMaxEvents(), new Handled(storedMarks),
+                    config.apiPort() > 0 ? cache : StateListener.NONE); // with the API off nobody reads the cache
             delivery = new Forwarder(config.eventHandlerUrl(), config.eventHandlerSecret().reveal(), config.deliveryMaxQueued(),
                     Overflow.valueOf(config.deliveryOverflow().name()), config.deliveryBatchSize(),
                     config.deliveryConnections(), config.deliveryTimeoutMs(), new Handled(deliveredMarks));

@@ -171,29 +171,28 @@ public final class StateCache implements StateListener {
     @Override
     public void committed(List<Changed> changed) {
         var map = cache.synchronous();
+        boolean guildsSwept = false;
+        boolean channelsSwept = false;
+        Set<Long> membersSwept = new java.util.HashSet<>();
         for (Changed c : changed) {
             switch (c.table()) {
                 case "guilds" -> {
                     if (c.sweep()) {
-                        map.asMap().keySet().removeIf(k -> k.kind == Kind.GUILD);
+                        guildsSwept = true;
                     } else {
                         map.invalidate(new Key(Kind.GUILD, c.first(), 0));
                     }
                 }
                 case "channels" -> {
                     if (c.sweep()) {
-                        map.asMap().keySet().removeIf(k -> k.kind == Kind.CHANNEL);
+                        channelsSwept = true; // a channel key does not know its guild: all channels go
                     } else {
                         map.invalidate(new Key(Kind.CHANNEL, c.first(), 0));
                     }
                 }
                 case "members" -> {
                     if (c.sweep()) {
-                        for (Key k : List.copyOf(map.asMap().keySet())) {
-                            if (k.kind == Kind.MEMBER && k.a == c.first()) {
-                                drop(k);
-                            }
-                        }
+                        membersSwept.add(c.first());
                     } else {
                         drop(new Key(Kind.MEMBER, c.first(), c.second()));
                     }
@@ -209,6 +208,16 @@ public final class StateCache implements StateListener {
                 case "messages" -> drop(new Key(Kind.MESSAGE, c.first(), 0));
                 default -> {
                     // tables whose reads are not cached (roles, presences, ...)
+                }
+            }
+        }
+        if (guildsSwept || channelsSwept || !membersSwept.isEmpty()) {
+            // sweeps come with full snapshots (GUILD_CREATE, READY): one pass over the keys per commit, not per guild
+            for (Key k : List.copyOf(map.asMap().keySet())) {
+                if ((guildsSwept && k.kind == Kind.GUILD) || (channelsSwept && k.kind == Kind.CHANNEL)) {
+                    map.invalidate(k);
+                } else if (k.kind == Kind.MEMBER && membersSwept.contains(k.a)) {
+                    drop(k);
                 }
             }
         }
