@@ -1,5 +1,6 @@
 package dev.gatehouse.bench;
 
+import dev.gatehouse.sim.SimulatorSessionController;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
@@ -14,7 +15,6 @@ import net.dv8tion.jda.api.requests.RestConfig;
 import net.dv8tion.jda.api.sharding.DefaultShardManagerBuilder;
 import net.dv8tion.jda.api.sharding.ShardManager;
 import net.dv8tion.jda.api.utils.Compression;
-import net.dv8tion.jda.api.utils.ConcurrentSessionController;
 
 /**
  * The JDA side of {@code ./run.sh bench peers}: a JDA 6 bot in its own JVM, with JDA's default caches, logged in
@@ -42,18 +42,7 @@ public final class JdaPeer {
         long guilds = Long.parseLong(args[3]);
         ShardManager jda = DefaultShardManagerBuilder.create(args[2], INTENTS)
                 .setRestConfig(new RestConfig().setBaseUrl(rest + "/"))
-                .setSessionController(new ConcurrentSessionController() {
-                    @Override
-                    public String getGateway() {
-                        return gateway;
-                    }
-
-                    @Override
-                    public ShardedGateway getShardedGateway(JDA api) {
-                        ShardedGateway fromRest = super.getShardedGateway(api);
-                        return new ShardedGateway(gateway, fromRest.getShardTotal(), fromRest.getConcurrency());
-                    }
-                })
+                .setSessionController(new SimulatorSessionController(gateway))
                 .setCompression(Compression.ZLIB)
                 .addEventListeners((net.dv8tion.jda.api.hooks.EventListener) JdaPeer::onEvent)
                 .build();
