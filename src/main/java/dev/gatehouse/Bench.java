@@ -32,6 +32,9 @@ final class Bench {
         if (!args.isEmpty() && "api".equals(args.get(0))) {
             return ApiBench.run(args.subList(1, args.size()));
         }
+        if (!args.isEmpty() && "peers".equals(args.get(0))) {
+            return dev.gatehouse.bench.PeersBench.run(args.subList(1, args.size()));
+        }
         int seconds = 30, warmup = 10, rate = 20_000, shards = 4, guilds = 2000;
         List<String> gatehouseArgs = new ArrayList<>();
         for (String a : args) {
