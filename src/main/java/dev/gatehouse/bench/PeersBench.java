@@ -115,7 +115,8 @@ public final class PeersBench {
         try (DeliveryCounter bot = new DeliveryCounter(secret)) {
             List<String> cmd = new ArrayList<>(List.of(java.toString(), "-jar", jar.toString(), "run", "--config=" + config,
                     "--discord.token=" + token, "--rest.url=" + rest, "--eventHandler.url=" + bot.url(),
-                    "--eventHandler.secret=" + secret, "--db.dataDir=" + work.resolve("postgres"), "--status.intervalSeconds=0"));
+                    "--eventHandler.secret=" + secret, "--db.dataDir=" + work.resolve("postgres"), "--status.intervalSeconds=0",
+                    "--api.port=0"));
             cmd.addAll(extra);
             try (PeerProcess g = new PeerProcess("gatehouse", new ProcessBuilder(cmd))) {
                 long deadline = System.nanoTime() + 300_000_000_000L;
