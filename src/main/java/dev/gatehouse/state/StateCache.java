@@ -106,7 +106,17 @@ public final class StateCache implements StateListener {
 
     private CompletableFuture<Optional<String>> get(Key key) {
         requests.increment();
-        return cache.get(key).thenApply(Entry::json);
+        CompletableFuture<Entry> load = cache.get(key);
+        return load.handle((entry, error) -> {
+            if (error != null) {
+                // Caffeine drops a failed load in a callback of its own, which may run after the waiters' (a
+                // CompletableFuture runs its dependants newest first): drop it here, before this waiter hears of
+                // the failure, so the waiter's next read loads again instead of getting the same failure
+                cache.asMap().remove(key, load);
+                throw error instanceof CompletionException c ? c : new CompletionException(error);
+            }
+            return entry.json();
+        });
     }
 
     private Entry load(Key key) {
