@@ -55,7 +55,8 @@ final class Harness implements AutoCloseable {
                 "--db.user=" + TestPostgres.server().user(),
                 "--delivery.spillDir=" + spillDir(jdbcUrl),
                 "--filters.editedMessages=false", // the tests compare the bot with every dispatch sent; FiltersTest turns it on
-                "--status.intervalSeconds=0"));
+                "--status.intervalSeconds=0",
+                "--api.port=0")); // the API is off unless a test turns it on at a free port (never 8787)
         args.addAll(List.of(settings));
         Config config = ConfigLoader.load(args, Map.of());
         try {

@@ -14,6 +14,7 @@ final class ChangeReader {
     private static final Entity.Shape GUILD_UPDATE = Entity.Shape.of("roles", Entity.Shape.FLAT);
     private static final Entity.Shape ROLE_EVENT = Entity.Shape.of("role", Entity.Shape.FLAT);
     private static final Entity.Shape MESSAGE = Entity.Shape.of("author", Entity.Shape.FLAT);
+    private static final Entity.Shape MEMBER_CHUNK = Entity.Shape.of("members", USER_CHILD, "presences", USER_CHILD);
 
     private ChangeReader() {
     }
@@ -25,7 +26,7 @@ final class ChangeReader {
                  "CHANNEL_DELETE", "THREAD_CREATE", "THREAD_UPDATE", "THREAD_DELETE", "GUILD_ROLE_CREATE",
                  "GUILD_ROLE_UPDATE", "GUILD_ROLE_DELETE", "GUILD_MEMBER_ADD", "GUILD_MEMBER_UPDATE",
                  "GUILD_MEMBER_REMOVE", "PRESENCE_UPDATE", "USER_UPDATE", "MESSAGE_CREATE", "MESSAGE_UPDATE",
-                 "MESSAGE_DELETE", "MESSAGE_DELETE_BULK" -> true;
+                 "MESSAGE_DELETE", "MESSAGE_DELETE_BULK", "GUILD_MEMBERS_CHUNK" -> true;
             default -> false;
         };
     }
@@ -87,6 +88,15 @@ final class ChangeReader {
                 c.gone(Table.MEMBERS, need(e.id("guild_id"), "guild_id"), need(uid, "user.id"), null, null, null);
             }
             case "PRESENCE_UPDATE" -> presence(c, e, need(e.id("guild_id"), "guild_id"));
+            case "GUILD_MEMBERS_CHUNK" -> { // the answer to a member request: members of large guilds GUILD_CREATE left out
+                String gid = need(e.id("guild_id"), "guild_id");
+                for (Entity m : e.array("members")) {
+                    member(c, m, gid);
+                }
+                for (Entity p : e.array("presences")) {
+                    presence(c, p, gid);
+                }
+            }
             case "USER_UPDATE" -> user(c, e);
             case "MESSAGE_CREATE" -> message(c, e);
             case "MESSAGE_UPDATE" -> {
@@ -119,6 +129,7 @@ final class ChangeReader {
             case "GUILD_ROLE_CREATE", "GUILD_ROLE_UPDATE" -> ROLE_EVENT;
             case "GUILD_MEMBER_ADD", "GUILD_MEMBER_UPDATE", "GUILD_MEMBER_REMOVE", "PRESENCE_UPDATE" -> USER_CHILD;
             case "MESSAGE_CREATE", "MESSAGE_UPDATE" -> MESSAGE;
+            case "GUILD_MEMBERS_CHUNK" -> MEMBER_CHUNK;
             default -> Entity.Shape.FLAT;
         };
     }

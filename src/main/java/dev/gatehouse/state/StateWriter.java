@@ -51,6 +51,7 @@ public final class StateWriter implements EventHandler<Dispatch> {
     static final int MAX_ROWS = 10_000;
 
     private final Handled handled;
+    private final StateListener listener;
     private final List<Change> pending = new ArrayList<>();
     /** Per shard, the last dispatch taken: saved with the rows so a restart resumes right after it. */
     private final Map<Integer, SessionStore.Progress> progress = new HashMap<>();
@@ -73,9 +74,15 @@ public final class StateWriter implements EventHandler<Dispatch> {
      * @param handled what this writer had stored when the previous process stopped: replays of it are skipped
      */
     public StateWriter(DataSource db, int maxEvents, Handled handled) {
+        this(db, maxEvents, handled, StateListener.NONE);
+    }
+
+    /** @param listener told after every commit which rows it changed (the API's read cache invalidates them) */
+    public StateWriter(DataSource db, int maxEvents, Handled handled, StateListener listener) {
         this.db = db;
         this.maxEvents = maxEvents;
         this.handled = handled;
+        this.listener = listener;
     }
 
     @Override
@@ -276,6 +283,42 @@ public final class StateWriter implements EventHandler<Dispatch> {
         rowsWritten.add(written);
         eventsStored.add(changes.size());
         flushes.increment();
+        tell(rows, revisions, sweeps);
+    }
+
+    /** Tells the listener what the committed transaction changed; a listener's failure never stops the writer. */
+    private void tell(Map<Table, LinkedHashMap<String, Change.Row>> rows, List<String[]> revisions,
+                      Map<Change.Sweep, List<Long>> sweeps) {
+        if (listener == StateListener.NONE) {
+            return;
+        }
+        List<StateListener.Changed> changed = new ArrayList<>();
+        for (Map.Entry<Table, LinkedHashMap<String, Change.Row>> e : rows.entrySet()) {
+            Table t = e.getKey();
+            for (Change.Row r : e.getValue().values()) {
+                changed.add(new StateListener.Changed(t.name, Long.parseLong(r.values[0]),
+                        t.keyCount > 1 ? Long.parseLong(r.values[1]) : 0, false));
+            }
+        }
+        for (String[] r : revisions) {
+            changed.add(new StateListener.Changed("messages", Long.parseLong(r[0]), 0, false));
+        }
+        for (Map.Entry<Change.Sweep, List<Long>> s : sweeps.entrySet()) {
+            String table = switch (s.getKey()) {
+                case CHANNELS_OF_GUILD -> "channels";
+                case ROLES_OF_GUILD -> "roles";
+                case MEMBERS_OF_GUILD -> "members";
+                case GUILDS_OF_SHARD -> "guilds";
+            };
+            for (long id : s.getValue()) {
+                changed.add(new StateListener.Changed(table, id, 0, true));
+            }
+        }
+        try {
+            listener.committed(changed);
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.ERROR, "state: the commit listener failed: " + e);
+        }
     }
 
     private static int upsert(Connection conn, Table t, java.util.Collection<Change.Row> rows) throws SQLException {
