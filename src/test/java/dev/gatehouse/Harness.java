@@ -224,5 +224,6 @@ final class Harness implements AutoCloseable {
         gatehouse.close(5_000);
         sim.close();
         bot.close();
+        TestPostgres.delete(Path.of(spillDir(jdbcUrl)));
     }
 }
