@@ -29,6 +29,9 @@ final class Bench {
         if (!args.isEmpty() && "startup".equals(args.get(0))) {
             return StartupBench.run(args.subList(1, args.size()));
         }
+        if (!args.isEmpty() && "spill".equals(args.get(0))) {
+            return SpillBench.run(args.subList(1, args.size()));
+        }
         if (!args.isEmpty() && "api".equals(args.get(0))) {
             return ApiBench.run(args.subList(1, args.size()));
         }
@@ -58,6 +61,7 @@ final class Bench {
             List<String> all = new ArrayList<>(List.of("--config=" + Files.createTempFile(data, "empty", ".properties"),
                     "--discord.token=bench-token", "--rest.url=" + sim.restUrl(), "--eventHandler.url=" + bot.url(),
                     "--eventHandler.secret=" + secret, "--db.dataDir=" + data.resolve("postgres"),
+                    "--delivery.spillDir=" + data.resolve("spill"),
                     "--status.intervalSeconds=0", "--api.port=0"));
             all.addAll(gatehouseArgs);
             Config config = ConfigLoader.load(all, Map.of());

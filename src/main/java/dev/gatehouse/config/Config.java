@@ -44,7 +44,15 @@ public record Config(
         long durationSeconds,
         int apiPort,
         String apiBind,
-        Secret apiSecret) {
+        Secret apiSecret,
+        long deliveryMaxQueuedBytes,
+        long deliveryMaxSpilledBytes,
+        Path deliverySpillDir,
+        java.util.Set<String> deliveryEvents,
+        java.util.Set<String> deliverySkipEvents,
+        long gatewayMaxPausedMs,
+        boolean filtersEditedMessages,
+        java.util.Optional<Path> controllersDir) {
 
     /** Worker thread flavour of the clusters. */
     public enum ThreadKind { PLATFORM, VIRTUAL }
@@ -69,7 +77,9 @@ public record Config(
                 deliveryMaxQueued, deliveryOverflow, deliveryBatchSize, deliveryConnections, deliveryTimeoutMs,
                 deliveryAfterState, dbUrl, dbUser, dbPassword, dbPoolSize, dbDataDir, dbPort, stateBatchMaxEvents,
                 ringSize, demoShards, demoGuilds, demoEventsPerSecond, statusIntervalSeconds, durationSeconds,
-                apiPort, apiBind, apiSecret);
+                apiPort, apiBind, apiSecret,
+                deliveryMaxQueuedBytes, deliveryMaxSpilledBytes, deliverySpillDir, deliveryEvents, deliverySkipEvents,
+                gatewayMaxPausedMs, filtersEditedMessages, controllersDir);
     }
 
     /** A copy delivering to another bot endpoint, used by the demo to aim at its sample bot. */
@@ -79,7 +89,8 @@ public record Config(
                 secret, deliveryMaxQueued, deliveryOverflow, deliveryBatchSize, deliveryConnections,
                 deliveryTimeoutMs, deliveryAfterState, dbUrl, dbUser, dbPassword, dbPoolSize, dbDataDir, dbPort,
                 stateBatchMaxEvents, ringSize, demoShards, demoGuilds, demoEventsPerSecond, statusIntervalSeconds,
-                durationSeconds, apiPort, apiBind, apiSecret);
+                durationSeconds, apiPort, apiBind, apiSecret, deliveryMaxQueuedBytes, deliveryMaxSpilledBytes, deliverySpillDir, deliveryEvents, deliverySkipEvents,
+                gatewayMaxPausedMs, filtersEditedMessages, controllersDir);
     }
 
     /** Builds and validates a configuration from resolved string values (every key of {@link Key#ALL} present). */
@@ -120,12 +131,23 @@ public record Config(
                 in.integer("duration", 0, 31_536_000),
                 in.integer("api.port", 0, 65_535),
                 in.text("api.bind", true),
-                in.secret("api.secret"));
+                in.secret("api.secret"),
+                in.lng("delivery.maxQueuedBytes", 1024, Long.MAX_VALUE),
+                in.lng("delivery.maxSpilledBytes", 0, Long.MAX_VALUE),
+                Path.of(in.text("delivery.spillDir", true)),
+                in.types("delivery.events"),
+                in.types("delivery.skipEvents"),
+                in.integer("gateway.maxPausedMs", 1, 86_400_000),
+                in.bool("filters.editedMessages"),
+                java.util.Optional.of(in.text("controllers.dir", false)).filter(s -> !s.isEmpty()).map(Path::of));
         c.checkTogether();
         return c;
     }
 
     private void checkTogether() {
+        if (!deliveryEvents.isEmpty() && !deliverySkipEvents.isEmpty()) {
+            throw new ConfigException("delivery.skipEvents", "cannot be set together with delivery.events (set one of the two)");
+        }
         if (lastShardId >= 0 && lastShardId < firstShardId) {
             throw new ConfigException("lastShardId", "must be >= firstShardId (" + firstShardId + "), got " + lastShardId);
         }
@@ -173,6 +195,10 @@ public record Config(
         }
 
         int integer(String key, int min, int max) {
+            return (int) lng(key, min, max);
+        }
+
+        long lng(String key, long min, long max) {
             String s = text(key, true);
             long n;
             try {
@@ -183,7 +209,24 @@ public record Config(
             if (n < min || n > max) {
                 throw new ConfigException(key, "expected a whole number from " + min + " to " + max + ", got " + n);
             }
-            return (int) n;
+            return n;
+        }
+
+        /** Dispatch type names separated by commas ({@code PRESENCE_UPDATE,TYPING_START}); empty for none. */
+        java.util.Set<String> types(String key) {
+            String s = text(key, false);
+            java.util.Set<String> out = new java.util.LinkedHashSet<>();
+            if (s.isEmpty()) {
+                return java.util.Set.of();
+            }
+            for (String part : s.split(",")) {
+                String t = part.strip();
+                if (!t.matches("[A-Z][A-Z_]*")) {
+                    throw new ConfigException(key, "expected dispatch types like MESSAGE_CREATE,PRESENCE_UPDATE, got '" + t + "'");
+                }
+                out.add(t);
+            }
+            return java.util.Set.copyOf(out);
         }
 
         int powerOfTwo(String key) {

@@ -53,14 +53,26 @@ final class Cluster implements Runnable {
         }
     }
 
-    /** Stops the worker after the tasks already queued; waits for it. */
-    void stop() throws InterruptedException {
+    /** Asks the worker to stop after the tasks already queued; returns at once (see {@link #awaitStopped}). */
+    void stop() {
         running = false;
         Thread t = thread;
         if (t != null) {
             LockSupport.unpark(t);
-            t.join(10_000);
         }
+    }
+
+    /** Waits until the worker stopped or the deadline ({@link System#nanoTime()}) passed; true when it stopped. */
+    boolean awaitStopped(long deadlineNanos) throws InterruptedException {
+        Thread t = thread;
+        if (t == null) {
+            return true;
+        }
+        long left = deadlineNanos - System.nanoTime();
+        if (left > 0) {
+            t.join(java.time.Duration.ofNanos(left));
+        }
+        return !t.isAlive();
     }
 
     @Override
