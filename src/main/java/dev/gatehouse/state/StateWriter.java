@@ -32,16 +32,6 @@ public final class StateWriter implements EventHandler<Dispatch> {
             INSERT INTO message_revisions (message_id, shard_id, seq, content, edited_at, data)
             SELECT u.m::bigint, u.s::integer, u.q::bigint, u.c, u.e::timestamptz, u.d::jsonb
             FROM unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[]) AS u(m, s, q, c, e, d)""";
-    static final String SWEEP_CHANNELS = """
-            UPDATE channels SET deleted_at = now() WHERE guild_id = ANY(?) AND deleted_at IS NULL
-              AND updated_at < now() AND type NOT IN (10, 11, 12)""";
-    static final String SWEEP_ROLES = """
-            UPDATE roles SET deleted_at = now() WHERE guild_id = ANY(?) AND deleted_at IS NULL AND updated_at < now()""";
-    static final String SWEEP_MEMBERS = """
-            UPDATE members SET left_at = now() WHERE guild_id = ANY(?) AND left_at IS NULL AND updated_at < now()""";
-    static final String SWEEP_SHARD_GUILDS = """
-            UPDATE guilds SET left_at = now() WHERE shard_id = ANY(?) AND left_at IS NULL AND updated_at < now()""";
-
     private final DataSource db;
     private final int maxEvents;
     /**
@@ -236,7 +226,7 @@ public final class StateWriter implements EventHandler<Dispatch> {
             rows.put(t, new LinkedHashMap<>());
         }
         List<String[]> revisions = new ArrayList<>();
-        Map<Change.Sweep, List<Long>> sweeps = new LinkedHashMap<>();
+        Map<Sweep, List<Long>> sweeps = new java.util.EnumMap<>(Sweep.class);
         for (Change c : changes) {
             for (Change.Row r : c.rows) {
                 Change.Row prev = rows.get(r.table).putIfAbsent(r.key(), r);
@@ -257,8 +247,8 @@ public final class StateWriter implements EventHandler<Dispatch> {
                     written += upsert(conn, e.getKey(), e.getValue().values());
                 }
                 written += appendRevisions(conn, revisions);
-                for (Map.Entry<Change.Sweep, List<Long>> s : sweeps.entrySet()) {
-                    written += sweep(conn, s.getKey(), s.getValue());
+                for (Map.Entry<Sweep, List<Long>> s : sweeps.entrySet()) {
+                    written += s.getKey().run(conn, s.getValue());
                 }
                 if (withProgress) {
                     SessionStore.saveStored(conn, progress.values());
@@ -316,23 +306,6 @@ public final class StateWriter implements EventHandler<Dispatch> {
         try (PreparedStatement ps = conn.prepareStatement(APPEND_REVISIONS)) {
             for (int c = 0; c < 6; c++) {
                 ps.setArray(c + 1, conn.createArrayOf("text", columns[c]));
-            }
-            return ps.executeUpdate();
-        }
-    }
-
-    private static int sweep(Connection conn, Change.Sweep kind, List<Long> ids) throws SQLException {
-        String sql = switch (kind) {
-            case CHANNELS_OF_GUILD -> SWEEP_CHANNELS;
-            case ROLES_OF_GUILD -> SWEEP_ROLES;
-            case MEMBERS_OF_GUILD -> SWEEP_MEMBERS;
-            case GUILDS_OF_SHARD -> SWEEP_SHARD_GUILDS;
-        };
-        try (PreparedStatement ps = conn.prepareStatement(sql)) {
-            if (kind == Change.Sweep.GUILDS_OF_SHARD) {
-                ps.setArray(1, conn.createArrayOf("integer", ids.stream().map(Long::intValue).toArray(Integer[]::new)));
-            } else {
-                ps.setArray(1, conn.createArrayOf("bigint", ids.toArray(Long[]::new)));
             }
             return ps.executeUpdate();
         }

@@ -89,6 +89,72 @@ class StateFixtureTest {
             assertNotNull(text(db, "SELECT data->>'name' FROM guilds WHERE id = " + gid), "guild keeps its object");
             assertEquals(null, text(db, "SELECT data->>'channels' FROM guilds WHERE id = " + gid), "children are stored apart");
             assertEquals("[]", text(db, "SELECT data->>'permission_overwrites' FROM channels LIMIT 1"), "extra fields kept");
+            assertEquals(1, count(db, "SELECT count(*) FROM emojis WHERE deleted_at IS NULL AND guild_id = " + gid));
+            assertEquals(1, count(db, "SELECT count(*) FROM stickers WHERE deleted_at IS NULL AND guild_id = " + gid));
+            assertEquals(null, text(db, "SELECT data->>'emojis' FROM guilds WHERE id = " + gid), "emojis are stored apart");
+            assertEquals(0, count(db, "SELECT count(*) FROM voice_states"), "the capture has no one in voice");
+            assertEquals(0, count(db, "SELECT count(*) FROM stage_instances") + count(db, "SELECT count(*) FROM scheduled_events"));
+            assertEquals(0, count(db, "SELECT count(*) FROM members m WHERE roles IS DISTINCT FROM"
+                    + " ARRAY(SELECT jsonb_array_elements_text(m.data->'roles')::bigint)"), "roles column equals the member's roles");
+            assertNotNull(text(db, "SELECT loaded_at FROM guilds WHERE id = " + gid), "first load stamped");
+        }
+    }
+
+    @Test
+    void guildUpdateMergesIntoTheStoredGuild() throws Exception {
+        byte[] create = Fixtures.frames("gateway_guild_create.json").get(0);
+        Run first = write(List.of(create));
+        long id;
+        try (Database db = first.db()) {
+            id = count(db, "SELECT id FROM guilds");
+        }
+        byte[] update = ("{\"t\":\"GUILD_UPDATE\",\"s\":5,\"op\":0,\"d\":{\"id\":\"" + id
+                + "\",\"name\":\"renamed\",\"owner_id\":\"1\",\"roles\":[],\"emojis\":[],\"stickers\":[]}}").getBytes();
+        Run r = write(List.of(create, update));
+        try (Database db = r.db()) {
+            assertEquals(0, r.writer().eventsRejected());
+            assertEquals("renamed", text(db, "SELECT name FROM guilds"));
+            assertEquals("renamed", text(db, "SELECT data->>'name' FROM guilds"));
+            assertNotNull(text(db, "SELECT data->>'joined_at' FROM guilds"), "what only GUILD_CREATE carries stays");
+            assertNotNull(text(db, "SELECT member_count FROM guilds"));
+            assertEquals(6, count(db, "SELECT count(*) FROM roles WHERE deleted_at IS NULL"), "an update's role list does not sweep");
+        }
+    }
+
+    @Test
+    void aLeftGuildMarksEverythingInItGone() throws Exception {
+        byte[] create = Fixtures.frames("gateway_guild_create.json").get(0);
+        Run first = write(List.of(create));
+        long id;
+        try (Database db = first.db()) {
+            id = count(db, "SELECT id FROM guilds");
+        }
+        byte[] delete = ("{\"t\":\"GUILD_DELETE\",\"s\":5,\"op\":0,\"d\":{\"id\":\"" + id + "\"}}").getBytes();
+        Run r = write(List.of(create, delete));
+        try (Database db = r.db()) {
+            assertEquals(0, r.writer().eventsRejected());
+            assertEquals(1, count(db, "SELECT count(*) FROM guilds WHERE left_at IS NOT NULL"));
+            for (String t : List.of("channels", "roles", "emojis", "stickers")) {
+                assertEquals(0, count(db, "SELECT count(*) FROM " + t + " WHERE deleted_at IS NULL"), t);
+                assertTrue(count(db, "SELECT count(*) FROM " + t) > 0, t + " rows are kept");
+            }
+            assertEquals(0, count(db, "SELECT count(*) FROM members WHERE left_at IS NULL"));
+        }
+    }
+
+    @Test
+    void voiceStatesAndThreadsFromTheCapture() throws Exception {
+        List<byte[]> frames = new java.util.ArrayList<>(Fixtures.frames("gateway_voice_state_update.json"));
+        frames.addAll(Fixtures.frames("gateway_thread_create.json"));
+        Run r = write(frames);
+        try (Database db = r.db()) {
+            assertEquals(0, r.writer().eventsRejected());
+            long joined = count(db, "SELECT count(*) FROM voice_states WHERE left_at IS NULL");
+            long left = count(db, "SELECT count(*) FROM voice_states WHERE left_at IS NOT NULL");
+            assertTrue(joined + left > 0, "voice states stored");
+            assertEquals(count(db, "SELECT count(*) FROM voice_states"), count(db,
+                    "SELECT count(*) FROM voice_states v JOIN members m USING (guild_id, user_id)"), "each with its member");
+            assertEquals(1, count(db, "SELECT count(*) FROM channels WHERE type = 11"));
         }
     }
 
