@@ -29,6 +29,9 @@ final class Bench {
         if (!args.isEmpty() && "startup".equals(args.get(0))) {
             return StartupBench.run(args.subList(1, args.size()));
         }
+        if (!args.isEmpty() && "load".equals(args.get(0))) {
+            return LoadBench.run(args.subList(1, args.size()));
+        }
         int seconds = 30, warmup = 10, rate = 20_000, shards = 4, guilds = 2000;
         List<String> gatehouseArgs = new ArrayList<>();
         for (String a : args) {
@@ -122,7 +125,7 @@ final class Bench {
         return 0;
     }
 
-    private static void deleteTree(Path p) {
+    static void deleteTree(Path p) {
         try (var s = Files.walk(p)) {
             s.sorted(java.util.Comparator.reverseOrder()).forEach(x -> x.toFile().delete());
         } catch (java.io.IOException ignored) {

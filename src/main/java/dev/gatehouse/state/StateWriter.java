@@ -272,6 +272,9 @@ public final class StateWriter implements EventHandler<Dispatch> {
         if (rows.isEmpty()) {
             return 0;
         }
+        if (rows.size() >= BulkLoader.MIN_ROWS) {
+            return BulkLoader.load(conn, t, rows);
+        }
         int width = t.width();
         String[][] columns = new String[width][rows.size()];
         Boolean[] gone = new Boolean[rows.size()];
