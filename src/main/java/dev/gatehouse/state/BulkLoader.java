@@ -74,7 +74,16 @@ final class BulkLoader {
             out.append("\\N");
             return;
         }
-        for (int i = 0; i < v.length(); i++) {
+        int plain = 0;
+        while (plain < v.length()) {
+            char ch = v.charAt(plain);
+            if (ch == '\\' || ch == '\t' || ch == '\n' || ch == '\r') {
+                break;
+            }
+            plain++;
+        }
+        out.append(v, 0, plain);
+        for (int i = plain; i < v.length(); i++) {
             char ch = v.charAt(i);
             switch (ch) {
                 case '\\' -> out.append("\\\\");

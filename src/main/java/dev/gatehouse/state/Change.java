@@ -43,6 +43,10 @@ final class Change {
                 if (table.mergesData() && earlier != null) {
                     values[values.length - 1] = joinObjects(earlier, later.values[values.length - 1]);
                 }
+                if (table == Table.MEMBERS && "add".equals(before[Table.MEMBER_LEARNED_BY])
+                        && "event".equals(values[Table.MEMBER_LEARNED_BY])) {
+                    values[Table.MEMBER_LEARNED_BY] = "add"; // an update right after the join: still a join
+                }
                 for (int i = table.keyCount; i < values.length - 1; i++) {
                     if (values[i] == null && before[i] != null && table.columns.get(i).mode() != Table.Mode.FULL) {
                         values[i] = before[i];

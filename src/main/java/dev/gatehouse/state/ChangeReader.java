@@ -121,7 +121,7 @@ final class ChangeReader {
                     threadMember(c, m, tid, gid);
                     Entity member = m.object("member");
                     if (member != null) {
-                        member(c, member, gid);
+                        member(c, member, gid, "event");
                     }
                     Entity presence = m.object("presence");
                     if (presence != null) {
@@ -141,18 +141,19 @@ final class ChangeReader {
             }
             case "GUILD_ROLE_DELETE" -> c.gone(Table.ROLES, need(e.id("role_id"), "role_id"),
                     need(e.id("guild_id"), "guild_id"), null, null, null, null, null);
-            case "GUILD_MEMBER_ADD", "GUILD_MEMBER_UPDATE" -> member(c, e, need(e.id("guild_id"), "guild_id"));
+            case "GUILD_MEMBER_ADD", "GUILD_MEMBER_UPDATE" -> member(c, e, need(e.id("guild_id"), "guild_id"),
+                    "GUILD_MEMBER_ADD".equals(type) ? "add" : "event");
             case "GUILD_MEMBER_REMOVE" -> {
                 Entity u = e.object("user");
                 String uid = need(u == null ? null : u.id("id"), "user.id");
                 String gid = need(e.id("guild_id"), "guild_id");
-                c.gone(Table.MEMBERS, gid, uid, null, null, null, null);
+                c.gone(Table.MEMBERS, gid, uid, null, null, null, "event", null);
                 c.gone(Table.PRESENCES, gid, uid, null, null);
             }
             case "GUILD_MEMBERS_CHUNK" -> {
                 String gid = need(e.id("guild_id"), "guild_id");
                 for (Entity m : e.array("members")) {
-                    member(c, m, gid);
+                    member(c, m, gid, "diff");
                 }
                 for (Entity p : e.array("presences")) {
                     presence(c, p, gid);
@@ -167,7 +168,7 @@ final class ChangeReader {
                 }
                 Entity member = e.object("member");
                 if (member != null) {
-                    member(c, member, gid);
+                    member(c, member, gid, "event");
                 }
                 voiceState(c, e, gid);
             }
@@ -258,7 +259,7 @@ final class ChangeReader {
             role(c, r, gid);
         }
         for (Entity m : g.array("members")) {
-            member(c, m, gid);
+            member(c, m, gid, "diff");
         }
         for (Entity p : g.array("presences")) {
             presence(c, p, gid);
@@ -304,14 +305,15 @@ final class ChangeReader {
                 r.text("permissions"), r.id("color"), r.json());
     }
 
-    private static void member(Change c, Entity m, String guildId) throws IOException {
+    /** A member; {@code learnedBy} says how (the change log's "how"): "add", "event" or "diff". */
+    private static void member(Change c, Entity m, String guildId, String learnedBy) throws IOException {
         Entity u = m.object("user");
         if (u == null) {
             throw new IOException("member without user");
         }
         user(c, u);
         c.add(Table.MEMBERS, guildId, need(u.id("id"), "member user.id"), m.text("nick"), m.text("joined_at"),
-                roles(m.list("roles")), m.json());
+                roles(m.list("roles")), learnedBy, m.json());
     }
 
     /** A member's role ids as a PostgreSQL array literal; each must be a snowflake. */

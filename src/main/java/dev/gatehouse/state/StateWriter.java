@@ -20,6 +20,13 @@ import javax.sql.DataSource;
  * at the end of every Disruptor batch (or every {@code maxEvents}) the changes are folded per table (one row
  * per key, last write wins) and written in one transaction: one bulk upsert per table, then the sweeps.
  *
+ * <p>Transactions run on the writer's own database thread, one at a time and in order, so reading the next
+ * events overlaps writing the last ones: a flush inside a Disruptor batch (at {@code maxEvents} or
+ * {@link #MAX_ROWS}) is handed over and reading goes on, at most one more flush waits behind it (memory stays
+ * bounded), and the end of a batch waits until everything is stored. Each committed flush advances this consumer's
+ * sequence at once, so delivery (which runs after the state) gets a burst of GUILD_CREATEs chunk by chunk instead
+ * of after the whole burst.
+ *
  * <p>A database outage blocks this consumer and retries with backoff until the database is back: the ring
  * fills, producers wait, nothing is lost. A batch the database refuses for its content is written again one
  * event at a time so that only the events it refuses (logged with shard, seq and the database's reason)
@@ -53,6 +60,19 @@ public final class StateWriter implements EventHandler<Dispatch> {
     private long progressSavedAt = System.nanoTime();
     private final java.util.concurrent.CountDownLatch shutDown = new java.util.concurrent.CountDownLatch(1);
     private int pendingRows;
+    /** The ring sequence of the last event taken. */
+    private long lastSequence = -1;
+    /** This consumer's sequence in the ring: advanced after each commit, so delivery need not wait for a whole batch. */
+    private volatile com.lmax.disruptor.Sequence sequence;
+    /** Flushes handed to the database thread; one waits while another is written. */
+    private final java.util.concurrent.BlockingQueue<Flush> flushQueue = new java.util.concurrent.ArrayBlockingQueue<>(1);
+    /** Flushes handed over and not committed (or given up) yet; guarded by itself. */
+    private final int[] outstanding = new int[1];
+    private final Thread dbThread;
+
+    /** What one transaction writes: the changes, each shard's progress, and the ring sequence they end at. */
+    private record Flush(List<Change> changes, List<SessionStore.Progress> progress, long lastSequence) {
+    }
     private final LongAdder rowsWritten = new LongAdder();
     private final LongAdder eventsStored = new LongAdder();
     private final LongAdder eventsRejected = new LongAdder();
@@ -66,6 +86,13 @@ public final class StateWriter implements EventHandler<Dispatch> {
         this.db = db;
         this.maxEvents = maxEvents;
         this.handled = handled;
+        this.dbThread = Thread.ofPlatform().name("gatehouse-state-db").daemon(true).unstarted(this::writeFlushes);
+        this.dbThread.start();
+    }
+
+    @Override
+    public void setSequenceCallback(com.lmax.disruptor.Sequence sequenceCallback) {
+        this.sequence = sequenceCallback;
     }
 
     @Override
@@ -75,9 +102,72 @@ public final class StateWriter implements EventHandler<Dispatch> {
         } else {
             take(d);
         }
-        if (endOfBatch || pending.size() >= maxEvents || pendingRows >= MAX_ROWS) {
+        lastSequence = sequence;
+        if (endOfBatch) {
             if (!pending.isEmpty() || (!progress.isEmpty() && System.nanoTime() - progressSavedAt >= PROGRESS_EVERY_NANOS)) {
-                flush();
+                submit();
+            }
+            awaitFlushed();
+        } else if (pending.size() >= maxEvents || pendingRows >= MAX_ROWS) {
+            submit();
+        }
+    }
+
+    /** Hands what is pending to the database thread (waiting while another flush already waits there). */
+    private void submit() {
+        Flush f = new Flush(new ArrayList<>(pending), new ArrayList<>(progress.values()), lastSequence);
+        synchronized (outstanding) {
+            outstanding[0]++;
+        }
+        try {
+            flushQueue.put(f);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            synchronized (outstanding) {
+                outstanding[0]--;
+            }
+            return;
+        }
+        clearPending();
+    }
+
+    /** Waits until every flush handed over is committed (or given up at shutdown). */
+    private void awaitFlushed() {
+        synchronized (outstanding) {
+            while (outstanding[0] > 0) {
+                try {
+                    outstanding.wait();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        }
+    }
+
+    /** The database thread: writes the flushes in the order they were handed over. */
+    private void writeFlushes() {
+        while (true) {
+            Flush f;
+            try {
+                f = flushQueue.take();
+            } catch (InterruptedException e) {
+                return;
+            }
+            try {
+                flush(f);
+                com.lmax.disruptor.Sequence s = sequence;
+                if (s != null && f.lastSequence() >= 0) {
+                    s.set(f.lastSequence());
+                }
+            } catch (RuntimeException e) {
+                eventsRejected.add(f.changes().size());
+                LOG.log(System.Logger.Level.ERROR, "state: a flush of " + f.changes().size() + " events failed: " + e);
+            } finally {
+                synchronized (outstanding) {
+                    outstanding[0]--;
+                    outstanding.notifyAll();
+                }
             }
         }
     }
@@ -87,9 +177,11 @@ public final class StateWriter implements EventHandler<Dispatch> {
     public void onShutdown() {
         try {
             if (!pending.isEmpty() || !progress.isEmpty()) {
-                flush();
+                submit();
             }
+            awaitFlushed();
         } finally {
+            dbThread.interrupt();
             shutDown.countDown();
         }
     }
@@ -148,34 +240,33 @@ public final class StateWriter implements EventHandler<Dispatch> {
         stopping = true;
     }
 
-    private void flush() {
+    /** Writes one flush, waiting out database outages (the flush is kept and written again, never lost). */
+    private void flush(Flush f) {
+        List<Change> changes = f.changes();
         long backoff = 500;
         boolean reported = false;
         while (true) {
             try {
-                write(pending, true);
+                write(changes, f.progress());
                 if (reported) {
-                    LOG.log(System.Logger.Level.INFO, "state: database is back; stored the " + pending.size() + " waiting events");
+                    LOG.log(System.Logger.Level.INFO, "state: database is back; stored the " + changes.size() + " waiting events");
                 }
-                clearPending();
                 return;
             } catch (SQLException e) {
                 if (!transient_(e)) {
-                    writeOneByOne(e);
-                    clearPending();
+                    writeOneByOne(changes, f.progress(), e);
                     return;
                 }
                 if (stopping) {
-                    eventsRejected.add(pending.size());
-                    LOG.log(System.Logger.Level.ERROR, "state: database unavailable at shutdown; " + pending.size()
+                    eventsRejected.add(changes.size());
+                    LOG.log(System.Logger.Level.ERROR, "state: database unavailable at shutdown; " + changes.size()
                             + " events not stored (" + e.getMessage() + ")");
-                    clearPending();
                     return;
                 }
                 if (!reported) {
                     reported = true;
                     LOG.log(System.Logger.Level.WARNING, "state: database unavailable (" + e.getMessage()
-                            + "); holding " + pending.size() + " events and retrying; the gateway waits meanwhile");
+                            + "); holding " + changes.size() + " events and retrying; the gateway waits meanwhile");
                 }
                 try {
                     Thread.sleep(backoff);
@@ -195,19 +286,19 @@ public final class StateWriter implements EventHandler<Dispatch> {
         progress.clear();
     }
 
-    private void writeOneByOne(SQLException batchError) {
-        LOG.log(System.Logger.Level.WARNING, "state: the database refused a batch of " + pending.size() + " events ("
+    private void writeOneByOne(List<Change> changes, List<SessionStore.Progress> progress, SQLException batchError) {
+        LOG.log(System.Logger.Level.WARNING, "state: the database refused a batch of " + changes.size() + " events ("
                 + batchError.getMessage() + "); writing them one by one");
-        for (Change c : pending) {
+        for (Change c : changes) {
             try {
-                write(List.of(c), false);
+                write(List.of(c), List.of());
             } catch (SQLException e) {
                 eventsRejected.increment();
                 LOG.log(System.Logger.Level.ERROR, "state: the database refused " + c.source + ": " + e.getMessage());
             }
         }
         try {
-            write(List.of(), true);
+            write(List.of(), progress);
         } catch (SQLException e) {
             LOG.log(System.Logger.Level.ERROR, "state: cannot save session progress: " + e.getMessage());
         }
@@ -219,8 +310,8 @@ public final class StateWriter implements EventHandler<Dispatch> {
         return s == null || s.startsWith("08") || s.startsWith("53") || s.startsWith("57");
     }
 
-    /** One transaction: the changes' rows and, with {@code withProgress}, each shard's session progress. */
-    private void write(List<Change> changes, boolean withProgress) throws SQLException {
+    /** One transaction: the changes' rows and each shard's session progress. */
+    private void write(List<Change> changes, List<SessionStore.Progress> progress) throws SQLException {
         Map<Table, LinkedHashMap<String, Change.Row>> rows = new LinkedHashMap<>();
         for (Table t : Table.ALL) {
             rows.put(t, new LinkedHashMap<>());
@@ -250,9 +341,7 @@ public final class StateWriter implements EventHandler<Dispatch> {
                 for (Map.Entry<Sweep, List<Long>> s : sweeps.entrySet()) {
                     written += s.getKey().run(conn, s.getValue());
                 }
-                if (withProgress) {
-                    SessionStore.saveStored(conn, progress.values());
-                }
+                SessionStore.saveStored(conn, progress);
                 conn.commit();
             } catch (SQLException | RuntimeException e) {
                 try {

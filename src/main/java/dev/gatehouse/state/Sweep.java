@@ -18,7 +18,7 @@ enum Sweep {
               AND updated_at < now() AND type NOT IN (10, 11, 12)"""),
     ROLES_OF_GUILD(stale("roles", "deleted_at")),
     /** GUILD_CREATE of a guild below large_threshold: it lists every member, whoever is missing has left. */
-    MEMBERS_OF_GUILD(stale("members", "left_at")),
+    MEMBERS_OF_GUILD(stale("members", "left_at, learned_by = 'diff'")),
     /** GUILD_CREATE lists every presence that is not offline. */
     PRESENCES_OF_GUILD(stale("presences", "deleted_at")),
     VOICE_STATES_OF_GUILD(stale("voice_states", "left_at")),
@@ -27,7 +27,7 @@ enum Sweep {
     STAGE_INSTANCES_OF_GUILD(stale("stage_instances", "deleted_at")),
     SCHEDULED_EVENTS_OF_GUILD(stale("scheduled_events", "deleted_at")),
     /** GUILD_DELETE without unavailable: everything of a guild that is (still, at the end of the transaction) left. */
-    GUILD_LEFT(left("channels", "deleted_at"), left("roles", "deleted_at"), left("members", "left_at"),
+    GUILD_LEFT(left("channels", "deleted_at"), left("roles", "deleted_at"), left("members", "left_at", "learned_by = 'gone'"),
             left("presences", "deleted_at"), left("voice_states", "left_at"), left("emojis", "deleted_at"),
             left("stickers", "deleted_at"), left("thread_members", "left_at"), left("stage_instances", "deleted_at"),
             left("scheduled_events", "deleted_at")),
@@ -38,7 +38,7 @@ enum Sweep {
      */
     GUILDS_OF_SHARD("""
             UPDATE guilds SET left_at = now() WHERE shard_id = ANY(?::integer[]) AND left_at IS NULL AND updated_at < now()""",
-            shardLeft("channels", "deleted_at"), shardLeft("roles", "deleted_at"), shardLeft("members", "left_at"),
+            shardLeft("channels", "deleted_at"), shardLeft("roles", "deleted_at"), shardLeft("members", "left_at", "learned_by = 'gone'"),
             shardLeft("emojis", "deleted_at"), shardLeft("stickers", "deleted_at"), shardLeft("thread_members", "left_at"),
             shardLeft("stage_instances", "deleted_at"), shardLeft("scheduled_events", "deleted_at"),
             shardStale("presences", "deleted_at"), shardStale("voice_states", "left_at")),
@@ -53,17 +53,32 @@ enum Sweep {
     }
 
     private static String stale(String table, String gone) {
-        return "UPDATE " + table + " SET " + gone + " = now() WHERE guild_id = ANY(?) AND " + gone
+        String column = gone.split(",")[0];
+        return "UPDATE " + table + " SET " + set(gone) + " WHERE guild_id = ANY(?) AND " + column
                 + " IS NULL AND updated_at < now()";
     }
 
+    /** {@code gone = now()}; a "column, extra = value" adds that assignment (members say how they were learned). */
+    private static String set(String gone) {
+        String[] parts = gone.split(",", 2);
+        return parts[0] + " = now()" + (parts.length > 1 ? "," + parts[1] : "");
+    }
+
     private static String left(String table, String gone) {
-        return "UPDATE " + table + " SET " + gone + " = now() WHERE " + gone
+        return left(table, gone, null);
+    }
+
+    private static String left(String table, String gone, String extra) {
+        return "UPDATE " + table + " SET " + gone + " = now()" + (extra == null ? "" : ", " + extra) + " WHERE " + gone
                 + " IS NULL AND guild_id IN (SELECT id FROM guilds WHERE id = ANY(?) AND left_at IS NOT NULL)";
     }
 
     private static String shardLeft(String table, String gone) {
-        return "UPDATE " + table + " SET " + gone + " = now() WHERE " + gone
+        return shardLeft(table, gone, null);
+    }
+
+    private static String shardLeft(String table, String gone, String extra) {
+        return "UPDATE " + table + " SET " + gone + " = now()" + (extra == null ? "" : ", " + extra) + " WHERE " + gone
                 + " IS NULL AND guild_id IN (SELECT id FROM guilds WHERE shard_id = ANY(?::integer[]) AND left_at = now())";
     }
 

@@ -90,7 +90,10 @@ final class Table {
     static final Table USERS = new Table("users", null, 1, col("id", "bigint"), col("username", "text"),
             col("global_name", "text"), col("bot", "boolean"), col("avatar", "text"), col("data", "jsonb"));
     static final Table MEMBERS = new Table("members", "left_at", 2, col("guild_id", "bigint"), col("user_id", "bigint"),
-            col("nick", "text"), keepNull("joined_at", "timestamptz"), col("roles", "bigint[]"), col("data", "jsonb"));
+            col("nick", "text"), keepNull("joined_at", "timestamptz"), col("roles", "bigint[]"), keepNull("learned_by", "text"),
+            col("data", "jsonb"));
+    /** Where a member row says how it was learned (the change log's "how"). */
+    static final int MEMBER_LEARNED_BY = 5;
     static final Table PRESENCES = new Table("presences", "deleted_at", 2, col("guild_id", "bigint"), col("user_id", "bigint"),
             col("status", "text"), col("data", "jsonb"));
     static final Table VOICE_STATES = new Table("voice_states", "left_at", 2, col("guild_id", "bigint"),
