@@ -139,8 +139,11 @@ final class ChangeReader {
                 }
                 role(c, r, need(e.id("guild_id"), "guild_id"));
             }
-            case "GUILD_ROLE_DELETE" -> c.gone(Table.ROLES, need(e.id("role_id"), "role_id"),
-                    need(e.id("guild_id"), "guild_id"), null, null, null, null, null);
+            case "GUILD_ROLE_DELETE" -> {
+                String rid = need(e.id("role_id"), "role_id");
+                c.gone(Table.ROLES, rid, need(e.id("guild_id"), "guild_id"), null, null, null, null, null);
+                c.sweep(Sweep.ROLE_FROM_MEMBERS, rid);
+            }
             case "GUILD_MEMBER_ADD", "GUILD_MEMBER_UPDATE" -> member(c, e, need(e.id("guild_id"), "guild_id"),
                     "GUILD_MEMBER_ADD".equals(type) ? "add" : "event");
             case "GUILD_MEMBER_REMOVE" -> {

@@ -9,7 +9,7 @@ import java.util.List;
  * The sweeps of the state: after a full snapshot (a GUILD_CREATE, a READY, a guild's emoji list) the rows of the
  * guild or shard it did not refresh are marked gone; a left guild marks everything in it gone. Each runs after the
  * upserts of its transaction, so rows written in the same transaction ({@code updated_at = now()}) stay.
- * Every statement takes the ids (guilds, shards or threads) as one {@code bigint[]}.
+ * Every statement takes the ids (guilds, shards, roles or threads) as one {@code bigint[]}, at each of its parameters.
  */
 enum Sweep {
     /** GUILD_CREATE: channels it no longer lists; threads are not swept (a thread missing from it may be archived). */
@@ -42,6 +42,13 @@ enum Sweep {
             shardLeft("emojis", "deleted_at"), shardLeft("stickers", "deleted_at"), shardLeft("thread_members", "left_at"),
             shardLeft("stage_instances", "deleted_at"), shardLeft("scheduled_events", "deleted_at"),
             shardStale("presences", "deleted_at"), shardStale("voice_states", "left_at")),
+    /** GUILD_ROLE_DELETE: Discord sends no member updates; the role leaves every member's roles (column and data). */
+    ROLE_FROM_MEMBERS("""
+            UPDATE members m SET
+                roles = ARRAY(SELECT r FROM unnest(m.roles) WITH ORDINALITY AS x(r, o) WHERE r <> ALL(?) ORDER BY o),
+                data = CASE WHEN m.data IS NULL THEN NULL ELSE jsonb_set(m.data, '{roles}', COALESCE((SELECT jsonb_agg(e)
+                    FROM jsonb_array_elements(m.data->'roles') AS e WHERE (e #>> '{}')::bigint <> ALL(?)), '[]'::jsonb)) END
+            WHERE m.roles && ?"""),
     /** THREAD_DELETE: its members are gone with it. */
     MEMBERS_OF_THREAD("""
             UPDATE thread_members SET left_at = now() WHERE thread_id = ANY(?) AND left_at IS NULL""");
@@ -93,7 +100,9 @@ enum Sweep {
         java.sql.Array array = conn.createArrayOf("bigint", ids.toArray(Long[]::new));
         for (String sql : statements) {
             try (PreparedStatement ps = conn.prepareStatement(sql)) {
-                ps.setArray(1, array);
+                for (int i = 1; i <= sql.chars().filter(ch -> ch == '?').count(); i++) {
+                    ps.setArray(i, array);
+                }
                 n += ps.executeUpdate();
             }
         }
