@@ -114,6 +114,7 @@ public final class Gatehouse implements AutoCloseable {
             ShardManager shards = new ShardManager(plan, ring, token, intents, bot,
                     () -> GatewayBot.fetch(config.restUrl(), token), config.spawnShardDelayMs(), config.clusterThreads() == Config.ThreadKind.VIRTUAL, resumable,
                     identifyTurns(new IdentifyTurns(database.dataSource())));
+            state.onSchemaLost(shards::reidentifyAll);
             return new Gatehouse(config, embedded, database, state, delivery, checkpoints, ring, shards);
         } catch (Exception | Error e) {
             if (delivery != null) {

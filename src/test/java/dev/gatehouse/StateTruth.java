@@ -24,11 +24,16 @@ final class StateTruth {
 
     /** Guilds, channels, roles, members ({@link Harness}), and presences, roles of members, voice states, emojis, stickers, stages, events, thread members. */
     static void assertEveryTableEqualsWorld(Simulator sim, String jdbcUrl) throws SQLException {
-        Harness.assertDatabaseEqualsWorld(sim, jdbcUrl);
+        assertEveryTableEqualsWorld(sim, jdbcUrl, TestPostgres.server().user());
+    }
+
+    /** {@link #assertEveryTableEqualsWorld(Simulator, String)} on a database of another server. */
+    static void assertEveryTableEqualsWorld(Simulator sim, String jdbcUrl, String user) throws SQLException {
+        Harness.assertDatabaseEqualsWorld(sim, jdbcUrl); // every embedded server's superuser is postgres
         WorldSnapshot w = sim.truth();
         Set<Long> available = w.guilds().stream().filter(g -> !g.unavailable()).map(WorldSnapshot.Guild::id)
                 .collect(Collectors.toSet());
-        try (Connection c = DriverManager.getConnection(jdbcUrl, TestPostgres.server().user(), "")) {
+        try (Connection c = DriverManager.getConnection(jdbcUrl, user, "")) {
             compare(c, "member roles", w.members(), available, WorldSnapshot.Member::guildId,
                     m -> m.guildId() + ":" + m.userId() + ":" + m.roles().stream().sorted().toList(),
                     "SELECT guild_id || ':' || user_id || ':' || ARRAY(SELECT unnest(roles) ORDER BY 1)::text FROM members"

@@ -69,6 +69,8 @@ public final class StateWriter implements EventHandler<Dispatch> {
     /** Flushes handed over and not committed (or given up) yet; guarded by itself. */
     private final int[] outstanding = new int[1];
     private final Thread dbThread;
+    /** Called (on the database thread) when the database came back without the schema; reloads every shard. */
+    private volatile Runnable onSchemaLost = () -> { };
 
     /** What one transaction writes: the changes, each shard's progress, and the ring sequence they end at. */
     private record Flush(List<Change> changes, List<SessionStore.Progress> progress, long lastSequence) {
@@ -88,6 +90,14 @@ public final class StateWriter implements EventHandler<Dispatch> {
         this.handled = handled;
         this.dbThread = Thread.ofPlatform().name("gatehouse-state-db").daemon(true).unstarted(this::writeFlushes);
         this.dbThread.start();
+    }
+
+    /**
+     * What to do when PostgreSQL comes back empty (its data lost while Gatehouse runs): after the writer applied the
+     * schema again, {@code reload} makes every shard identify anew so READY and every GUILD_CREATE fill it again.
+     */
+    public void onSchemaLost(Runnable reload) {
+        this.onSchemaLost = reload;
     }
 
     @Override
@@ -253,6 +263,10 @@ public final class StateWriter implements EventHandler<Dispatch> {
                 }
                 return;
             } catch (SQLException e) {
+                if (UNDEFINED_TABLE.equals(e.getSQLState())) {
+                    reapplySchema(e);
+                    continue;
+                }
                 if (!transient_(e)) {
                     writeOneByOne(changes, f.progress(), e);
                     return;
@@ -302,6 +316,33 @@ public final class StateWriter implements EventHandler<Dispatch> {
         } catch (SQLException e) {
             LOG.log(System.Logger.Level.ERROR, "state: cannot save session progress: " + e.getMessage());
         }
+    }
+
+    /** SQLSTATE of a table that does not exist: the database came back without the schema. */
+    static final String UNDEFINED_TABLE = "42P01";
+
+    /** The database lost the schema (restarted empty): apply it again, then reload every shard's state. */
+    private void reapplySchema(SQLException cause) {
+        LOG.log(System.Logger.Level.WARNING, "state: the database has lost the schema (" + cause.getMessage().lines().findFirst().orElse("")
+                + "): PostgreSQL came back empty; applying the schema again and identifying every shard anew to reload the whole state");
+        while (true) {
+            try {
+                Database.migrate(db);
+                break;
+            } catch (SQLException e) {
+                if (stopping) {
+                    return;
+                }
+                try {
+                    Thread.sleep(1_000);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        }
+        onSchemaLost.run();
+        LOG.log(System.Logger.Level.INFO, "state: schema applied again; every shard identifies anew to reload the state");
     }
 
     /** Connection-level failures (SQLSTATE classes 08, 53, 57) are worth waiting for; others are about the data. */
