@@ -13,6 +13,7 @@ import dev.gatehouse.shard.ResumePoint;
 import dev.gatehouse.shard.ShardManager;
 import dev.gatehouse.shard.ShardPlan;
 import dev.gatehouse.shard.ShardStatus;
+import dev.gatehouse.state.ApplicationId;
 import dev.gatehouse.state.Database;
 import dev.gatehouse.state.EmbeddedPostgres;
 import dev.gatehouse.state.IdentifyTurns;
@@ -91,7 +92,8 @@ public final class Gatehouse implements AutoCloseable {
                 user = embedded.user();
             }
             database = Database.open(url, user, config.dbPassword().reveal(), config.dbPoolSize());
-            SessionStore sessions = new SessionStore(database.dataSource());
+            ApplicationId application = ApplicationId.fromToken(token);
+            SessionStore sessions = new SessionStore(database.dataSource(), application);
             Map<Integer, SessionStore.Stored> stored = sessions.load();
             Map<Integer, ResumePoint> resumable = resumable(stored, plan, bot.url());
             int identifying = plan.count() - resumable.size();
@@ -105,7 +107,8 @@ public final class Gatehouse implements AutoCloseable {
                 storedMarks.put(s.shardId(), new Handled.Mark(s.session().id(), s.storedSeq()));
                 deliveredMarks.put(s.shardId(), new Handled.Mark(s.session().id(), s.deliveredSeq()));
             }
-            StateWriter state = new StateWriter(database.dataSource(), config.stateBatchMaxEvents(), new Handled(storedMarks));
+            StateWriter state = new StateWriter(database.dataSource(), config.stateBatchMaxEvents(), new Handled(storedMarks),
+                    application);
             delivery = new Forwarder(config.eventHandlerUrl(), config.eventHandlerSecret().reveal(), config.deliveryMaxQueued(),
                     Overflow.valueOf(config.deliveryOverflow().name()), config.deliveryBatchSize(),
                     config.deliveryConnections(), config.deliveryTimeoutMs(), new Handled(deliveredMarks));
@@ -113,7 +116,7 @@ public final class Gatehouse implements AutoCloseable {
             EventRing ring = new EventRing(config.ringSize(), state, delivery, config.deliveryAfterState());
             ShardManager shards = new ShardManager(plan, ring, token, intents, bot,
                     () -> GatewayBot.fetch(config.restUrl(), token), config.spawnShardDelayMs(), config.clusterThreads() == Config.ThreadKind.VIRTUAL, resumable,
-                    identifyTurns(new IdentifyTurns(database.dataSource())));
+                    identifyTurns(new IdentifyTurns(database.dataSource(), application)));
             state.onSchemaLost(shards::reidentifyAll);
             return new Gatehouse(config, embedded, database, state, delivery, checkpoints, ring, shards);
         } catch (Exception | Error e) {

@@ -78,12 +78,15 @@ final class Change {
     }
 
     final String source;
+    /** The application id of the bot whose dispatch this is, as text. */
+    final String application;
     final List<Row> rows = new ArrayList<>();
     final List<String[]> revisions = new ArrayList<>();
     final List<SweepOf> sweeps = new ArrayList<>();
 
-    Change(String source) {
+    Change(String source, String application) {
         this.source = source;
+        this.application = application;
     }
 
     Row add(Table t, String... values) {

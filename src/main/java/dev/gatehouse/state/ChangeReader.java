@@ -51,9 +51,9 @@ final class ChangeReader {
      *
      * @throws IOException when the payload is malformed or lacks a field the state needs (message names it)
      */
-    static Change read(Dispatch d) throws IOException {
+    static Change read(Dispatch d, long applicationId) throws IOException {
         String type = d.type();
-        Change c = new Change(d.toString());
+        Change c = new Change(d.toString(), Long.toString(applicationId));
         Entity e = Entity.readData(d.payload(), d.length(), shapeOf(type));
         if (e == null) {
             throw new IOException(type + " without a d object");
@@ -86,6 +86,7 @@ final class ChangeReader {
                     unavailable(c, gid, shard);
                 } else {
                     c.gone(Table.GUILDS, gid, shard, null, null, null, "false", null, null);
+                    c.gone(Table.GUILD_BOTS, c.application, gid, shard, "false");
                     c.sweep(Sweep.GUILD_LEFT, gid);
                 }
             }
@@ -240,6 +241,7 @@ final class ChangeReader {
 
     private static void unavailable(Change c, String gid, String shard) {
         c.add(Table.GUILDS, gid, shard, null, null, null, "true", null, null);
+        c.add(Table.GUILD_BOTS, c.application, gid, shard, "true");
     }
 
     private static void guildCreate(Change c, Entity g, String shard) throws IOException {
@@ -295,6 +297,7 @@ final class ChangeReader {
     private static String guild(Change c, Entity g, String shard, String loadedAt) throws IOException {
         String gid = need(g.id("id"), "id");
         c.add(Table.GUILDS, gid, shard, g.text("name"), g.id("owner_id"), g.id("member_count"), "false", loadedAt, g.json());
+        c.add(Table.GUILD_BOTS, c.application, gid, shard, "false");
         return gid;
     }
 

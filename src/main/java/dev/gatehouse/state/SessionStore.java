@@ -39,13 +39,13 @@ public final class SessionStore {
 
     static final String LOAD = """
             SELECT shard_id, total_shards, session_id, resume_url, stored_seq, delivered_seq, gateway_url
-            FROM gatehouse_session""";
+            FROM gatehouse_session WHERE application_id = ?""";
 
     /** A new session starts with nothing delivered; the same session keeps its delivered mark. */
     static final String SAVE_STORED = """
-            INSERT INTO gatehouse_session AS s (shard_id, total_shards, session_id, resume_url, stored_seq, gateway_url)
-            SELECT * FROM unnest(?::integer[], ?::integer[], ?::text[], ?::text[], ?::bigint[], ?::text[])
-            ON CONFLICT (shard_id) DO UPDATE SET
+            INSERT INTO gatehouse_session AS s (application_id, shard_id, total_shards, session_id, resume_url, stored_seq, gateway_url)
+            SELECT ?, * FROM unnest(?::integer[], ?::integer[], ?::text[], ?::text[], ?::bigint[], ?::text[])
+            ON CONFLICT (application_id, shard_id) DO UPDATE SET
                 delivered_seq = CASE WHEN s.session_id = EXCLUDED.session_id THEN s.delivered_seq ELSE 0 END,
                 total_shards = EXCLUDED.total_shards, session_id = EXCLUDED.session_id,
                 resume_url = EXCLUDED.resume_url, stored_seq = EXCLUDED.stored_seq, gateway_url = EXCLUDED.gateway_url,
@@ -55,31 +55,41 @@ public final class SessionStore {
     static final String SAVE_DELIVERED = """
             UPDATE gatehouse_session AS s SET delivered_seq = GREATEST(s.delivered_seq, u.seq), updated_at = now()
             FROM unnest(?::integer[], ?::text[], ?::bigint[]) AS u(shard_id, session_id, seq)
-            WHERE s.shard_id = u.shard_id AND s.session_id = u.session_id
+            WHERE s.application_id = ? AND s.shard_id = u.shard_id AND s.session_id = u.session_id
             RETURNING s.shard_id""";
 
     private final DataSource db;
+    private final long applicationId;
 
+    /** The sessions of application 0 (one bot on the database). */
     public SessionStore(DataSource db) {
+        this(db, new ApplicationId(0));
+    }
+
+    /** The sessions of one bot of those sharing the database. */
+    public SessionStore(DataSource db, ApplicationId application) {
         this.db = db;
+        this.applicationId = application.id();
     }
 
     /** Every stored session, by shard id. */
     public Map<Integer, Stored> load() throws SQLException {
         Map<Integer, Stored> out = new HashMap<>();
-        try (Connection conn = db.getConnection(); PreparedStatement ps = conn.prepareStatement(LOAD);
-             ResultSet rs = ps.executeQuery()) {
-            while (rs.next()) {
-                int shard = rs.getInt(1);
-                out.put(shard, new Stored(shard, new Session(rs.getString(3), rs.getString(4), rs.getInt(2), rs.getString(7)),
-                        rs.getLong(5), rs.getLong(6)));
+        try (Connection conn = db.getConnection(); PreparedStatement ps = conn.prepareStatement(LOAD)) {
+            ps.setLong(1, applicationId);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    int shard = rs.getInt(1);
+                    out.put(shard, new Stored(shard, new Session(rs.getString(3), rs.getString(4), rs.getInt(2), rs.getString(7)),
+                            rs.getLong(5), rs.getLong(6)));
+                }
             }
         }
         return out;
     }
 
     /** Saves the writer's progress on {@code conn}, inside the writer's transaction. */
-    static int saveStored(Connection conn, Collection<Progress> progress) throws SQLException {
+    static int saveStored(Connection conn, long applicationId, Collection<Progress> progress) throws SQLException {
         if (progress.isEmpty()) {
             return 0;
         }
@@ -101,12 +111,13 @@ public final class SessionStore {
             i++;
         }
         try (PreparedStatement ps = conn.prepareStatement(SAVE_STORED)) {
-            ps.setArray(1, conn.createArrayOf("integer", shards));
-            ps.setArray(2, conn.createArrayOf("integer", totals));
-            ps.setArray(3, conn.createArrayOf("text", ids));
-            ps.setArray(4, conn.createArrayOf("text", urls));
-            ps.setArray(5, conn.createArrayOf("bigint", seqs));
-            ps.setArray(6, conn.createArrayOf("text", gateways));
+            ps.setLong(1, applicationId);
+            ps.setArray(2, conn.createArrayOf("integer", shards));
+            ps.setArray(3, conn.createArrayOf("integer", totals));
+            ps.setArray(4, conn.createArrayOf("text", ids));
+            ps.setArray(5, conn.createArrayOf("text", urls));
+            ps.setArray(6, conn.createArrayOf("bigint", seqs));
+            ps.setArray(7, conn.createArrayOf("text", gateways));
             return ps.executeUpdate();
         }
     }
@@ -133,6 +144,7 @@ public final class SessionStore {
             ps.setArray(1, a);
             ps.setArray(2, conn.createArrayOf("text", ids));
             ps.setArray(3, conn.createArrayOf("bigint", seqs));
+            ps.setLong(4, applicationId);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     taken.add(rs.getInt(1));

@@ -40,6 +40,7 @@ public final class StateWriter implements EventHandler<Dispatch> {
             SELECT u.m::bigint, u.s::integer, u.q::bigint, u.c, u.e::timestamptz, u.d::jsonb
             FROM unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[]) AS u(m, s, q, c, e, d)""";
     private final DataSource db;
+    private final long applicationId;
     private final int maxEvents;
     /**
      * Rows one transaction holds at most: a burst of GUILD_CREATEs (hundreds of rows each) otherwise makes
@@ -85,6 +86,15 @@ public final class StateWriter implements EventHandler<Dispatch> {
      * @param handled what this writer had stored when the previous process stopped: replays of it are skipped
      */
     public StateWriter(DataSource db, int maxEvents, Handled handled) {
+        this(db, maxEvents, handled, new ApplicationId(0));
+    }
+
+    /**
+     * @param handled     what this writer had stored when the previous process stopped: replays of it are skipped
+     * @param application the bot whose state this is, among those sharing the database
+     */
+    public StateWriter(DataSource db, int maxEvents, Handled handled, ApplicationId application) {
+        this.applicationId = application.id();
         this.db = db;
         this.maxEvents = maxEvents;
         this.handled = handled;
@@ -207,7 +217,7 @@ public final class StateWriter implements EventHandler<Dispatch> {
         }
         if (ChangeReader.stores(d.type())) {
             try {
-                Change c = ChangeReader.read(d);
+                Change c = ChangeReader.read(d, applicationId);
                 if (c != null) {
                     pending.add(c);
                     pendingRows += c.size();
@@ -380,9 +390,9 @@ public final class StateWriter implements EventHandler<Dispatch> {
                 }
                 written += appendRevisions(conn, revisions);
                 for (Map.Entry<Sweep, List<Long>> s : sweeps.entrySet()) {
-                    written += s.getKey().run(conn, s.getValue());
+                    written += s.getKey().run(conn, s.getValue(), applicationId);
                 }
-                SessionStore.saveStored(conn, progress);
+                SessionStore.saveStored(conn, applicationId, progress);
                 conn.commit();
             } catch (SQLException | RuntimeException e) {
                 try {

@@ -27,7 +27,10 @@ enum Sweep {
     STAGE_INSTANCES_OF_GUILD(stale("stage_instances", "deleted_at")),
     SCHEDULED_EVENTS_OF_GUILD(stale("scheduled_events", "deleted_at")),
     /** GUILD_DELETE without unavailable: everything of a guild that is (still, at the end of the transaction) left. */
-    GUILD_LEFT(left("channels", "deleted_at"), left("roles", "deleted_at"), left("members", "left_at", "learned_by = 'gone'"),
+    GUILD_LEFT("""
+            UPDATE guilds SET left_at = NULL WHERE id = ANY(?) AND left_at IS NOT NULL
+              AND EXISTS (SELECT 1 FROM guild_bots b WHERE b.guild_id = guilds.id AND b.left_at IS NULL)""",
+            left("channels", "deleted_at"), left("roles", "deleted_at"), left("members", "left_at", "learned_by = 'gone'"),
             left("presences", "deleted_at"), left("voice_states", "left_at"), left("emojis", "deleted_at"),
             left("stickers", "deleted_at"), left("thread_members", "left_at"), left("stage_instances", "deleted_at"),
             left("scheduled_events", "deleted_at")),
@@ -37,7 +40,11 @@ enum Sweep {
      * each guild's GUILD_CREATE and its sweeps.
      */
     GUILDS_OF_SHARD("""
-            UPDATE guilds SET left_at = now() WHERE shard_id = ANY(?::integer[]) AND left_at IS NULL AND updated_at < now()""",
+            UPDATE guild_bots SET left_at = now() WHERE application_id = :app AND shard_id = ANY(?::integer[])
+              AND left_at IS NULL AND updated_at < now()""", """
+            UPDATE guilds SET left_at = now() WHERE left_at IS NULL AND id IN (SELECT guild_id FROM guild_bots
+                WHERE application_id = :app AND shard_id = ANY(?::integer[]) AND left_at = now())
+              AND NOT EXISTS (SELECT 1 FROM guild_bots b WHERE b.guild_id = guilds.id AND b.left_at IS NULL)""",
             shardLeft("channels", "deleted_at"), shardLeft("roles", "deleted_at"), shardLeft("members", "left_at", "learned_by = 'gone'"),
             shardLeft("emojis", "deleted_at"), shardLeft("stickers", "deleted_at"), shardLeft("thread_members", "left_at"),
             shardLeft("stage_instances", "deleted_at"), shardLeft("scheduled_events", "deleted_at"),
@@ -86,19 +93,24 @@ enum Sweep {
 
     private static String shardLeft(String table, String gone, String extra) {
         return "UPDATE " + table + " SET " + gone + " = now()" + (extra == null ? "" : ", " + extra) + " WHERE " + gone
-                + " IS NULL AND guild_id IN (SELECT id FROM guilds WHERE shard_id = ANY(?::integer[]) AND left_at = now())";
+                + " IS NULL AND guild_id IN (SELECT id FROM guilds WHERE left_at = now())";
     }
 
     private static String shardStale(String table, String gone) {
         return "UPDATE " + table + " SET " + gone + " = now() WHERE " + gone + " IS NULL AND updated_at < now()"
-                + " AND guild_id IN (SELECT id FROM guilds WHERE shard_id = ANY(?::integer[]) AND left_at IS NULL)";
+                + " AND guild_id IN (SELECT guild_id FROM guild_bots WHERE application_id = :app"
+                + " AND shard_id = ANY(?::integer[]) AND left_at IS NULL)";
     }
 
-    /** Runs this sweep for these ids on {@code conn}, inside the writer's transaction; returns the rows marked. */
-    int run(Connection conn, List<Long> ids) throws SQLException {
+    /**
+     * Runs this sweep for these ids on {@code conn}, inside the writer's transaction, for the bot of this application
+     * id ({@code :app} in a statement); returns the rows marked.
+     */
+    int run(Connection conn, List<Long> ids, long applicationId) throws SQLException {
         int n = 0;
         java.sql.Array array = conn.createArrayOf("bigint", ids.toArray(Long[]::new));
-        for (String sql : statements) {
+        for (String template : statements) {
+            String sql = template.replace(":app", Long.toString(applicationId));
             try (PreparedStatement ps = conn.prepareStatement(sql)) {
                 for (int i = 1; i <= sql.chars().filter(ch -> ch == '?').count(); i++) {
                     ps.setArray(i, array);

@@ -92,6 +92,9 @@ final class Table {
     static final Table MEMBERS = new Table("members", "left_at", 2, col("guild_id", "bigint"), col("user_id", "bigint"),
             col("nick", "text"), keepNull("joined_at", "timestamptz"), col("roles", "bigint[]"), keepNull("learned_by", "text"),
             col("data", "jsonb"));
+    /** Each bot's membership of a guild (several bots can share one database). */
+    static final Table GUILD_BOTS = new Table("guild_bots", "left_at", 2, col("application_id", "bigint"),
+            col("guild_id", "bigint"), keepNull("shard_id", "integer"), keepNull("unavailable", "boolean"));
     /** Where a member row says how it was learned (the change log's "how"). */
     static final int MEMBER_LEARNED_BY = 5;
     static final Table PRESENCES = new Table("presences", "deleted_at", 2, col("guild_id", "bigint"), col("user_id", "bigint"),
@@ -117,7 +120,7 @@ final class Table {
             col("data", "jsonb"));
 
     /** In the order a flush writes them. */
-    static final List<Table> ALL = List.of(USERS, GUILDS, CHANNELS, ROLES, MEMBERS, PRESENCES, VOICE_STATES, EMOJIS,
+    static final List<Table> ALL = List.of(USERS, GUILDS, GUILD_BOTS, CHANNELS, ROLES, MEMBERS, PRESENCES, VOICE_STATES, EMOJIS,
             STICKERS, THREAD_MEMBERS, STAGE_INSTANCES, SCHEDULED_EVENTS, MESSAGES);
 
     private String buildUpsert(String from) {

@@ -48,8 +48,12 @@ class StateFixtureTest {
     private static Run write(List<byte[]> frames) throws Exception {
         String name = "fixture_" + (++databases);
         pg.createDatabase(name);
-        Database db = Database.open(pg.jdbcUrl(name), pg.user(), "", 2);
-        StateWriter writer = new StateWriter(db.dataSource(), 100, dev.gatehouse.pipeline.Handled.none());
+        return write(Database.open(pg.jdbcUrl(name), pg.user(), "", 2), new ApplicationId(0), frames);
+    }
+
+    /** Publishes the frames on shard 0 of this bot into this database and waits until the writer has them all. */
+    private static Run write(Database db, ApplicationId bot, List<byte[]> frames) throws Exception {
+        StateWriter writer = new StateWriter(db.dataSource(), 100, dev.gatehouse.pipeline.Handled.none(), bot);
         EventHandler<Dispatch> none = (d, s, end) -> { };
         EventRing ring = new EventRing(64, writer, none, true);
         FrameHeader h = new FrameHeader();
@@ -181,5 +185,46 @@ class StateFixtureTest {
             assertEquals(1, r.writer().eventsRejected());
             assertEquals(1, count(db, "SELECT count(*) FROM members"));
         }
+    }
+
+    private static byte[] ready(String sessionId, long... guilds) {
+        StringBuilder g = new StringBuilder();
+        for (long id : guilds) {
+            g.append(g.isEmpty() ? "" : ",").append("{\"id\":\"").append(id).append("\",\"unavailable\":true}");
+        }
+        return ("{\"t\":\"READY\",\"s\":1,\"op\":0,\"d\":{\"v\":10,\"session_id\":\"" + sessionId
+                + "\",\"guilds\":[" + g + "],\"shard\":[0,1]}}").getBytes();
+    }
+
+    @Test
+    void twoBotsOnOneDatabaseKeepTheirOwnGuildsSessionsAndTurns() throws Exception {
+        String name = "fixture_" + (++databases);
+        pg.createDatabase(name);
+        try (Database db = Database.open(pg.jdbcUrl(name), pg.user(), "", 2)) {
+            ApplicationId a = new ApplicationId(111), b = new ApplicationId(222);
+            write(db, a, List.of(ready("a1", 10, 11)));
+            write(db, b, List.of(ready("b1", 11, 12)));
+            write(db, a, List.of(ready("a2", 10))); // bot A is no longer in guild 11; bot B still is
+            assertEquals(1, count(db, "SELECT count(*) FROM guild_bots WHERE application_id = 111 AND guild_id = 11 AND left_at IS NOT NULL"));
+            assertEquals(0, count(db, "SELECT count(*) FROM guild_bots WHERE application_id = 222 AND left_at IS NOT NULL"));
+            assertEquals(0, count(db, "SELECT count(*) FROM guilds WHERE left_at IS NOT NULL"), "every guild still has a bot");
+            assertEquals(1, new SessionStore(db.dataSource(), a).load().size(), "bot A's session");
+            assertEquals(1, new SessionStore(db.dataSource(), b).load().size(), "bot B's session, not overwritten by A's");
+            assertEquals(2, count(db, "SELECT count(*) FROM gatehouse_session"));
+            assertTrue(new SessionStore(db.dataSource()).load().isEmpty(), "application 0 has no sessions");
+            assertEquals(0, new IdentifyTurns(db.dataSource(), a).claim(0, 1, 60_000));
+            assertEquals(0, new IdentifyTurns(db.dataSource(), b).claim(0, 1, 60_000), "bot B's bucket is its own");
+            assertTrue(new IdentifyTurns(db.dataSource(), a).claim(0, 1, 60_000) > 0, "bot A waits for its own turn");
+            write(db, b, List.of(ready("b2", 12)));
+            assertEquals(1, count(db, "SELECT count(*) FROM guilds WHERE id = 11 AND left_at IS NOT NULL"), "no bot is in 11 now");
+        }
+    }
+
+    @Test
+    void theApplicationIdIsReadFromTheToken() {
+        String id = java.util.Base64.getEncoder().withoutPadding().encodeToString("123456789012345678".getBytes());
+        assertEquals(123456789012345678L, ApplicationId.fromToken(id + ".GaBcDe.secret-part").id());
+        assertEquals(0, ApplicationId.fromToken("simulated-bot-token").id());
+        assertEquals(0, ApplicationId.fromToken("bm90IGRpZ2l0cw.x.y").id(), "a first segment without digits");
     }
 }
