@@ -227,4 +227,29 @@ class StateFixtureTest {
         assertEquals(0, ApplicationId.fromToken("simulated-bot-token").id());
         assertEquals(0, ApplicationId.fromToken("bm90IGRpZ2l0cw.x.y").id(), "a first segment without digits");
     }
+
+    @Test
+    void theQueriesOfSchemaMdRunAndFindTheCapturedMember() throws Exception {
+        Run r = write(List.of(Fixtures.frames("gateway_ready.json").get(0), Fixtures.frames("gateway_guild_create.json").get(0)));
+        String doc = java.nio.file.Files.readString(Path.of("docs/SCHEMA.md"));
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("```sql\n(.*?)```", java.util.regex.Pattern.DOTALL).matcher(doc);
+        try (Database db = r.db(); Connection c = db.dataSource().getConnection(); Statement st = c.createStatement()) {
+            long guild = count(db, "SELECT guild_id FROM members LIMIT 1");
+            long user = count(db, "SELECT user_id FROM members LIMIT 1");
+            long channel = count(db, "SELECT id FROM channels WHERE data->'permission_overwrites' IS NOT NULL LIMIT 1");
+            int queries = 0;
+            while (m.find()) {
+                for (String sql : m.group(1).split(";\\s*(--[^\\n]*)?\\n")) {
+                    if (sql.isBlank()) {
+                        continue;
+                    }
+                    String bound = sql.replace("$1", Long.toString(guild)).replace("$2", sql.contains("learned_at > $2")
+                            ? "'epoch'" : Long.toString(user)).replace("$3", Long.toString(channel));
+                    st.executeQuery(bound).close();
+                    queries++;
+                }
+            }
+            assertTrue(queries >= 8, "SCHEMA.md's queries ran: " + queries);
+        }
+    }
 }
