@@ -39,6 +39,22 @@ final class LoadBench {
     private LoadBench() {
     }
 
+    /** CPU seconds so far of this JVM's threads, summed by name with digits dropped, the busiest first. */
+    private static Map<String, Double> cpuByThread() {
+        java.lang.management.ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+        Map<String, Double> by = new java.util.TreeMap<>();
+        for (java.lang.management.ThreadInfo t : mx.getThreadInfo(mx.getAllThreadIds())) {
+            if (t != null) {
+                long ns = mx.getThreadCpuTime(t.getThreadId());
+                by.merge(t.getThreadName().replaceAll("[0-9]+", "N"), ns / 1e9, Double::sum);
+            }
+        }
+        Map<String, Double> top = new LinkedHashMap<>();
+        by.entrySet().stream().sorted(Map.Entry.<String, Double>comparingByValue().reversed()).limit(6)
+                .forEach(e -> top.put(e.getKey(), Math.round(e.getValue() * 10) / 10.0));
+        return top;
+    }
+
     static int run(List<String> args) throws Exception {
         int guilds = 2500, average = 100, maxMembers = 4500;
         List<String> gatehouseArgs = new ArrayList<>();
@@ -69,6 +85,10 @@ final class LoadBench {
             settings.addAll(gatehouseArgs);
             Gatehouse g = Gatehouse.start(ConfigLoader.load(settings, Map.of()));
             long peakHeap = 0;
+            var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+            long cpu0;
+            double cpuSeconds;
+            Map<String, Double> threadCpu;
             double loadSeconds;
             double deliveredSeconds;
             try {
@@ -76,6 +96,7 @@ final class LoadBench {
                     Thread.sleep(5);
                 }
                 long t0 = System.nanoTime();
+                cpu0 = os.getProcessCpuTime();
                 for (MemoryPoolMXBean p : ManagementFactory.getMemoryPoolMXBeans()) {
                     p.resetPeakUsage();
                 }
@@ -83,6 +104,8 @@ final class LoadBench {
                     Thread.sleep(10);
                 }
                 loadSeconds = (System.nanoTime() - t0) / 1e9;
+                cpuSeconds = (os.getProcessCpuTime() - cpu0) / 1e9;
+                threadCpu = cpuByThread();
                 while (g.delivery().delivered() < 1L + guilds) {
                     Thread.sleep(10);
                 }
@@ -139,6 +162,7 @@ final class LoadBench {
                     loadSeconds, ours, deliveredSeconds);
             System.out.printf("raw COPY of the same rows into the same tables: %.2f s (%.0f rows/s)%n", copySeconds, raw);
             System.out.printf("gatehouse / raw COPY: %.0f%%%n", 100 * ours / raw);
+            System.out.printf("cpu of this JVM during the load: %.1f s (%s); PostgreSQL's is not counted%n", cpuSeconds, threadCpu);
             System.out.printf("peak heap during the load: %d MiB (this JVM: gatehouse + simulator + sample bot)%n", peakHeap >> 20);
         } finally {
             Bench.deleteTree(data);
