@@ -111,7 +111,7 @@ final class SimJson {
             g.writeBooleanField("nsfw", false);
             g.writeNumberField("rate_limit_per_user", 0);
             g.writeNullField("last_message_id");
-        } else if (c.type == 2) {
+        } else if (c.type == 2 || c.type == 13) { // voice and stage channels carry the voice fields
             g.writeNumberField("bitrate", 64000);
             g.writeNumberField("user_limit", 0);
             g.writeNullField("rtc_region");
