@@ -24,9 +24,16 @@ final class BulkLoader {
     private BulkLoader() {
     }
 
+    /**
+     * Memory for the merge's sorts and the change-log trigger's transition tables (the rows of a whole flush): at the
+     * default 4 MB they spill to disk in every flush of members.
+     */
+    static final String WORK_MEM = "SET LOCAL work_mem = '64MB'";
+
     /** Stages and merges {@code rows} of {@code t} on {@code conn}, inside the caller's transaction. */
     static int load(Connection conn, Table t, Collection<Change.Row> rows) throws SQLException {
         try (Statement st = conn.createStatement()) {
+            st.execute(WORK_MEM);
             st.execute(t.stage);
         }
         CopyIn in = conn.unwrap(PGConnection.class).getCopyAPI().copyIn(t.copy);

@@ -35,7 +35,11 @@ final class Table {
     final String goneColumn;
     /** The bulk upsert of rows passed as one text array per column. */
     final String upsert;
-    /** The staging table of a bulk load: this table's value columns, typed, and {@code gone}; dropped at commit. */
+    /**
+     * The staging table of a bulk load: this table's columns, typed, and {@code gone}. Created once per connection and
+     * emptied at each commit (PostgreSQL skips that in transactions that touch no temporary table): creating and
+     * dropping it in every flush cost about 4 ms per table.
+     */
     final String stage;
     /** The bulk upsert of every row of the staging table. */
     final String merge;
@@ -61,7 +65,7 @@ final class Table {
             typed.add("gone boolean");
         }
         this.upsert = buildUpsert("unnest(" + params + ") AS u(" + aliases + ")");
-        this.stage = "CREATE TEMP TABLE stage_" + name + " (" + typed + ") ON COMMIT DROP";
+        this.stage = "CREATE TEMP TABLE IF NOT EXISTS stage_" + name + " (" + typed + ") ON COMMIT DELETE ROWS";
         this.merge = buildUpsert("stage_" + name + " AS u");
         this.copy = "COPY stage_" + name + " (" + aliases + ") FROM STDIN";
     }
