@@ -26,7 +26,7 @@ class StateOutageTest {
         Path dir = TestPostgres.tempDir("gatehouse-outage-pg-");
         EmbeddedPostgres pg = EmbeddedPostgres.start(dir.resolve("data"), 0);
         int port = pg.port();
-        SimOptions options = Harness.world(2, 40, 300).withLimits(16, 5000, 1000, 2500, true);
+        SimOptions options = Harness.world(2, 40, 1000).withLimits(16, 5000, 1000, 2500, true);
         try (Simulator sim = new Simulator(options); TestBot bot = new TestBot("test-secret")) {
             pg.createDatabase("gatehouse");
             String jdbc = pg.jdbcUrl("gatehouse");
@@ -38,7 +38,7 @@ class StateOutageTest {
                 Harness.await("loaded", 60_000, () -> g.state().eventsStored() >= 42, () -> g.statusLine(0));
                 sim.startTraffic();
                 Thread.sleep(1_000);
-                pg.close(); // 5 heartbeat intervals (1 s) without a database, under traffic
+                pg.close(); // 5 heartbeat intervals (1 s) without a database, under 1000 events/s
                 Thread.sleep(5_000);
                 pg = EmbeddedPostgres.start(dir.resolve("data"), port);
                 Thread.sleep(1_000);

@@ -252,4 +252,45 @@ class StateFixtureTest {
             assertTrue(queries >= 8, "SCHEMA.md's queries ran: " + queries);
         }
     }
+
+    private static byte[] member(String type, int seq, long guild, long user, String nick, String roles) {
+        return ("{\"t\":\"" + type + "\",\"s\":" + seq + ",\"op\":0,\"d\":{\"guild_id\":\"" + guild
+                + "\",\"user\":{\"id\":\"" + user + "\",\"username\":\"u\"},\"nick\":" + nick + ",\"roles\":" + roles
+                + ",\"joined_at\":\"2026-01-01T00:00:00+00:00\"}}").getBytes();
+    }
+
+    @Test
+    void theChangeLogRecordsMemberEventsAsTheyCome() throws Exception {
+        byte[] create = Fixtures.frames("gateway_guild_create.json").get(0);
+        Run first = write(List.of(create));
+        long guild;
+        long role;
+        try (Database db = first.db()) {
+            guild = count(db, "SELECT id FROM guilds");
+            role = count(db, "SELECT id FROM roles WHERE id <> guild_id LIMIT 1");
+        }
+        long user = 12345;
+        byte[] remove = ("{\"t\":\"GUILD_MEMBER_REMOVE\",\"s\":9,\"op\":0,\"d\":{\"guild_id\":\"" + guild
+                + "\",\"user\":{\"id\":\"" + user + "\",\"username\":\"u\"}}}").getBytes();
+        Run r = write(List.of(create, member("GUILD_MEMBER_ADD", 2, guild, user, "null", "[]")));
+        try (Database db = r.db()) {
+            assertEquals(1, count(db, "SELECT count(*) FROM member_changes WHERE kind = 'join' AND learned_by = 'event' AND user_id = " + user));
+        }
+        Run all = write(List.of(create, member("GUILD_MEMBER_ADD", 2, guild, user, "null", "[]")));
+        try (Database db = all.db()) {
+            write(db, new ApplicationId(0), List.of(member("GUILD_MEMBER_UPDATE", 3, guild, user, "\"nick 1\"", "[\"" + role + "\"]")));
+            write(db, new ApplicationId(0), List.of(remove));
+            List<String> kinds = new java.util.ArrayList<>();
+            try (Connection c = db.dataSource().getConnection(); Statement st = c.createStatement();
+                 ResultSet rs = st.executeQuery("SELECT kind, old_value, new_value, learned_by FROM member_changes WHERE user_id = "
+                         + user + " ORDER BY id")) {
+                while (rs.next()) {
+                    kinds.add(rs.getString(1) + " " + rs.getString(2) + " -> " + rs.getString(3) + " " + rs.getString(4));
+                }
+            }
+            assertEquals(List.of("join null -> null event", "nick null -> nick 1 event", "roles {} -> {" + role + "} event",
+                    "leave nick 1 -> null event"), kinds);
+            assertEquals(0, count(db, "SELECT count(*) FROM member_changes WHERE user_id <> " + user), "the first load logs nothing");
+        }
+    }
 }
