@@ -20,14 +20,17 @@ CREATE TABLE member_changes (
 CREATE INDEX member_changes_guild ON member_changes (guild_id, learned_at);
 CREATE INDEX member_changes_user ON member_changes (user_id, learned_at);
 
--- New rows: a join when a GUILD_MEMBER_ADD says so, or when a GUILD_CREATE lists someone in a guild loaded before.
+-- New rows: a join when a GUILD_MEMBER_ADD says so, or when a GUILD_CREATE (or chunk) lists someone new in a guild
+-- loaded before who joined after that first load (a large guild's GUILD_CREATE lists only some members: one who
+-- joined long ago and was simply not listed before is not a join).
 CREATE FUNCTION gatehouse_member_inserts() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     INSERT INTO member_changes (guild_id, user_id, kind, new_value, learned_by)
     SELECT n.guild_id, n.user_id, 'join', n.nick, CASE WHEN n.learned_by = 'diff' THEN 'diff' ELSE 'event' END
     FROM new_members n
     WHERE n.left_at IS NULL AND (n.learned_by = 'add'
-        OR (n.learned_by = 'diff' AND EXISTS (SELECT 1 FROM guilds g WHERE g.id = n.guild_id AND g.loaded_at < now())));
+        OR (n.learned_by = 'diff' AND EXISTS (SELECT 1 FROM guilds g WHERE g.id = n.guild_id AND g.loaded_at < now()
+            AND (n.joined_at IS NULL OR n.joined_at >= g.loaded_at))));
     RETURN NULL;
 END $$;
 

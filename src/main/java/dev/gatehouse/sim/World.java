@@ -328,7 +328,9 @@ public final class World {
     public String joinSilently(long guildId) {
         Guild g = guildOrThrow(guildId);
         long uid = id();
-        addMember(g, new User(uid, "user_" + Long.toString(uid, 36), null, false)).status = "online";
+        Member m = new Member(new User(uid, "user_" + Long.toString(uid, 36), null, false),
+                java.time.Instant.now().toString().replace("Z", "+00:00"), "online"); // joins now, in real time
+        g.members.put(uid, m);
         return guildId + ":" + uid;
     }
 

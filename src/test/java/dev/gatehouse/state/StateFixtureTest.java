@@ -293,4 +293,30 @@ class StateFixtureTest {
             assertEquals(0, count(db, "SELECT count(*) FROM member_changes WHERE user_id <> " + user), "the first load logs nothing");
         }
     }
+
+    private static byte[] largeGuildCreate(int seq, String... members) {
+        StringBuilder m = new StringBuilder();
+        for (String idAndJoined : members) {
+            String[] p = idAndJoined.split("@");
+            m.append(m.isEmpty() ? "" : ",").append("{\"user\":{\"id\":\"").append(p[0]).append("\"},\"roles\":[],\"joined_at\":\"")
+                    .append(p[1]).append("\"}");
+        }
+        return ("{\"t\":\"GUILD_CREATE\",\"s\":" + seq + ",\"op\":0,\"d\":{\"id\":\"5\",\"name\":\"g\",\"large\":true,"
+                + "\"members\":[" + m + "]}}").getBytes();
+    }
+
+    @Test
+    void aLargeGuildsNewlyListedMemberIsAJoinOnlyWhenTheyJoinedAfterTheFirstLoad() throws Exception {
+        String name = "fixture_" + (++databases);
+        pg.createDatabase(name);
+        try (Database db = Database.open(pg.jdbcUrl(name), pg.user(), "", 2)) {
+            write(db, new ApplicationId(0), List.of(largeGuildCreate(2, "1@2020-01-01T00:00:00+00:00")));
+            write(db, new ApplicationId(0), List.of(largeGuildCreate(3, "1@2020-01-01T00:00:00+00:00",
+                    "2@2020-06-01T00:00:00+00:00", "3@2099-01-01T00:00:00+00:00")));
+            assertEquals(3, count(db, "SELECT count(*) FROM members WHERE left_at IS NULL"));
+            assertEquals(3, count(db, "SELECT user_id FROM member_changes WHERE kind = 'join' AND learned_by = 'diff'"),
+                    "only the member who joined after the first load");
+            assertEquals(1, count(db, "SELECT count(*) FROM member_changes"));
+        }
+    }
 }
