@@ -64,6 +64,33 @@ class StateCompleteTest {
     }
 
     @Test
+    void largeGuildsAreCompleteAfterTheirMemberChunks() throws Exception {
+        try (Harness h = new Harness(Harness.world(1, 12, 0).withWorld(1, 12, 900).withAverageMembers(300))) {
+            h.awaitLoaded();
+            List<Long> large = h.sim.onWorld(w -> w.snapshot().guilds().stream().filter(g -> g.large())
+                    .map(g -> g.id()).toList());
+            assertTrue(large.size() >= 2, "the world has large guilds: " + large.size());
+            long worldMembers = h.sim.truth().members().size();
+            assertTrue(count(h.jdbcUrl, "SELECT count(*) FROM members WHERE left_at IS NULL") < worldMembers,
+                    "large guilds' GUILD_CREATEs list only some members");
+            for (long g : large) {
+                assertTrue(h.gatehouse.shards().command(0, "{\"op\":8,\"d\":{\"guild_id\":\"" + g
+                        + "\",\"query\":\"\",\"limit\":0,\"presences\":true}}").get());
+            }
+            Harness.await("every member stored from the chunks", 60_000,
+                    () -> {
+                        try {
+                            return count(h.jdbcUrl, "SELECT count(*) FROM members WHERE left_at IS NULL") == worldMembers;
+                        } catch (Exception e) {
+                            return false;
+                        }
+                    }, () -> h.gatehouse.statusLine(0));
+            h.awaitDelivered();
+            StateTruth.assertEveryTableEqualsWorld(h.sim, h.jdbcUrl);
+        }
+    }
+
+    @Test
     void theChangeLogListsExactlyWhoJoinedAndLeftWhileGatehouseWasStopped() throws Exception {
         try (Simulator sim = new Simulator(Harness.world(1, 20, 0)); TestBot bot = new TestBot("test-secret")) {
             String jdbc = TestPostgres.freshDatabase();
