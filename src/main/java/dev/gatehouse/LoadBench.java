@@ -50,7 +50,7 @@ final class LoadBench {
             }
         }
         Map<String, Double> top = new LinkedHashMap<>();
-        by.entrySet().stream().sorted(Map.Entry.<String, Double>comparingByValue().reversed()).limit(6)
+        by.entrySet().stream().sorted(Map.Entry.<String, Double>comparingByValue().reversed()).limit(10)
                 .forEach(e -> top.put(e.getKey(), Math.round(e.getValue() * 10) / 10.0));
         return top;
     }
