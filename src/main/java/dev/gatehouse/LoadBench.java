@@ -89,6 +89,7 @@ final class LoadBench {
             long cpu0;
             double cpuSeconds;
             Map<String, Double> threadCpu;
+            long flushes;
             double loadSeconds;
             double deliveredSeconds;
             try {
@@ -105,6 +106,7 @@ final class LoadBench {
                 }
                 loadSeconds = (System.nanoTime() - t0) / 1e9;
                 cpuSeconds = (os.getProcessCpuTime() - cpu0) / 1e9;
+                flushes = g.state().flushes();
                 threadCpu = cpuByThread();
                 while (g.delivery().delivered() < 1L + guilds) {
                     Thread.sleep(10);
@@ -158,8 +160,8 @@ final class LoadBench {
                     System.getProperty("java.version"), String.join(" ", args));
             System.out.printf("world: 1 shard, %d guilds, %d members on average (at most %d)%n", guilds, average, maxMembers);
             System.out.println("rows stored: " + counts + ", " + rows + " in all");
-            System.out.printf("gatehouse: stored %.2f s after READY (%.0f rows/s); all delivered to the bot after %.2f s%n",
-                    loadSeconds, ours, deliveredSeconds);
+            System.out.printf("gatehouse: stored %.2f s after READY (%.0f rows/s) in %d transactions; all delivered to the bot"
+                    + " after %.2f s%n", loadSeconds, ours, flushes, deliveredSeconds);
             System.out.printf("raw COPY of the same rows into the same tables: %.2f s (%.0f rows/s)%n", copySeconds, raw);
             System.out.printf("gatehouse / raw COPY: %.0f%%%n", 100 * ours / raw);
             System.out.printf("cpu of this JVM during the load: %.1f s (%s); PostgreSQL's is not counted%n", cpuSeconds, threadCpu);
