@@ -1,5 +1,7 @@
 package dev.gatehouse;
 
+import dev.gatehouse.api.Api;
+import dev.gatehouse.api.DispatchTap;
 import dev.gatehouse.config.Config;
 import dev.gatehouse.config.ConfigException;
 import dev.gatehouse.delivery.Forwarder;
@@ -18,10 +20,18 @@ import dev.gatehouse.state.Database;
 import dev.gatehouse.state.EmbeddedPostgres;
 import dev.gatehouse.state.IdentifyTurns;
 import dev.gatehouse.state.SessionStore;
+import dev.gatehouse.state.StateCache;
+import dev.gatehouse.state.StateListener;
+import dev.gatehouse.state.StateReads;
 import dev.gatehouse.state.StateWriter;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 
 /**
  * One Gatehouse process, wired by hand in dependency order: database, Discord's /gateway/bot, the ring with
@@ -39,6 +49,10 @@ public final class Gatehouse implements AutoCloseable {
     private final AutoCloseable checkpoints;
     private final EventRing ring;
     private final ShardManager shards;
+    private final StateReads reads;
+    private final StateCache cache;
+    private final ExecutorService readExecutor;
+    private final Optional<Api> api;
     private final long startedNanos = System.nanoTime();
     private boolean closed;
 
@@ -46,7 +60,12 @@ public final class Gatehouse implements AutoCloseable {
     static final long CHECKPOINT_MS = 100;
 
     private Gatehouse(Config config, EmbeddedPostgres embedded, Database database, StateWriter state, Forwarder delivery,
-                      AutoCloseable checkpoints, EventRing ring, ShardManager shards) {
+                      AutoCloseable checkpoints, EventRing ring, ShardManager shards, StateReads reads,
+                      StateCache cache, ExecutorService readExecutor, Optional<Api> api) {
+        this.reads = reads;
+        this.cache = cache;
+        this.readExecutor = readExecutor;
+        this.api = api;
         this.checkpoints = checkpoints;
         this.config = config;
         this.embedded = embedded;
@@ -82,6 +101,8 @@ public final class Gatehouse implements AutoCloseable {
         Database database = null;
         Forwarder delivery = null;
         AutoCloseable checkpoints = null;
+        ExecutorService readExecutor = null;
+        ShardManager shardsStarted = null;
         try {
             String url = config.dbUrl();
             String user = config.dbUser();
@@ -107,19 +128,37 @@ public final class Gatehouse implements AutoCloseable {
                 storedMarks.put(s.shardId(), new Handled.Mark(s.session().id(), s.storedSeq()));
                 deliveredMarks.put(s.shardId(), new Handled.Mark(s.session().id(), s.deliveredSeq()));
             }
+            StateReads reads = new StateReads(database.dataSource());
+            readExecutor = readExecutor(config.dbPoolSize());
+            StateCache cache = new StateCache(reads, READ_CACHE_ENTRIES, readExecutor);
             StateWriter state = new StateWriter(database.dataSource(), config.stateBatchMaxEvents(), new Handled(storedMarks),
+                    config.apiPort() > 0 ? cache : StateListener.NONE, // with the API off nobody reads the cache
                     application);
             delivery = new Forwarder(config.eventHandlerUrl(), config.eventHandlerSecret().reveal(), config.deliveryMaxQueued(),
                     Overflow.valueOf(config.deliveryOverflow().name()), config.deliveryBatchSize(),
                     config.deliveryConnections(), config.deliveryTimeoutMs(), new Handled(deliveredMarks));
             checkpoints = sessions.checkpointEvery(CHECKPOINT_MS, delivery::done);
-            EventRing ring = new EventRing(config.ringSize(), state, delivery, config.deliveryAfterState());
+            DispatchTap tap = new DispatchTap();
+            EventRing ring = new EventRing(config.ringSize(), state, delivery, config.deliveryAfterState(), List.of(tap));
             ShardManager shards = new ShardManager(plan, ring, token, intents, bot,
                     () -> GatewayBot.fetch(config.restUrl(), token), config.spawnShardDelayMs(), config.clusterThreads() == Config.ThreadKind.VIRTUAL, resumable,
                     identifyTurns(new IdentifyTurns(database.dataSource(), application)));
             state.onSchemaLost(shards::reidentifyAll);
-            return new Gatehouse(config, embedded, database, state, delivery, checkpoints, ring, shards);
+            shardsStarted = shards;
+            Optional<Api> api = Optional.empty();
+            if (config.apiPort() > 0) {
+                api = Optional.of(Api.start(new Api.Settings(config.apiBind(), config.apiPort(), config.apiSecret().reveal()),
+                        new Api.Parts(shards, total, intents, state, reads, cache, readExecutor, delivery, ring, tap,
+                                database.dataSource())));
+            }
+            return new Gatehouse(config, embedded, database, state, delivery, checkpoints, ring, shards, reads, cache, readExecutor, api);
         } catch (Exception | Error e) {
+            if (shardsStarted != null) {
+                shardsStarted.close();
+            }
+            if (readExecutor != null) {
+                readExecutor.shutdownNow();
+            }
             if (delivery != null) {
                 delivery.close(0);
             }
@@ -134,6 +173,19 @@ public final class Gatehouse implements AutoCloseable {
             }
             throw e;
         }
+    }
+
+    /** Entries of the API's read cache (single entities: guilds, channels, users, members, messages). */
+    static final long READ_CACHE_ENTRIES = 100_000;
+
+    /**
+     * The threads that run the API's database reads: half the pool (the state writer and the checkpoints need the
+     * rest), with a bounded queue so that a flood of reads is refused (503) rather than held without end.
+     */
+    static ExecutorService readExecutor(int poolSize) {
+        int threads = Math.max(1, poolSize / 2);
+        return new ThreadPoolExecutor(threads, threads, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(10_000),
+                Thread.ofPlatform().name("gatehouse-reads-", 0).daemon(true).factory());
     }
 
     /**
@@ -191,6 +243,21 @@ public final class Gatehouse implements AutoCloseable {
         return config;
     }
 
+    /** The HTTP API's base URL, when it is on ({@code api.port} not 0). */
+    public Optional<String> apiUrl() {
+        return api.map(Api::url);
+    }
+
+    /** The state reads the API runs (their query counts show what the cache saved). */
+    public StateReads reads() {
+        return reads;
+    }
+
+    /** The API's read cache in front of {@link #reads()}. */
+    public StateCache cache() {
+        return cache;
+    }
+
     /** Dispatches received by all shards so far. */
     public long dispatches() {
         long n = 0;
@@ -224,6 +291,7 @@ public final class Gatehouse implements AutoCloseable {
             return "already stopped";
         }
         closed = true;
+        api.ifPresent(Api::close);
         shards.close();
         long notReached = ring.shutdown(drainMs);
         try {
@@ -242,6 +310,7 @@ public final class Gatehouse implements AutoCloseable {
             LOG.log(System.Logger.Level.WARNING, "delivery: " + left + " events were still queued for the bot at shutdown;"
                     + " the next start resumes from the last checkpoint and delivers them (while Discord still holds them)");
         }
+        readExecutor.shutdownNow();
         database.close();
         if (embedded != null) {
             embedded.close();

@@ -53,7 +53,8 @@ final class Harness implements AutoCloseable {
                 "--eventHandler.secret=test-secret",
                 "--db.url=" + jdbcUrl,
                 "--db.user=" + TestPostgres.server().user(),
-                "--status.intervalSeconds=0"));
+                "--status.intervalSeconds=0",
+                "--api.port=0")); // the API is off unless a test turns it on at a free port (never 8787)
         args.addAll(List.of(settings));
         Config config = ConfigLoader.load(args, Map.of());
         try {

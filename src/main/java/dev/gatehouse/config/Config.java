@@ -41,7 +41,10 @@ public record Config(
         int demoGuilds,
         int demoEventsPerSecond,
         int statusIntervalSeconds,
-        long durationSeconds) {
+        long durationSeconds,
+        int apiPort,
+        String apiBind,
+        Secret apiSecret) {
 
     /** Worker thread flavour of the clusters. */
     public enum ThreadKind { PLATFORM, VIRTUAL }
@@ -65,7 +68,8 @@ public record Config(
                 spawnShardDelayMs, shardsPerCluster, maxClusters, clusterThreads, eventHandlerUrl, eventHandlerSecret,
                 deliveryMaxQueued, deliveryOverflow, deliveryBatchSize, deliveryConnections, deliveryTimeoutMs,
                 deliveryAfterState, dbUrl, dbUser, dbPassword, dbPoolSize, dbDataDir, dbPort, stateBatchMaxEvents,
-                ringSize, demoShards, demoGuilds, demoEventsPerSecond, statusIntervalSeconds, durationSeconds);
+                ringSize, demoShards, demoGuilds, demoEventsPerSecond, statusIntervalSeconds, durationSeconds,
+                apiPort, apiBind, apiSecret);
     }
 
     /** A copy delivering to another bot endpoint, used by the demo to aim at its sample bot. */
@@ -75,7 +79,7 @@ public record Config(
                 secret, deliveryMaxQueued, deliveryOverflow, deliveryBatchSize, deliveryConnections,
                 deliveryTimeoutMs, deliveryAfterState, dbUrl, dbUser, dbPassword, dbPoolSize, dbDataDir, dbPort,
                 stateBatchMaxEvents, ringSize, demoShards, demoGuilds, demoEventsPerSecond, statusIntervalSeconds,
-                durationSeconds);
+                durationSeconds, apiPort, apiBind, apiSecret);
     }
 
     /** Builds and validates a configuration from resolved string values (every key of {@link Key#ALL} present). */
@@ -113,7 +117,10 @@ public record Config(
                 in.integer("demo.guilds", 1, 10_000_000),
                 in.integer("demo.eventsPerSecond", 0, 10_000_000),
                 in.integer("status.intervalSeconds", 0, 86_400),
-                in.integer("duration", 0, 31_536_000));
+                in.integer("duration", 0, 31_536_000),
+                in.integer("api.port", 0, 65_535),
+                in.text("api.bind", true),
+                in.secret("api.secret"));
         c.checkTogether();
         return c;
     }
@@ -131,8 +138,21 @@ public record Config(
         if (!demo() && eventHandlerUrl == null) {
             throw new ConfigException("eventHandler.url", "is required when discord.token is set (the bot endpoint, http://...)");
         }
+        if (apiPort > 0 && !apiSecret.isSet() && !loopback(apiBind)) {
+            throw new ConfigException("api.secret", "is required when api.bind (" + apiBind
+                    + ") reaches beyond loopback: every API client must send it as Authorization");
+        }
         if (eventHandlerUrl != null && !eventHandlerSecret.isSet()) {
             throw new ConfigException("eventHandler.secret", "is required when eventHandler.url is set (the bot checks it)");
+        }
+    }
+
+    /** True when the API's bind address is a loopback address; an address that does not resolve is a config error. */
+    private static boolean loopback(String bind) {
+        try {
+            return java.net.InetAddress.getByName(bind).isLoopbackAddress();
+        } catch (java.net.UnknownHostException e) {
+            throw new ConfigException("api.bind", "expected an address to listen on (127.0.0.1, 0.0.0.0, ...), got '" + bind + "'");
         }
     }
 

@@ -25,6 +25,16 @@ public final class EventRing {
     private final EventHandler<Dispatch> delivery;
 
     public EventRing(int size, EventHandler<Dispatch> state, EventHandler<Dispatch> delivery, boolean deliveryAfterState) {
+        this(size, state, delivery, deliveryAfterState, java.util.List.of());
+    }
+
+    /**
+     * A ring with read-only taps besides the two consumers (the API's: member chunks, counts by type). A tap
+     * sees every slot in parallel with the state writer, must copy what it keeps and must never block: the
+     * ring waits for its slowest consumer.
+     */
+    public EventRing(int size, EventHandler<Dispatch> state, EventHandler<Dispatch> delivery, boolean deliveryAfterState,
+                     java.util.List<EventHandler<Dispatch>> taps) {
         disruptor = new Disruptor<>(Dispatch::new, size, r -> {
             Thread t = new Thread(r, "gatehouse-consumer");
             t.setDaemon(true);
@@ -37,6 +47,9 @@ public final class EventRing {
             disruptor.handleEventsWith(state).then(delivery);
         } else {
             disruptor.handleEventsWith(state, delivery);
+        }
+        for (EventHandler<Dispatch> tap : taps) {
+            disruptor.handleEventsWith(tap);
         }
         ring = disruptor.start();
     }
@@ -55,6 +68,16 @@ public final class EventRing {
     /** Slots published but not yet consumed by every consumer. */
     public long backlog() {
         return ring.getBufferSize() - ring.remainingCapacity();
+    }
+
+    /** Slots published that the state writer has not finished yet: the state's lag, in dispatches. */
+    public long stateBacklog() {
+        return Math.max(0, ring.getCursor() - disruptor.getSequenceValueFor(state));
+    }
+
+    /** Slots published that delivery has not taken yet. */
+    public long deliveryBacklog() {
+        return Math.max(0, ring.getCursor() - disruptor.getSequenceValueFor(delivery));
     }
 
     /**

@@ -16,8 +16,12 @@ import org.postgresql.copy.CopyIn;
  * than creating a staging table.
  */
 final class BulkLoader {
-    /** Rows of one table in one flush from which COPY is used (measured by {@code ./run.sh bench load}). */
-    static final int MIN_ROWS = 400;
+    /**
+     * Rows of one table in one flush from which COPY is used. Below it the unnest upsert costs less: a staging table
+     * is created on each connection's first bulk load (about 100 ms while the catalog caches are cold), which
+     * delayed small loads (a test reading a member right after 20 guilds arrived found it not stored yet).
+     */
+    static final int MIN_ROWS = 2000;
     /** COPY data is sent in pieces of about this many characters, so a flush never holds its whole text. */
     private static final int PIECE_CHARS = 1 << 18;
 

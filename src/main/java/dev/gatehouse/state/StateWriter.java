@@ -51,6 +51,7 @@ public final class StateWriter implements EventHandler<Dispatch> {
     static final int MAX_ROWS = 20_000;
 
     private final Handled handled;
+    private final StateListener listener;
     private final List<Change> pending = new ArrayList<>();
     /** Per shard, the last dispatch taken: saved with the rows so a restart resumes right after it. */
     private final Map<Integer, SessionStore.Progress> progress = new HashMap<>();
@@ -88,7 +89,12 @@ public final class StateWriter implements EventHandler<Dispatch> {
      * @param handled what this writer had stored when the previous process stopped: replays of it are skipped
      */
     public StateWriter(DataSource db, int maxEvents, Handled handled) {
-        this(db, maxEvents, handled, new ApplicationId(0));
+        this(db, maxEvents, handled, StateListener.NONE, new ApplicationId(0));
+    }
+
+    /** @param listener told after every commit which rows it changed (the API's read cache invalidates them) */
+    public StateWriter(DataSource db, int maxEvents, Handled handled, StateListener listener) {
+        this(db, maxEvents, handled, listener, new ApplicationId(0));
     }
 
     /**
@@ -96,10 +102,21 @@ public final class StateWriter implements EventHandler<Dispatch> {
      * @param application the bot whose state this is, among those sharing the database
      */
     public StateWriter(DataSource db, int maxEvents, Handled handled, ApplicationId application) {
+        this(db, maxEvents, handled, StateListener.NONE, application);
+    }
+
+    /**
+     * @param handled     what this writer had stored when the previous process stopped: replays of it are skipped
+     * @param listener    told after every commit (on the writer's database thread, before delivery sees its events)
+     *                    which rows it changed
+     * @param application the bot whose state this is, among those sharing the database
+     */
+    public StateWriter(DataSource db, int maxEvents, Handled handled, StateListener listener, ApplicationId application) {
         this.applicationId = application.id();
         this.db = db;
         this.maxEvents = maxEvents;
         this.handled = handled;
+        this.listener = listener;
         this.dbThread = Thread.ofPlatform().name("gatehouse-state-db").daemon(true).unstarted(this::writeFlushes);
         this.dbThread.start();
     }
@@ -408,6 +425,57 @@ public final class StateWriter implements EventHandler<Dispatch> {
         rowsWritten.add(written);
         eventsStored.add(changes.size());
         flushes.increment();
+        tell(rows, revisions, sweeps);
+    }
+
+    /** Tells the listener what the committed transaction changed; a listener's failure never stops the writer. */
+    private void tell(Map<Table, LinkedHashMap<String, Change.Row>> rows, List<String[]> revisions,
+                      Map<Sweep, List<Long>> sweeps) {
+        if (listener == StateListener.NONE) {
+            return;
+        }
+        List<StateListener.Changed> changed = new ArrayList<>();
+        for (Map.Entry<Table, LinkedHashMap<String, Change.Row>> e : rows.entrySet()) {
+            Table t = e.getKey();
+            int first = t == Table.GUILD_BOTS ? 1 : 0; // a bot's membership: the guild is what changed
+            for (Change.Row r : e.getValue().values()) {
+                changed.add(new StateListener.Changed(t == Table.GUILD_BOTS ? "guilds" : t.name, Long.parseLong(r.values[first]),
+                        t.keyCount > 1 && t != Table.GUILD_BOTS ? Long.parseLong(r.values[1]) : 0, false));
+                if (t == Table.ROLES && r.gone && r.values[1] != null) {
+                    // a deleted role leaves every member's roles (ROLE_FROM_MEMBERS): the guild's members changed
+                    changed.add(new StateListener.Changed("members", Long.parseLong(r.values[1]), 0, true));
+                }
+            }
+        }
+        for (String[] r : revisions) {
+            changed.add(new StateListener.Changed("messages", Long.parseLong(r[0]), 0, false));
+        }
+        for (Map.Entry<Sweep, List<Long>> s : sweeps.entrySet()) {
+            List<String> tables = switch (s.getKey()) {
+                case CHANNELS_OF_GUILD -> List.of("channels");
+                case ROLES_OF_GUILD -> List.of("roles");
+                case MEMBERS_OF_GUILD -> List.of("members");
+                case PRESENCES_OF_GUILD -> List.of("presences");
+                case VOICE_STATES_OF_GUILD -> List.of("voice_states");
+                case EMOJIS_OF_GUILD -> List.of("emojis");
+                case STICKERS_OF_GUILD -> List.of("stickers");
+                case STAGE_INSTANCES_OF_GUILD -> List.of("stage_instances");
+                case SCHEDULED_EVENTS_OF_GUILD -> List.of("scheduled_events");
+                case GUILD_LEFT -> List.of("channels", "roles", "members", "presences", "voice_states");
+                case GUILDS_OF_SHARD -> List.of("guilds");
+                case ROLE_FROM_MEMBERS, MEMBERS_OF_THREAD -> List.of(); // told through their rows (roles) or not cached
+            };
+            for (long id : s.getValue()) {
+                for (String table : tables) {
+                    changed.add(new StateListener.Changed(table, id, 0, true));
+                }
+            }
+        }
+        try {
+            listener.committed(changed);
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.ERROR, "state: the commit listener failed: " + e);
+        }
     }
 
     private static int upsert(Connection conn, Table t, java.util.Collection<Change.Row> rows) throws SQLException {
