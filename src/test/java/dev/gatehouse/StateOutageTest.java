@@ -57,10 +57,16 @@ class StateOutageTest {
                 Harness.await("every shard identified again", 60_000, () -> sim.identifies() >= 4, () -> g.statusLine(0));
                 Harness.await("the state reloaded", 60_000, () -> g.shards().statuses().stream()
                         .allMatch(s -> s.ready() && s.guildsLoaded() == s.guilds()), () -> g.statusLine(0));
-                // what the given-up sessions were still sent is not replayed; everything received is delivered
-                Harness.await("everything received delivered", 60_000,
-                        () -> bot.count() >= g.dispatches() && g.delivery().queued() == 0, () -> g.statusLine(0));
-                Thread.sleep(500);
+                // what the given-up sessions were still sent is not replayed: wait for the reloaded state itself
+                String user = pg.user();
+                Harness.await("the reloaded state to equal the world", 90_000, () -> {
+                    try {
+                        StateTruth.assertEveryTableEqualsWorld(sim, jdbc, user);
+                        return true;
+                    } catch (AssertionError | java.sql.SQLException e) {
+                        return false;
+                    }
+                }, () -> g.statusLine(0));
                 StateTruth.assertEveryTableEqualsWorld(sim, jdbc, pg.user());
                 assertTrue(g.state().eventsRejected() == 0, "nothing refused: " + g.state().eventsRejected());
             } finally {
