@@ -32,6 +32,9 @@ final class Bench {
         if (!args.isEmpty() && "spill".equals(args.get(0))) {
             return SpillBench.run(args.subList(1, args.size()));
         }
+        if (!args.isEmpty() && "load".equals(args.get(0))) {
+            return LoadBench.run(args.subList(1, args.size()));
+        }
         if (!args.isEmpty() && "api".equals(args.get(0))) {
             return ApiBench.run(args.subList(1, args.size()));
         }
@@ -132,7 +135,7 @@ final class Bench {
         return 0;
     }
 
-    private static void deleteTree(Path p) {
+    static void deleteTree(Path p) {
         try (var s = Files.walk(p)) {
             s.sorted(java.util.Comparator.reverseOrder()).forEach(x -> x.toFile().delete());
         } catch (java.io.IOException ignored) {

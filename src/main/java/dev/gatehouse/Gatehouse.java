@@ -17,6 +17,7 @@ import dev.gatehouse.shard.ResumePoint;
 import dev.gatehouse.shard.ShardManager;
 import dev.gatehouse.shard.ShardPlan;
 import dev.gatehouse.shard.ShardStatus;
+import dev.gatehouse.state.ApplicationId;
 import dev.gatehouse.state.Database;
 import dev.gatehouse.state.EmbeddedPostgres;
 import dev.gatehouse.state.IdentifyTurns;
@@ -125,10 +126,11 @@ public final class Gatehouse implements AutoCloseable {
                 user = embedded.user();
             }
             database = Database.open(url, user, config.dbPassword().reveal(), config.dbPoolSize());
-            SessionStore sessions = new SessionStore(database.dataSource());
+            ApplicationId application = ApplicationId.fromToken(token);
+            SessionStore sessions = new SessionStore(database.dataSource(), application);
             Map<Integer, SessionStore.Stored> stored = sessions.load();
             Map<Integer, ResumePoint> resumable = withGuilds(resumable(stored, plan, bot.url()),
-                    new ShardGuilds(database.dataSource()));
+                    new ShardGuilds(database.dataSource(), application));
             int identifying = plan.count() - resumable.size();
             if (bot.remaining() < identifying) {
                 throw new IllegalStateException("Discord allows " + bot.remaining() + " more identifies today (session_start_limit),"
@@ -144,7 +146,8 @@ public final class Gatehouse implements AutoCloseable {
             readExecutor = readExecutor(config.dbPoolSize());
             StateCache cache = new StateCache(reads, READ_CACHE_ENTRIES, readExecutor);
             StateWriter state = new StateWriter(database.dataSource(), config.stateBatchMaxEvents(), new Handled(storedMarks),
-                    config.apiPort() > 0 ? cache : StateListener.NONE); // with the API off nobody reads the cache
+                    config.apiPort() > 0 ? cache : StateListener.NONE, // with the API off nobody reads the cache
+                    application);
             delivery = new Forwarder(new Forwarder.Settings(config.eventHandlerUrl(), config.eventHandlerSecret().reveal(),
                     config.deliveryMaxQueued(), config.deliveryMaxQueuedBytes(), config.deliverySpillDir(),
                     config.deliveryMaxSpilledBytes(), Overflow.valueOf(config.deliveryOverflow().name()),
@@ -156,7 +159,8 @@ public final class Gatehouse implements AutoCloseable {
             EventRing ring = new EventRing(config.ringSize(), state, delivery, config.deliveryAfterState(), List.of(tap));
             ShardManager shards = new ShardManager(plan, ring, token, intents, bot,
                     () -> GatewayBot.fetch(config.restUrl(), token), config.spawnShardDelayMs(), config.clusterThreads() == Config.ThreadKind.VIRTUAL, resumable,
-                    identifyTurns(new IdentifyTurns(database.dataSource())), config.gatewayMaxPausedMs(), controllers);
+                    identifyTurns(new IdentifyTurns(database.dataSource(), application)), config.gatewayMaxPausedMs(), controllers);
+            state.onSchemaLost(shards::reidentifyAll);
             shardsStarted = shards;
             Optional<Api> api = Optional.empty();
             if (config.apiPort() > 0) {

@@ -204,6 +204,17 @@ class ApiTest {
     @Test
     void keepAliveAnswersPipelinedRequestsInOrder() throws Exception {
         String member = h.sim.onWorld(w -> w.memberKeys()).iterator().next().replace(':', '/');
+        // loaded (the shard has every GUILD_CREATE) is not stored yet: wait for the member's row, straight from the
+        // database so the cache stays cold and the read below must wait for the locked table
+        Harness.await("the member stored", 30_000, () -> {
+            try (java.sql.Connection c = java.sql.DriverManager.getConnection(h.jdbcUrl, TestPostgres.server().user(), "");
+                 java.sql.Statement st = c.createStatement();
+                 java.sql.ResultSet rs = st.executeQuery("SELECT 1 FROM members WHERE guild_id || '/' || user_id = '" + member + "'")) {
+                return rs.next();
+            } catch (java.sql.SQLException e) {
+                return false;
+            }
+        }, () -> h.gatehouse.statusLine(0));
         try (Socket s = new Socket("127.0.0.1", URI.create(api.base).getPort())) {
             s.setSoTimeout(30_000);
             String health = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";

@@ -21,9 +21,10 @@ public final class ShardManager implements AutoCloseable {
     private final EventLoopGroup loop;
     private final IdentifyQueue identifyQueue;
     private final List<Cluster> clusters = new ArrayList<>();
-    private final List<Shard> shards = new ArrayList<>();
+    private final List<Shard> shards = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final Map<Integer, Cluster> clusterOf = new java.util.HashMap<>();
-    private final Map<Integer, Shard> byId = new java.util.HashMap<>();
+    private final Map<Integer, Shard> byId = new java.util.concurrent.ConcurrentHashMap<>();
+    private final ShardContext ctx;
     private volatile boolean closed;
     /** The whole shard set's stop: every cluster stops in parallel within this. */
     static final long STOP_MS = 10_000;
@@ -50,6 +51,7 @@ public final class ShardManager implements AutoCloseable {
         this.identifyQueue = new IdentifyQueue(maxConcurrency, identifyIntervalMs, identifyTurns, bot, startLimit);
         ShardContext ctx = new ShardContext(loop, identifyQueue, ring, token, intents, gatewayUrl, plan.total(), 15_000,
                 maxPausedMs * 1_000_000L, new LoadedShards(plan.count()), controllers);
+        this.ctx = ctx;
         int clusterId = 0;
         int resuming = 0;
         for (int[] ids : plan.clusters()) {
@@ -103,6 +105,29 @@ public final class ShardManager implements AutoCloseable {
         CompletableFuture<Boolean> queued = new CompletableFuture<>();
         clusterOf.get(shardId).execute(() -> queued.complete(s.command(payload)));
         return queued;
+    }
+
+    /**
+     * Gives up every shard's session and identifies each anew (through the identify queue), so Discord sends READY
+     * and every GUILD_CREATE again: how the state is reloaded when the database lost it.
+     */
+    public void reidentifyAll() {
+        for (Map.Entry<Integer, Cluster> e : clusterOf.entrySet()) {
+            int id = e.getKey();
+            Cluster c = e.getValue();
+            if (closed) {
+                return;
+            }
+            c.execute(() -> {
+                Shard old = byId.get(id);
+                old.stop();
+                Shard fresh = new Shard(id, c, ctx, null);
+                c.replace(old, fresh);
+                shards.set(shards.indexOf(old), fresh);
+                byId.put(id, fresh);
+                fresh.start();
+            });
+        }
     }
 
     /** Number of clusters (worker threads). */

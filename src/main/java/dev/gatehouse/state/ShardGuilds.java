@@ -13,7 +13,7 @@ import javax.sql.DataSource;
 
 /**
  * The guilds the state holds for some shards: what a shard that resumes a previous process's session knows
- * of its guilds (a resume sends no GUILD_CREATE). A read at start, on the {@code guilds_shard} index.
+ * of its guilds (a resume sends no GUILD_CREATE). A read at start, on the {@code guild_bots_shard} index.
  */
 public final class ShardGuilds {
     /** One shard's guilds that were not left, and those of them in an outage. */
@@ -25,12 +25,16 @@ public final class ShardGuilds {
     }
 
     static final String BY_SHARD = """
-            SELECT shard_id, id, unavailable FROM guilds WHERE shard_id = ANY(?) AND left_at IS NULL""";
+            SELECT shard_id, guild_id, unavailable FROM guild_bots
+            WHERE application_id = ? AND shard_id = ANY(?) AND left_at IS NULL""";
 
     private final DataSource db;
+    private final long applicationId;
 
-    public ShardGuilds(DataSource db) {
+    /** The guilds of this bot's shards (several bots may share the database: see {@link ApplicationId}). */
+    public ShardGuilds(DataSource db, ApplicationId application) {
         this.db = db;
+        this.applicationId = application.id();
     }
 
     /** The guilds of each of these shards (a shard without any is absent). */
@@ -38,7 +42,8 @@ public final class ShardGuilds {
         Map<Integer, Set<Long>> all = new HashMap<>();
         Map<Integer, Set<Long>> out = new HashMap<>();
         try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(BY_SHARD)) {
-            ps.setArray(1, c.createArrayOf("integer", shardIds.toArray()));
+            ps.setLong(1, applicationId);
+            ps.setArray(2, c.createArrayOf("integer", shardIds.toArray()));
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     int shard = rs.getInt(1);
