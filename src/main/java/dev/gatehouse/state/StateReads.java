@@ -57,14 +57,14 @@ public final class StateReads {
     static final String PRESENCES_OF_GUILD = """
             SELECT jsonb_build_object('items', COALESCE(jsonb_agg(jsonb_build_object('data', p.data) ORDER BY p.user_id),
                    '[]'::jsonb), 'next_after', (array_agg(p.user_id::text ORDER BY p.user_id DESC))[1])::text
-            FROM (SELECT user_id, data FROM presences WHERE guild_id = ? AND user_id > ?
+            FROM (SELECT user_id, data FROM presences WHERE guild_id = ? AND user_id > ? AND deleted_at IS NULL
                   ORDER BY user_id LIMIT ?) p""";
-    /** The voice state table arrives with a later schema version; until then the route says so. */
+    /** Whether the schema has the voice state table (V5 and later). */
     static final String HAS_VOICE_STATES = "SELECT to_regclass('voice_states') IS NOT NULL";
     static final String VOICE_STATES_OF_GUILD = """
             SELECT jsonb_build_object('items', COALESCE(jsonb_agg(jsonb_build_object('data', p.data) ORDER BY p.user_id),
                    '[]'::jsonb), 'next_after', (array_agg(p.user_id::text ORDER BY p.user_id DESC))[1])::text
-            FROM (SELECT user_id, data FROM voice_states WHERE guild_id = ? AND user_id > ?
+            FROM (SELECT user_id, data FROM voice_states WHERE guild_id = ? AND user_id > ? AND left_at IS NULL
                   ORDER BY user_id LIMIT ?) p""";
 
     /** A read's JSON answer (empty when the row does not exist) and the user whose row it embeds (0 for none). */
