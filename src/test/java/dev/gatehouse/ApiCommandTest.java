@@ -211,4 +211,45 @@ class ApiCommandTest {
         assertEquals(1, h.sim.sessions().stream().filter(s -> s.shardId() == shard).count(), "one session of the shard");
         assertTrue(h.sim.commandsReceived() - commands < 120, "paced");
     }
+
+    /** One raw request on its own connection; the whole answer (the server closes after it). */
+    String raw(String request) throws Exception {
+        try (java.net.Socket s = new java.net.Socket("127.0.0.1", java.net.URI.create(api.base).getPort())) {
+            s.setSoTimeout(60_000);
+            s.getOutputStream().write(request.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            s.getOutputStream().flush();
+            return new String(s.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.US_ASCII);
+        }
+    }
+
+    @Test
+    @Order(6)
+    void withoutASecretForeignHostsOriginsAndNonJsonPostsAreRefused() throws Exception {
+        int port = java.net.URI.create(api.base).getPort();
+        String body = "{\"status\":\"online\"}";
+        String post = "POST /presence HTTP/1.1\r\nConnection: close\r\nContent-Length: " + body.length() + "\r\n";
+        // DNS rebinding: a page of evil.example whose name now resolves to 127.0.0.1
+        String rebound = raw("GET /shards HTTP/1.1\r\nHost: evil.example:" + port + "\r\nConnection: close\r\n\r\n");
+        assertTrue(rebound.startsWith("HTTP/1.1 403"), rebound);
+        assertTrue(rebound.contains("\"field\":\"Host\""), rebound);
+        String wrongPort = raw("GET /shards HTTP/1.1\r\nHost: localhost:1\r\nConnection: close\r\n\r\n");
+        assertTrue(wrongPort.startsWith("HTTP/1.1 403"), wrongPort);
+        // a cross-site command from a page in the operator's browser
+        String foreign = raw(post + "Host: 127.0.0.1:" + port + "\r\nOrigin: http://evil.example\r\n"
+                + "Content-Type: application/json\r\n\r\n" + body);
+        assertTrue(foreign.startsWith("HTTP/1.1 403"), foreign);
+        assertTrue(foreign.contains("\"field\":\"Origin\""), foreign);
+        // a form post (text/plain needs no preflight)
+        String form = raw(post + "Host: localhost:" + port + "\r\nContent-Type: text/plain\r\n\r\n" + body);
+        assertTrue(form.startsWith("HTTP/1.1 415"), form);
+        assertTrue(form.contains("\"field\":\"Content-Type\""), form);
+        String none = raw(post + "Host: localhost:" + port + "\r\n\r\n" + body);
+        assertTrue(none.startsWith("HTTP/1.1 415"), none);
+        // the API's own origin, loopback names and a charset parameter are fine
+        String own = raw(post + "Host: [::1]:" + port + "\r\nOrigin: http://127.0.0.1:" + port + "\r\n"
+                + "Content-Type: application/json; charset=utf-8\r\n\r\n" + body);
+        assertTrue(own.startsWith("HTTP/1.1 20"), own);
+        String local = raw("GET /shards HTTP/1.1\r\nHost: localhost:" + port + "\r\nConnection: close\r\n\r\n");
+        assertTrue(local.startsWith("HTTP/1.1 200"), local);
+    }
 }
