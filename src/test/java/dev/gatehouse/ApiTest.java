@@ -98,6 +98,7 @@ class ApiTest {
             HttpResponse<String> r = anonymous.get(path);
             assertEquals(401, r.statusCode(), path);
             assertEquals("Authorization", json(r).path("field").asText(), path);
+            assertEquals("Gatehouse", r.headers().firstValue("WWW-Authenticate").orElse(""), path);
         }
         ApiClient wrong = new ApiClient(api.base, SECRET + "x");
         assertEquals(401, wrong.get("/shards").statusCode());

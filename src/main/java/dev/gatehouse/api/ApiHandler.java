@@ -47,12 +47,18 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
 
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
-        boolean keepAlive = HttpUtil.isKeepAlive(req);
+        // a request the codec could not read leaves the stream at an unknown place: answer it, then close
+        boolean malformed = req.decoderResult().isFailure();
+        boolean keepAlive = HttpUtil.isKeepAlive(req) && !malformed;
         CompletableFuture<Answer> answer;
         String pattern = "unmatched";
         try {
-            if (req.decoderResult().isFailure()) {
-                throw new ApiError(400, "", "malformed HTTP request: " + req.decoderResult().cause().getMessage());
+            if (malformed) {
+                Throwable cause = req.decoderResult().cause();
+                if (cause instanceof ApiServer.OversizedBody) {
+                    throw new ApiError(413, "body", cause.getMessage());
+                }
+                throw new ApiError(400, "", "malformed HTTP request: " + cause.getMessage());
             }
             if (secret.length == 0) {
                 loopbackOnly(ctx, req);
@@ -146,7 +152,8 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     }
 
     private static ApiError unauthorized() {
-        return new ApiError(401, "Authorization", "missing or wrong Authorization header (the api.secret)");
+        return new ApiError(401, "Authorization", "missing or wrong Authorization header (the api.secret)",
+                Map.of("WWW-Authenticate", "Gatehouse"));
     }
 
     private boolean authorized(String header) {

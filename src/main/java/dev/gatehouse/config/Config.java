@@ -44,7 +44,9 @@ public record Config(
         long durationSeconds,
         int apiPort,
         String apiBind,
-        Secret apiSecret) {
+        Secret apiSecret,
+        int apiMaxConnections,
+        int apiMaxMembersPerRequest) {
 
     /** Worker thread flavour of the clusters. */
     public enum ThreadKind { PLATFORM, VIRTUAL }
@@ -69,7 +71,7 @@ public record Config(
                 deliveryMaxQueued, deliveryOverflow, deliveryBatchSize, deliveryConnections, deliveryTimeoutMs,
                 deliveryAfterState, dbUrl, dbUser, dbPassword, dbPoolSize, dbDataDir, dbPort, stateBatchMaxEvents,
                 ringSize, demoShards, demoGuilds, demoEventsPerSecond, statusIntervalSeconds, durationSeconds,
-                apiPort, apiBind, apiSecret);
+                apiPort, apiBind, apiSecret, apiMaxConnections, apiMaxMembersPerRequest);
     }
 
     /** A copy delivering to another bot endpoint, used by the demo to aim at its sample bot. */
@@ -79,7 +81,7 @@ public record Config(
                 secret, deliveryMaxQueued, deliveryOverflow, deliveryBatchSize, deliveryConnections,
                 deliveryTimeoutMs, deliveryAfterState, dbUrl, dbUser, dbPassword, dbPoolSize, dbDataDir, dbPort,
                 stateBatchMaxEvents, ringSize, demoShards, demoGuilds, demoEventsPerSecond, statusIntervalSeconds,
-                durationSeconds, apiPort, apiBind, apiSecret);
+                durationSeconds, apiPort, apiBind, apiSecret, apiMaxConnections, apiMaxMembersPerRequest);
     }
 
     /** Builds and validates a configuration from resolved string values (every key of {@link Key#ALL} present). */
@@ -120,7 +122,9 @@ public record Config(
                 in.integer("duration", 0, 31_536_000),
                 in.integer("api.port", 0, 65_535),
                 in.text("api.bind", true),
-                in.secret("api.secret"));
+                in.secret("api.secret"),
+                in.integer("api.maxConnections", 1, 1_000_000),
+                in.integer("api.maxMembersPerRequest", 1, 100_000_000));
         c.checkTogether();
         return c;
     }
