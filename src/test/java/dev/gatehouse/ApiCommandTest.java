@@ -252,4 +252,20 @@ class ApiCommandTest {
         String local = raw("GET /shards HTTP/1.1\r\nHost: localhost:" + port + "\r\nConnection: close\r\n\r\n");
         assertTrue(local.startsWith("HTTP/1.1 200"), local);
     }
+
+    @Test
+    @Order(7)
+    void aMemberRequestBeyondMaxMembersPerRequestIs413PointingToThePagedRead() throws Exception {
+        int port = ApiClient.freePort();
+        try (Harness small = new Harness(Harness.world(1, 2, 0), "--api.port=" + port, "--api.maxMembersPerRequest=5")) {
+            small.awaitLoaded();
+            ApiClient local = new ApiClient("http://127.0.0.1:" + port, "");
+            long guild = small.sim.onWorld(w -> w.guildIds()).iterator().next();
+            long members = small.sim.onWorld(w -> w.memberKeys()).stream().filter(k -> k.startsWith(guild + ":")).count();
+            assertTrue(members > 5, "the guild has more members than the cap: " + members);
+            HttpResponse<String> r = local.post("/guilds/" + guild + "/members/request?timeout=60000", "{\"query\":\"\",\"limit\":0}");
+            assertEquals(413, r.statusCode(), r.body());
+            assertTrue(r.body().contains("GET /guilds/" + guild + "/members"), r.body());
+        }
+    }
 }

@@ -67,6 +67,7 @@ public final class Api implements AutoCloseable {
             Health health = new Health(p.shards(), p.delivery(), p.ring(), p.tap(), p.reads(), p.readExecutor(), timer);
             Metrics metrics = new Metrics(new Metrics.Sources(p.shards(), p.state(), p.delivery(), p.ring(), p.tap(), p.cache(),
                     p.db(), stats));
+            p.tap().members.limit(settings.maxMembersPerRequest());
             Commands commands = new Commands(p.shards(), p.totalShards(), p.intents(), p.tap().members, timer);
             Routes routes = new Routes();
             new OperatorRoutes(p.shards(), p.delivery(), p.state(), health, metrics, p.tap()).addTo(routes);
