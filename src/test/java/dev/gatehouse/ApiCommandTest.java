@@ -150,7 +150,7 @@ class ApiCommandTest {
         }
         long unknown = 4242424242424242L;
         HttpResponse<String> r = api.post("/guilds/" + guild + "/members/request",
-                "{\"user_ids\":[\"" + real.get(0) + "\",\"" + real.get(1) + "\",\"" + unknown + "\"]}");
+                "{\"user_ids\":[\"" + real.get(0) + "\",\"" + real.get(1) + "\",\"" + unknown + "\"],\"limit\":0}"); // as discord.js
         assertEquals(200, r.statusCode(), r.body());
         JsonNode answer = ApiTest.json(r);
         Set<Long> got = new TreeSet<>();
@@ -162,16 +162,40 @@ class ApiCommandTest {
 
     @Test
     @Order(4)
-    void aCommandForAResumingShardWaitsAndGoesOutAfterResumed() throws Exception {
+    void commandsForAResumingShardWaitInOrderBoundedAndGoOutOnTheResumedSession() throws Exception {
         long[] gc = voiceChannelOn(0);
         int resumes = status(0).resumes();
+        String session = status(0).session();
         int states = received(0, "VOICE_STATE_UPDATE");
+        h.sim.failResumes(0, 1); // the first resume fails: the shard stays down for a backoff of seconds
         h.sim.dropConnection(0);
-        HttpResponse<String> r = api.post("/guilds/" + gc[0] + "/voice-state?timeout=60000", "{\"channel_id\":\"" + gc[1] + "\"}");
+        Harness.await("shard 0 is not READY", 60_000, () -> !status(0).ready(), () -> status(0).toString());
+        CompletableFuture<HttpResponse<String>> voice = api.postAsync("/guilds/" + gc[0] + "/voice-state?timeout=60000",
+                "{\"channel_id\":\"" + gc[1] + "\"}");
+        List<CompletableFuture<HttpResponse<String>>> presences = new ArrayList<>();
+        for (int i = 0; i < Commands_MAX_PARKED + 5; i++) {
+            presences.add(api.postAsync("/shards/0/presence?timeout=60000", "{\"status\":\"online\"}"));
+        }
+        int refusedWhileDown = 0;
+        for (CompletableFuture<HttpResponse<String>> f : presences) {
+            HttpResponse<String> r = f.join();
+            if (r.statusCode() == 429 && r.body().contains("to be READY")) {
+                refusedWhileDown++;
+                assertTrue(Long.parseLong(r.headers().firstValue("Retry-After").orElse("0")) >= 1, r.headers().toString());
+            }
+        }
+        assertTrue(refusedWhileDown >= 1, "the FIFO of a down shard is bounded: beyond it 429");
+        HttpResponse<String> r = voice.join();
         assertEquals(202, r.statusCode(), r.body());
         Harness.await("the voice state after the resume", 60_000, () -> received(0, "VOICE_STATE_UPDATE") > states, () -> "");
         assertTrue(status(0).resumes() > resumes, "the shard resumed");
+        TestBot.Received answer = h.bot.byShard().get(0).stream().filter(e -> e.type().equals("VOICE_STATE_UPDATE"))
+                .skip(states).findFirst().orElseThrow();
+        assertEquals(session, answer.sessionId(), "the command went out on the resumed session");
     }
+
+    /** {@code Commands.MAX_PARKED}, which this package cannot see. */
+    static final int Commands_MAX_PARKED = 64;
 
     ShardStatus status(int shard) {
         return h.gatehouse.shards().statuses().stream().filter(s -> s.id() == shard).findFirst().orElseThrow();
@@ -245,10 +269,12 @@ class ApiCommandTest {
         assertTrue(form.contains("\"field\":\"Content-Type\""), form);
         String none = raw(post + "Host: localhost:" + port + "\r\n\r\n" + body);
         assertTrue(none.startsWith("HTTP/1.1 415"), none);
-        // the API's own origin, loopback names and a charset parameter are fine
-        String own = raw(post + "Host: [::1]:" + port + "\r\nOrigin: http://127.0.0.1:" + port + "\r\n"
-                + "Content-Type: application/json; charset=utf-8\r\n\r\n" + body);
-        assertTrue(own.startsWith("HTTP/1.1 20"), own);
+        // the API's own origin, loopback names and a charset parameter pass to the body's own check
+        String bad = "{\"status\":\"nope\"}";
+        String own = raw("POST /presence HTTP/1.1\r\nConnection: close\r\nContent-Length: " + bad.length() + "\r\nHost: [::1]:"
+                + port + "\r\nOrigin: http://127.0.0.1:" + port + "\r\nContent-Type: application/json; charset=utf-8\r\n\r\n" + bad);
+        assertTrue(own.startsWith("HTTP/1.1 400"), own);
+        assertTrue(own.contains("\"field\":\"status\""), own);
         String local = raw("GET /shards HTTP/1.1\r\nHost: localhost:" + port + "\r\nConnection: close\r\n\r\n");
         assertTrue(local.startsWith("HTTP/1.1 200"), local);
     }

@@ -69,6 +69,7 @@ public final class Api implements AutoCloseable {
                     p.db(), stats));
             p.tap().members.limit(settings.maxMembersPerRequest());
             Commands commands = new Commands(p.shards(), p.totalShards(), p.intents(), p.tap().members, timer);
+            p.tap().onSessionReady(commands::sessionReady);
             Routes routes = new Routes();
             new OperatorRoutes(p.shards(), p.delivery(), p.state(), health, metrics, p.tap()).addTo(routes);
             new StateRoutes(p.cache(), p.reads(), p.readExecutor()).addTo(routes);
