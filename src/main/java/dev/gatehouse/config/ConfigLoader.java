@@ -73,8 +73,11 @@ public final class ConfigLoader {
             String a = args.get(i);
             if (!a.startsWith("--") || a.length() < 3) {
                 // named by position, never by its text: a stray argument may be a token (--discord.token MTIz...)
+                int eq = a.indexOf('=');
+                String key = eq > 0 && Key.named(a.substring(0, eq)) != null ? a.substring(0, eq) : null;
                 throw new ConfigException("argument " + (i + 1), "is not --key=value (its text is not shown: it may be"
-                        + " a secret, e.g. a value separated from its --key by a space instead of '=')");
+                        + " a secret, e.g. a value separated from its --key by a space instead of '=')"
+                        + (key == null ? "" : "; it starts with the key " + key + ": write --" + key + "=..."));
             }
             int eq = a.indexOf('=');
             String name = eq < 0 ? a.substring(2) : a.substring(2, eq);
