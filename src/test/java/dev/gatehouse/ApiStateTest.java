@@ -162,7 +162,7 @@ class ApiStateTest {
         private void handle(HttpExchange ex) throws IOException {
             try (ex) {
                 JsonNode event = JSON.readTree(ex.getRequestBody().readAllBytes());
-                if (api != null) {
+                if (api != null || "GUILD_CREATE".equals(event.path("data").path("t").asText())) { // its values, unread
                     check(event.path("shardId").asInt(), event.path("data"));
                 }
                 ex.sendResponseHeaders(204, -1);
@@ -191,20 +191,58 @@ class ApiStateTest {
                 });
                 case "MESSAGE_DELETE" -> expect(what, read("/messages/" + d.path("id").asText()),
                         s -> !s.path("deleted_at").isNull());
-                case "GUILD_MEMBER_ADD", "GUILD_MEMBER_UPDATE" -> expect(what,
-                        read("/guilds/" + d.path("guild_id").asText() + "/members/" + d.path("user").path("id").asText()), s -> true);
+                case "GUILD_CREATE" -> {
+                    String g = d.path("id").asText();
+                    seen("g:" + g, d.path("name").asText());
+                    d.path("channels").forEach(c -> seen("c:" + c.path("id").asText(), channel(c)));
+                    d.path("members").forEach(m -> seen("m:" + g + ":" + m.path("user").path("id").asText(), nick(m)));
+                    return;
+                }
+                case "GUILD_MEMBER_ADD", "GUILD_MEMBER_UPDATE" -> {
+                    String key = "m:" + d.path("guild_id").asText() + ":" + d.path("user").path("id").asText();
+                    expect(what, read("/guilds/" + d.path("guild_id").asText() + "/members/" + d.path("user").path("id").asText()),
+                            s -> notOlder(key, nick(d), nick(s.path("data"))));
+                }
                 case "GUILD_MEMBER_REMOVE" -> expect(what,
                         read("/guilds/" + d.path("guild_id").asText() + "/members/" + d.path("user").path("id").asText()),
                         s -> !s.path("left_at").isNull());
                 case "CHANNEL_CREATE", "CHANNEL_UPDATE" -> expect(what, read("/channels/" + d.path("id").asText()),
-                        s -> true);
+                        s -> notOlder("c:" + d.path("id").asText(), channel(d), channel(s.path("data"))));
                 case "CHANNEL_DELETE" -> expect(what, read("/channels/" + d.path("id").asText()), s -> !s.path("deleted_at").isNull());
-                case "GUILD_UPDATE" -> expect(what, read("/guilds/" + d.path("id").asText()), s -> true);
+                case "GUILD_UPDATE" -> expect(what, read("/guilds/" + d.path("id").asText()),
+                        s -> notOlder("g:" + d.path("id").asText(), d.path("name").asText(), s.path("data").path("name").asText()));
                 default -> {
                     return;
                 }
             }
             checked.computeIfAbsent(type, k -> new AtomicInteger()).incrementAndGet();
+        }
+
+        /** Per entity, the values of its field that earlier events (or its GUILD_CREATE) carried. */
+        final Map<String, Set<String>> earlier = new ConcurrentHashMap<>();
+
+        private void seen(String key, String value) {
+            earlier.computeIfAbsent(key, k -> ConcurrentHashMap.newKeySet()).add(value);
+        }
+
+        /**
+         * The read holds the event's value, or one no earlier event carried (a later event already stored: delivery
+         * runs behind the state); a value of an earlier event only is a stale read. Records the event's value.
+         */
+        private boolean notOlder(String key, String event, String read) {
+            Set<String> before = earlier.getOrDefault(key, Set.of());
+            boolean ok = read.equals(event) || !before.contains(read);
+            seen(key, event);
+            return ok;
+        }
+
+        private static String nick(JsonNode member) {
+            JsonNode n = member.path("nick");
+            return n.isTextual() ? n.asText() : "(no nick)";
+        }
+
+        private static String channel(JsonNode c) {
+            return c.path("name").asText() + "|" + c.path("topic").asText("(no topic)");
         }
 
         private HttpResponse<String> read(String path) throws Exception {
