@@ -275,9 +275,11 @@ class ApiStateTest {
             try {
                 bot.api = new ApiClient("http://127.0.0.1:" + port, "");
                 sim.startTraffic();
-                Harness.await("edits, deletes and leaves the bot checked", 120_000,
+                Harness.await("edits, deletes, leaves and member, channel and guild updates the bot checked", 120_000,
                         () -> count(bot, "MESSAGE_UPDATE") >= 20 && count(bot, "MESSAGE_DELETE") >= 10
-                                && count(bot, "GUILD_MEMBER_REMOVE") >= 3 && count(bot, "MESSAGE_CREATE") >= 50,
+                                && count(bot, "GUILD_MEMBER_REMOVE") >= 3 && count(bot, "MESSAGE_CREATE") >= 50
+                                && count(bot, "GUILD_MEMBER_UPDATE") >= 5 && count(bot, "CHANNEL_UPDATE") >= 3
+                                && count(bot, "GUILD_UPDATE") >= 1,
                         () -> new TreeMap<>(bot.checked).toString() + " " + g.statusLine(0));
                 sim.stopTraffic();
             } finally {
