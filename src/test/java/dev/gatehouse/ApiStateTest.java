@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.gatehouse.config.ConfigLoader;
+import dev.gatehouse.sim.SimOptions;
 import dev.gatehouse.sim.Simulator;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -266,14 +267,33 @@ class ApiStateTest {
     @Test
     void aBotThatReadsWhatEachEventChangedFindsTheStateIncludingIt() throws Exception {
         int port = ApiClient.freePort();
-        try (Simulator sim = new Simulator(Harness.world(2, 30, 300)); ReadingBot bot = new ReadingBot()) {
+        // a small world (8 guilds of 20 members), every entity read once before the traffic: an update then meets a
+        // cached entry, which a missed invalidation would answer stale
+        SimOptions world = SimOptions.defaults().withWorld(2, 8, 20).withTraffic(300).withToken("test-token").withTruth(true);
+        try (Simulator sim = new Simulator(world); ReadingBot bot = new ReadingBot()) {
             List<String> args = List.of("--config=" + Harness.emptyConfig(), "--discord.token=test-token",
                     "--rest.url=" + sim.restUrl(), "--eventHandler.url=" + bot.url(), "--eventHandler.secret=s",
                     "--db.url=" + TestPostgres.freshDatabase(), "--db.user=" + TestPostgres.server().user(),
                     "--status.intervalSeconds=0", "--api.port=" + port, "--delivery.afterState=true");
             Gatehouse g = Gatehouse.start(ConfigLoader.load(args, Map.of()));
             try {
-                bot.api = new ApiClient("http://127.0.0.1:" + port, "");
+                ApiClient warm = new ApiClient("http://127.0.0.1:" + port, "");
+                for (long guild : sim.onWorld(w -> w.guildIds())) {
+                    Harness.await("guild " + guild + " stored", 60_000, () -> {
+                        try {
+                            return warm.get("/guilds/" + guild).statusCode() == 200;
+                        } catch (IOException | InterruptedException e) {
+                            return false;
+                        }
+                    }, () -> "");
+                    for (JsonNode c : JSON.readTree(warm.get("/guilds/" + guild + "/channels").body()).path("items")) {
+                        warm.get("/channels/" + c.path("data").path("id").asText());
+                    }
+                }
+                for (String key : sim.onWorld(w -> w.memberKeys())) {
+                    warm.get("/guilds/" + key.replace(":", "/members/"));
+                }
+                bot.api = warm;
                 sim.startTraffic();
                 Harness.await("edits, deletes, leaves and member, channel and guild updates the bot checked", 120_000,
                         () -> count(bot, "MESSAGE_UPDATE") >= 20 && count(bot, "MESSAGE_DELETE") >= 10
