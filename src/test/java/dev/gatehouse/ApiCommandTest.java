@@ -290,4 +290,18 @@ class ApiCommandTest {
             assertTrue(r.body().contains("GET /guilds/" + guild + "/members"), r.body());
         }
     }
+
+    @Test
+    @Order(8)
+    void aPresenceEveryShardRefusedIsTheRefusalNot207() throws Exception {
+        for (int shard = 0; shard < SHARDS; shard++) {
+            h.sim.failResumes(shard, 1); // down for a backoff of seconds
+            h.sim.dropConnection(shard);
+        }
+        Harness.await("both shards not READY", 60_000, () -> !status(0).ready() && !status(1).ready(), () -> "");
+        HttpResponse<String> r = api.post("/presence?timeout=1", "{\"status\":\"idle\"}");
+        assertEquals(504, r.statusCode(), "no shard took it: the answer is the refusal, " + r.body());
+        assertEquals(SHARDS, ApiTest.json(r).path("shards").size(), r.body());
+        // the last test of the class: the shards come back in their own time
+    }
 }
