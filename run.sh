@@ -2,7 +2,7 @@
 # Gatehouse launcher: builds target/gatehouse.jar when the sources changed, then runs it.
 #   ./run.sh [--key=value ...]   the gateway, or the demo when no discord.token is configured
 #   ./run.sh test                the whole test suite
-#   ./run.sh bench [...]         the end-to-end benchmark (simulator -> gatehouse -> PostgreSQL + bot)
+#   ./run.sh bench [...]         the end-to-end benchmark (simulator -> gatehouse -> PostgreSQL + bot); bench spill, bench startup
 #   ./run.sh bench peers [...]   the same firehose into gatehouse, JDA and @discordjs/ws, each in its own process
 #   ./run.sh jmh [JMH options]   the JMH microbenchmarks in jmh/
 #   ./run.sh simulate [...]      the Discord gateway simulator alone

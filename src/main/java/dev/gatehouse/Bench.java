@@ -29,6 +29,12 @@ final class Bench {
         if (!args.isEmpty() && "startup".equals(args.get(0))) {
             return StartupBench.run(args.subList(1, args.size()));
         }
+        if (!args.isEmpty() && "spill".equals(args.get(0))) {
+            return SpillBench.run(args.subList(1, args.size()));
+        }
+        if (!args.isEmpty() && "load".equals(args.get(0))) {
+            return LoadBench.run(args.subList(1, args.size()));
+        }
         if (!args.isEmpty() && "api".equals(args.get(0))) {
             return ApiBench.run(args.subList(1, args.size()));
         }
@@ -58,6 +64,7 @@ final class Bench {
             List<String> all = new ArrayList<>(List.of("--config=" + Files.createTempFile(data, "empty", ".properties"),
                     "--discord.token=bench-token", "--rest.url=" + sim.restUrl(), "--eventHandler.url=" + bot.url(),
                     "--eventHandler.secret=" + secret, "--db.dataDir=" + data.resolve("postgres"),
+                    "--delivery.spillDir=" + data.resolve("spill"),
                     "--status.intervalSeconds=0", "--api.port=0"));
             all.addAll(gatehouseArgs);
             Config config = ConfigLoader.load(all, Map.of());
@@ -128,7 +135,7 @@ final class Bench {
         return 0;
     }
 
-    private static void deleteTree(Path p) {
+    static void deleteTree(Path p) {
         try (var s = Files.walk(p)) {
             s.sorted(java.util.Comparator.reverseOrder()).forEach(x -> x.toFile().delete());
         } catch (java.io.IOException ignored) {

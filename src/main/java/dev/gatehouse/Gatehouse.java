@@ -8,17 +8,21 @@ import dev.gatehouse.delivery.Forwarder;
 import dev.gatehouse.delivery.Overflow;
 import dev.gatehouse.discord.GatewayBot;
 import dev.gatehouse.discord.Intent;
+import dev.gatehouse.pipeline.Controllers;
 import dev.gatehouse.pipeline.EventRing;
+import dev.gatehouse.pipeline.GatewayFilters;
 import dev.gatehouse.pipeline.Handled;
 import dev.gatehouse.shard.IdentifyQueue;
 import dev.gatehouse.shard.ResumePoint;
 import dev.gatehouse.shard.ShardManager;
 import dev.gatehouse.shard.ShardPlan;
 import dev.gatehouse.shard.ShardStatus;
+import dev.gatehouse.state.ApplicationId;
 import dev.gatehouse.state.Database;
 import dev.gatehouse.state.EmbeddedPostgres;
 import dev.gatehouse.state.IdentifyTurns;
 import dev.gatehouse.state.SessionStore;
+import dev.gatehouse.state.ShardGuilds;
 import dev.gatehouse.state.StateCache;
 import dev.gatehouse.state.StateListener;
 import dev.gatehouse.state.StateReads;
@@ -48,6 +52,7 @@ public final class Gatehouse implements AutoCloseable {
     private final AutoCloseable checkpoints;
     private final EventRing ring;
     private final ShardManager shards;
+    private final Controllers controllers;
     private final StateReads reads;
     private final StateCache cache;
     private final ExecutorService readExecutor;
@@ -59,8 +64,9 @@ public final class Gatehouse implements AutoCloseable {
     static final long CHECKPOINT_MS = 100;
 
     private Gatehouse(Config config, EmbeddedPostgres embedded, Database database, StateWriter state, Forwarder delivery,
-                      AutoCloseable checkpoints, EventRing ring, ShardManager shards, StateReads reads,
-                      StateCache cache, ExecutorService readExecutor, Optional<Api> api) {
+                      AutoCloseable checkpoints, EventRing ring, ShardManager shards, Controllers controllers,
+                      StateReads reads, StateCache cache, ExecutorService readExecutor, Optional<Api> api) {
+        this.controllers = controllers;
         this.reads = reads;
         this.cache = cache;
         this.readExecutor = readExecutor;
@@ -96,6 +102,14 @@ public final class Gatehouse implements AutoCloseable {
         LOG.log(System.Logger.Level.INFO, "gateway " + bot.url() + ": " + total + " shards (Discord recommends " + bot.shards()
                 + "), max_concurrency " + bot.maxConcurrency() + ", " + bot.remaining() + " identifies left today");
 
+        Controllers controllers = Controllers.none();
+        if (config.controllersDir().isPresent()) {
+            try {
+                controllers = Controllers.load(config.controllersDir().get());
+            } catch (Controllers.LoadException e) {
+                throw new ConfigException("controllers.dir", e.getMessage());
+            }
+        }
         EmbeddedPostgres embedded = null;
         Database database = null;
         Forwarder delivery = null;
@@ -112,9 +126,11 @@ public final class Gatehouse implements AutoCloseable {
                 user = embedded.user();
             }
             database = Database.open(url, user, config.dbPassword().reveal(), config.dbPoolSize());
-            SessionStore sessions = new SessionStore(database.dataSource());
+            ApplicationId application = ApplicationId.fromToken(token);
+            SessionStore sessions = new SessionStore(database.dataSource(), application);
             Map<Integer, SessionStore.Stored> stored = sessions.load();
-            Map<Integer, ResumePoint> resumable = resumable(stored, plan, bot.url());
+            Map<Integer, ResumePoint> resumable = withGuilds(resumable(stored, plan, bot.url()),
+                    new ShardGuilds(database.dataSource(), application));
             int identifying = plan.count() - resumable.size();
             if (bot.remaining() < identifying) {
                 throw new IllegalStateException("Discord allows " + bot.remaining() + " more identifies today (session_start_limit),"
@@ -130,16 +146,21 @@ public final class Gatehouse implements AutoCloseable {
             readExecutor = readExecutor(config.dbPoolSize());
             StateCache cache = new StateCache(reads, READ_CACHE_ENTRIES, readExecutor);
             StateWriter state = new StateWriter(database.dataSource(), config.stateBatchMaxEvents(), new Handled(storedMarks),
-                    config.apiPort() > 0 ? cache : StateListener.NONE); // with the API off nobody reads the cache
-            delivery = new Forwarder(config.eventHandlerUrl(), config.eventHandlerSecret().reveal(), config.deliveryMaxQueued(),
-                    Overflow.valueOf(config.deliveryOverflow().name()), config.deliveryBatchSize(),
-                    config.deliveryConnections(), config.deliveryTimeoutMs(), new Handled(deliveredMarks));
+                    config.apiPort() > 0 ? cache : StateListener.NONE, // with the API off nobody reads the cache
+                    application);
+            delivery = new Forwarder(new Forwarder.Settings(config.eventHandlerUrl(), config.eventHandlerSecret().reveal(),
+                    config.deliveryMaxQueued(), config.deliveryMaxQueuedBytes(), config.deliverySpillDir(),
+                    config.deliveryMaxSpilledBytes(), Overflow.valueOf(config.deliveryOverflow().name()),
+                    config.deliveryBatchSize(), config.deliveryConnections(), config.deliveryTimeoutMs()),
+                    new Handled(deliveredMarks), database.dataSource(), new GatewayFilters(config.deliveryEvents(),
+                    config.deliverySkipEvents(), config.filtersEditedMessages()), controllers);
             checkpoints = sessions.checkpointEvery(CHECKPOINT_MS, delivery::done);
             DispatchTap tap = new DispatchTap();
             EventRing ring = new EventRing(config.ringSize(), state, delivery, config.deliveryAfterState(), List.of(tap));
             ShardManager shards = new ShardManager(plan, ring, token, intents, bot,
                     () -> GatewayBot.fetch(config.restUrl(), token), config.spawnShardDelayMs(), config.clusterThreads() == Config.ThreadKind.VIRTUAL, resumable,
-                    identifyTurns(new IdentifyTurns(database.dataSource())));
+                    identifyTurns(new IdentifyTurns(database.dataSource(), application)), config.gatewayMaxPausedMs(), controllers);
+            state.onSchemaLost(shards::reidentifyAll);
             shardsStarted = shards;
             Optional<Api> api = Optional.empty();
             if (config.apiPort() > 0) {
@@ -148,7 +169,8 @@ public final class Gatehouse implements AutoCloseable {
                         new Api.Parts(shards, total, intents, state, reads, cache, readExecutor, delivery, ring, tap,
                                 database.dataSource())));
             }
-            return new Gatehouse(config, embedded, database, state, delivery, checkpoints, ring, shards, reads, cache, readExecutor, api);
+            return new Gatehouse(config, embedded, database, state, delivery, checkpoints, ring, shards, controllers, reads, cache,
+                    readExecutor, api);
         } catch (Exception | Error e) {
             if (shardsStarted != null) {
                 shardsStarted.close();
@@ -200,6 +222,20 @@ public final class Gatehouse implements AutoCloseable {
         return out;
     }
 
+    /** The resume points with the guilds the state holds for their shards (a resume sends no GUILD_CREATE). */
+    static Map<Integer, ResumePoint> withGuilds(Map<Integer, ResumePoint> points, ShardGuilds guilds) throws java.sql.SQLException {
+        if (points.isEmpty()) {
+            return points;
+        }
+        Map<Integer, ShardGuilds.Of> known = guilds.of(points.keySet());
+        Map<Integer, ResumePoint> out = new HashMap<>();
+        points.forEach((shard, p) -> {
+            ShardGuilds.Of g = known.getOrDefault(shard, new ShardGuilds.Of(java.util.Set.of(), java.util.Set.of()));
+            out.put(shard, new ResumePoint(p.session(), p.seq(), g.all(), g.unavailable()));
+        });
+        return out;
+    }
+
     /** The database's identify turns as the shard layer's ledger. */
     static IdentifyQueue.Ledger identifyTurns(IdentifyTurns turns) {
         return new IdentifyQueue.Ledger() {
@@ -234,6 +270,11 @@ public final class Gatehouse implements AutoCloseable {
 
     public Forwarder delivery() {
         return delivery;
+    }
+
+    /** The controllers loaded from controllers.dir (none by default). */
+    public Controllers controllers() {
+        return controllers;
     }
 
     public Config config() {
@@ -275,7 +316,8 @@ public final class Gatehouse implements AutoCloseable {
         }
         return String.format("shards %d/%d ready | guilds %d/%d loaded | %.0f events/s | rows written %d | forwarded %d | queued %d%s",
                 ready, all.size(), loaded, guilds, eventsPerSecond, state.rowsWritten(), delivery.delivered(),
-                delivery.queued(), delivery.dropped() > 0 ? " | dropped " + delivery.dropped() : "");
+                delivery.queued(), (delivery.spilledEvents() > 0 ? " | in spill " + delivery.spilledEvents() : "")
+                        + (delivery.dropped() > 0 ? " | dropped " + delivery.dropped() : ""));
     }
 
     /**
@@ -289,34 +331,43 @@ public final class Gatehouse implements AutoCloseable {
         }
         closed = true;
         api.ifPresent(Api::close);
+        // one deadline for the whole stop: shards (in parallel, bounded inside), the ring, the bot's drain
+        long deadline = System.nanoTime() + (drainMs + 5_000) * 1_000_000L;
         shards.close();
-        long notReached = ring.shutdown(drainMs);
+        long notReached = ring.shutdown(Math.max(0, Math.min(drainMs, (deadline - System.nanoTime()) / 1_000_000)));
         try {
-            state.awaitShutdown(2_000);
+            state.awaitShutdown(Math.max(0, Math.min(2_000, (deadline - System.nanoTime()) / 1_000_000)));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
         state.stop();
-        int left = delivery.close(drainMs);
+        int left = delivery.close(Math.max(0, (deadline - System.nanoTime()) / 1_000_000 - 2_000));
         try {
             checkpoints.close();
         } catch (Exception e) {
             LOG.log(System.Logger.Level.WARNING, "sessions: last delivery checkpoint failed: " + e.getMessage());
         }
         if (left > 0) {
-            LOG.log(System.Logger.Level.WARNING, "delivery: " + left + " events were still queued for the bot at shutdown;"
-                    + " the next start resumes from the last checkpoint and delivers them (while Discord still holds them)");
+            LOG.log(System.Logger.Level.WARNING, "delivery: " + left + " events were still queued in memory for the bot at"
+                    + " shutdown (no spill: delivery.maxSpilledBytes=0); the next start resumes from the last checkpoint and"
+                    + " delivers them while Discord still holds them");
         }
+        controllers.close();
         readExecutor.shutdownNow();
         database.close();
         if (embedded != null) {
             embedded.close();
         }
         double secs = (System.nanoTime() - startedNanos) / 1e9;
+        long spilled = delivery.spilledEvents();
+        if (spilled > 0) {
+            LOG.log(System.Logger.Level.INFO, "delivery: " + spilled + " events wait in the spill (" + config.deliverySpillDir()
+                    + "); the next start delivers them first, in order");
+        }
         return String.format("ran %.0f s: %d dispatches received, %d rows written in %d transactions, %d events forwarded,"
-                        + " %d refused by the bot, %d dropped, %d undelivered at stop",
+                        + " %d refused by the bot, %d dropped, %d undelivered at stop (%d of them in the spill)",
                 secs, dispatches(), state.rowsWritten(), state.flushes(), delivery.delivered(), delivery.refused(),
-                delivery.dropped(), left + notReached);
+                delivery.dropped(), left + notReached + spilled, spilled);
     }
 
     @Override

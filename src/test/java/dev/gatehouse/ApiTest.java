@@ -205,6 +205,17 @@ class ApiTest {
     @Test
     void keepAliveAnswersPipelinedRequestsInOrder() throws Exception {
         long guild = h.sim.onWorld(w -> w.guildIds()).iterator().next();
+        // loaded (the shard has every GUILD_CREATE) is not stored yet: wait for the guild's members, straight from
+        // the database, so that the page read below has members to answer once the locked table frees
+        Harness.await("the guild's members stored", 30_000, () -> {
+            try (java.sql.Connection c = java.sql.DriverManager.getConnection(h.jdbcUrl, TestPostgres.server().user(), "");
+                 java.sql.Statement st = c.createStatement();
+                 java.sql.ResultSet rs = st.executeQuery("SELECT 1 FROM members WHERE guild_id = " + guild + " AND left_at IS NULL")) {
+                return rs.next();
+            } catch (java.sql.SQLException e) {
+                return false;
+            }
+        }, () -> h.gatehouse.statusLine(0));
         try (Socket s = new Socket("127.0.0.1", URI.create(api.base).getPort())) {
             s.setSoTimeout(30_000);
             String health = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";

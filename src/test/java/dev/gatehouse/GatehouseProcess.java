@@ -31,7 +31,8 @@ final class GatehouseProcess implements AutoCloseable {
     static List<String> settings(String token, String restUrl, TestBot bot, String jdbcUrl) {
         return new ArrayList<>(List.of("--discord.token=" + token, "--rest.url=" + restUrl,
                 "--eventHandler.url=" + bot.url(), "--eventHandler.secret=test-secret",
-                "--db.url=" + jdbcUrl, "--db.user=" + TestPostgres.server().user()));
+                "--db.url=" + jdbcUrl, "--db.user=" + TestPostgres.server().user(),
+                "--delivery.spillDir=" + Harness.spillDir(jdbcUrl), "--filters.editedMessages=false"));
     }
 
     boolean alive() {

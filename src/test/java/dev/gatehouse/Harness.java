@@ -53,6 +53,8 @@ final class Harness implements AutoCloseable {
                 "--eventHandler.secret=test-secret",
                 "--db.url=" + jdbcUrl,
                 "--db.user=" + TestPostgres.server().user(),
+                "--delivery.spillDir=" + spillDir(jdbcUrl),
+                "--filters.editedMessages=false", // the tests compare the bot with every dispatch sent; FiltersTest turns it on
                 "--status.intervalSeconds=0",
                 "--api.port=0")); // the API is off unless a test turns it on at a free port (never 8787)
         args.addAll(List.of(settings));
@@ -68,6 +70,12 @@ final class Harness implements AutoCloseable {
 
     static SimOptions world(int shards, int guilds, int rate) {
         return SimOptions.defaults().withWorld(shards, guilds, 200).withTraffic(rate).withToken("test-token").withTruth(true);
+    }
+
+    /** A spill directory of this test run and database: a restart on the same database finds its spill again. */
+    static String spillDir(String jdbcUrl) {
+        String db = jdbcUrl.substring(jdbcUrl.lastIndexOf('/') + 1).replaceAll("[^A-Za-z0-9_]", "_");
+        return Path.of(System.getProperty("java.io.tmpdir"), "gatehouse-spill-" + ProcessHandle.current().pid() + "-" + db).toString();
     }
 
     static String emptyConfig() throws IOException {
@@ -216,5 +224,6 @@ final class Harness implements AutoCloseable {
         gatehouse.close(5_000);
         sim.close();
         bot.close();
+        TestPostgres.delete(Path.of(spillDir(jdbcUrl)));
     }
 }

@@ -159,7 +159,8 @@ class RestartTest {
         }
         try (Connection c = DriverManager.getConnection(jdbc, TestPostgres.server().user(), "");
              Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("SELECT shard_id, session_id, total_shards, stored_seq, delivered_seq FROM gatehouse_session")) {
+             ResultSet rs = st.executeQuery("SELECT s.shard_id, s.session_id, s.total_shards, s.stored_seq, d.delivered_seq"
+                     + " FROM gatehouse_session s JOIN gatehouse_delivery d ON d.shard_id = s.shard_id AND d.session_id = s.session_id")) {
             int rows = 0;
             while (rs.next()) {
                 rows++;

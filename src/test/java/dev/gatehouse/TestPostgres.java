@@ -17,7 +17,7 @@ public final class TestPostgres {
     private TestPostgres() {
     }
 
-    static synchronized EmbeddedPostgres server() {
+    public static synchronized EmbeddedPostgres server() {
         if (server == null) {
             try {
                 Path dir = tempDir("gatehouse-test-pg-");
@@ -54,7 +54,7 @@ public final class TestPostgres {
     }
 
     /** Creates a new empty database and returns its JDBC URL. */
-    static String freshDatabase() {
+    public static String freshDatabase() {
         String name = "test_" + ProcessHandle.current().pid() + "_" + DATABASES.incrementAndGet();
         try {
             server().createDatabase(name);

@@ -131,12 +131,12 @@ public final class PeersBench {
                 bot.mark();
                 long e0 = bot.events();
                 double cpu0 = ProcessMeter.cpuSeconds(pid);
-                double db0 = ProcessMeter.descendantsCpuSeconds(pid);
+                double db0 = ProcessMeter.postgresCpuSeconds(work.resolve("postgres"));
                 long t0 = System.nanoTime();
                 Thread.sleep(seconds * 1000L);
                 long e1 = bot.events();
                 double cpu1 = ProcessMeter.cpuSeconds(pid);
-                double db1 = ProcessMeter.descendantsCpuSeconds(pid);
+                double db1 = ProcessMeter.postgresCpuSeconds(work.resolve("postgres"));
                 double elapsed = (System.nanoTime() - t0) / 1e9;
                 long[] q = bot.quantiles();
                 long heap = ProcessMeter.liveHeapBytes(jcmd, pid);

@@ -41,6 +41,31 @@ final class ProcessMeter {
         return sum;
     }
 
+    /**
+     * CPU seconds of the PostgreSQL server whose data directory is {@code dataDir} and of all its server processes
+     * (pg_ctl detaches the postmaster from whoever started it, so it is found by its command line, not as a child).
+     */
+    static double postgresCpuSeconds(Path dataDir) {
+        String dir = dataDir.toAbsolutePath().toString();
+        double sum = 0;
+        try (var dirs = Files.list(Path.of("/proc"))) {
+            for (Path d : (Iterable<Path>) dirs::iterator) {
+                String name = d.getFileName().toString();
+                if (!name.chars().allMatch(Character::isDigit)) {
+                    continue;
+                }
+                String cmdline = read(d.resolve("cmdline"));
+                if (cmdline != null && cmdline.contains(dir) && cmdline.contains("postgres")) {
+                    long pid = Long.parseLong(name);
+                    sum += cpuSeconds(pid) + descendantsCpuSeconds(pid);
+                }
+            }
+        } catch (IOException e) {
+            return 0;
+        }
+        return sum;
+    }
+
     /** Every live descendant, from /proc's parent links. */
     static List<Long> descendants(long pid) {
         Map<Long, List<Long>> children = new HashMap<>();

@@ -45,6 +45,14 @@ public record Config(
         int apiPort,
         String apiBind,
         Secret apiSecret,
+        long deliveryMaxQueuedBytes,
+        long deliveryMaxSpilledBytes,
+        Path deliverySpillDir,
+        java.util.Set<String> deliveryEvents,
+        java.util.Set<String> deliverySkipEvents,
+        long gatewayMaxPausedMs,
+        boolean filtersEditedMessages,
+        java.util.Optional<Path> controllersDir,
         int apiMaxConnections,
         int apiMaxMembersPerRequest) {
 
@@ -71,7 +79,9 @@ public record Config(
                 deliveryMaxQueued, deliveryOverflow, deliveryBatchSize, deliveryConnections, deliveryTimeoutMs,
                 deliveryAfterState, dbUrl, dbUser, dbPassword, dbPoolSize, dbDataDir, dbPort, stateBatchMaxEvents,
                 ringSize, demoShards, demoGuilds, demoEventsPerSecond, statusIntervalSeconds, durationSeconds,
-                apiPort, apiBind, apiSecret, apiMaxConnections, apiMaxMembersPerRequest);
+                apiPort, apiBind, apiSecret,
+                deliveryMaxQueuedBytes, deliveryMaxSpilledBytes, deliverySpillDir, deliveryEvents, deliverySkipEvents,
+                gatewayMaxPausedMs, filtersEditedMessages, controllersDir, apiMaxConnections, apiMaxMembersPerRequest);
     }
 
     /** A copy delivering to another bot endpoint, used by the demo to aim at its sample bot. */
@@ -81,7 +91,8 @@ public record Config(
                 secret, deliveryMaxQueued, deliveryOverflow, deliveryBatchSize, deliveryConnections,
                 deliveryTimeoutMs, deliveryAfterState, dbUrl, dbUser, dbPassword, dbPoolSize, dbDataDir, dbPort,
                 stateBatchMaxEvents, ringSize, demoShards, demoGuilds, demoEventsPerSecond, statusIntervalSeconds,
-                durationSeconds, apiPort, apiBind, apiSecret, apiMaxConnections, apiMaxMembersPerRequest);
+                durationSeconds, apiPort, apiBind, apiSecret, deliveryMaxQueuedBytes, deliveryMaxSpilledBytes, deliverySpillDir, deliveryEvents, deliverySkipEvents,
+                gatewayMaxPausedMs, filtersEditedMessages, controllersDir, apiMaxConnections, apiMaxMembersPerRequest);
     }
 
     /** Builds and validates a configuration from resolved string values (every key of {@link Key#ALL} present). */
@@ -123,6 +134,14 @@ public record Config(
                 in.integer("api.port", 0, 65_535),
                 in.text("api.bind", true),
                 in.secret("api.secret"),
+                in.lng("delivery.maxQueuedBytes", 1024, Long.MAX_VALUE),
+                in.lng("delivery.maxSpilledBytes", 0, Long.MAX_VALUE),
+                Path.of(in.text("delivery.spillDir", true)),
+                in.types("delivery.events"),
+                in.types("delivery.skipEvents"),
+                in.integer("gateway.maxPausedMs", 1, 86_400_000),
+                in.bool("filters.editedMessages"),
+                java.util.Optional.of(in.text("controllers.dir", false)).filter(s -> !s.isEmpty()).map(Path::of),
                 in.integer("api.maxConnections", 1, 1_000_000),
                 in.integer("api.maxMembersPerRequest", 1, 100_000_000));
         c.checkTogether();
@@ -130,6 +149,9 @@ public record Config(
     }
 
     private void checkTogether() {
+        if (!deliveryEvents.isEmpty() && !deliverySkipEvents.isEmpty()) {
+            throw new ConfigException("delivery.skipEvents", "cannot be set together with delivery.events (set one of the two)");
+        }
         if (lastShardId >= 0 && lastShardId < firstShardId) {
             throw new ConfigException("lastShardId", "must be >= firstShardId (" + firstShardId + "), got " + lastShardId);
         }
@@ -177,6 +199,10 @@ public record Config(
         }
 
         int integer(String key, int min, int max) {
+            return (int) lng(key, min, max);
+        }
+
+        long lng(String key, long min, long max) {
             String s = text(key, true);
             long n;
             try {
@@ -187,7 +213,24 @@ public record Config(
             if (n < min || n > max) {
                 throw new ConfigException(key, "expected a whole number from " + min + " to " + max + ", got " + n);
             }
-            return (int) n;
+            return n;
+        }
+
+        /** Dispatch type names separated by commas ({@code PRESENCE_UPDATE,TYPING_START}); empty for none. */
+        java.util.Set<String> types(String key) {
+            String s = text(key, false);
+            java.util.Set<String> out = new java.util.LinkedHashSet<>();
+            if (s.isEmpty()) {
+                return java.util.Set.of();
+            }
+            for (String part : s.split(",")) {
+                String t = part.strip();
+                if (!t.matches("[A-Z][A-Z_]*")) {
+                    throw new ConfigException(key, "expected dispatch types like MESSAGE_CREATE,PRESENCE_UPDATE, got '" + t + "'");
+                }
+                out.add(t);
+            }
+            return java.util.Set.copyOf(out);
         }
 
         int powerOfTwo(String key) {

@@ -1,74 +1,312 @@
 package dev.gatehouse.delivery;
 
+import dev.gatehouse.pipeline.Handled;
+import java.nio.file.Path;
 import java.util.ArrayDeque;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * The bounded holding area between the ring and the bot: one FIFO per lane (a shard always maps to the same
- * lane, so its events stay in order), and one bound over all of them. What happens at the bound is the
- * configured {@link Overflow}; every drop is counted and each overflow episode logged once.
+ * The holding area between the ring and the bot: per lane (a shard always maps to the same lane, so its
+ * events stay in order) a FIFO in memory, bounded in events and in bytes, and behind it a durable
+ * {@link Spill} on disk, bounded in bytes. What happens past the spill's bound is the configured
+ * {@link Overflow}; every drop is counted and each overflow episode logged once.
+ *
+ * <p>Order across memory and disk: a lane is in memory mode or in spill mode. It enters spill mode when its
+ * memory is full or a POST failed (the bot is down), moving everything in memory, oldest first, to the spill
+ * while no POST is in flight; from then on it appends every event to the spill and reads from it, until the
+ * spill is empty. So per lane the events are always one ordered sequence.
+ *
+ * <p>Checkpoints ({@link #done}): an event counts as done for resume purposes when the bot took it or when it
+ * is synced to the spill; a restart then delivers it from the spill, never from Discord's replay.
  */
 final class DeliveryBuffer {
     private static final System.Logger LOG = System.getLogger(DeliveryBuffer.class.getName());
+    private static final long ACK_SAVE_NANOS = 100_000_000L;
 
-    private final ArrayDeque<Pending>[] lanes;
-    /** Events at the head of each lane being POSTed now: never dropped, removed by {@link #remove}. */
-    private final int[] inFlight;
-    private final int max;
+    private final Lane[] lanes;
+    private final int maxEvents;
+    private final long maxBytes;
+    private final long maxSpilledBytes;
     private final Overflow overflow;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition notEmpty = lock.newCondition();
-    private final Condition notFull = lock.newCondition();
+    private final Condition changed = lock.newCondition();
+    /** Per shard, the last event the bot took or the spill holds durably. */
+    private final Map<Integer, Handled.Mark> done = new ConcurrentHashMap<>();
     private int size;
+    private long bytes;
     private long dropped;
     private long droppedInEpisode;
+    private long spilled;
     private boolean closed;
+    /** The last spill write failed (logged once until one succeeds). */
+    private boolean spillFailing;
 
-    @SuppressWarnings("unchecked")
-    DeliveryBuffer(int laneCount, int max, Overflow overflow) {
-        this.lanes = new ArrayDeque[laneCount];
-        this.inFlight = new int[laneCount];
-        for (int i = 0; i < laneCount; i++) {
-            lanes[i] = new ArrayDeque<>();
+    /** One lane's queues. */
+    private static final class Lane {
+        final ArrayDeque<Pending> memory = new ArrayDeque<>();
+        final Spill spill;
+        boolean spilling;
+        /** Events in the spill not yet taken by the bot. */
+        long spillEvents;
+        /** Events taken by the lane thread and being POSTed now. */
+        int inFlight;
+        /** Marks of events appended to the spill since its last sync: done once synced. */
+        final Map<Integer, Handled.Mark> unsynced = new HashMap<>();
+        long ackSavedAt;
+
+        Lane(Spill spill) {
+            this.spill = spill;
         }
-        this.max = max;
+    }
+
+    /**
+     * @param spillDir        where the lanes' spills live; null for no spill (memory only, overflow at its bound)
+     * @param maxSpilledBytes bound of all spills together
+     */
+    DeliveryBuffer(int laneCount, int maxEvents, long maxBytes, Path spillDir, long maxSpilledBytes, Overflow overflow) {
+        this.lanes = new Lane[laneCount];
+        this.maxEvents = maxEvents;
+        this.maxBytes = maxBytes;
+        this.maxSpilledBytes = spillDir == null ? 0 : maxSpilledBytes;
         this.overflow = overflow;
+        if (spillDir != null) {
+            checkLaneCount(spillDir, laneCount);
+        }
+        for (int i = 0; i < laneCount; i++) {
+            Spill s = spillDir == null ? null : new Spill(spillDir.resolve("lane-" + i));
+            lanes[i] = new Lane(s);
+            if (s != null && !s.isEmpty()) {
+                lanes[i].spilling = true;
+            }
+        }
+    }
+
+    /**
+     * A shard's lane is {@code shardId % lanes}: a spill written with another lane count would deliver a shard's
+     * old and new events from different lanes, out of order. Refuses to start then (until the spill drains);
+     * records the lane count otherwise.
+     */
+    private static void checkLaneCount(Path dir, int laneCount) {
+        Path file = dir.resolve("lanes");
+        try {
+            java.nio.file.Files.createDirectories(dir);
+            if (java.nio.file.Files.exists(file)) {
+                int before = Integer.parseInt(java.nio.file.Files.readString(file).strip());
+                if (before != laneCount) {
+                    for (int i = 0; i < before; i++) {
+                        Path lane = dir.resolve("lane-" + i);
+                        if (java.nio.file.Files.isDirectory(lane)) {
+                            try (Spill s = new Spill(lane)) {
+                                if (!s.isEmpty()) {
+                                    throw new IllegalArgumentException("delivery.connections is " + laneCount + " but the spill in "
+                                            + dir + " was written with " + before + " and still holds events; set"
+                                            + " delivery.connections=" + before + " until it has drained (per-shard order depends on it)");
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            java.nio.file.Files.writeString(file, Integer.toString(laneCount));
+        } catch (java.io.IOException | NumberFormatException e) {
+            throw new IllegalArgumentException("delivery.spillDir " + dir + " cannot be used: " + e.getMessage(), e);
+        }
     }
 
     int laneOf(int shardId) {
         return shardId % lanes.length;
     }
 
-    /** Adds an event, applying the overflow policy at the bound. Returns false only when closed. */
+    /**
+     * The last event per shard and session already in the spills when this process started: live events up to
+     * it (a Discord replay after the resume) are duplicates of what the spill delivers.
+     */
+    Map<Integer, Handled.Mark> spilledMarks() {
+        Map<Integer, Handled.Mark> out = new HashMap<>();
+        long events = 0;
+        long total = 0;
+        lock.lock();
+        try {
+            for (Lane l : lanes) {
+                if (l.spill == null || l.spill.isEmpty()) {
+                    continue;
+                }
+                total += l.spill.bytes();
+                long[] n = {0};
+                l.spill.scan(p -> {
+                    n[0]++;
+                    l.spillEvents++;
+                    if (p.sessionId() != null) {
+                        out.put(p.shardId(), new Handled.Mark(p.sessionId(), p.seq()));
+                    }
+                });
+                events += n[0];
+            }
+        } finally {
+            lock.unlock();
+        }
+        if (events > 0) {
+            LOG.log(System.Logger.Level.INFO, "delivery: " + events + " events (" + total / 1024 + " KiB) wait in the spill from the"
+                    + " previous run; they are delivered first, in order");
+            spilled = events;
+        }
+        return out;
+    }
+
+    /** Adds an event, spilling or applying the overflow policy at the bounds. Returns false only when closed. */
     boolean offer(Pending p) throws InterruptedException {
         lock.lockInterruptibly();
         try {
-            while (size >= max && !closed) {
-                if (overflow == Overflow.BLOCK) {
-                    notFull.await(1, TimeUnit.SECONDS);
-                    continue;
+            Lane lane = lanes[laneOf(p.shardId())];
+            while (!closed) {
+                try {
+                    if (place(lane, p)) {
+                        return true;
+                    }
+                } catch (java.io.UncheckedIOException e) {
+                    // the disk is full or gone: hold the stream (the ring fills, the shards pause) and retry
+                    if (!spillFailing) {
+                        spillFailing = true;
+                        LOG.log(System.Logger.Level.ERROR, e.getMessage() + "; holding events and retrying every second");
+                    }
+                    changed.await(1, TimeUnit.SECONDS);
                 }
-                noteDrop();
-                if (overflow == Overflow.DROP_NEWEST) {
-                    return true;
-                }
-                dropOldest();
             }
-            if (closed) {
+            return false;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * One attempt to place an event: true when it is in memory or the spill (or dropped by the policy), false to
+     * try again (after a wait or a state change). Lock held.
+     */
+    private boolean place(Lane lane, Pending p) throws InterruptedException {
+        if (lane.spilling) {
+            if (spilledBytes() + p.body().length <= maxSpilledBytes) {
+                appendToSpill(lane, p);
+                if (spillFailing) {
+                    spillFailing = false;
+                    LOG.log(System.Logger.Level.INFO, "delivery: the spill takes events again");
+                }
+                return true;
+            }
+        } else if (size < maxEvents && bytes + p.size() <= maxBytes) {
+            if (noteRoom()) {
+                lane.memory.add(p);
+                size++;
+                bytes += p.size();
+                notEmpty.signalAll();
+            }
+            return true;
+        } else if (lane.spill != null && spilledBytes() + p.body().length <= maxSpilledBytes) {
+            if (lane.inFlight == 0) {
+                startSpilling(lane, "delivery.maxQueued/maxQueuedBytes reached");
                 return false;
             }
-            if (droppedInEpisode > 0 && size < max / 2) {
-                LOG.log(System.Logger.Level.WARNING, "delivery: queue has room again; " + droppedInEpisode
-                        + " events were dropped by delivery.overflow=" + name());
-                droppedInEpisode = 0;
+            changed.await(100, TimeUnit.MILLISECONDS); // the POST in flight ends within delivery.timeoutMs
+            return false;
+        }
+        // past every bound: the overflow policy
+        if (overflow == Overflow.BLOCK) {
+            changed.await(1, TimeUnit.SECONDS);
+            return false;
+        }
+        noteDrop();
+        if (overflow == Overflow.DROP_NEWEST || lane.spilling) {
+            return true; // a spill is read in order only: past its bound drop-oldest drops the arriving event
+        }
+        dropOldest();
+        return false;
+    }
+
+    private boolean noteRoom() {
+        if (droppedInEpisode > 0 && size < maxEvents / 2) {
+            LOG.log(System.Logger.Level.WARNING, "delivery: queue has room again; " + droppedInEpisode
+                    + " events were dropped by delivery.overflow=" + name());
+            droppedInEpisode = 0;
+        }
+        return true;
+    }
+
+    private long spilledBytes() {
+        long n = 0;
+        for (Lane l : lanes) {
+            if (l.spill != null) {
+                n += l.spill.bytes();
             }
-            lanes[laneOf(p.shardId())].add(p);
-            size++;
-            notEmpty.signalAll();
-            return true;
+        }
+        return n;
+    }
+
+    private void appendToSpill(Lane lane, Pending p) {
+        lane.spill.append(p);
+        lane.spillEvents++;
+        spilled++;
+        if (p.sessionId() != null) {
+            lane.unsynced.put(p.shardId(), new Handled.Mark(p.sessionId(), p.seq()));
+        }
+    }
+
+    /** Moves the lane's memory, oldest first, to its spill and keeps appending there. No POST in flight. */
+    private void startSpilling(Lane lane, String why) {
+        int moved = lane.memory.size();
+        for (Pending m : lane.memory) {
+            appendToSpill(lane, m);
+            size--;
+            bytes -= m.size();
+        }
+        lane.memory.clear();
+        lane.spilling = true;
+        sync(lane);
+        LOG.log(System.Logger.Level.INFO, "delivery: lane " + indexOf(lane) + " spills to disk (" + why + "); moved "
+                + moved + " queued events there, in order");
+    }
+
+    private int indexOf(Lane lane) {
+        for (int i = 0; i < lanes.length; i++) {
+            if (lanes[i] == lane) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private void sync(Lane lane) {
+        if (lane.spill == null) {
+            return;
+        }
+        lane.spill.sync();
+        done.putAll(lane.unsynced);
+        lane.unsynced.clear();
+        notEmpty.signalAll();
+    }
+
+    /** The ring consumer reached the end of a batch: appended spill records are synced (one fsync per lane). */
+    void endOfBatch() {
+        lock.lock();
+        try {
+            for (Lane l : lanes) {
+                if (!l.unsynced.isEmpty() || (l.spill != null && l.spill.hasUnread())) {
+                    try {
+                        sync(l);
+                    } catch (java.io.UncheckedIOException e) {
+                        // the events stay buffered and count as not done; the next batch or read syncs again
+                        if (!spillFailing) {
+                            spillFailing = true;
+                            LOG.log(System.Logger.Level.ERROR, e.getMessage() + "; retrying at the next batch");
+                        }
+                    }
+                }
+            }
         } finally {
             lock.unlock();
         }
@@ -77,9 +315,10 @@ final class DeliveryBuffer {
     private void noteDrop() {
         dropped++;
         if (droppedInEpisode++ == 0) {
-            LOG.log(System.Logger.Level.WARNING, "delivery: " + max + " events queued (delivery.maxQueued); dropping "
-                    + (overflow == Overflow.DROP_NEWEST ? "arriving" : "oldest") + " events by delivery.overflow=" + name()
-                    + " until the bot catches up");
+            LOG.log(System.Logger.Level.WARNING, "delivery: " + (maxSpilledBytes > 0 ? "the spill holds " + spilledBytes()
+                    + " bytes (delivery.maxSpilledBytes)" : size + " events queued (delivery.maxQueued/maxQueuedBytes)")
+                    + "; dropping " + (overflow == Overflow.DROP_NEWEST ? "arriving" : "oldest") + " events by delivery.overflow="
+                    + name() + " until the bot catches up");
         }
     }
 
@@ -87,32 +326,33 @@ final class DeliveryBuffer {
         return overflow.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
     }
 
-    /** Drops the oldest event that is not being POSTed. */
+    /** Drops the oldest memory event that is not being POSTed. */
     private void dropOldest() {
-        int lane = -1;
+        Lane from = null;
         long oldest = Long.MAX_VALUE;
-        for (int i = 0; i < lanes.length; i++) {
-            Pending p = waitingHead(i);
+        for (Lane l : lanes) {
+            Pending p = waitingHead(l);
             if (p != null && p.order() < oldest) {
                 oldest = p.order();
-                lane = i;
+                from = l;
             }
         }
-        if (lane < 0) {
+        if (from == null) {
             return;
         }
-        java.util.Iterator<Pending> it = lanes[lane].iterator();
-        for (int skip = inFlight[lane]; skip > 0; skip--) {
+        java.util.Iterator<Pending> it = from.memory.iterator();
+        for (int skip = from.inFlight; skip > 0; skip--) {
             it.next();
         }
-        it.next();
+        Pending p = it.next();
         it.remove();
         size--;
+        bytes -= p.size();
     }
 
-    private Pending waitingHead(int lane) {
-        int skip = inFlight[lane];
-        for (Pending p : lanes[lane]) {
+    private static Pending waitingHead(Lane l) {
+        int skip = l.inFlight;
+        for (Pending p : l.memory) {
             if (skip-- == 0) {
                 return p;
             }
@@ -121,71 +361,184 @@ final class DeliveryBuffer {
     }
 
     /**
-     * Copies up to {@code max} events from the head of a lane into {@code out}, waiting up to the timeout
-     * for one. The events stay queued until {@link #remove} confirms delivery.
+     * Takes up to {@code max} events from the head of a lane (memory, or the spill in spill mode) into
+     * {@code out}, waiting up to the timeout for one. Memory events stay queued until {@link #delivered}.
      */
-    void peek(int lane, int maxEvents, List<Pending> out, long timeoutMs) throws InterruptedException {
+    void take(int index, int maxEvents, List<Pending> out, long timeoutMs) throws InterruptedException {
         lock.lockInterruptibly();
         try {
-            ArrayDeque<Pending> q = lanes[lane];
+            Lane lane = lanes[index];
             long nanos = TimeUnit.MILLISECONDS.toNanos(timeoutMs);
-            while (q.isEmpty() && nanos > 0 && !closed) {
+            while (!closed && nanos > 0 && (lane.spilling ? !lane.spill.hasUnread() : lane.memory.isEmpty())) {
                 nanos = notEmpty.awaitNanos(nanos);
             }
-            int n = 0;
-            for (Pending p : q) {
-                if (n++ == maxEvents) {
-                    break;
+            if (lane.spilling) {
+                lane.spill.read(maxEvents, out);
+            } else {
+                int n = 0;
+                for (Pending p : lane.memory) {
+                    if (n++ == maxEvents) {
+                        break;
+                    }
+                    out.add(p);
                 }
-                out.add(p);
             }
-            inFlight[lane] = out.size();
+            lane.inFlight = out.size();
         } finally {
             lock.unlock();
         }
     }
 
-    /** Removes the first {@code count} events of a lane, after the bot took them (or refused them for good). */
-    void remove(int lane, int count) {
+    /** The bot took (or refused for good, dead-lettered) the first {@code count} events of the batch taken last. */
+    void delivered(int index, List<Pending> batch, int count) {
         lock.lock();
         try {
-            ArrayDeque<Pending> q = lanes[lane];
-            for (int i = 0; i < count && !q.isEmpty(); i++) {
-                q.pollFirst();
-                size--;
+            Lane lane = lanes[index];
+            for (int i = 0; i < count; i++) {
+                Pending p = batch.get(i);
+                if (p.spillEnd() >= 0) {
+                    lane.spill.acknowledge(p.spillEnd());
+                    lane.spillEvents--;
+                } else {
+                    Pending head = lane.memory.pollFirst();
+                    if (head != null) {
+                        size--;
+                        bytes -= head.size();
+                    }
+                    if (p.sessionId() != null) {
+                        done.put(p.shardId(), new Handled.Mark(p.sessionId(), p.seq()));
+                    }
+                }
             }
-            inFlight[lane] = 0;
-            notFull.signalAll();
+            lane.inFlight = 0;
+            if (lane.spilling && lane.spill.isEmpty()) {
+                lane.spilling = false;
+                lane.spillEvents = 0;
+                lane.spill.saveAck();
+                LOG.log(System.Logger.Level.INFO, "delivery: lane " + index + " delivered its whole spill; back to memory");
+            } else if (lane.spill != null && System.nanoTime() - lane.ackSavedAt > ACK_SAVE_NANOS) {
+                lane.spill.saveAck();
+                lane.ackSavedAt = System.nanoTime();
+            }
+            changed.signalAll();
         } finally {
             lock.unlock();
         }
     }
 
-    int size() {
+    /**
+     * A POST of the lane's batch failed and will be retried. A lane in memory mode moves to the spill (the bot
+     * is down: what waits must survive a crash); returns true when the lane must drop its batch and take again
+     * (the same events, now from the spill).
+     */
+    boolean failed(int index, String why) {
         lock.lock();
         try {
-            return size;
+            Lane lane = lanes[index];
+            long memoryBytes = 0;
+            for (Pending p : lane.memory) {
+                memoryBytes += p.body().length;
+            }
+            if (lane.spill != null && !lane.spilling && spilledBytes() + memoryBytes <= maxSpilledBytes) {
+                lane.inFlight = 0;
+                startSpilling(lane, why);
+                changed.signalAll();
+                return true;
+            }
+            return false;
         } finally {
             lock.unlock();
         }
+    }
+
+    /** Events in memory and in the spills, not yet taken by the bot. */
+    long size() {
+        lock.lock();
+        try {
+            long n = size;
+            for (Lane l : lanes) {
+                n += l.spillEvents;
+            }
+            return n;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Events in memory. */
+    int memoryEvents() {
+        return locked(() -> size);
+    }
+
+    /** Bytes of events in memory. */
+    long memoryBytes() {
+        return locked(() -> bytes);
+    }
+
+    /** Bytes of events in the spills, not yet taken. */
+    long spillBytes() {
+        return locked(() -> spilledBytes());
+    }
+
+    /** Events in the spills, not yet taken by the bot. */
+    long spillEvents() {
+        return locked(() -> {
+            long n = 0;
+            for (Lane l : lanes) {
+                n += l.spillEvents;
+            }
+            return n;
+        });
+    }
+
+    /** Events written to the spills since start. */
+    long spilled() {
+        return locked(() -> spilled);
     }
 
     long dropped() {
+        return locked(() -> dropped);
+    }
+
+    private <T> T locked(java.util.function.Supplier<T> read) {
         lock.lock();
         try {
-            return dropped;
+            return read.get();
         } finally {
             lock.unlock();
         }
     }
 
-    /** Stops accepting; wakes every waiter. */
-    void close() {
+    /** Per shard, the last event the bot took or the spill holds durably. */
+    Map<Integer, Handled.Mark> done() {
+        return done;
+    }
+
+    /**
+     * Stops accepting; wakes every waiter. What memory still holds goes to the spills (where there is one), so
+     * the next start delivers it; returns how many events stayed in memory only (lost unless Discord replays).
+     * {@link #spillEvents} then says how many wait in the spills.
+     */
+    int close() {
         lock.lock();
         try {
             closed = true;
+            int left = 0;
+            for (Lane l : lanes) {
+                if (l.spill != null && maxSpilledBytes > 0) {
+                    l.inFlight = 0;
+                    if (!l.memory.isEmpty()) {
+                        startSpilling(l, "shutdown");
+                    }
+                    sync(l);
+                    l.spill.close();
+                } else {
+                    left += l.memory.size();
+                }
+            }
             notEmpty.signalAll();
-            notFull.signalAll();
+            changed.signalAll();
+            return left;
         } finally {
             lock.unlock();
         }

@@ -2,88 +2,109 @@ package dev.gatehouse.delivery;
 
 import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import com.lmax.disruptor.EventHandler;
+import dev.gatehouse.pipeline.Controllers;
 import dev.gatehouse.pipeline.Dispatch;
+import dev.gatehouse.pipeline.GatewayFilters;
+import dev.gatehouse.pipeline.GuildKind;
 import dev.gatehouse.pipeline.Handled;
 import dev.gatehouse.pipeline.Session;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
+import dev.gatehouse.spi.DispatchAction;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
+import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
+import javax.sql.DataSource;
 
 /**
- * Delivers every dispatch to the bot: a ring consumer wraps each one as
- * {@code {"shardId":N,"sessionId":"...","data":<frame>}} (shard, session and {@code data.s} identify it)
- * into the {@link DeliveryBuffer}; one lane thread per connection POSTs its shards' events in order with
- * header {@code Authorization: <secret>}, and retries with backoff while the bot is unreachable, times out,
- * or answers 408, 429 or 5xx. Any other answer is the bot refusing that event: logged with its identity,
- * counted, and not retried.
+ * Delivers every dispatch to the bot. As a ring consumer it wraps each one as
+ * {@code {"shardId":N,"sessionId":"...","kind":"join","data":<frame>}} (shard, session and {@code data.s}
+ * identify it; {@code kind} only on GUILD_CREATE/GUILD_DELETE, see {@link GuildKind}) after the
+ * {@link GatewayFilters}, into
+ * the {@link DeliveryBuffer} (memory, then the durable spill); the {@link Lanes} POST them in per-shard order
+ * through the {@link BotClient}; refused events go to the {@link DeadLetters}. What counts as done for a
+ * restart is {@link #done}: taken by the bot, or durable in the spill.
  */
 public final class Forwarder implements EventHandler<Dispatch> {
     private static final System.Logger LOG = System.getLogger(Forwarder.class.getName());
     private static final byte[] PREFIX = "{\"shardId\":".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] DATA = ",\"data\":".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] NO_SESSION = new byte[0];
+    /** {@code ,"kind":"join"} and the others, by {@link GuildKind} ordinal. */
+    private static final byte[][] KINDS = new byte[GuildKind.values().length][];
 
-    private final URI url;
-    private final String secret;
-    private final int batchSize;
-    private final Duration timeout;
+    static {
+        for (GuildKind k : GuildKind.values()) {
+            KINDS[k.ordinal()] = (",\"kind\":\"" + k.wire() + "\"").getBytes(StandardCharsets.US_ASCII);
+        }
+    }
+
     private final DeliveryBuffer buffer;
-    private final HttpClient http;
-    private final List<Thread> lanes = new ArrayList<>();
-    private final LongAdder delivered = new LongAdder();
-    private final LongAdder refused = new LongAdder();
-    private final LongAdder retries = new LongAdder();
+    private final Lanes lanes;
+    private final DeadLetters deadLetters;
     private final LongAdder replaysSkipped = new LongAdder();
     private final Handled handled;
-    private final Map<Integer, SessionField> sessionFields = new java.util.HashMap<>(); // consumer thread only
-    /** Per shard, the last event the bot acknowledged (or refused): what a restart need not deliver again. */
-    private final Map<Integer, Handled.Mark> done = new ConcurrentHashMap<>();
+    private final GatewayFilters filters;
+    private final Controllers controllers;
+    private final LongAdder droppedByControllers = new LongAdder();
+    private final Map<Integer, SessionField> sessionFields = new HashMap<>(); // consumer thread only
     private final LatencyHistogram latency = new LatencyHistogram();
-    private final AtomicBoolean botDown = new AtomicBoolean();
-    private volatile boolean running = true;
-    private volatile long drainDeadline = Long.MAX_VALUE;
     private long order;
 
-    /**
-     * @param handled what the bot had acknowledged when the previous process stopped: replays of it are skipped
-     */
-    public Forwarder(URI url, String secret, int maxQueued, Overflow overflow, int batchSize, int connections, long timeoutMs,
-                     Handled handled) {
-        this.handled = handled;
-        this.url = url;
-        this.secret = secret;
-        this.batchSize = batchSize;
-        this.timeout = Duration.ofMillis(timeoutMs);
-        this.buffer = new DeliveryBuffer(connections, maxQueued, overflow);
-        this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(Duration.ofMillis(Math.min(timeoutMs, 5000))).build();
-        for (int i = 0; i < connections; i++) {
-            int lane = i;
-            lanes.add(Thread.ofPlatform().name("gatehouse-delivery-" + i).daemon(true).start(() -> runLane(lane)));
+    /** How the forwarder holds events and talks to the bot. */
+    public record Settings(URI url, String secret, int maxQueued, long maxQueuedBytes, Path spillDir, long maxSpilledBytes,
+                           Overflow overflow, int batchSize, int connections, long timeoutMs) {
+        @Override
+        public String toString() {
+            return "Forwarder.Settings[" + url + ", " + connections + " connections]"; // never the secret
         }
+    }
+
+    /**
+     * @param handled what the bot had taken when the previous process stopped: replays of it are skipped (the
+     *                spill's own content from that run is added here)
+     * @param db      where refused events are kept (dead letters)
+     */
+    public Forwarder(Settings s, Handled handled, DataSource db, GatewayFilters filters, Controllers controllers) {
+        this.filters = filters;
+        this.controllers = controllers;
+        this.buffer = new DeliveryBuffer(s.connections(), s.maxQueued(), s.maxQueuedBytes(),
+                s.maxSpilledBytes() > 0 ? s.spillDir() : null, s.maxSpilledBytes(), s.overflow());
+        this.handled = handled.with(buffer.spilledMarks());
+        this.deadLetters = new DeadLetters(db);
+        Target target = controllers.deliveryTarget().<Target>map(t -> new ControllerTarget(t, controllers))
+                .orElseGet(() -> new BotClient(s.url(), s.secret(), s.timeoutMs(), s.batchSize() > 1));
+        this.lanes = new Lanes(s.connections(), buffer, target, deadLetters, s.batchSize(), latency);
     }
 
     @Override
     public void onEvent(Dispatch d, long sequence, boolean endOfBatch) throws InterruptedException {
         if (handled.covers(d)) {
             replaysSkipped.increment();
-            return;
+        } else if (filters.deliver(d)) {
+            DispatchAction action = controllers.onDispatch(d);
+            if (action.verdict() == DispatchAction.Verdict.DROP) {
+                droppedByControllers.increment();
+            } else {
+                enqueue(d, action);
+            }
         }
+        if (endOfBatch) {
+            buffer.endOfBatch();
+        }
+    }
+
+    private void enqueue(Dispatch d, DispatchAction action) throws InterruptedException {
+        byte[] frame = action.frame() != null ? action.frame() : d.payload();
+        int frameLength = action.frame() != null ? frame.length : d.length();
+        byte[] route = action.destination().isEmpty() ? NO_SESSION : (",\"route\":\"" + new String(JsonStringEncoder.getInstance()
+                .quoteAsString(action.destination())) + "\"").getBytes(StandardCharsets.UTF_8);
         byte[] shard = Integer.toString(d.shardId()).getBytes(StandardCharsets.US_ASCII);
         byte[] session = sessionField(d.shardId(), d.session());
-        byte[] body = new byte[PREFIX.length + shard.length + session.length + DATA.length + d.length() + 1];
+        byte[] kind = d.kind() == GuildKind.NONE ? NO_SESSION : KINDS[d.kind().ordinal()];
+        byte[] body = new byte[PREFIX.length + shard.length + session.length + kind.length + route.length + DATA.length
+                + frameLength + 1];
         int o = 0;
         System.arraycopy(PREFIX, 0, body, o, PREFIX.length);
         o += PREFIX.length;
@@ -91,11 +112,16 @@ public final class Forwarder implements EventHandler<Dispatch> {
         o += shard.length;
         System.arraycopy(session, 0, body, o, session.length);
         o += session.length;
+        System.arraycopy(kind, 0, body, o, kind.length);
+        o += kind.length;
+        System.arraycopy(route, 0, body, o, route.length);
+        o += route.length;
         System.arraycopy(DATA, 0, body, o, DATA.length);
         o += DATA.length;
-        System.arraycopy(d.payload(), 0, body, o, d.length());
+        System.arraycopy(frame, 0, body, o, frameLength);
         body[body.length - 1] = '}';
-        if (!buffer.offer(new Pending(order++, d.shardId(), d.session() == null ? null : d.session().id(), d.seq(), d.type(), body, d.receivedNanos()))) {
+        if (!buffer.offer(new Pending(order++, d.shardId(), d.session() == null ? null : d.session().id(), d.seq(), d.type(),
+                body, d.receivedNanos(), -1, action.destination()))) {
             LOG.log(System.Logger.Level.WARNING, "delivery: stopped; " + d + " not queued");
         }
     }
@@ -117,136 +143,59 @@ public final class Forwarder implements EventHandler<Dispatch> {
     private record SessionField(Session session, byte[] bytes) {
     }
 
-    private void runLane(int lane) {
-        List<Pending> batch = new ArrayList<>(batchSize);
-        long backoff = 100;
-        while (running || (buffer.size() > 0 && System.nanoTime() < drainDeadline)) {
-            try {
-                if (batch.isEmpty()) {
-                    buffer.peek(lane, batchSize, batch, 200);
-                    if (batch.isEmpty()) {
-                        continue;
-                    }
-                }
-                Outcome outcome = post(batch);
-                if (outcome == Outcome.RETRY) {
-                    retries.increment();
-                    Thread.sleep(backoff);
-                    backoff = Math.min(5_000, backoff * 2);
-                    continue;
-                }
-                backoff = 100;
-                long now = System.nanoTime();
-                if (outcome == Outcome.DELIVERED) {
-                    delivered.add(batch.size());
-                    for (Pending p : batch) {
-                        latency.record(now - p.receivedNanos());
-                    }
-                } else {
-                    refused.add(batch.size());
-                }
-                for (Pending p : batch) {
-                    if (p.sessionId() != null) {
-                        done.put(p.shardId(), new Handled.Mark(p.sessionId(), p.seq()));
-                    }
-                }
-                buffer.remove(lane, batch.size());
-                batch.clear();
-            } catch (InterruptedException e) {
-                return;
-            }
-        }
+    /** The gateway filters in front of the bot (their counters). */
+    public GatewayFilters filters() {
+        return filters;
     }
 
-    private enum Outcome { DELIVERED, REFUSED, RETRY }
-
-    private Outcome post(List<Pending> batch) throws InterruptedException {
-        HttpRequest req = HttpRequest.newBuilder(url).timeout(timeout)
-                .header("Content-Type", "application/json")
-                .header("Authorization", secret)
-                .POST(HttpRequest.BodyPublishers.ofByteArray(bodyOf(batch))).build();
-        HttpResponse<String> res;
-        try {
-            res = http.send(req, HttpResponse.BodyHandlers.ofString());
-        } catch (HttpTimeoutException e) {
-            return down("no answer within " + timeout.toMillis() + " ms", batch);
-        } catch (IOException e) {
-            return down(e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage()), batch);
-        }
-        int status = res.statusCode();
-        if (status >= 200 && status < 300) {
-            if (botDown.compareAndSet(true, false)) {
-                LOG.log(System.Logger.Level.INFO, "delivery: bot answers again; delivering " + buffer.size() + " queued events in order");
-            }
-            return Outcome.DELIVERED;
-        }
-        if (status == 408 || status == 429 || status >= 500) {
-            return down("HTTP " + status + excerpt(res.body()), batch);
-        }
-        LOG.log(System.Logger.Level.ERROR, "delivery: bot refused " + describe(batch) + " with HTTP " + status
-                + excerpt(res.body()) + "; not retried");
-        return Outcome.REFUSED;
-    }
-
-    private Outcome down(String why, List<Pending> batch) {
-        if (running && botDown.compareAndSet(false, true)) {
-            LOG.log(System.Logger.Level.WARNING, "delivery: bot at " + where() + " not taking events (" + why
-                    + "); holding them (" + buffer.size() + " queued, at " + describe(batch) + ") and retrying");
-        }
-        return Outcome.RETRY;
-    }
-
-    private byte[] bodyOf(List<Pending> batch) {
-        if (batchSize == 1) {
-            return batch.get(0).body();
-        }
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        out.write('[');
-        for (int i = 0; i < batch.size(); i++) {
-            if (i > 0) {
-                out.write(',');
-            }
-            out.writeBytes(batch.get(i).body());
-        }
-        out.write(']');
-        return out.toByteArray();
-    }
-
-    private static String describe(List<Pending> batch) {
-        return batch.size() == 1 ? batch.get(0).toString() : batch.size() + " events from " + batch.get(0);
-    }
-
-    private static String excerpt(String body) {
-        if (body == null || body.isBlank()) {
-            return "";
-        }
-        String b = body.strip();
-        return ": " + (b.length() > 200 ? b.substring(0, 200) + "..." : b);
-    }
-
-    /** The bot's URL without user info or query, for log lines. */
-    private String where() {
-        return url.getScheme() + "://" + url.getHost() + (url.getPort() > 0 ? ":" + url.getPort() : "") + url.getPath();
+    /** Dispatches a controller dropped before delivery. */
+    public long droppedByControllers() {
+        return droppedByControllers.sum();
     }
 
     /** Events the bot has acknowledged. */
     public long delivered() {
-        return delivered.sum();
+        return lanes.delivered();
     }
 
-    /** Per shard, the last event the bot has taken (acknowledged or refused for good); a snapshot. */
+    /** Per shard, the last event the bot has taken or the spill holds durably; a snapshot. */
     public Map<Integer, Handled.Mark> done() {
-        return Map.copyOf(done);
+        return Map.copyOf(buffer.done());
     }
 
-    /** Dispatches replayed after a restart that the bot had already acknowledged. */
+    /** Dispatches replayed after a restart that the bot had already taken (or the spill held). */
     public long replaysSkipped() {
         return replaysSkipped.sum();
     }
 
-    /** Events waiting in the buffer (including those being POSTed). */
+    /** Events waiting in memory (including those being POSTed) and in the spill. */
     public int queued() {
-        return buffer.size();
+        return (int) Math.min(Integer.MAX_VALUE, buffer.size());
+    }
+
+    /** Events waiting in memory. */
+    public int queuedInMemory() {
+        return buffer.memoryEvents();
+    }
+
+    /** Bytes of events waiting in memory. */
+    public long queuedBytes() {
+        return buffer.memoryBytes();
+    }
+
+    /** Events waiting in the durable spill. */
+    public long spilledEvents() {
+        return buffer.spillEvents();
+    }
+
+    /** Bytes of events waiting in the durable spill. */
+    public long spilledBytes() {
+        return buffer.spillBytes();
+    }
+
+    /** Events written to the spill since start. */
+    public long spilled() {
+        return buffer.spilled();
     }
 
     /** Events dropped by the overflow policy. */
@@ -254,14 +203,19 @@ public final class Forwarder implements EventHandler<Dispatch> {
         return buffer.dropped();
     }
 
-    /** Events the bot refused with a 4xx. */
+    /** Events the bot refused (400, 413, 422), kept as dead letters. */
     public long refused() {
-        return refused.sum();
+        return deadLetters.count();
     }
 
-    /** POST attempts that failed and were retried. */
+    /** POST attempts that were held and retried. */
     public long retries() {
-        return retries.sum();
+        return lanes.retries();
+    }
+
+    /** Outages of the bot (a run of held POSTs) since start. */
+    public long outages() {
+        return lanes.outages();
     }
 
     public LatencyHistogram latency() {
@@ -269,23 +223,11 @@ public final class Forwarder implements EventHandler<Dispatch> {
     }
 
     /**
-     * Stops: no new events are taken; the lanes keep delivering what is queued for up to {@code drainMs},
-     * then stop. Returns the number of events still queued (not delivered).
+     * Stops: no new events are taken; the lanes keep delivering what memory holds for up to {@code drainMs},
+     * the rest goes to the spill. Returns the number of events left in memory only (no spill configured).
      */
     public int close(long drainMs) {
-        drainDeadline = System.nanoTime() + drainMs * 1_000_000L;
-        running = false;
-        for (Thread t : lanes) {
-            try {
-                t.join(drainMs + 2_000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
-        buffer.close();
-        for (Thread t : lanes) {
-            t.interrupt();
-        }
-        return buffer.size();
+        lanes.close(drainMs);
+        return buffer.close();
     }
 }

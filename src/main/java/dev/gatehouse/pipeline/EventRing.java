@@ -2,6 +2,7 @@ package dev.gatehouse.pipeline;
 
 import com.lmax.disruptor.EventHandler;
 import com.lmax.disruptor.ExceptionHandler;
+import com.lmax.disruptor.InsufficientCapacityException;
 import com.lmax.disruptor.RingBuffer;
 import com.lmax.disruptor.dsl.Disruptor;
 import com.lmax.disruptor.dsl.ProducerType;
@@ -14,7 +15,8 @@ import java.util.concurrent.locks.LockSupport;
  * once the writer has stored it, so the bot never reads state older than the event it holds.
  *
  * <p>Blocking waits ({@link ParkingWaitStrategy}): on two cores, spinning consumers would starve the cluster
- * threads. A full ring makes {@link #publish} wait; that is the backpressure of the whole gateway.
+ * threads. A full ring never makes a producer wait: {@link #tryPublish} says no, and the shard holds the
+ * dispatch and stops reading its socket (the backpressure of the whole gateway, without stopping heartbeats).
  */
 public final class EventRing {
     private static final System.Logger LOG = System.getLogger(EventRing.class.getName());
@@ -54,15 +56,35 @@ public final class EventRing {
         ring = disruptor.start();
     }
 
-    /** Copies one dispatch into the next slot and publishes it; waits while the ring is full. */
+    /**
+     * Copies one dispatch into the next slot and publishes it, waiting while the ring is full. For producers that
+     * may wait (tests, benchmarks); a cluster thread never calls this, it uses {@link #tryPublish}.
+     */
     public void publish(int shardId, Session session, long seq, String type, long guildId, byte[] buf, int off, int len,
                         long receivedNanos) {
-        long s = ring.next();
+        while (!tryPublish(shardId, session, seq, type, guildId, GuildKind.NONE, buf, off, len, receivedNanos)) {
+            LockSupport.parkNanos(100_000);
+        }
+    }
+
+    /**
+     * Copies one dispatch into the next slot and publishes it, or returns false at once when the ring is full
+     * (the caller keeps the dispatch and offers it again later, in order). Never waits.
+     */
+    public boolean tryPublish(int shardId, Session session, long seq, String type, long guildId, GuildKind kind, byte[] buf,
+                              int off, int len, long receivedNanos) {
+        long s;
         try {
-            ring.get(s).set(shardId, session, seq, type, guildId, buf, off, len, receivedNanos);
+            s = ring.tryNext();
+        } catch (InsufficientCapacityException full) {
+            return false;
+        }
+        try {
+            ring.get(s).set(shardId, session, seq, type, guildId, kind, buf, off, len, receivedNanos);
         } finally {
             ring.publish(s);
         }
+        return true;
     }
 
     /** Slots published but not yet consumed by every consumer. */

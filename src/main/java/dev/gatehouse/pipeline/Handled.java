@@ -24,6 +24,16 @@ public final class Handled {
         return new Handled(Map.of());
     }
 
+    /** These marks, with {@code newer} taking a shard's place where it has one (a later point of the stream). */
+    public Handled with(Map<Integer, Mark> newer) {
+        if (newer.isEmpty()) {
+            return this;
+        }
+        Map<Integer, Mark> all = new java.util.HashMap<>(marks);
+        all.putAll(newer);
+        return new Handled(all);
+    }
+
     /** True when this dispatch was handled before the restart and must be skipped now. */
     public boolean covers(Dispatch d) {
         if (marks.isEmpty()) {

@@ -34,6 +34,11 @@ final class Cluster implements Runnable {
         shards.add(shard);
     }
 
+    /** Cluster thread: puts {@code fresh} where {@code old} was (a shard identifying anew). */
+    void replace(Shard old, Shard fresh) {
+        shards.set(shards.indexOf(old), fresh);
+    }
+
     List<Shard> shards() {
         return shards;
     }
@@ -53,14 +58,26 @@ final class Cluster implements Runnable {
         }
     }
 
-    /** Stops the worker after the tasks already queued; waits for it. */
-    void stop() throws InterruptedException {
+    /** Asks the worker to stop after the tasks already queued; returns at once (see {@link #awaitStopped}). */
+    void stop() {
         running = false;
         Thread t = thread;
         if (t != null) {
             LockSupport.unpark(t);
-            t.join(10_000);
         }
+    }
+
+    /** Waits until the worker stopped or the deadline ({@link System#nanoTime()}) passed; true when it stopped. */
+    boolean awaitStopped(long deadlineNanos) throws InterruptedException {
+        Thread t = thread;
+        if (t == null) {
+            return true;
+        }
+        long left = deadlineNanos - System.nanoTime();
+        if (left > 0) {
+            t.join(java.time.Duration.ofNanos(left));
+        }
+        return !t.isAlive();
     }
 
     @Override

@@ -64,6 +64,8 @@ final class GatewayConnection {
     private final java.util.concurrent.atomic.AtomicInteger inFlight = new java.util.concurrent.atomic.AtomicInteger();
     private static final int HIGH_MARK = 512;
     private static final int LOW_MARK = 128;
+    /** The shard asked to stop reading (its ring is full): set and cleared by the cluster thread. */
+    private volatile boolean paused;
 
     private GatewayConnection(Listener listener) {
         this.listener = listener;
@@ -100,6 +102,9 @@ final class GatewayConnection {
         b.connect(host, port).addListener((ChannelFutureListener) f -> {
             if (f.isSuccess()) {
                 c.channel = f.channel();
+                if (c.paused) {
+                    f.channel().config().setAutoRead(false);
+                }
                 f.channel().closeFuture().addListener(x -> c.reportClosed());
             } else {
                 c.closeReason = "connect to " + host + ":" + port + " failed: " + f.cause();
@@ -145,6 +150,27 @@ final class GatewayConnection {
     }
 
     /**
+     * Stops reading from the socket (frames already read stay queued, in order, for the shard). Any thread;
+     * the switch happens on the event loop. TCP then holds the gateway back; heartbeats are still sent.
+     */
+    void pauseReading() {
+        paused = true;
+        Channel ch = channel;
+        if (ch != null) {
+            ch.eventLoop().execute(() -> updateAutoRead(ch));
+        }
+    }
+
+    /** Reads from the socket again after {@link #pauseReading}. */
+    void resumeReading() {
+        paused = false;
+        Channel ch = channel;
+        if (ch != null) {
+            ch.eventLoop().execute(() -> updateAutoRead(ch));
+        }
+    }
+
+    /**
      * Called by the consumer after processing one message: when the backlog falls to the low mark, the socket
      * is read again. Together with the pause in the reader this carries backpressure to the gateway over TCP,
      * so a slow pipeline never buffers without bound.
@@ -165,9 +191,9 @@ final class GatewayConnection {
      */
     private void updateAutoRead(Channel ch) {
         int backlog = inFlight.get();
-        if (ch.config().isAutoRead() && backlog >= HIGH_MARK) {
+        if (ch.config().isAutoRead() && (paused || backlog >= HIGH_MARK)) {
             ch.config().setAutoRead(false);
-        } else if (!ch.config().isAutoRead() && backlog <= LOW_MARK) {
+        } else if (!ch.config().isAutoRead() && !paused && backlog <= LOW_MARK) {
             ch.config().setAutoRead(true);
         }
     }

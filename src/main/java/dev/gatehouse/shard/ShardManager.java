@@ -21,10 +21,13 @@ public final class ShardManager implements AutoCloseable {
     private final EventLoopGroup loop;
     private final IdentifyQueue identifyQueue;
     private final List<Cluster> clusters = new ArrayList<>();
-    private final List<Shard> shards = new ArrayList<>();
+    private final List<Shard> shards = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final Map<Integer, Cluster> clusterOf = new java.util.HashMap<>();
-    private final Map<Integer, Shard> byId = new java.util.HashMap<>();
+    private final Map<Integer, Shard> byId = new java.util.concurrent.ConcurrentHashMap<>();
+    private final ShardContext ctx;
     private volatile boolean closed;
+    /** The whole shard set's stop: every cluster stops in parallel within this. */
+    static final long STOP_MS = 10_000;
 
     /**
      * Starts every shard of the plan: each connects at once and identifies when the queue grants its turn.
@@ -34,16 +37,21 @@ public final class ShardManager implements AutoCloseable {
      * @param resumable      sessions a previous process left that this plan can resume (same shard count and
      *                       gateway), by shard id: those shards resume instead of identifying
      * @param identifyTurns  identify turns shared with other processes of the same bot
+     * @param maxPausedMs    how long a shard may pause reading for a full ring before closing resumably
+     * @param controllers    the user's controllers (identify payload, status observers)
      */
     public ShardManager(ShardPlan plan, EventRing ring, String token, long intents, GatewayBot bot,
                         IdentifyQueue.StartLimit startLimit, long identifyIntervalMs, boolean virtualThreads,
-                        Map<Integer, ResumePoint> resumable, IdentifyQueue.Ledger identifyTurns) {
+                        Map<Integer, ResumePoint> resumable, IdentifyQueue.Ledger identifyTurns, long maxPausedMs,
+                        dev.gatehouse.pipeline.Controllers controllers) {
         String gatewayUrl = bot.url();
         int maxConcurrency = bot.maxConcurrency();
         this.loop = new NioEventLoopGroup(Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors() / 2)),
                 Thread.ofPlatform().name("gatehouse-io-", 0).daemon(true).factory());
         this.identifyQueue = new IdentifyQueue(maxConcurrency, identifyIntervalMs, identifyTurns, bot, startLimit);
-        ShardContext ctx = new ShardContext(loop, identifyQueue, ring, token, intents, gatewayUrl, plan.total(), 15_000);
+        ShardContext ctx = new ShardContext(loop, identifyQueue, ring, token, intents, gatewayUrl, plan.total(), 15_000,
+                maxPausedMs * 1_000_000L, new LoadedShards(plan.count()), controllers);
+        this.ctx = ctx;
         int clusterId = 0;
         int resuming = 0;
         for (int[] ids : plan.clusters()) {
@@ -99,18 +107,43 @@ public final class ShardManager implements AutoCloseable {
         return queued;
     }
 
+    /**
+     * Gives up every shard's session and identifies each anew (through the identify queue), so Discord sends READY
+     * and every GUILD_CREATE again: how the state is reloaded when the database lost it.
+     */
+    public void reidentifyAll() {
+        for (Map.Entry<Integer, Cluster> e : clusterOf.entrySet()) {
+            int id = e.getKey();
+            Cluster c = e.getValue();
+            if (closed) {
+                return;
+            }
+            c.execute(() -> {
+                Shard old = byId.get(id);
+                old.stop();
+                Shard fresh = new Shard(id, c, ctx, null);
+                c.replace(old, fresh);
+                shards.set(shards.indexOf(old), fresh);
+                byId.put(id, fresh);
+                fresh.start();
+            });
+        }
+    }
+
     /** Number of clusters (worker threads). */
     public int clusterCount() {
         return clusters.size();
     }
 
     /**
-     * Stops every shard with a resumable close code, waits for the closes, then stops the cluster threads.
-     * After this returns nothing more is published to the ring.
+     * Stops every shard with a resumable close code, waits for the closes, then stops the cluster threads, all
+     * clusters in parallel under one deadline ({@link #STOP_MS} for the whole set, not per cluster). After this
+     * returns nothing more is published to the ring (a cluster that missed the deadline is reported).
      */
     @Override
     public void close() {
         closed = true;
+        long deadline = System.nanoTime() + STOP_MS * 1_000_000L;
         CountDownLatch stopped = new CountDownLatch(clusters.size());
         for (Cluster c : clusters) {
             c.execute(() -> {
@@ -121,9 +154,14 @@ public final class ShardManager implements AutoCloseable {
             });
         }
         try {
-            stopped.await(10, TimeUnit.SECONDS);
+            stopped.await(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
             for (Cluster c : clusters) {
                 c.stop();
+            }
+            for (Cluster c : clusters) {
+                if (!c.awaitStopped(deadline)) {
+                    LOG.log(System.Logger.Level.WARNING, "cluster " + c.id() + " did not stop within " + STOP_MS + " ms");
+                }
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

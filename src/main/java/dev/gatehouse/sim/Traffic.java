@@ -245,6 +245,7 @@ class Traffic {
     private Event memberAdd(World.Guild g) {
         long uid = world.id();
         World.Member m = world.addMember(g, new World.User(uid, "user_" + Long.toString(uid, 36), null, false));
+        m.status = "offline"; // no PRESENCE_UPDATE follows the join: the member is offline until one says otherwise
         return memberEvent("GUILD_MEMBER_ADD", g, m);
     }
 

@@ -20,7 +20,9 @@ import javax.sql.DataSource;
 /**
  * Every shard's gateway session in PostgreSQL (table {@code gatehouse_session}), so a restarted Gatehouse
  * resumes instead of identifying. The state writer advances {@code stored_seq} inside its own transactions;
- * the forwarder's acknowledgements advance {@code delivered_seq} through {@link #checkpointDelivered}.
+ * the forwarder's checkpoints go to a table of their own ({@code gatehouse_delivery}) through
+ * {@link #checkpointDelivered}: one writer per row, so the two never wait on or deadlock with each other
+ * (they did when both updated the same rows in different orders).
  */
 public final class SessionStore {
     private static final System.Logger LOG = System.getLogger(SessionStore.class.getName());
@@ -37,52 +39,74 @@ public final class SessionStore {
     record Progress(int shardId, Session session, long seq) {
     }
 
+    /**
+     * A delivery mark counts for the stored session only: one of another session (the bot's view ran ahead of
+     * a READY the writer had not stored yet, or behind it) means nothing delivered of the stored session.
+     */
     static final String LOAD = """
-            SELECT shard_id, total_shards, session_id, resume_url, stored_seq, delivered_seq, gateway_url
-            FROM gatehouse_session""";
+            SELECT s.shard_id, s.total_shards, s.session_id, s.resume_url, s.stored_seq,
+                   CASE WHEN d.session_id = s.session_id THEN d.delivered_seq ELSE 0 END, s.gateway_url
+            FROM gatehouse_session s
+            LEFT JOIN gatehouse_delivery d ON d.application_id = s.application_id AND d.shard_id = s.shard_id
+            WHERE s.application_id = ?""";
 
-    /** A new session starts with nothing delivered; the same session keeps its delivered mark. */
+    /** Rows in shard order (the caller sorts), so two transactions of this writer lock them in one order. */
     static final String SAVE_STORED = """
-            INSERT INTO gatehouse_session AS s (shard_id, total_shards, session_id, resume_url, stored_seq, gateway_url)
-            SELECT * FROM unnest(?::integer[], ?::integer[], ?::text[], ?::text[], ?::bigint[], ?::text[])
-            ON CONFLICT (shard_id) DO UPDATE SET
-                delivered_seq = CASE WHEN s.session_id = EXCLUDED.session_id THEN s.delivered_seq ELSE 0 END,
+            INSERT INTO gatehouse_session AS s (application_id, shard_id, total_shards, session_id, resume_url, stored_seq, gateway_url)
+            SELECT ?, * FROM unnest(?::integer[], ?::integer[], ?::text[], ?::text[], ?::bigint[], ?::text[])
+            ON CONFLICT (application_id, shard_id) DO UPDATE SET
                 total_shards = EXCLUDED.total_shards, session_id = EXCLUDED.session_id,
                 resume_url = EXCLUDED.resume_url, stored_seq = EXCLUDED.stored_seq, gateway_url = EXCLUDED.gateway_url,
                 updated_at = now()""";
 
-    /** Only the session the row holds moves: a mark of an older session (or one not stored yet) is not applied. */
+    /** The same session only moves forward; a new session replaces the mark. Only the checkpoint thread writes here. */
     static final String SAVE_DELIVERED = """
-            UPDATE gatehouse_session AS s SET delivered_seq = GREATEST(s.delivered_seq, u.seq), updated_at = now()
-            FROM unnest(?::integer[], ?::text[], ?::bigint[]) AS u(shard_id, session_id, seq)
-            WHERE s.shard_id = u.shard_id AND s.session_id = u.session_id
-            RETURNING s.shard_id""";
+            INSERT INTO gatehouse_delivery AS d (application_id, shard_id, session_id, delivered_seq)
+            SELECT ?, u.* FROM unnest(?::integer[], ?::text[], ?::bigint[]) AS u ORDER BY 2
+            ON CONFLICT (application_id, shard_id) DO UPDATE SET
+                delivered_seq = CASE WHEN d.session_id = EXCLUDED.session_id
+                                     THEN GREATEST(d.delivered_seq, EXCLUDED.delivered_seq) ELSE EXCLUDED.delivered_seq END,
+                session_id = EXCLUDED.session_id, updated_at = now()
+            RETURNING d.shard_id""";
 
     private final DataSource db;
+    private final long applicationId;
 
+    /** The sessions of application 0 (one bot on the database). */
     public SessionStore(DataSource db) {
+        this(db, new ApplicationId(0));
+    }
+
+    /** The sessions of one bot of those sharing the database. */
+    public SessionStore(DataSource db, ApplicationId application) {
         this.db = db;
+        this.applicationId = application.id();
     }
 
     /** Every stored session, by shard id. */
     public Map<Integer, Stored> load() throws SQLException {
         Map<Integer, Stored> out = new HashMap<>();
-        try (Connection conn = db.getConnection(); PreparedStatement ps = conn.prepareStatement(LOAD);
-             ResultSet rs = ps.executeQuery()) {
-            while (rs.next()) {
-                int shard = rs.getInt(1);
-                out.put(shard, new Stored(shard, new Session(rs.getString(3), rs.getString(4), rs.getInt(2), rs.getString(7)),
-                        rs.getLong(5), rs.getLong(6)));
+        try (Connection conn = db.getConnection(); PreparedStatement ps = conn.prepareStatement(LOAD)) {
+            ps.setLong(1, applicationId);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    int shard = rs.getInt(1);
+                    out.put(shard, new Stored(shard, new Session(rs.getString(3), rs.getString(4), rs.getInt(2), rs.getString(7)),
+                            rs.getLong(5), rs.getLong(6)));
+                }
             }
         }
         return out;
     }
 
     /** Saves the writer's progress on {@code conn}, inside the writer's transaction. */
-    static int saveStored(Connection conn, Collection<Progress> progress) throws SQLException {
+    static int saveStored(Connection conn, long applicationId, Collection<Progress> progress) throws SQLException {
         if (progress.isEmpty()) {
             return 0;
         }
+        List<Progress> sorted = new ArrayList<>(progress);
+        sorted.sort(java.util.Comparator.comparingInt(Progress::shardId));
+        progress = sorted;
         int n = progress.size();
         Integer[] shards = new Integer[n];
         Integer[] totals = new Integer[n];
@@ -101,26 +125,26 @@ public final class SessionStore {
             i++;
         }
         try (PreparedStatement ps = conn.prepareStatement(SAVE_STORED)) {
-            ps.setArray(1, conn.createArrayOf("integer", shards));
-            ps.setArray(2, conn.createArrayOf("integer", totals));
-            ps.setArray(3, conn.createArrayOf("text", ids));
-            ps.setArray(4, conn.createArrayOf("text", urls));
-            ps.setArray(5, conn.createArrayOf("bigint", seqs));
-            ps.setArray(6, conn.createArrayOf("text", gateways));
+            ps.setLong(1, applicationId);
+            ps.setArray(2, conn.createArrayOf("integer", shards));
+            ps.setArray(3, conn.createArrayOf("integer", totals));
+            ps.setArray(4, conn.createArrayOf("text", ids));
+            ps.setArray(5, conn.createArrayOf("text", urls));
+            ps.setArray(6, conn.createArrayOf("bigint", seqs));
+            ps.setArray(7, conn.createArrayOf("text", gateways));
             return ps.executeUpdate();
         }
     }
 
     /**
-     * Saves what the bot acknowledged. Returns the shards whose row took the mark; a mark whose session the
-     * state writer has not stored yet is not taken and should be offered again later.
+     * Saves what the bot took (or the spill holds durably). Returns the shards whose mark was saved.
      */
     public Set<Integer> checkpointDelivered(Map<Integer, Handled.Mark> marks) throws SQLException {
         Set<Integer> taken = new HashSet<>();
         if (marks.isEmpty()) {
             return taken;
         }
-        List<Integer> shards = new ArrayList<>(marks.keySet());
+        List<Integer> shards = new ArrayList<>(new java.util.TreeSet<>(marks.keySet()));
         String[] ids = new String[shards.size()];
         Long[] seqs = new Long[shards.size()];
         for (int i = 0; i < shards.size(); i++) {
@@ -129,10 +153,10 @@ public final class SessionStore {
             seqs[i] = m.seq();
         }
         try (Connection conn = db.getConnection(); PreparedStatement ps = conn.prepareStatement(SAVE_DELIVERED)) {
-            Array a = conn.createArrayOf("integer", shards.toArray());
-            ps.setArray(1, a);
-            ps.setArray(2, conn.createArrayOf("text", ids));
-            ps.setArray(3, conn.createArrayOf("bigint", seqs));
+            ps.setLong(1, applicationId);
+            ps.setArray(2, conn.createArrayOf("integer", shards.toArray()));
+            ps.setArray(3, conn.createArrayOf("text", ids));
+            ps.setArray(4, conn.createArrayOf("bigint", seqs));
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     taken.add(rs.getInt(1));

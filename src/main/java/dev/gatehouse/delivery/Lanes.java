@@ -1,0 +1,192 @@
+package dev.gatehouse.delivery;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * One thread per delivery connection, each POSTing its shards' events in order: take a batch from the
+ * {@link DeliveryBuffer}, POST it, and act on the {@link Answer}: delivered, held (backoff honouring
+ * {@code Retry-After}, the lane moves to the spill), or refused (a batch is retried event by event so only
+ * the refused event goes to the {@link DeadLetters}).
+ */
+final class Lanes {
+    private static final long MIN_BACKOFF_MS = 100;
+    private static final long MAX_BACKOFF_MS = 5_000;
+
+    private final DeliveryBuffer buffer;
+    private final Target bot;
+    private final DeadLetters deadLetters;
+    private final Outage outage;
+    private final int batchSize;
+    private final List<Thread> threads = new ArrayList<>();
+    private final LongAdder delivered = new LongAdder();
+    private final LongAdder retries = new LongAdder();
+    private final LatencyHistogram latency;
+    private volatile boolean running = true;
+    private volatile long drainDeadline = Long.MAX_VALUE;
+
+    Lanes(int count, DeliveryBuffer buffer, Target bot, DeadLetters deadLetters, int batchSize, LatencyHistogram latency) {
+        this.buffer = buffer;
+        this.bot = bot;
+        this.deadLetters = deadLetters;
+        this.outage = new Outage(bot.where());
+        this.batchSize = batchSize;
+        this.latency = latency;
+        for (int i = 0; i < count; i++) {
+            int lane = i;
+            threads.add(Thread.ofPlatform().name("gatehouse-delivery-" + i).daemon(true).start(() -> run(lane)));
+        }
+    }
+
+    private void run(int lane) {
+        List<Pending> batch = new ArrayList<>(batchSize);
+        long backoff = MIN_BACKOFF_MS;
+        while (running || (buffer.memoryEvents() > 0 && System.nanoTime() < drainDeadline && !outage.down())) {
+            try {
+                if (batch.isEmpty()) {
+                    buffer.take(lane, batchSize, batch, 200);
+                    if (batch.isEmpty()) {
+                        continue;
+                    }
+                }
+                int done = post(lane, batch);
+                if (done < 0) {
+                    retries.increment();
+                    if (buffer.failed(lane, "the bot is not taking events")) {
+                        batch.clear(); // the same events come back from the spill, in order
+                    }
+                    long wait = Math.max(backoff, lastRetryAfter);
+                    Thread.sleep(wait + ThreadLocalRandom.current().nextLong(wait / 4 + 1));
+                    backoff = Math.min(MAX_BACKOFF_MS, backoff * 2);
+                    continue;
+                }
+                backoff = MIN_BACKOFF_MS;
+                buffer.delivered(lane, batch, batch.size());
+                batch.clear();
+            } catch (InterruptedException e) {
+                return;
+            } catch (RuntimeException e) {
+                // a spill that cannot be read (disk error): retried every second, logged at most once a minute
+                long now = System.nanoTime();
+                if (now - lastFailureLog > 60_000_000_000L) {
+                    lastFailureLog = now;
+                    System.getLogger(Lanes.class.getName()).log(System.Logger.Level.ERROR,
+                            "delivery: lane " + lane + " failed; retrying every second (logged at most once a minute)", e);
+                }
+                try {
+                    Thread.sleep(1_000);
+                } catch (InterruptedException ie) {
+                    return;
+                }
+            }
+        }
+    }
+
+    private volatile long lastRetryAfter;
+    private volatile long lastFailureLog = System.nanoTime() - 120_000_000_000L;
+
+    /**
+     * POSTs the batch; returns its size once every event is delivered or dead-lettered, or -1 when it is held.
+     * A refused batch of several events is retried one event at a time, so only the refused one is set aside;
+     * a prefix that got through before a hold is acknowledged at once.
+     */
+    private int post(int lane, List<Pending> batch) throws InterruptedException {
+        Answer a = bot.post(batch);
+        switch (a.verdict()) {
+            case DELIVERED -> {
+                delivered(batch);
+                return batch.size();
+            }
+            case HOLD -> {
+                held(a);
+                return -1;
+            }
+            default -> {
+                if (batch.size() == 1) {
+                    outage.delivered(buffer.size());
+                    deadLetters.add(batch.get(0), a);
+                    return 1;
+                }
+                for (int i = 0; i < batch.size(); i++) {
+                    List<Pending> one = List.of(batch.get(i));
+                    Answer b = bot.post(one);
+                    if (b.verdict() == Answer.Verdict.HOLD) {
+                        held(b);
+                        buffer.delivered(lane, batch, i);
+                        batch.subList(0, i).clear();
+                        return -1;
+                    }
+                    if (b.verdict() == Answer.Verdict.DELIVERED) {
+                        delivered(one);
+                    } else {
+                        deadLetters.add(one.get(0), b);
+                    }
+                }
+                return batch.size();
+            }
+        }
+    }
+
+    private void held(Answer a) {
+        lastRetryAfter = a.retryAfterMs();
+        if (running) {
+            outage.held(a, buffer.size());
+        }
+    }
+
+    private void delivered(List<Pending> batch) {
+        lastRetryAfter = 0;
+        outage.delivered(buffer.size());
+        delivered.add(batch.size());
+        long now = System.nanoTime();
+        for (Pending p : batch) {
+            if (p.receivedNanos() != 0) {
+                latency.record(now - p.receivedNanos());
+            }
+        }
+    }
+
+    long delivered() {
+        return delivered.sum();
+    }
+
+    long retries() {
+        return retries.sum();
+    }
+
+    long outages() {
+        return outage.count();
+    }
+
+    /**
+     * Stops: the lanes keep delivering what memory holds for up to {@code drainMs} (not while the bot is down:
+     * then it goes to the spill at once), then stop.
+     */
+    void close(long drainMs) {
+        drainDeadline = System.nanoTime() + drainMs * 1_000_000L;
+        running = false;
+        long end = drainDeadline + 2_000_000_000L;
+        for (Thread t : threads) {
+            try {
+                long left = end - System.nanoTime();
+                if (left > 0) {
+                    t.join(java.time.Duration.ofNanos(left));
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        for (Thread t : threads) {
+            t.interrupt();
+        }
+        for (Thread t : threads) {
+            try {
+                t.join(1_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+}
