@@ -132,7 +132,7 @@ final class ApiServer implements AutoCloseable {
 
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
-            if (open.get() > max && !ctx.channel().config().isAutoRead()) {
+            if (!ctx.channel().config().isAutoRead()) { // a refused connection: its bytes go nowhere
                 io.netty.util.ReferenceCountUtil.release(msg);
                 return;
             }
