@@ -164,7 +164,8 @@ public final class Gatehouse implements AutoCloseable {
             shardsStarted = shards;
             Optional<Api> api = Optional.empty();
             if (config.apiPort() > 0) {
-                api = Optional.of(Api.start(new Api.Settings(config.apiBind(), config.apiPort(), config.apiSecret().reveal()),
+                api = Optional.of(Api.start(new Api.Settings(config.apiBind(), config.apiPort(), config.apiSecret().reveal(),
+                        config.apiMaxConnections(), config.apiMaxMembersPerRequest()),
                         new Api.Parts(shards, total, intents, state, reads, cache, readExecutor, delivery, ring, tap,
                                 database.dataSource())));
             }

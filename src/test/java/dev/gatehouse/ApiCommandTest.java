@@ -57,19 +57,35 @@ class ApiCommandTest {
 
     /** A guild of the shard and one of its voice channels, as the API's state reads tell them. */
     long[] voiceChannelOn(int shard) throws Exception {
+        // the shards count a guild loaded when its GUILD_CREATE arrives; the state writer stores it a little later
+        long[][] found = new long[1][];
+        Harness.await("a voice channel of shard " + shard + " in the state", 60_000, () -> {
+            try {
+                found[0] = voiceChannelStoredOn(shard);
+                return found[0] != null;
+            } catch (Exception e) {
+                return false;
+            }
+        }, () -> "no guild of shard " + shard + " has a voice channel in the state");
+        return found[0];
+    }
+
+    private long[] voiceChannelStoredOn(int shard) throws Exception {
         for (long g : h.sim.onWorld(w -> w.guildIds())) {
             if (shardOf(g) != shard) {
                 continue;
             }
             HttpResponse<String> r = api.get("/guilds/" + g + "/channels");
-            assertEquals(200, r.statusCode(), r.body());
+            if (r.statusCode() != 200) {
+                continue; // not stored yet
+            }
             for (JsonNode c : ApiTest.json(r).path("items")) {
                 if (c.path("data").path("type").asInt() == 2) {
                     return new long[] {g, c.path("data").path("id").asLong()};
                 }
             }
         }
-        throw new AssertionError("no guild of shard " + shard + " has a voice channel");
+        return null;
     }
 
     int received(int shard, String type) {
@@ -124,13 +140,9 @@ class ApiCommandTest {
         assertEquals(expected, got);
         assertEquals((expected.size() + 999) / 1000, answer.path("chunk_count").asInt());
         assertEquals(Long.toString(guild), answer.path("guild_id").asText());
-        Harness.await("the chunks' members stored in the state", 60_000, () -> {
-            try {
-                return h.count("SELECT count(*) FROM members WHERE left_at IS NULL AND guild_id = " + guild) == expected.size();
-            } catch (java.sql.SQLException e) {
-                return false;
-            }
-        }, () -> "a large guild's GUILD_CREATE lists only some members; the chunks bring the rest");
+        // the answer comes after the state writer stored its chunks (a large guild's GUILD_CREATE lists only some)
+        assertEquals(expected.size(), h.count("SELECT count(*) FROM members WHERE left_at IS NULL AND guild_id = " + guild),
+                "every member of the answer is in the state already");
 
         HttpResponse<String> again = api.post("/guilds/" + guild + "/members/request", "{\"query\":\"\",\"limit\":0}");
         assertEquals(429, again.statusCode(), again.body());
@@ -150,7 +162,7 @@ class ApiCommandTest {
         }
         long unknown = 4242424242424242L;
         HttpResponse<String> r = api.post("/guilds/" + guild + "/members/request",
-                "{\"user_ids\":[\"" + real.get(0) + "\",\"" + real.get(1) + "\",\"" + unknown + "\"]}");
+                "{\"user_ids\":[\"" + real.get(0) + "\",\"" + real.get(1) + "\",\"" + unknown + "\"],\"limit\":0}"); // as discord.js
         assertEquals(200, r.statusCode(), r.body());
         JsonNode answer = ApiTest.json(r);
         Set<Long> got = new TreeSet<>();
@@ -162,16 +174,40 @@ class ApiCommandTest {
 
     @Test
     @Order(4)
-    void aCommandForAResumingShardWaitsAndGoesOutAfterResumed() throws Exception {
+    void commandsForAResumingShardWaitInOrderBoundedAndGoOutOnTheResumedSession() throws Exception {
         long[] gc = voiceChannelOn(0);
         int resumes = status(0).resumes();
+        String session = status(0).session();
         int states = received(0, "VOICE_STATE_UPDATE");
+        h.sim.failResumes(0, 1); // the first resume fails: the shard stays down for a backoff of seconds
         h.sim.dropConnection(0);
-        HttpResponse<String> r = api.post("/guilds/" + gc[0] + "/voice-state?timeout=60000", "{\"channel_id\":\"" + gc[1] + "\"}");
+        Harness.await("shard 0 is not READY", 60_000, () -> !status(0).ready(), () -> status(0).toString());
+        CompletableFuture<HttpResponse<String>> voice = api.postAsync("/guilds/" + gc[0] + "/voice-state?timeout=60000",
+                "{\"channel_id\":\"" + gc[1] + "\"}");
+        List<CompletableFuture<HttpResponse<String>>> presences = new ArrayList<>();
+        for (int i = 0; i < Commands_MAX_PARKED + 5; i++) {
+            presences.add(api.postAsync("/shards/0/presence?timeout=60000", "{\"status\":\"online\"}"));
+        }
+        int refusedWhileDown = 0;
+        for (CompletableFuture<HttpResponse<String>> f : presences) {
+            HttpResponse<String> r = f.join();
+            if (r.statusCode() == 429 && r.body().contains("to be READY")) {
+                refusedWhileDown++;
+                assertTrue(Long.parseLong(r.headers().firstValue("Retry-After").orElse("0")) >= 1, r.headers().toString());
+            }
+        }
+        assertTrue(refusedWhileDown >= 1, "the FIFO of a down shard is bounded: beyond it 429");
+        HttpResponse<String> r = voice.join();
         assertEquals(202, r.statusCode(), r.body());
         Harness.await("the voice state after the resume", 60_000, () -> received(0, "VOICE_STATE_UPDATE") > states, () -> "");
         assertTrue(status(0).resumes() > resumes, "the shard resumed");
+        TestBot.Received answer = h.bot.byShard().get(0).stream().filter(e -> e.type().equals("VOICE_STATE_UPDATE"))
+                .skip(states).findFirst().orElseThrow();
+        assertEquals(session, answer.sessionId(), "the command went out on the resumed session");
     }
+
+    /** {@code Commands.MAX_PARKED}, which this package cannot see. */
+    static final int Commands_MAX_PARKED = 64;
 
     ShardStatus status(int shard) {
         return h.gatehouse.shards().statuses().stream().filter(s -> s.id() == shard).findFirst().orElseThrow();
@@ -210,5 +246,78 @@ class ApiCommandTest {
         assertNotEquals(4008, after.lastCloseCode());
         assertEquals(1, h.sim.sessions().stream().filter(s -> s.shardId() == shard).count(), "one session of the shard");
         assertTrue(h.sim.commandsReceived() - commands < 120, "paced");
+    }
+
+    /** One raw request on its own connection; the whole answer (the server closes after it). */
+    String raw(String request) throws Exception {
+        try (java.net.Socket s = new java.net.Socket("127.0.0.1", java.net.URI.create(api.base).getPort())) {
+            s.setSoTimeout(60_000);
+            s.getOutputStream().write(request.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            s.getOutputStream().flush();
+            return new String(s.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.US_ASCII);
+        }
+    }
+
+    @Test
+    @Order(6)
+    void withoutASecretForeignHostsOriginsAndNonJsonPostsAreRefused() throws Exception {
+        int port = java.net.URI.create(api.base).getPort();
+        String body = "{\"status\":\"online\"}";
+        String post = "POST /presence HTTP/1.1\r\nConnection: close\r\nContent-Length: " + body.length() + "\r\n";
+        // DNS rebinding: a page of evil.example whose name now resolves to 127.0.0.1
+        String rebound = raw("GET /shards HTTP/1.1\r\nHost: evil.example:" + port + "\r\nConnection: close\r\n\r\n");
+        assertTrue(rebound.startsWith("HTTP/1.1 403"), rebound);
+        assertTrue(rebound.contains("\"field\":\"Host\""), rebound);
+        String wrongPort = raw("GET /shards HTTP/1.1\r\nHost: localhost:1\r\nConnection: close\r\n\r\n");
+        assertTrue(wrongPort.startsWith("HTTP/1.1 403"), wrongPort);
+        // a cross-site command from a page in the operator's browser
+        String foreign = raw(post + "Host: 127.0.0.1:" + port + "\r\nOrigin: http://evil.example\r\n"
+                + "Content-Type: application/json\r\n\r\n" + body);
+        assertTrue(foreign.startsWith("HTTP/1.1 403"), foreign);
+        assertTrue(foreign.contains("\"field\":\"Origin\""), foreign);
+        // a form post (text/plain needs no preflight)
+        String form = raw(post + "Host: localhost:" + port + "\r\nContent-Type: text/plain\r\n\r\n" + body);
+        assertTrue(form.startsWith("HTTP/1.1 415"), form);
+        assertTrue(form.contains("\"field\":\"Content-Type\""), form);
+        String none = raw(post + "Host: localhost:" + port + "\r\n\r\n" + body);
+        assertTrue(none.startsWith("HTTP/1.1 415"), none);
+        // the API's own origin, loopback names and a charset parameter pass to the body's own check
+        String bad = "{\"status\":\"nope\"}";
+        String own = raw("POST /presence HTTP/1.1\r\nConnection: close\r\nContent-Length: " + bad.length() + "\r\nHost: [::1]:"
+                + port + "\r\nOrigin: http://127.0.0.1:" + port + "\r\nContent-Type: application/json; charset=utf-8\r\n\r\n" + bad);
+        assertTrue(own.startsWith("HTTP/1.1 400"), own);
+        assertTrue(own.contains("\"field\":\"status\""), own);
+        String local = raw("GET /shards HTTP/1.1\r\nHost: localhost:" + port + "\r\nConnection: close\r\n\r\n");
+        assertTrue(local.startsWith("HTTP/1.1 200"), local);
+    }
+
+    @Test
+    @Order(7)
+    void aMemberRequestBeyondMaxMembersPerRequestIs413PointingToThePagedRead() throws Exception {
+        int port = ApiClient.freePort();
+        try (Harness small = new Harness(Harness.world(1, 2, 0), "--api.port=" + port, "--api.maxMembersPerRequest=5")) {
+            small.awaitLoaded();
+            ApiClient local = new ApiClient("http://127.0.0.1:" + port, "");
+            long guild = small.sim.onWorld(w -> w.guildIds()).iterator().next();
+            long members = small.sim.onWorld(w -> w.memberKeys()).stream().filter(k -> k.startsWith(guild + ":")).count();
+            assertTrue(members > 5, "the guild has more members than the cap: " + members);
+            HttpResponse<String> r = local.post("/guilds/" + guild + "/members/request?timeout=60000", "{\"query\":\"\",\"limit\":0}");
+            assertEquals(413, r.statusCode(), r.body());
+            assertTrue(r.body().contains("GET /guilds/" + guild + "/members"), r.body());
+        }
+    }
+
+    @Test
+    @Order(8)
+    void aPresenceEveryShardRefusedIsTheRefusalNot207() throws Exception {
+        for (int shard = 0; shard < SHARDS; shard++) {
+            h.sim.failResumes(shard, 1); // down for a backoff of seconds
+            h.sim.dropConnection(shard);
+        }
+        Harness.await("both shards not READY", 60_000, () -> !status(0).ready() && !status(1).ready(), () -> "");
+        HttpResponse<String> r = api.post("/presence?timeout=1", "{\"status\":\"idle\"}");
+        assertEquals(504, r.statusCode(), "no shard took it: the answer is the refusal, " + r.body());
+        assertEquals(SHARDS, ApiTest.json(r).path("shards").size(), r.body());
+        // the last test of the class: the shards come back in their own time
     }
 }

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.gatehouse.config.ConfigLoader;
+import dev.gatehouse.sim.SimOptions;
 import dev.gatehouse.sim.Simulator;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -162,7 +163,7 @@ class ApiStateTest {
         private void handle(HttpExchange ex) throws IOException {
             try (ex) {
                 JsonNode event = JSON.readTree(ex.getRequestBody().readAllBytes());
-                if (api != null) {
+                if (api != null || "GUILD_CREATE".equals(event.path("data").path("t").asText())) { // its values, unread
                     check(event.path("shardId").asInt(), event.path("data"));
                 }
                 ex.sendResponseHeaders(204, -1);
@@ -191,20 +192,58 @@ class ApiStateTest {
                 });
                 case "MESSAGE_DELETE" -> expect(what, read("/messages/" + d.path("id").asText()),
                         s -> !s.path("deleted_at").isNull());
-                case "GUILD_MEMBER_ADD", "GUILD_MEMBER_UPDATE" -> expect(what,
-                        read("/guilds/" + d.path("guild_id").asText() + "/members/" + d.path("user").path("id").asText()), s -> true);
+                case "GUILD_CREATE" -> {
+                    String g = d.path("id").asText();
+                    seen("g:" + g, d.path("name").asText());
+                    d.path("channels").forEach(c -> seen("c:" + c.path("id").asText(), channel(c)));
+                    d.path("members").forEach(m -> seen("m:" + g + ":" + m.path("user").path("id").asText(), nick(m)));
+                    return;
+                }
+                case "GUILD_MEMBER_ADD", "GUILD_MEMBER_UPDATE" -> {
+                    String key = "m:" + d.path("guild_id").asText() + ":" + d.path("user").path("id").asText();
+                    expect(what, read("/guilds/" + d.path("guild_id").asText() + "/members/" + d.path("user").path("id").asText()),
+                            s -> notOlder(key, nick(d), nick(s.path("data"))));
+                }
                 case "GUILD_MEMBER_REMOVE" -> expect(what,
                         read("/guilds/" + d.path("guild_id").asText() + "/members/" + d.path("user").path("id").asText()),
                         s -> !s.path("left_at").isNull());
                 case "CHANNEL_CREATE", "CHANNEL_UPDATE" -> expect(what, read("/channels/" + d.path("id").asText()),
-                        s -> true);
+                        s -> notOlder("c:" + d.path("id").asText(), channel(d), channel(s.path("data"))));
                 case "CHANNEL_DELETE" -> expect(what, read("/channels/" + d.path("id").asText()), s -> !s.path("deleted_at").isNull());
-                case "GUILD_UPDATE" -> expect(what, read("/guilds/" + d.path("id").asText()), s -> true);
+                case "GUILD_UPDATE" -> expect(what, read("/guilds/" + d.path("id").asText()),
+                        s -> notOlder("g:" + d.path("id").asText(), d.path("name").asText(), s.path("data").path("name").asText()));
                 default -> {
                     return;
                 }
             }
             checked.computeIfAbsent(type, k -> new AtomicInteger()).incrementAndGet();
+        }
+
+        /** Per entity, the values of its field that earlier events (or its GUILD_CREATE) carried. */
+        final Map<String, Set<String>> earlier = new ConcurrentHashMap<>();
+
+        private void seen(String key, String value) {
+            earlier.computeIfAbsent(key, k -> ConcurrentHashMap.newKeySet()).add(value);
+        }
+
+        /**
+         * The read holds the event's value, or one no earlier event carried (a later event already stored: delivery
+         * runs behind the state); a value of an earlier event only is a stale read. Records the event's value.
+         */
+        private boolean notOlder(String key, String event, String read) {
+            Set<String> before = earlier.getOrDefault(key, Set.of());
+            boolean ok = read.equals(event) || !before.contains(read);
+            seen(key, event);
+            return ok;
+        }
+
+        private static String nick(JsonNode member) {
+            JsonNode n = member.path("nick");
+            return n.isTextual() ? n.asText() : "(no nick)";
+        }
+
+        private static String channel(JsonNode c) {
+            return c.path("name").asText() + "|" + c.path("topic").asText("(no topic)");
         }
 
         private HttpResponse<String> read(String path) throws Exception {
@@ -228,18 +267,39 @@ class ApiStateTest {
     @Test
     void aBotThatReadsWhatEachEventChangedFindsTheStateIncludingIt() throws Exception {
         int port = ApiClient.freePort();
-        try (Simulator sim = new Simulator(Harness.world(2, 30, 300)); ReadingBot bot = new ReadingBot()) {
+        // a small world (8 guilds of 20 members), every entity read once before the traffic: an update then meets a
+        // cached entry, which a missed invalidation would answer stale
+        SimOptions world = SimOptions.defaults().withWorld(2, 8, 20).withTraffic(300).withToken("test-token").withTruth(true);
+        try (Simulator sim = new Simulator(world); ReadingBot bot = new ReadingBot()) {
             List<String> args = List.of("--config=" + Harness.emptyConfig(), "--discord.token=test-token",
                     "--rest.url=" + sim.restUrl(), "--eventHandler.url=" + bot.url(), "--eventHandler.secret=s",
                     "--db.url=" + TestPostgres.freshDatabase(), "--db.user=" + TestPostgres.server().user(),
                     "--status.intervalSeconds=0", "--api.port=" + port, "--delivery.afterState=true");
             Gatehouse g = Gatehouse.start(ConfigLoader.load(args, Map.of()));
             try {
-                bot.api = new ApiClient("http://127.0.0.1:" + port, "");
+                ApiClient warm = new ApiClient("http://127.0.0.1:" + port, "");
+                for (long guild : sim.onWorld(w -> w.guildIds())) {
+                    Harness.await("guild " + guild + " stored", 60_000, () -> {
+                        try {
+                            return warm.get("/guilds/" + guild).statusCode() == 200;
+                        } catch (IOException | InterruptedException e) {
+                            return false;
+                        }
+                    }, () -> "");
+                    for (JsonNode c : JSON.readTree(warm.get("/guilds/" + guild + "/channels").body()).path("items")) {
+                        warm.get("/channels/" + c.path("data").path("id").asText());
+                    }
+                }
+                for (String key : sim.onWorld(w -> w.memberKeys())) {
+                    warm.get("/guilds/" + key.replace(":", "/members/"));
+                }
+                bot.api = warm;
                 sim.startTraffic();
-                Harness.await("edits, deletes and leaves the bot checked", 120_000,
+                Harness.await("edits, deletes, leaves and member, channel and guild updates the bot checked", 120_000,
                         () -> count(bot, "MESSAGE_UPDATE") >= 20 && count(bot, "MESSAGE_DELETE") >= 10
-                                && count(bot, "GUILD_MEMBER_REMOVE") >= 3 && count(bot, "MESSAGE_CREATE") >= 50,
+                                && count(bot, "GUILD_MEMBER_REMOVE") >= 3 && count(bot, "MESSAGE_CREATE") >= 50
+                                && count(bot, "GUILD_MEMBER_UPDATE") >= 5 && count(bot, "CHANNEL_UPDATE") >= 3
+                                && count(bot, "GUILD_UPDATE") >= 1,
                         () -> new TreeMap<>(bot.checked).toString() + " " + g.statusLine(0));
                 sim.stopTraffic();
             } finally {

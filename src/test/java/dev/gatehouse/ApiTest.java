@@ -98,6 +98,7 @@ class ApiTest {
             HttpResponse<String> r = anonymous.get(path);
             assertEquals(401, r.statusCode(), path);
             assertEquals("Authorization", json(r).path("field").asText(), path);
+            assertEquals("Gatehouse", r.headers().firstValue("WWW-Authenticate").orElse(""), path);
         }
         ApiClient wrong = new ApiClient(api.base, SECRET + "x");
         assertEquals(401, wrong.get("/shards").statusCode());
@@ -203,13 +204,13 @@ class ApiTest {
 
     @Test
     void keepAliveAnswersPipelinedRequestsInOrder() throws Exception {
-        String member = h.sim.onWorld(w -> w.memberKeys()).iterator().next().replace(':', '/');
-        // loaded (the shard has every GUILD_CREATE) is not stored yet: wait for the member's row, straight from the
-        // database so the cache stays cold and the read below must wait for the locked table
-        Harness.await("the member stored", 30_000, () -> {
+        long guild = h.sim.onWorld(w -> w.guildIds()).iterator().next();
+        // loaded (the shard has every GUILD_CREATE) is not stored yet: wait for the guild's members, straight from
+        // the database, so that the page read below has members to answer once the locked table frees
+        Harness.await("the guild's members stored", 30_000, () -> {
             try (java.sql.Connection c = java.sql.DriverManager.getConnection(h.jdbcUrl, TestPostgres.server().user(), "");
                  java.sql.Statement st = c.createStatement();
-                 java.sql.ResultSet rs = st.executeQuery("SELECT 1 FROM members WHERE guild_id || '/' || user_id = '" + member + "'")) {
+                 java.sql.ResultSet rs = st.executeQuery("SELECT 1 FROM members WHERE guild_id = " + guild + " AND left_at IS NULL")) {
                 return rs.next();
             } catch (java.sql.SQLException e) {
                 return false;
@@ -218,14 +219,33 @@ class ApiTest {
         try (Socket s = new Socket("127.0.0.1", URI.create(api.base).getPort())) {
             s.setSoTimeout(30_000);
             String health = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
-            String read = "GET /guilds/" + member.replace("/", "/members/") + " HTTP/1.1\r\nHost: x\r\nAuthorization: " + SECRET
+            // a page of members is never cached: it always queries the database
+            String read = "GET /guilds/" + guild + "/members?limit=1 HTTP/1.1\r\nHost: x\r\nAuthorization: " + SECRET
                     + "\r\n\r\n";
-            // the database read answers later than the probes after it (the table is locked a while): the answers
-            // must still come in order
-            try (ApiStateTest.MembersLocked lock = new ApiStateTest.MembersLocked(h.jdbcUrl)) {
+            // the database read answers later than the probes after it (the table is locked until its query is seen
+            // waiting): the answers must still come in order
+            try (ApiStateTest.MembersLocked lock = new ApiStateTest.MembersLocked(h.jdbcUrl);
+                 java.sql.Statement st = lock.c.createStatement()) {
                 s.getOutputStream().write((read + health + health).getBytes(StandardCharsets.US_ASCII));
                 s.getOutputStream().flush();
-                Thread.sleep(500);
+                Harness.await("the members read waits for the lock", 30_000, () -> {
+                    try (var clear = st.executeQuery("SELECT pg_stat_clear_snapshot()"); // the locker is in a transaction
+                         var rs = st.executeQuery("SELECT count(*) FROM pg_stat_activity WHERE pid <> pg_backend_pid()"
+                            + " AND wait_event_type = 'Lock' AND query LIKE '%next_after%'")) { // the page's query
+                        return rs.next() && rs.getInt(1) > 0;
+                    } catch (java.sql.SQLException e) {
+                        return false;
+                    }
+                }, () -> {
+                    try (var rs = st.executeQuery("SELECT string_agg(wait_event_type || ' ' || left(query, 80), ' / ')"
+                            + " FROM pg_stat_activity WHERE state <> 'idle'")) {
+                        byte[] got = s.getInputStream().readNBytes(Math.min(400, s.getInputStream().available()));
+                        return "the earlier request must be the slow one; " + (rs.next() ? rs.getString(1) : "") + "; got "
+                                + new String(got, StandardCharsets.US_ASCII);
+                    } catch (java.sql.SQLException | IOException e) {
+                        return e.toString();
+                    }
+                });
             }
             InputStream in = s.getInputStream();
             StringBuilder got = new StringBuilder();

@@ -142,4 +142,18 @@ class ConfigTest {
         assertTrue(lines.get(0).startsWith("gatehouse: config: " + key + ": "), err);
         assertFalse(err.contains(TOKEN), "the token leaked: " + err);
     }
+
+    @Test
+    void aStrayArgumentIsNamedByPositionNeverEchoed() {
+        // --discord.token TOKEN (a space, not '='): the token is a stray third argument
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> ConfigLoader.load(List.of("--shardsPerCluster=2", "--discord.token", TOKEN), Map.of()));
+        assertTrue(e.getMessage().contains("argument 3"), e.getMessage());
+        assertTrue(e.getMessage().contains("--key=value"), e.getMessage());
+        assertFalse(e.getMessage().contains("MTIz"), e.getMessage());
+        ConfigException eq = assertThrows(ConfigException.class,
+                () -> ConfigLoader.load(List.of("discord.token=" + TOKEN), Map.of()));
+        assertFalse(eq.getMessage().contains("MTIz"), eq.getMessage());
+        assertFalse(eq.getMessage().contains("discord.token=M"), eq.getMessage());
+    }
 }

@@ -62,6 +62,57 @@ class StateCacheTest {
         }
     }
 
+    @Test
+    void anotherUsersChangeDuringAMessageLoadNeitherRetriesNorUnkeepsIt() throws Exception {
+        ExecutorService loads = Executors.newFixedThreadPool(2);
+        try (Database db = Database.open(TestPostgres.freshDatabase(), TestPostgres.server().user(), "", 4);
+             Connection c = db.dataSource().getConnection(); Statement st = c.createStatement();
+             Connection locker = db.dataSource().getConnection(); Statement lock = locker.createStatement()) {
+            StateReads reads = new StateReads(db.dataSource());
+            StateCache cache = new StateCache(reads, 1000, loads);
+            st.execute("INSERT INTO users (id, username, data) VALUES (11, 'ann', '{\"id\":\"11\",\"username\":\"ann\"}')");
+            st.execute("INSERT INTO messages (id, channel_id, guild_id, author_id, content, data)"
+                    + " VALUES (500, 7, 1, 11, 'hi', '{\"id\":\"500\",\"content\":\"hi\"}')");
+            long before = reads.queries("message");
+            locker.setAutoCommit(false);
+            lock.execute("LOCK TABLE messages IN ACCESS EXCLUSIVE MODE"); // the message read waits inside its load
+            var pending = cache.message(500);
+            Harness.await("the message read waits for the lock", 60_000, () -> {
+                try (var rs = st.executeQuery("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'")) {
+                    return rs.next() && rs.getInt(1) > 0;
+                } catch (java.sql.SQLException e) {
+                    return false;
+                }
+            }, () -> "");
+            for (long other = 12; other < 40; other++) { // live traffic: other users change meanwhile
+                cache.committed(List.of(new Changed("users", other, 0, false)));
+            }
+            locker.commit();
+            assertEquals("ann", JSON.readTree(pending.get().orElseThrow()).path("data").path("author").path("username").asText());
+            cache.message(500).get();
+            assertEquals(before + 1, reads.queries("message"), "one read, kept: other users' changes are not its author's");
+        } finally {
+            loads.shutdownNow();
+        }
+    }
+
+    @Test
+    void aRejectedMemberLoadLeavesNothingInTheUserIndex() throws Exception {
+        try (Database db = Database.open(TestPostgres.freshDatabase(), TestPostgres.server().user(), "", 2)) {
+            StateCache cache = new StateCache(new StateReads(db.dataSource()), 1000, r -> {
+                throw new java.util.concurrent.RejectedExecutionException("the read pool is full (an outage)");
+            });
+            for (long user = 1; user <= 50; user++) {
+                try {
+                    cache.member(1, user).get();
+                } catch (Exception refused) {
+                    // expected: the load could not run
+                }
+            }
+            assertEquals(0, cache.indexedUsers(), "refused loads keep no index entries");
+        }
+    }
+
     static String username(String json) throws Exception {
         return JSON.readTree(json).path("data").path("user").path("username").asText();
     }

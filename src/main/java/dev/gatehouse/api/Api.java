@@ -19,16 +19,26 @@ import javax.sql.DataSource;
  */
 public final class Api implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(Api.class.getName());
+    /** The default of {@code api.maxConnections}. */
+    public static final int DEFAULT_MAX_CONNECTIONS = 1024;
+    /** The default of {@code api.maxMembersPerRequest}. */
+    public static final int DEFAULT_MAX_MEMBERS_PER_REQUEST = 100_000;
 
     /**
      * Where and how the API listens.
      *
      * @param secret the Authorization value every route but the probes needs; empty for none (loopback only)
      */
-    public record Settings(String bind, int port, String secret) {
+    public record Settings(String bind, int port, String secret, int maxConnections, int maxMembersPerRequest) {
+        /** With the default caps of open connections and members per request. */
+        public Settings(String bind, int port, String secret) {
+            this(bind, port, secret, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_MEMBERS_PER_REQUEST);
+        }
+
         @Override
         public String toString() {
-            return "Settings[bind=" + bind + ", port=" + port + ", secret=" + (secret.isEmpty() ? "unset" : "set") + "]";
+            return "Settings[bind=" + bind + ", port=" + port + ", secret=" + (secret.isEmpty() ? "unset" : "set")
+                    + ", maxConnections=" + maxConnections + ", maxMembersPerRequest=" + maxMembersPerRequest + "]";
         }
     }
 
@@ -57,7 +67,9 @@ public final class Api implements AutoCloseable {
             Health health = new Health(p.shards(), p.delivery(), p.ring(), p.tap(), p.reads(), p.readExecutor(), timer);
             Metrics metrics = new Metrics(new Metrics.Sources(p.shards(), p.state(), p.delivery(), p.ring(), p.tap(), p.cache(),
                     p.db(), stats));
+            p.tap().members.limit(settings.maxMembersPerRequest());
             Commands commands = new Commands(p.shards(), p.totalShards(), p.intents(), p.tap().members, timer);
+            p.tap().onSessionReady(commands::sessionReady);
             Routes routes = new Routes();
             new OperatorRoutes(p.shards(), p.delivery(), p.state(), health, metrics, p.tap()).addTo(routes);
             new StateRoutes(p.cache(), p.reads(), p.readExecutor()).addTo(routes);
@@ -65,7 +77,8 @@ public final class Api implements AutoCloseable {
                     .add("POST", "/guilds/{guild_id}/members/request", commands::requestMembers)
                     .add("POST", "/presence", r -> commands.presence(r, true))
                     .add("POST", "/shards/{shard_id}/presence", r -> commands.presence(r, false));
-            ApiServer server = new ApiServer(settings.bind(), settings.port(), new ApiHandler(routes, settings.secret(), stats));
+            ApiServer server = new ApiServer(settings.bind(), settings.port(), new ApiHandler(routes, settings.secret(), stats),
+                    ApiServer.Limits.of(settings.maxConnections()));
             Api api = new Api(server, timer, settings);
             LOG.log(System.Logger.Level.INFO, "api: listening on " + api.url() + (settings.secret().isEmpty()
                     ? " (loopback, no secret)" : " (Authorization required)"));

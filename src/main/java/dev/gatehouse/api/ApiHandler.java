@@ -47,12 +47,21 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
 
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
-        boolean keepAlive = HttpUtil.isKeepAlive(req);
+        // a request the codec could not read leaves the stream at an unknown place: answer it, then close
+        boolean malformed = req.decoderResult().isFailure();
+        boolean keepAlive = HttpUtil.isKeepAlive(req) && !malformed;
         CompletableFuture<Answer> answer;
         String pattern = "unmatched";
         try {
-            if (req.decoderResult().isFailure()) {
-                throw new ApiError(400, "", "malformed HTTP request: " + req.decoderResult().cause().getMessage());
+            if (malformed) {
+                Throwable cause = req.decoderResult().cause();
+                if (cause instanceof ApiServer.OversizedBody) {
+                    throw new ApiError(413, "body", cause.getMessage());
+                }
+                throw new ApiError(400, "", "malformed HTTP request: " + cause.getMessage());
+            }
+            if (secret.length == 0) {
+                loopbackOnly(ctx, req);
             }
             QueryStringDecoder uri = new QueryStringDecoder(req.uri());
             boolean authorized = authorized(req.headers().get(HttpHeaderNames.AUTHORIZATION));
@@ -65,6 +74,10 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             pattern = m.route().pattern();
             if (!m.route().open() && !authorized) {
                 throw unauthorized();
+            }
+            if ("POST".equals(req.method().name()) && !json(req.headers().get(HttpHeaderNames.CONTENT_TYPE))) {
+                // a browser's cross-site form or no-cors fetch cannot send application/json without a preflight
+                throw new ApiError(415, "Content-Type", "a POST body must be sent with 'Content-Type: application/json'");
             }
             byte[] body = new byte[req.content().readableBytes()];
             req.content().readBytes(body);
@@ -87,8 +100,60 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                 () -> write(ctx, a, keepAlive).addListener(f -> written.complete(null))));
     }
 
+    /**
+     * Without a secret the API is open to whatever reaches the loopback address, which includes a web page in the
+     * operator's browser: a Host that is not a loopback name (DNS rebinding) or an Origin other than the API's own
+     * is refused, so a foreign page can neither read answers nor send commands.
+     */
+    private static void loopbackOnly(ChannelHandlerContext ctx, FullHttpRequest req) {
+        java.net.InetSocketAddress local = (java.net.InetSocketAddress) ctx.channel().localAddress();
+        int port = local.getPort();
+        String bound = local.getAddress().getHostAddress();
+        String self = bound.contains(":") ? "[" + bound + "]" : bound; // e.g. api.bind=127.0.0.2
+        String host = req.headers().get(HttpHeaderNames.HOST);
+        if (host == null || !loopbackAuthority(host.trim(), port, self)) {
+            throw new ApiError(403, "Host", "without api.secret the API answers only requests addressed to a loopback name"
+                    + " (127.0.0.1, localhost or [::1] with port " + port + ")");
+        }
+        String origin = req.headers().get(HttpHeaderNames.ORIGIN);
+        if (origin != null && !(origin.regionMatches(true, 0, "http://", 0, 7)
+                && loopbackAuthority(origin.substring(7), port, self))) {
+            throw new ApiError(403, "Origin", "without api.secret the API answers no request from another web origin than"
+                    + " its own");
+        }
+    }
+
+    /** {@code 127.0.0.1:port}, {@code localhost:port}, {@code [::1]:port} or the bound address (no port means 80). */
+    static boolean loopbackAuthority(String authority, int port, String self) {
+        String a = authority.toLowerCase(java.util.Locale.ROOT);
+        int colon = a.lastIndexOf(':');
+        String name = a;
+        int given = 80;
+        if (colon > a.lastIndexOf(']')) {
+            name = a.substring(0, colon);
+            try {
+                given = Integer.parseInt(a.substring(colon + 1));
+            } catch (NumberFormatException e) {
+                return false;
+            }
+        }
+        return given == port && (name.equals("127.0.0.1") || name.equals("localhost") || name.equals("[::1]")
+                || name.equalsIgnoreCase(self));
+    }
+
+    /** {@code application/json}, parameters (e.g. charset) allowed. */
+    static boolean json(String contentType) {
+        if (contentType == null) {
+            return false;
+        }
+        int semi = contentType.indexOf(';');
+        String media = (semi < 0 ? contentType : contentType.substring(0, semi)).trim();
+        return media.equalsIgnoreCase("application/json");
+    }
+
     private static ApiError unauthorized() {
-        return new ApiError(401, "Authorization", "missing or wrong Authorization header (the api.secret)");
+        return new ApiError(401, "Authorization", "missing or wrong Authorization header (the api.secret)",
+                Map.of("WWW-Authenticate", "Gatehouse"));
     }
 
     private boolean authorized(String header) {

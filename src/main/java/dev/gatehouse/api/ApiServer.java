@@ -24,30 +24,49 @@ import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpServerKeepAliveHandler;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
-import io.netty.handler.timeout.ReadTimeoutHandler;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelPromise;
+import io.netty.handler.codec.DecoderResult;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpStatusClass;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The Netty HTTP/1.1 server of the API on its own two event loop threads. A pipeline of small handlers: the
- * codec (bounded request line and headers), a deadline for a whole request, keep-alive, the aggregator (bodies
- * over {@link #MAX_BODY} get 413), then {@link ApiHandler}. A client that sends half a request and stalls holds
- * one idle socket until the deadline, never a thread.
+ * The Netty HTTP/1.1 server of the API on its own two event loop threads. A pipeline of small handlers: a cap on
+ * open connections, the connection's clock (a deadline for each request, an idle limit between requests), the
+ * codec (bounded request line and headers), keep-alive, the aggregator (bodies over {@link #MAX_BODY} get 413, in
+ * their turn), then {@link ApiHandler}. A client that sends half a request and stalls, or trickles its headers,
+ * holds one socket until the deadline, never a thread.
  */
 final class ApiServer implements AutoCloseable {
     /** Largest request body: every command fits in 4 KiB, so this is generous. */
     static final int MAX_BODY = 64 * 1024;
-    /** A request must arrive whole within this; an idle keep-alive connection is closed after {@link #IDLE_SECONDS}. */
+    /**
+     * From its first byte (or the connection's opening), a request must arrive whole within this; between requests
+     * a keep-alive connection with no answer pending is closed after {@link #IDLE_MS}. While an answer is pending
+     * (a member request may wait up to its {@code ?timeout=}) neither clock runs.
+     */
     static final long REQUEST_DEADLINE_MS = 10_000;
-    static final int IDLE_SECONDS = 60;
+    static final long IDLE_MS = 60_000;
+
+    /** The clocks and the connection cap of a server. */
+    record Limits(long requestDeadlineMs, long idleMs, int maxConnections) {
+        static Limits of(int maxConnections) {
+            return new Limits(REQUEST_DEADLINE_MS, IDLE_MS, maxConnections);
+        }
+    }
 
     private final EventLoopGroup loop;
     private final Channel channel;
 
-    ApiServer(String bind, int port, ApiHandler handler) throws InterruptedException {
+    ApiServer(String bind, int port, ApiHandler handler, Limits limits) throws InterruptedException {
         loop = new NioEventLoopGroup(2, Thread.ofPlatform().name("gatehouse-api-", 0).daemon(true).factory());
+        ConnectionCap cap = new ConnectionCap(limits.maxConnections());
         try {
             channel = new ServerBootstrap().group(loop).channel(NioServerSocketChannel.class)
                     .option(ChannelOption.SO_BACKLOG, 256)
@@ -55,9 +74,10 @@ final class ApiServer implements AutoCloseable {
                     .childHandler(new ChannelInitializer<SocketChannel>() {
                         @Override
                         protected void initChannel(SocketChannel ch) {
-                            ch.pipeline().addLast(new ReadTimeoutHandler(IDLE_SECONDS),
+                            Clock clock = new Clock(limits);
+                            ch.pipeline().addLast(cap, clock.bytes(),
                                     new HttpServerCodec(4096, 8192, 8192),
-                                    new RequestDeadline(),
+                                    clock.messages(),
                                     new HttpServerKeepAliveHandler(),
                                     new BoundedBody(),
                                     handler);
@@ -85,34 +105,137 @@ final class ApiServer implements AutoCloseable {
         loop.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
     }
 
-    /** Closes a connection whose request has not arrived whole within {@link #REQUEST_DEADLINE_MS}. */
-    private static final class RequestDeadline extends ChannelDuplexHandler {
-        private ScheduledFuture<?> deadline;
+    /** First in the pipeline: beyond {@code api.maxConnections} open connections a new one gets 503 and is closed. */
+    @io.netty.channel.ChannelHandler.Sharable
+    private static final class ConnectionCap extends ChannelInboundHandlerAdapter {
+        private static final byte[] REFUSED = ("HTTP/1.1 503 Service Unavailable\r\nContent-Type: " + Answer.JSON
+                + "\r\nRetry-After: 1\r\nConnection: close\r\nContent-Length: ").getBytes(StandardCharsets.US_ASCII);
+        private final int max;
+        private final AtomicInteger open = new AtomicInteger();
+
+        ConnectionCap(int max) {
+            this.max = max;
+        }
+
+        @Override
+        public void channelActive(ChannelHandlerContext ctx) throws Exception {
+            if (open.incrementAndGet() > max) {
+                byte[] json = JsonNodeFactory.instance.objectNode().put("error", "the API has " + max
+                        + " connections open (api.maxConnections); retry shortly").toString().getBytes(StandardCharsets.UTF_8);
+                ctx.writeAndFlush(Unpooled.wrappedBuffer(REFUSED, (json.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII),
+                        json)).addListener(ChannelFutureListener.CLOSE);
+                ctx.channel().config().setAutoRead(false);
+                return; // the rest of the pipeline never hears of it
+            }
+            super.channelActive(ctx);
+        }
 
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
-            if (msg instanceof HttpRequest && deadline == null) {
-                deadline = ctx.executor().schedule(() -> {
-                    ctx.close();
-                }, REQUEST_DEADLINE_MS, TimeUnit.MILLISECONDS);
-            }
-            if (msg instanceof LastHttpContent && deadline != null) {
-                deadline.cancel(false);
-                deadline = null;
+            if (!ctx.channel().config().isAutoRead()) { // a refused connection: its bytes go nowhere
+                io.netty.util.ReferenceCountUtil.release(msg);
+                return;
             }
             super.channelRead(ctx, msg);
         }
 
         @Override
         public void channelInactive(ChannelHandlerContext ctx) throws Exception {
-            if (deadline != null) {
-                deadline.cancel(false);
-            }
+            open.decrementAndGet();
             super.channelInactive(ctx);
         }
     }
 
-    /** The aggregator, answering an oversized body with a JSON 413 and closing the connection. */
+    /**
+     * One connection's clock: a request must arrive whole within the deadline counted from its first byte (from
+     * the opening for the first request, so a header trickled a byte a minute is cut); after the last pending
+     * answer is written the idle limit runs; while an answer is pending no clock runs. It sees raw bytes before the
+     * codec ({@link #bytes()}) and whole requests and answers after it ({@link #messages()}).
+     */
+    private static final class Clock {
+        private final Limits limits;
+        private ScheduledFuture<?> timer;
+        private boolean inRequest = true; // the opening starts the first request's deadline
+        private int pending;
+
+        Clock(Limits limits) {
+            this.limits = limits;
+        }
+
+        private void rearm(ChannelHandlerContext ctx) {
+            if (timer != null) {
+                timer.cancel(false);
+                timer = null;
+            }
+            long ms = inRequest ? limits.requestDeadlineMs() : pending == 0 ? limits.idleMs() : -1;
+            if (ms >= 0 && ctx.channel().isActive()) {
+                timer = ctx.executor().schedule(() -> {
+                    ctx.channel().close();
+                }, ms, TimeUnit.MILLISECONDS);
+            }
+        }
+
+        ChannelInboundHandlerAdapter bytes() {
+            return new ChannelInboundHandlerAdapter() {
+                @Override
+                public void channelActive(ChannelHandlerContext ctx) throws Exception {
+                    rearm(ctx);
+                    super.channelActive(ctx);
+                }
+
+                @Override
+                public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
+                    if (!inRequest) {
+                        inRequest = true;
+                        rearm(ctx);
+                    }
+                    super.channelRead(ctx, msg);
+                }
+
+                @Override
+                public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+                    if (timer != null) {
+                        timer.cancel(false);
+                    }
+                    super.channelInactive(ctx);
+                }
+            };
+        }
+
+        ChannelDuplexHandler messages() {
+            return new ChannelDuplexHandler() {
+                @Override
+                public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
+                    if (msg instanceof LastHttpContent) {
+                        inRequest = false;
+                        pending++;
+                        rearm(ctx);
+                    }
+                    super.channelRead(ctx, msg);
+                }
+
+                @Override
+                public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) throws Exception {
+                    boolean answer = msg instanceof LastHttpContent && !(msg instanceof HttpResponse r
+                            && r.status().codeClass() == HttpStatusClass.INFORMATIONAL); // not a 100 Continue
+                    if (answer) {
+                        promise = promise.unvoid();
+                        promise.addListener(f -> {
+                            pending = Math.max(0, pending - 1);
+                            rearm(ctx);
+                        });
+                    }
+                    super.write(ctx, msg, promise);
+                }
+            };
+        }
+    }
+
+    /**
+     * The aggregator. An oversized body is not answered here, ahead of the answers still pending on the
+     * connection: a request failed with {@link OversizedBody} goes on to {@link ApiHandler}, which answers
+     * it 413 in its turn and closes the connection.
+     */
     private static final class BoundedBody extends HttpObjectAggregator {
         BoundedBody() {
             super(MAX_BODY);
@@ -120,14 +243,18 @@ final class ApiServer implements AutoCloseable {
 
         @Override
         protected void handleOversizedMessage(ChannelHandlerContext ctx, HttpMessage oversized) {
-            String json = JsonNodeFactory.instance.objectNode()
-                    .put("error", "the request body is over " + MAX_BODY + " bytes").put("field", "body").toString();
-            FullHttpResponse res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE,
-                    Unpooled.copiedBuffer(json, StandardCharsets.UTF_8));
-            res.headers().set(HttpHeaderNames.CONTENT_TYPE, Answer.JSON);
-            res.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, res.content().readableBytes());
-            res.headers().set(HttpHeaderNames.CONNECTION, "close");
-            ctx.writeAndFlush(res).addListener(ChannelFutureListener.CLOSE);
+            HttpRequest req = (HttpRequest) oversized;
+            DefaultFullHttpRequest failed = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, req.method(), req.uri());
+            failed.headers().set(req.headers());
+            failed.setDecoderResult(DecoderResult.failure(new OversizedBody()));
+            ctx.fireChannelRead(failed);
+        }
+    }
+
+    /** The decoder failure of a request whose body is over {@link #MAX_BODY}. */
+    static final class OversizedBody extends RuntimeException {
+        OversizedBody() {
+            super("the request body is over " + MAX_BODY + " bytes", null, false, false);
         }
     }
 }

@@ -9,13 +9,17 @@ import dev.gatehouse.discord.Opcode;
 import dev.gatehouse.shard.ShardManager;
 import dev.gatehouse.shard.ShardStatus;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
@@ -23,8 +27,10 @@ import java.util.concurrent.TimeUnit;
  * Commands to Discord: presence (op 3), voice state (op 4) and member requests (op 8). Each is validated against
  * Discord's rules before anything is sent (known fields, types, limits, at most {@link #MAX_PAYLOAD} bytes
  * serialized), routed to its shard ({@code (guild_id >> 22) % totalShards}), waits while that shard is not READY
- * (resuming, reconnecting) up to the caller's {@code timeout}, and goes through the shard's command limiter.
- * A shard with {@link #MAX_WAITING} commands already waiting answers 429 with Retry-After.
+ * (resuming, reconnecting) up to the caller's {@code timeout} in a bounded FIFO of that shard, released in order
+ * at READY/RESUMED, and goes through the shard's command limiter. A shard with {@link #MAX_WAITING} commands already
+ * waiting for the limiter, or {@link #MAX_PARKED} waiting for READY, answers 429 with Retry-After. The shard's
+ * futures complete on cluster threads; everything after them runs on the API's executor.
  */
 final class Commands {
     /** Discord closes a connection (4002) for a payload over this many bytes. */
@@ -34,6 +40,13 @@ final class Commands {
      * heartbeats' reserve is kept); more are refused with 429 rather than queued for minutes.
      */
     static final int MAX_WAITING = 16;
+    /**
+     * Commands one shard may hold while it is not READY (resuming, reconnecting); they go out in their order after
+     * READY/RESUMED, and more are refused with 429.
+     */
+    static final int MAX_PARKED = 64;
+    /** How often parked commands look at their shard's status when no READY/RESUMED was seen. */
+    static final long RECHECK_MS = 100;
     /** Commands the limiter lets out per minute, for Retry-After estimates. */
     static final int PER_MINUTE = 110;
     static final long DEFAULT_TIMEOUT_MS = 10_000;
@@ -45,8 +58,16 @@ final class Commands {
     private final long intents;
     private final MemberRequests members;
     private final ScheduledExecutorService timer;
+    /** The API's executor: every continuation of a command runs here, never on a cluster thread. */
+    private final Executor work;
     /** Per shard, the last command handed: the next one goes after it. */
     private final Map<Integer, CompletableFuture<?>> tails = new ConcurrentHashMap<>();
+    /** A command waiting, in its shard's FIFO, for the shard to be READY. */
+    private record Parked(String payload, long deadline, long timeoutMs, CompletableFuture<Integer> out) {
+    }
+    /** Per shard, the commands waiting for READY/RESUMED, oldest first; also the lock of {@link #recheck}. */
+    private final Map<Integer, ArrayDeque<Parked>> parked = new HashMap<>();
+    private ScheduledFuture<?> recheck;
 
     Commands(ShardManager shards, int totalShards, long intents, MemberRequests members, ScheduledExecutorService timer) {
         this.shards = shards;
@@ -54,6 +75,7 @@ final class Commands {
         this.intents = intents;
         this.members = members;
         this.timer = timer;
+        this.work = timer;
     }
 
     /** The shard of a guild, as Discord routes it. */
@@ -115,17 +137,21 @@ final class Commands {
             ArrayNode results = NODES.arrayNode();
             int worst = 202;
             long retryAfter = 0;
+            int accepted = 0;
             for (CompletableFuture<ObjectNode> f : sent) {
                 ObjectNode n = f.join();
                 results.add(n);
-                if (!n.path("queued").asBoolean()) {
+                if (n.path("queued").asBoolean()) {
+                    accepted++;
+                } else {
                     worst = Math.max(worst, n.path("status").asInt());
                 }
                 retryAfter = Math.max(retryAfter, n.path("retry_after").asLong(0));
             }
             ObjectNode out = NODES.objectNode();
             out.set("shards", results);
-            Answer a = Answer.json(targets.size() == 1 ? worst : (worst == 202 ? 202 : 207), out);
+            // 207 only for a mixed outcome; when every shard refused, the answer is the refusal (429, 504, ...)
+            Answer a = Answer.json(worst == 202 ? 202 : accepted == 0 ? worst : 207, out);
             return retryAfter > 0 ? a.with("Retry-After", Long.toString(retryAfter)) : a;
         });
     }
@@ -231,8 +257,12 @@ final class Commands {
             d.put("query", q.asText());
             d.put("limit", limit.asInt());
         } else {
-            if (body.has("limit")) {
-                throw ApiError.badRequest("limit", "goes with query, not with user_ids");
+            JsonNode limit = body.get("limit"); // optional with user_ids (discord.js sends 0)
+            if (limit != null && !limit.isNull()) {
+                if (!limit.isIntegralNumber() || limit.asInt() < 0 || limit.asInt() > 100) {
+                    throw ApiError.badRequest("limit", "with user_ids is optional: a whole number from 0 to 100");
+                }
+                d.put("limit", limit.asInt());
             }
             JsonNode ids = body.get("user_ids");
             ArrayNode out = d.putArray("user_ids");
@@ -271,19 +301,20 @@ final class Commands {
                 answer.completeExceptionally(e.getCause() != null ? e.getCause() : e);
             }
         });
-        timer.schedule(() -> {
+        ScheduledFuture<?> giveUp = timer.schedule(() -> {
             String seen = members.cancel(nonce);
             if (!seen.isEmpty()) {
                 answer.complete(new ApiError(504, "timeout", "shard " + shard + " did not answer the member request within "
                         + timeout + " ms (" + seen + " arrived)").answer());
             }
         }, timeout, TimeUnit.MILLISECONDS);
-        return answer;
+        // answered (or refused) before the timeout: the timer task goes, rather than waiting up to 600 s for nothing
+        return answer.whenComplete((a, e) -> giveUp.cancel(false));
     }
 
     /**
-     * Sends one command to a shard once it is READY (waiting at most {@code timeoutMs}); completes with the shard's
-     * queued commands after it, or fails with the ApiError to answer.
+     * Sends one command to a shard once it is READY (waiting at most {@code timeoutMs}); completes, on the API's
+     * executor, with the shard's queued commands after it, or fails with the ApiError to answer.
      */
     CompletableFuture<Integer> send(int shard, int op, ObjectNode d, long timeoutMs) {
         ObjectNode payload = NODES.objectNode().put("op", op);
@@ -294,47 +325,114 @@ final class Commands {
             throw new ApiError(400, "body", "the command is " + bytes + " bytes serialized; Discord closes the connection for"
                     + " more than " + MAX_PAYLOAD);
         }
-        status(shard);
+        boolean ready = status(shard).ready();
         CompletableFuture<Integer> out = new CompletableFuture<>();
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
-        whenReady(shard, deadline, timeoutMs, text, out);
+        Parked p = new Parked(text, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs), timeoutMs, out);
+        synchronized (parked) {
+            ArrayDeque<Parked> q = parked.computeIfAbsent(shard, k -> new ArrayDeque<>());
+            if (ready && q.isEmpty()) {
+                handOut(shard, p); // nothing parked before it: straight to the shard, still behind earlier hand-outs
+                return out;
+            }
+            if (q.size() >= MAX_PARKED) {
+                out.completeExceptionally(notReady(shard, q.size()));
+                return out;
+            }
+            q.add(p);
+        }
+        work.execute(this::release);
         return out;
     }
 
-    private void whenReady(int shard, long deadline, long timeoutMs, String payload, CompletableFuture<Integer> out) {
-        ShardStatus s = status(shard);
-        if (!s.ready()) {
-            if (System.nanoTime() >= deadline) {
-                out.completeExceptionally(new ApiError(504, "timeout", "shard " + shard + " was not READY within " + timeoutMs
-                        + " ms (it is " + s.state() + "); nothing was sent"));
-            } else {
-                timer.schedule(() -> whenReady(shard, deadline, timeoutMs, payload, out), 25, TimeUnit.MILLISECONDS);
-            }
-            return;
+    /**
+     * A shard's session became READY or RESUMED (the tap saw it): its parked commands go now rather than at the
+     * next check.
+     */
+    void sessionReady(int shard) {
+        boolean any;
+        synchronized (parked) {
+            ArrayDeque<Parked> q = parked.get(shard);
+            any = q != null && !q.isEmpty();
         }
+        if (any) {
+            try {
+                work.execute(this::release);
+            } catch (java.util.concurrent.RejectedExecutionException closed) {
+                // the API is closing; this runs on the ring's consumer, which must not fail
+            }
+        }
+    }
+
+    /**
+     * On the API's executor: one look at every shard's status; the parked commands of a READY shard are handed in
+     * their order, those of another shard past their deadline answered 504. While any command stays parked, one
+     * check (for all of them) follows after {@link #RECHECK_MS}, in case the READY/RESUMED dispatch is not seen.
+     */
+    private void release() {
+        Map<Integer, ShardStatus> byId = new HashMap<>();
+        for (ShardStatus s : shards.statuses()) {
+            byId.put(s.id(), s);
+        }
+        long now = System.nanoTime();
+        boolean left = false;
+        synchronized (parked) {
+            for (Map.Entry<Integer, ArrayDeque<Parked>> e : parked.entrySet()) {
+                int shard = e.getKey();
+                ArrayDeque<Parked> q = e.getValue();
+                ShardStatus s = byId.get(shard);
+                if (s != null && s.ready()) {
+                    for (Parked p = q.poll(); p != null; p = q.poll()) {
+                        handOut(shard, p);
+                    }
+                    continue;
+                }
+                for (Iterator<Parked> it = q.iterator(); it.hasNext(); ) {
+                    Parked p = it.next();
+                    if (now - p.deadline >= 0) {
+                        it.remove();
+                        p.out.completeExceptionally(new ApiError(504, "timeout", "shard " + shard + " was not READY within "
+                                + p.timeoutMs + " ms (it is " + (s == null ? "gone" : s.state()) + "); nothing was sent"));
+                    }
+                }
+                left |= !q.isEmpty();
+            }
+            if (left && recheck == null) {
+                recheck = timer.schedule(() -> {
+                    synchronized (parked) {
+                        recheck = null;
+                    }
+                    release();
+                }, RECHECK_MS, TimeUnit.MILLISECONDS);
+            }
+        }
+    }
+
+    /** Hands one released command to the shard, behind the ones handed before it. */
+    private void handOut(int shard, Parked p) {
         hand(shard, () -> {
             CompletableFuture<Boolean> queuedIt;
             try {
                 int queued = status(shard).commandsQueued();
                 if (queued >= MAX_WAITING) {
-                    out.completeExceptionally(busy(shard, queued));
+                    p.out.completeExceptionally(busy(shard, queued));
                     return CompletableFuture.completedFuture(null);
                 }
-                queuedIt = shards.command(shard, payload);
+                queuedIt = shards.command(shard, p.payload);
             } catch (RuntimeException e) {
-                out.completeExceptionally(e);
+                p.out.completeExceptionally(e);
                 return CompletableFuture.completedFuture(null);
             }
-            return queuedIt.handle((ok, e) -> {
+            // the shard completes on its cluster thread: the API's work continues on its own executor
+            return queuedIt.handleAsync((ok, e) -> {
                 if (e != null) {
-                    out.completeExceptionally(e);
+                    p.out.completeExceptionally(e);
                 } else if (!ok) {
-                    out.completeExceptionally(busy(shard, status(shard).commandsQueued()));
+                    p.out.completeExceptionally(busy(shard, status(shard).commandsQueued()));
                 } else {
-                    out.complete(status(shard).commandsQueued());
+                    p.out.complete(status(shard).commandsQueued());
                 }
                 return null;
-            });
+            }, work);
         });
     }
 
@@ -344,7 +442,13 @@ final class Commands {
      */
     private void hand(int shard, java.util.function.Supplier<CompletableFuture<?>> step) {
         tails.compute(shard, (k, tail) -> (tail == null ? CompletableFuture.<Object>completedFuture(null) : tail)
-                .handle((v, e) -> null).thenCompose(v -> step.get()));
+                .handle((v, e) -> null).thenComposeAsync(v -> step.get(), work));
+    }
+
+    private static ApiError notReady(int shard, int parkedCommands) {
+        long retry = Math.max(1, (long) Math.ceil((parkedCommands + 1) * 60.0 / PER_MINUTE));
+        return new ApiError(429, "", "shard " + shard + " has " + parkedCommands + " commands waiting for it to be READY"
+                + " again; retry after " + retry + " s", Map.of("Retry-After", Long.toString(retry)));
     }
 
     private static ApiError busy(int shard, int queued) {

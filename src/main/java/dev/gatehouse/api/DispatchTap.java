@@ -16,6 +16,8 @@ public final class DispatchTap implements EventHandler<Dispatch> {
     private final Map<String, LongAdder> byType = new ConcurrentHashMap<>();
     private final LongAdder total = new LongAdder();
     final MemberRequests members = new MemberRequests();
+    /** Told the shard id of each READY and RESUMED: commands parked for that shard go out. */
+    private volatile java.util.function.IntConsumer sessionReady = shard -> { };
 
     /** Counts the slot and, while a member request waits, copies its chunks and rate limits. */
     @Override
@@ -23,9 +25,17 @@ public final class DispatchTap implements EventHandler<Dispatch> {
         String type = d.type() == null ? "UNKNOWN" : d.type();
         byType.computeIfAbsent(type, t -> new LongAdder()).increment();
         total.increment();
+        if ("READY".equals(type) || "RESUMED".equals(type)) {
+            sessionReady.accept(d.shardId());
+        }
         if (members.waiting() && ("GUILD_MEMBERS_CHUNK".equals(type) || "RATE_LIMITED".equals(type))) {
             members.offer(type, Arrays.copyOf(d.payload(), d.length()));
         }
+    }
+
+    /** Sets who hears of READY and RESUMED (it must not block: it runs on the ring's consumer thread). */
+    void onSessionReady(java.util.function.IntConsumer listener) {
+        this.sessionReady = listener;
     }
 
     /** Dispatches seen, by type. */

@@ -24,6 +24,8 @@ import java.util.concurrent.TimeUnit;
  */
 final class Health {
     static final long SAMPLE_MS = 2_000;
+    /** A database probe without an answer after this counts as the database unreachable. */
+    static final long PROBE_OVERDUE_MS = 5_000;
     /** Samples kept: five minutes. */
     static final int SAMPLES = 150;
     /** A shard that is not READY for longer than this makes the process unready. */
@@ -49,6 +51,8 @@ final class Health {
     private long lastDelivered;
     private long deliveredAt = System.nanoTime();
     private volatile boolean database = true;
+    /** When the probe in flight was queued (System.nanoTime), 0 when none is. */
+    private long probeSince;
 
     Health(ShardManager shards, Forwarder delivery, EventRing ring, DispatchTap tap, StateReads reads, Executor readExecutor,
            ScheduledExecutorService timer) {
@@ -83,11 +87,34 @@ final class Health {
                 awaySince.putIfAbsent(s.id(), now);
             }
         }
-        try {
-            readExecutor.execute(() -> database = reads.reachable());
-        } catch (java.util.concurrent.RejectedExecutionException busy) {
-            // the reads are saturated: the database answers them, so its flag stands
+        if (probeSince != 0) {
+            // one probe at a time: during an outage they would pile up on the read executor
+            if (now - probeSince > TimeUnit.MILLISECONDS.toNanos(PROBE_OVERDUE_MS)) {
+                database = false; // no answer in time is no answer
+            }
+            return;
         }
+        probeSince = now;
+        try {
+            readExecutor.execute(() -> {
+                boolean ok = false;
+                try {
+                    ok = reads.reachable();
+                } catch (RuntimeException e) {
+                    ok = false;
+                } finally {
+                    probed(ok);
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException busy) {
+            probeSince = 0;
+            database = false; // the reads wait for the database so long that the executor refuses more
+        }
+    }
+
+    private synchronized void probed(boolean ok) {
+        probeSince = 0;
+        database = ok;
     }
 
     /** True when the bot acknowledges what is queued for it (or nothing is queued). */

@@ -15,7 +15,9 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * Member requests (op 8) waiting for their answer, by nonce: the GUILD_MEMBERS_CHUNKs of a nonce are gathered
  * until {@code chunk_count} have arrived, then the request completes with every member, the ids not found and
- * the presences; a RATE_LIMITED dispatch of the nonce completes it with a 429 and Discord's retry_after.
+ * the presences; a RATE_LIMITED dispatch of the nonce completes it with a 429 and Discord's retry_after. The
+ * answer is held whole in memory, so one request gathers at most {@code api.maxMembersPerRequest} members: past
+ * them it is answered 413 pointing to the paged {@code GET /guilds/{id}/members} (the chunks are still stored).
  */
 final class MemberRequests {
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
@@ -37,6 +39,12 @@ final class MemberRequests {
 
     private final Map<String, Gathering> waiting = new ConcurrentHashMap<>();
     private final AtomicLong nonces = new AtomicLong(System.nanoTime() & 0xffffffL);
+    private volatile int maxMembers = Api.DEFAULT_MAX_MEMBERS_PER_REQUEST;
+
+    /** Sets {@code api.maxMembersPerRequest}. */
+    void limit(int maxMembersPerRequest) {
+        this.maxMembers = maxMembersPerRequest;
+    }
 
     /** True while any request waits: the tap parses chunks only then. */
     boolean waiting() {
@@ -102,6 +110,17 @@ final class MemberRequests {
             d.path("not_found").forEach(g.notFound::add);
             d.path("presences").forEach(g.presences::add);
             complete = g.chunks.size() >= g.count;
+            if (g.members.size() > maxMembers) {
+                g.members.removeAll();
+                g.presences.removeAll();
+                g.notFound.removeAll();
+                if (waiting.remove(nonce) != null) {
+                    g.done.complete(new ApiError(413, "query", "guild " + g.guildId + " has more than " + maxMembers
+                            + " members (api.maxMembersPerRequest), too many for one answer; they are being stored: page"
+                            + " them with GET /guilds/" + g.guildId + "/members").answer());
+                }
+                return;
+            }
         }
         if (complete && waiting.remove(nonce) != null) {
             ObjectNode out = NODES.objectNode();

@@ -52,7 +52,9 @@ public record Config(
         java.util.Set<String> deliverySkipEvents,
         long gatewayMaxPausedMs,
         boolean filtersEditedMessages,
-        java.util.Optional<Path> controllersDir) {
+        java.util.Optional<Path> controllersDir,
+        int apiMaxConnections,
+        int apiMaxMembersPerRequest) {
 
     /** Worker thread flavour of the clusters. */
     public enum ThreadKind { PLATFORM, VIRTUAL }
@@ -79,7 +81,7 @@ public record Config(
                 ringSize, demoShards, demoGuilds, demoEventsPerSecond, statusIntervalSeconds, durationSeconds,
                 apiPort, apiBind, apiSecret,
                 deliveryMaxQueuedBytes, deliveryMaxSpilledBytes, deliverySpillDir, deliveryEvents, deliverySkipEvents,
-                gatewayMaxPausedMs, filtersEditedMessages, controllersDir);
+                gatewayMaxPausedMs, filtersEditedMessages, controllersDir, apiMaxConnections, apiMaxMembersPerRequest);
     }
 
     /** A copy delivering to another bot endpoint, used by the demo to aim at its sample bot. */
@@ -90,7 +92,7 @@ public record Config(
                 deliveryTimeoutMs, deliveryAfterState, dbUrl, dbUser, dbPassword, dbPoolSize, dbDataDir, dbPort,
                 stateBatchMaxEvents, ringSize, demoShards, demoGuilds, demoEventsPerSecond, statusIntervalSeconds,
                 durationSeconds, apiPort, apiBind, apiSecret, deliveryMaxQueuedBytes, deliveryMaxSpilledBytes, deliverySpillDir, deliveryEvents, deliverySkipEvents,
-                gatewayMaxPausedMs, filtersEditedMessages, controllersDir);
+                gatewayMaxPausedMs, filtersEditedMessages, controllersDir, apiMaxConnections, apiMaxMembersPerRequest);
     }
 
     /** Builds and validates a configuration from resolved string values (every key of {@link Key#ALL} present). */
@@ -139,7 +141,9 @@ public record Config(
                 in.types("delivery.skipEvents"),
                 in.integer("gateway.maxPausedMs", 1, 86_400_000),
                 in.bool("filters.editedMessages"),
-                java.util.Optional.of(in.text("controllers.dir", false)).filter(s -> !s.isEmpty()).map(Path::of));
+                java.util.Optional.of(in.text("controllers.dir", false)).filter(s -> !s.isEmpty()).map(Path::of),
+                in.integer("api.maxConnections", 1, 1_000_000),
+                in.integer("api.maxMembersPerRequest", 1, 100_000_000));
         c.checkTogether();
         return c;
     }

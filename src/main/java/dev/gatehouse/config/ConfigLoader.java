@@ -69,9 +69,15 @@ public final class ConfigLoader {
     /** {@code --key=value} pairs; a bare {@code --key} means {@code true}. */
     static Map<String, String> parseArguments(List<String> args) {
         Map<String, String> out = new LinkedHashMap<>();
-        for (String a : args) {
+        for (int i = 0; i < args.size(); i++) {
+            String a = args.get(i);
             if (!a.startsWith("--") || a.length() < 3) {
-                throw new ConfigException(argumentName(a), "unexpected argument; expected --key=value");
+                // named by position, never by its text: a stray argument may be a token (--discord.token MTIz...)
+                int eq = a.indexOf('=');
+                String key = eq > 0 && Key.named(a.substring(0, eq)) != null ? a.substring(0, eq) : null;
+                throw new ConfigException("argument " + (i + 1), "is not --key=value (its text is not shown: it may be"
+                        + " a secret, e.g. a value separated from its --key by a space instead of '=')"
+                        + (key == null ? "" : "; it starts with the key " + key + ": write --" + key + "=..."));
             }
             int eq = a.indexOf('=');
             String name = eq < 0 ? a.substring(2) : a.substring(2, eq);

@@ -78,7 +78,10 @@ public record Key(String name, String defaultValue, String meaning, boolean secr
             of("duration", "0", "Seconds to run before a clean stop; 0 runs until stopped."),
             of("api.port", "8787", "Port of the HTTP API (commands, state reads, health, metrics, status page); 0 turns it off."),
             of("api.bind", "127.0.0.1", "Address the HTTP API listens on; beyond loopback api.secret is required."),
-            secret("api.secret", "Every API route but /healthz and /readyz needs it as the Authorization header."));
+            secret("api.secret", "Every API route but /healthz and /readyz needs it as the Authorization header."),
+            of("api.maxConnections", "1024", "Open API connections at most; a connection beyond them gets 503 and is closed."),
+            of("api.maxMembersPerRequest", "100000", "Most members one POST /guilds/{id}/members/request answers (held in memory);"
+                    + " beyond it 413, use GET /guilds/{id}/members."));
 
     /** The key with this name, or null. */
     public static Key named(String name) {

@@ -32,8 +32,8 @@ public final class EventRing {
 
     /**
      * A ring with read-only taps besides the two consumers (the API's: member chunks, counts by type). A tap
-     * sees every slot in parallel with the state writer, must copy what it keeps and must never block: the
-     * ring waits for its slowest consumer.
+     * sees every slot after the state writer has stored it (so an op 8 answer never precedes its chunks in the
+     * state), must copy what it keeps and must never block: the ring waits for its slowest consumer.
      */
     public EventRing(int size, EventHandler<Dispatch> state, EventHandler<Dispatch> delivery, boolean deliveryAfterState,
                      java.util.List<EventHandler<Dispatch>> taps) {
@@ -51,7 +51,7 @@ public final class EventRing {
             disruptor.handleEventsWith(state, delivery);
         }
         for (EventHandler<Dispatch> tap : taps) {
-            disruptor.handleEventsWith(tap);
+            disruptor.after(state).handleEventsWith(tap); // after state: an op 8 answer never precedes its stored chunks
         }
         ring = disruptor.start();
     }

@@ -12,7 +12,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
 import com.github.benmanes.caffeine.cache.Expiry;
 
 /**
@@ -41,8 +41,13 @@ public final class StateCache implements StateListener {
     private final AsyncLoadingCache<Key, Entry> cache;
     /** Members and messages by the user they embed, so a user's change drops them too. */
     private final ConcurrentHashMap<Long, Set<Key>> byUser = new ConcurrentHashMap<>();
-    /** Bumped before a changed user's dependants are dropped: a message load that raced with it reads again. */
-    private final AtomicLong usersChanged = new AtomicLong();
+    /**
+     * Versions of users, striped by id: a user's stripe is bumped before its dependants are dropped, so a message
+     * load that raced with a change of its author reads again. Per stripe, not one counter for all users, so that
+     * under live traffic other users' changes do not make every message load retry and go unkept.
+     */
+    private final AtomicLongArray userVersions = new AtomicLongArray(USER_STRIPES);
+    private static final int USER_STRIPES = 1024;
     private final java.util.concurrent.atomic.LongAdder requests = new java.util.concurrent.atomic.LongAdder();
 
     /**
@@ -52,10 +57,22 @@ public final class StateCache implements StateListener {
     public StateCache(StateReads reads, long maxEntries, Executor loads) {
         this.reads = reads;
         AsyncCacheLoader<Key, Entry> loader = (key, executor) -> {
-            if (key.kind == Kind.MEMBER) {
-                depend(key.b, key); // before the read: a user change committed from now on drops this entry
+            if (key.kind != Kind.MEMBER) {
+                return CompletableFuture.supplyAsync(() -> load(key), executor);
             }
-            return CompletableFuture.supplyAsync(() -> load(key), executor);
+            depend(key.b, key); // before the read: a user change committed from now on drops this entry
+            CompletableFuture<Entry> load;
+            try {
+                load = CompletableFuture.supplyAsync(() -> load(key), executor);
+            } catch (RuntimeException rejected) { // the read pool is full: nothing will be kept, so nothing indexed
+                forget(key.b, key);
+                throw rejected;
+            }
+            return load.whenComplete((entry, failed) -> {
+                if (failed != null) {
+                    forget(key.b, key); // a failed load is not kept: its index entry would leak (outages)
+                }
+            });
         };
         this.cache = Caffeine.newBuilder()
                 .maximumSize(maxEntries)
@@ -121,8 +138,13 @@ public final class StateCache implements StateListener {
 
     private Entry load(Key key) {
         try {
+            long[] versions = new long[USER_STRIPES];
             for (int attempt = 1; ; attempt++) {
-                long usersBefore = usersChanged.get();
+                if (key.kind == Kind.MESSAGE) { // the author is learnt from the read: every stripe's version before it
+                    for (int i = 0; i < USER_STRIPES; i++) {
+                        versions[i] = userVersions.get(i);
+                    }
+                }
                 StateReads.Row row = switch (key.kind) {
                     case GUILD -> reads.guild(key.a);
                     case CHANNEL -> reads.channel(key.a);
@@ -138,7 +160,8 @@ public final class StateCache implements StateListener {
                 }
                 // a message's author is learnt from the read: register it, then make sure no user changed meanwhile
                 depend(row.userId(), key);
-                if (usersChanged.get() == usersBefore) {
+                int stripe = stripe(row.userId());
+                if (userVersions.get(stripe) == versions[stripe]) {
                     return new Entry(row.json(), row.userId(), true);
                 }
                 if (attempt == 3) {
@@ -148,6 +171,15 @@ public final class StateCache implements StateListener {
         } catch (SQLException e) {
             throw new CompletionException(new StateReadException(key.kind.name().toLowerCase(java.util.Locale.ROOT), e));
         }
+    }
+
+    private static int stripe(long user) {
+        return (int) ((user * 0x9E3779B97F4A7C15L) >>> 54); // Fibonacci hashing to 10 bits: USER_STRIPES
+    }
+
+    /** Users whose members or messages are cached (the size of the index that drops them on a user change). */
+    public int indexedUsers() {
+        return byUser.size();
     }
 
     private void depend(long user, Key key) {
@@ -209,7 +241,7 @@ public final class StateCache implements StateListener {
                 }
                 case "users" -> {
                     map.invalidate(new Key(Kind.USER, c.first(), 0));
-                    usersChanged.incrementAndGet();
+                    userVersions.incrementAndGet(stripe(c.first()));
                     Set<Key> dependants = byUser.remove(c.first());
                     if (dependants != null) {
                         map.invalidateAll(dependants);
