@@ -44,8 +44,11 @@ public final class Main {
                 case "bench" -> Bench.run(rest);
                 case "simbench" -> SimBench.run(rest);
                 default -> {
-                    System.err.println("gatehouse: unknown command '" + ConfigLoader.argumentName(command)
-                            + "'; expected run, simulate, bench or simbench (settings are --key=value)");
+                    // echo only what looks like a mistyped command word: anything else may be a secret given bare
+                    String shown = command.matches("[a-z]{1,20}") ? "unknown command '" + command + "'"
+                            : command.contains("=") ? "unknown command '" + ConfigLoader.argumentName(command) + "'"
+                            : "the first argument is not a command (not shown: it may be a secret)";
+                    System.err.println("gatehouse: " + shown + "; expected run, simulate, bench or simbench (settings are --key=value)");
                     yield EXIT_CONFIG;
                 }
             };

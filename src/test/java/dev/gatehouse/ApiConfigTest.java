@@ -64,5 +64,13 @@ class ApiConfigTest {
         assertEquals(Main.EXIT_CONFIG, p.exitValue(), out);
         assertFalse(out.contains(TOKEN), out);
         assertTrue(out.contains("discord.token"), out);
+        // a bare token as the first argument (a forgotten "--discord.token=") is not shown either
+        Process bare = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
+                System.getProperty("java.class.path"), Main.class.getName(), TOKEN).redirectErrorStream(true).start();
+        String said = new String(bare.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(bare.waitFor(60, TimeUnit.SECONDS));
+        assertEquals(Main.EXIT_CONFIG, bare.exitValue(), said);
+        assertFalse(said.contains(TOKEN), said);
+        assertTrue(said.contains("not a command"), said);
     }
 }
