@@ -88,6 +88,8 @@ final class Shard implements GatewayConnection.Listener {
     private boolean pausedSinceHeartbeat;
     /** The connection was closed because the ring stayed full too long: reconnect only once there is room. */
     private boolean closedForRoom;
+    /** Reading of the current connection was paused for the ring: its end says nothing about the session. */
+    private boolean pausedOnConnection;
     private long pauses;
     /** How often a held shard offers its dispatches to the ring again. */
     private static final long HELD_RETRY_NANOS = 2_000_000L;
@@ -144,13 +146,19 @@ final class Shard implements GatewayConnection.Listener {
             offerHeld(now);
         }
         if (now >= reconnectAt) {
-            if (closedForRoom && !held.isEmpty()) {
-                reconnectAt = now + HELD_RETRY_NANOS * 50; // the ring is still full: resuming now would only pause again
+            if (!held.isEmpty()) {
+                // the ring is still full: a new connection would only be paused again, before its handshake and
+                // Hello could be read, and time out as a failed resume. The session waits; resume once all is in.
+                reconnectAt = now + HELD_RETRY_NANOS * 50;
             } else {
                 reconnectAt = NEVER;
                 closedForRoom = false;
                 connect();
             }
+        }
+        if (now >= deadline && pausedSince != NEVER && conn != null && (state == State.RESUMING || state == State.IDENTIFYING)) {
+            // we stopped reading: READY/RESUMED may be unread in the socket. gateway.maxPausedMs bounds the wait
+            deadline = now + READY_TIMEOUT_NANOS;
         }
         if (now >= deadline) {
             deadline = NEVER;
@@ -198,11 +206,11 @@ final class Shard implements GatewayConnection.Listener {
         awaitingAck = false;
         nextHeartbeat = NEVER;
         deadline = System.nanoTime() + ctx.connectTimeoutMs() * 1_000_000L * 2;
+        pausedOnConnection = false;
         conn = GatewayConnection.open(ctx.loop(), GatewayBot.connectUri(resuming ? session.resumeUrl() : ctx.gatewayUrl()), this,
                 ctx.connectTimeoutMs());
-        if (pausedSince != NEVER) {
-            conn.pauseReading(); // dispatches are still held for the ring: the new connection waits too
-        }
+        // never paused here: tick() connects only once nothing is held, and a connection paused before its
+        // handshake completes never reads the 101 nor Hello
         publishStatus();
     }
 
@@ -416,6 +424,7 @@ final class Shard implements GatewayConnection.Listener {
             pausedSinceHeartbeat = true;
             pauses++;
             if (conn != null) {
+                pausedOnConnection = true;
                 conn.pauseReading();
             }
             LOG.log(System.Logger.Level.INFO, "shard " + id + ": the ring is full (the database or the bot is slow);"
@@ -505,7 +514,9 @@ final class Shard implements GatewayConnection.Listener {
     private void onClosed(int code, String reason) {
         // a connection that ends before RESUMED while the shard holds a session is a failed resume, whether the
         // gateway refused it or its resume URL could not even be reached (a gateway that is gone)
-        boolean wasResuming = session != null && state != State.READY;
+        // ... unless we paused its reading (the RESUMED sat unread behind held replays) or closed it for room
+        boolean wasResuming = session != null && state != State.READY && !pausedOnConnection && !closedForRoom;
+        pausedOnConnection = false;
         detach();
         if (stopping) {
             publishStatus();
