@@ -94,7 +94,12 @@ final class Cluster implements Runnable {
             long now = System.nanoTime();
             long next = now + MAX_PARK_NANOS;
             for (Shard s : shards) {
-                next = Math.min(next, s.tick(now));
+                try {
+                    next = Math.min(next, s.tick(now));
+                } catch (Throwable e) {
+                    dev.gatehouse.pipeline.Controllers.rethrowFatal(e);
+                    LOG.log(System.Logger.Level.ERROR, "cluster " + id + ": shard " + s.id() + " failed a tick; the cluster keeps running", e);
+                }
             }
             parked = true;
             if (inbox.isEmpty() && running) {
@@ -114,7 +119,9 @@ final class Cluster implements Runnable {
     private void runSafely(Runnable task) {
         try {
             task.run();
-        } catch (RuntimeException e) {
+        } catch (Throwable e) {
+            // an Error of a controller hook run here (onIdentify) must not end the thread of every shard it runs
+            dev.gatehouse.pipeline.Controllers.rethrowFatal(e);
             LOG.log(System.Logger.Level.ERROR, "cluster " + id + ": a shard task failed; the cluster keeps running", e);
         }
     }
