@@ -39,6 +39,8 @@ final class DeliveryBuffer {
     private final Condition changed = lock.newCondition();
     /** Per shard, the last event the bot took or the spill holds durably. */
     private final Map<Integer, Handled.Mark> done = new ConcurrentHashMap<>();
+    /** Per shard, the {@link Pending#order} of its mark in {@link #done}: a mark only ever moves forward. Lock held. */
+    private final Map<Integer, Long> doneOrder = new HashMap<>();
     private int size;
     private long bytes;
     private long dropped;
@@ -47,6 +49,7 @@ final class DeliveryBuffer {
     private boolean closed;
     /** The last spill write failed (logged once until one succeeds). */
     private boolean spillFailing;
+    private final LoadedGate gate = new LoadedGate();
 
     /** One lane's queues. */
     private static final class Lane {
@@ -58,7 +61,9 @@ final class DeliveryBuffer {
         /** Events taken by the lane thread and being POSTed now. */
         int inFlight;
         /** Marks of events appended to the spill since its last sync: done once synced. */
-        final Map<Integer, Handled.Mark> unsynced = new HashMap<>();
+        final Map<Integer, Pending> unsynced = new HashMap<>();
+        /** Per shard, the last event filters or controllers removed while the lane still held earlier ones. */
+        final Map<Integer, Pending> skipped = new HashMap<>();
         long ackSavedAt;
 
         Lane(Spill spill) {
@@ -222,10 +227,16 @@ final class DeliveryBuffer {
         }
         noteDrop();
         if (overflow == Overflow.DROP_NEWEST || lane.spilling) {
+            gate.finished(p);
             return true; // a spill is read in order only: past its bound drop-oldest drops the arriving event
         }
-        dropOldest();
-        return false;
+        if (dropOldest()) {
+            return false; // memory shrank: try to place the event again
+        }
+        // nothing that can be dropped (memory empty, or all of it being POSTed, or the event alone is past the
+        // bound): drop-newest for this one event, already counted; looping would spin holding the lock for good
+        gate.finished(p);
+        return true;
     }
 
     private boolean noteRoom() {
@@ -252,7 +263,7 @@ final class DeliveryBuffer {
         lane.spillEvents++;
         spilled++;
         if (p.sessionId() != null) {
-            lane.unsynced.put(p.shardId(), new Handled.Mark(p.sessionId(), p.seq()));
+            lane.unsynced.put(p.shardId(), p);
         }
     }
 
@@ -285,9 +296,24 @@ final class DeliveryBuffer {
             return;
         }
         lane.spill.sync();
-        done.putAll(lane.unsynced);
+        for (Pending p : lane.unsynced.values()) {
+            advance(p);
+        }
         lane.unsynced.clear();
         notEmpty.signalAll();
+    }
+
+    /**
+     * Makes the event the shard's done mark unless a later one of the shard is already there: a sync that failed
+     * and succeeds later, after the bot took newer events, must not move the mark back (to an older session). Lock held.
+     */
+    private void advance(Pending p) {
+        Long before = doneOrder.get(p.shardId());
+        if (before != null && before >= p.order()) {
+            return;
+        }
+        doneOrder.put(p.shardId(), p.order());
+        done.put(p.shardId(), new Handled.Mark(p.sessionId(), p.seq()));
     }
 
     /** The ring consumer reached the end of a batch: appended spill records are synced (one fsync per lane). */
@@ -326,8 +352,8 @@ final class DeliveryBuffer {
         return overflow.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
     }
 
-    /** Drops the oldest memory event that is not being POSTed. */
-    private void dropOldest() {
+    /** Drops the oldest memory event that is not being POSTed; false when there is none. */
+    private boolean dropOldest() {
         Lane from = null;
         long oldest = Long.MAX_VALUE;
         for (Lane l : lanes) {
@@ -338,7 +364,7 @@ final class DeliveryBuffer {
             }
         }
         if (from == null) {
-            return;
+            return false;
         }
         java.util.Iterator<Pending> it = from.memory.iterator();
         for (int skip = from.inFlight; skip > 0; skip--) {
@@ -346,8 +372,10 @@ final class DeliveryBuffer {
         }
         Pending p = it.next();
         it.remove();
+        gate.finished(p);
         size--;
         bytes -= p.size();
+        return true;
     }
 
     private static Pending waitingHead(Lane l) {
@@ -396,6 +424,7 @@ final class DeliveryBuffer {
             Lane lane = lanes[index];
             for (int i = 0; i < count; i++) {
                 Pending p = batch.get(i);
+                gate.finished(p);
                 if (p.spillEnd() >= 0) {
                     lane.spill.acknowledge(p.spillEnd());
                     lane.spillEvents--;
@@ -406,11 +435,12 @@ final class DeliveryBuffer {
                         bytes -= head.size();
                     }
                     if (p.sessionId() != null) {
-                        done.put(p.shardId(), new Handled.Mark(p.sessionId(), p.seq()));
+                        advance(p);
                     }
                 }
             }
-            lane.inFlight = 0;
+            // the rest of the batch (after a partial refusal or a held ALL_LOADED) is still the lane's, in flight
+            lane.inFlight = Math.max(0, lane.inFlight - count);
             if (lane.spilling && lane.spill.isEmpty()) {
                 lane.spilling = false;
                 lane.spillEvents = 0;
@@ -420,10 +450,41 @@ final class DeliveryBuffer {
                 lane.spill.saveAck();
                 lane.ackSavedAt = System.nanoTime();
             }
+            advanceSkipped(lane);
             changed.signalAll();
         } finally {
             lock.unlock();
         }
+    }
+
+    /**
+     * An event that filters or controllers removed before delivery: it counts as done once everything before it
+     * on its lane is (at once when the lane is empty), so a session whose events are all filtered still moves the
+     * shard's checkpoint (a restart resumes it instead of an older session).
+     */
+    void skipped(Pending p) {
+        if (p.sessionId() == null) {
+            return;
+        }
+        lock.lock();
+        try {
+            Lane lane = lanes[laneOf(p.shardId())];
+            lane.skipped.put(p.shardId(), p);
+            advanceSkipped(lane);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** When nothing of the lane waits (memory, spill, unsynced), its skipped events are done. Lock held. */
+    private void advanceSkipped(Lane lane) {
+        if (lane.skipped.isEmpty() || !lane.memory.isEmpty() || lane.spilling || !lane.unsynced.isEmpty()) {
+            return;
+        }
+        for (Pending p : lane.skipped.values()) {
+            advance(p);
+        }
+        lane.skipped.clear();
     }
 
     /**
@@ -449,6 +510,11 @@ final class DeliveryBuffer {
         } finally {
             lock.unlock();
         }
+    }
+
+    /** Holds GATEHOUSE_ALL_LOADED back until every SHARD_LOADED before it is finished. */
+    LoadedGate gate() {
+        return gate;
     }
 
     /** Events in memory and in the spills, not yet taken by the bot. */
