@@ -19,8 +19,9 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p>Order across memory and disk: a lane is in memory mode or in spill mode. It enters spill mode when its
  * memory is full or a POST failed (the bot is down), moving everything in memory, oldest first, to the spill
- * while no POST is in flight; from then on it appends every event to the spill and reads from it, until the
- * spill is empty. So per lane the events are always one ordered sequence.
+ * at once (events being POSTed move too, already read: their delivery acknowledges them there), so the ring
+ * consumer never waits for a slow bot; from then on it appends every event to the spill and reads from it,
+ * until the spill is empty. So per lane the events are always one ordered sequence.
  *
  * <p>Checkpoints ({@link #done}): an event counts as done for resume purposes when the bot took it or when it
  * is synced to the spill; a restart then delivers it from the spill, never from Discord's replay.
@@ -60,6 +61,11 @@ final class DeliveryBuffer {
         long spillEvents;
         /** Events taken by the lane thread and being POSTed now. */
         int inFlight;
+        /**
+         * Spill positions of events that were being POSTed from memory when the lane moved to the spill, oldest
+         * first: their delivery acknowledges these records (they are in the spill, already read).
+         */
+        final ArrayDeque<Long> movedInFlight = new ArrayDeque<>();
         /** Marks of events appended to the spill since its last sync: done once synced. */
         final Map<Integer, Pending> unsynced = new HashMap<>();
         /** Per shard, the last event filters or controllers removed while the lane still held earlier ones. */
@@ -213,11 +219,8 @@ final class DeliveryBuffer {
             }
             return true;
         } else if (lane.spill != null && spilledBytes() + p.body().length <= maxSpilledBytes) {
-            if (lane.inFlight == 0) {
-                startSpilling(lane, "delivery.maxQueued/maxQueuedBytes reached");
-                return false;
-            }
-            changed.await(100, TimeUnit.MILLISECONDS); // the POST in flight ends within delivery.timeoutMs
+            // at once, even while a POST is in flight: the ring consumer never waits for the bot's pace
+            startSpilling(lane, "delivery.maxQueued/maxQueuedBytes reached");
             return false;
         }
         // past every bound: the overflow policy
@@ -267,9 +270,14 @@ final class DeliveryBuffer {
         }
     }
 
-    /** Moves the lane's memory, oldest first, to its spill and keeps appending there. No POST in flight. */
+    /**
+     * Moves the lane's memory, oldest first, to its spill and keeps appending there. The events being POSTed
+     * (the first {@code inFlight}) move too, already read: their delivery acknowledges their records, and should the
+     * process stop first they are delivered again from the spill.
+     */
     private void startSpilling(Lane lane, String why) {
         int moved = lane.memory.size();
+        int inFlight = Math.min(lane.inFlight, moved);
         for (Pending m : lane.memory) {
             appendToSpill(lane, m);
             size--;
@@ -278,6 +286,13 @@ final class DeliveryBuffer {
         lane.memory.clear();
         lane.spilling = true;
         sync(lane);
+        if (inFlight > 0) {
+            List<Pending> taken = new java.util.ArrayList<>(inFlight);
+            lane.spill.read(inFlight, taken);
+            for (Pending t : taken) {
+                lane.movedInFlight.add(t.spillEnd());
+            }
+        }
         LOG.log(System.Logger.Level.INFO, "delivery: lane " + indexOf(lane) + " spills to disk (" + why + "); moved "
                 + moved + " queued events there, in order");
     }
@@ -428,6 +443,9 @@ final class DeliveryBuffer {
                 if (p.spillEnd() >= 0) {
                     lane.spill.acknowledge(p.spillEnd());
                     lane.spillEvents--;
+                } else if (!lane.movedInFlight.isEmpty()) {
+                    lane.spill.acknowledge(lane.movedInFlight.poll()); // taken from memory, moved to the spill since
+                    lane.spillEvents--;
                 } else {
                     Pending head = lane.memory.pollFirst();
                     if (head != null) {
@@ -501,7 +519,7 @@ final class DeliveryBuffer {
                 memoryBytes += p.body().length;
             }
             if (lane.spill != null && !lane.spilling && spilledBytes() + memoryBytes <= maxSpilledBytes) {
-                lane.inFlight = 0;
+                lane.inFlight = 0; // the lane drops its batch and reads the same events from the spill
                 startSpilling(lane, why);
                 changed.signalAll();
                 return true;

@@ -25,6 +25,19 @@ class DeliveryBufferTest {
         return batch.stream().map(Pending::seq).toList();
     }
 
+    /** Takes and delivers lane 0 until it is empty; the seqs it delivered, in order. */
+    private static List<Long> drain(DeliveryBuffer b) throws InterruptedException {
+        List<Long> seqs = new ArrayList<>();
+        List<Pending> next = new ArrayList<>();
+        do {
+            next.clear();
+            b.take(0, 10, next, 0);
+            seqs.addAll(seqs(next));
+            b.delivered(0, next, next.size());
+        } while (!next.isEmpty());
+        return seqs;
+    }
+
     /** Timeouts here only turn a livelock into a failure instead of a hung build; nothing is timed. */
     private static final Duration HUNG = Duration.ofSeconds(30);
 
@@ -60,28 +73,11 @@ class DeliveryBufferTest {
             b.delivered(0, batch, 1); // 1 taken, 2 refused for the moment: the lane retries it, it is still in flight
             batch.remove(0);
             b.offer(event(3, 0, "MESSAGE_CREATE", 10));
-            // memory is full: the lane moves to the spill, but not while 2 is being POSTed (it would come back twice)
-            Thread offer4 = Thread.ofPlatform().start(() -> {
-                try {
-                    b.offer(event(4, 0, "MESSAGE_CREATE", 10));
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            });
-            while (offer4.isAlive() && offer4.getState() != Thread.State.TIMED_WAITING) {
-                Thread.sleep(1); // waiting for 2's POST to end, or (the bug) already spilled 2
-            }
+            // memory is full: the lane moves to the spill; 2, being POSTed, must not come back from it a second time
+            b.offer(event(4, 0, "MESSAGE_CREATE", 10));
             b.delivered(0, batch, 1);
-            offer4.join();
             b.endOfBatch();
-            List<Long> rest = new ArrayList<>();
-            List<Pending> next = new ArrayList<>();
-            do {
-                next.clear();
-                b.take(0, 10, next, 0);
-                rest.addAll(seqs(next));
-                b.delivered(0, next, next.size());
-            } while (!next.isEmpty());
+            List<Long> rest = drain(b);
             assertEquals(List.of(3L, 4L), rest, "2 was delivered once; 3 and 4 follow");
         });
         b.close();
@@ -146,5 +142,25 @@ class DeliveryBufferTest {
         assertEquals(new dev.gatehouse.pipeline.Handled.Mark("new", 1), b.done().get(0));
         b.skipped(new Pending(3, 0, "new", 2, "PRESENCE_UPDATE", new byte[0], 0, -1, ""));
         assertEquals(new dev.gatehouse.pipeline.Handled.Mark("new", 2), b.done().get(0), "at once on an empty lane");
+    }
+
+    @Test
+    void aFullMemoryMovesToTheSpillAtOnceWhileAPostIsInFlight() throws Exception {
+        java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("delivery-buffer");
+        DeliveryBuffer b = new DeliveryBuffer(1, 2, 1 << 20, dir, 1 << 20, Overflow.BLOCK);
+        assertTimeoutPreemptively(HUNG, () -> {
+            b.offer(event(1, 0, "MESSAGE_CREATE", 10));
+            b.offer(event(2, 0, "MESSAGE_CREATE", 10));
+            List<Pending> batch = new ArrayList<>();
+            b.take(0, 1, batch, 0); // a slow bot is taking 1
+            b.offer(event(3, 0, "MESSAGE_CREATE", 10)); // returns although 1 is still being POSTed
+            b.offer(event(4, 0, "MESSAGE_CREATE", 10));
+            b.endOfBatch();
+            b.delivered(0, batch, 1);
+            List<Long> rest = drain(b);
+            assertEquals(List.of(2L, 3L, 4L), rest, "1 was delivered once, the rest follow in order");
+            assertEquals(0, b.size());
+        });
+        b.close();
     }
 }
