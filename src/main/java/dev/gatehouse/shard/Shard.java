@@ -434,15 +434,7 @@ final class Shard implements GatewayConnection.Listener {
 
     /** Offers held dispatches to the ring in order; reads again once all are in, or closes resumably after too long. */
     private void offerHeld(long now) {
-        while (!held.isEmpty()) {
-            Held h = held.peek();
-            if (!ctx.ring().tryPublish(id, h.session(), h.seq(), h.type(), h.guildId(), h.kind(), h.frame(), 0, h.frame().length,
-                    h.receivedNanos())) {
-                break;
-            }
-            held.poll();
-        }
-        if (held.isEmpty()) {
+        if (publishHeld()) {
             LOG.log(System.Logger.Level.INFO, "shard " + id + ": the ring has room again; reading resumed after "
                     + (now - pausedSince) / 1_000_000 + " ms");
             pausedSince = NEVER;
@@ -457,6 +449,28 @@ final class Shard implements GatewayConnection.Listener {
                     + " ms (gateway.maxPausedMs); closing resumably, resuming once the ring has room");
             dropConnection(4000, "consumer backlog");
         }
+    }
+
+    /** Offers held dispatches to the ring, oldest first, until it is full; true when none is left. */
+    private boolean publishHeld() {
+        while (!held.isEmpty()) {
+            Held h = held.peek();
+            if (!ctx.ring().tryPublish(id, h.session(), h.seq(), h.type(), h.guildId(), h.kind(), h.frame(), 0, h.frame().length,
+                    h.receivedNanos())) {
+                return false;
+            }
+            held.poll();
+        }
+        return true;
+    }
+
+    /**
+     * Cluster thread, once stopped: offers what is still held to the ring (the process is stopping, the ring
+     * still drains); returns how many dispatches are left held.
+     */
+    int publishHeldAtStop() {
+        publishHeld();
+        return held.size();
     }
 
     private void onReady(byte[] buf, int len) {
