@@ -163,4 +163,15 @@ class DeliveryBufferTest {
         });
         b.close();
     }
+
+    @Test
+    void aShardsCheckpointNeverMovesBackToAnOlderEvent() throws Exception {
+        DeliveryBuffer b = new DeliveryBuffer(1, 100, 1 << 20, null, 0, Overflow.BLOCK);
+        b.offer(new Pending(5, 0, "new", 3, "MESSAGE_CREATE", new byte[10], 0, -1, ""));
+        List<Pending> batch = new ArrayList<>();
+        b.take(0, 10, batch, 0);
+        b.delivered(0, batch, 1);
+        b.skipped(new Pending(2, 0, "old", 9, "PRESENCE_UPDATE", new byte[0], 0, -1, "")); // an older session's, late
+        assertEquals(new dev.gatehouse.pipeline.Handled.Mark("new", 3), b.done().get(0));
+    }
 }
