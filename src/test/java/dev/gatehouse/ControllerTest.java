@@ -193,6 +193,79 @@ class ControllerTest {
         }
     }
 
+    static final String THROWING = """
+            package example;
+
+            import dev.gatehouse.spi.*;
+            import java.util.Optional;
+            import java.util.concurrent.ConcurrentLinkedQueue;
+            import java.util.concurrent.atomic.AtomicInteger;
+
+            public class ThrowingController implements Controller {
+                @Override
+                public DispatchAction onDispatch(DispatchEvent e) {
+                    if (e.type().equals("MESSAGE_DELETE")) {
+                        throw new AssertionError("onDispatch asserts on purpose");
+                    }
+                    return DispatchAction.deliver();
+                }
+
+                @Override
+                public Identify onIdentify(Identify i) {
+                    throw new AssertionError("onIdentify asserts on purpose"); // on the cluster thread
+                }
+
+                @Override
+                public void onShardStatus(ShardState s) {
+                    throw new StackOverflowError("onShardStatus overflows on purpose");
+                }
+
+                @Override
+                public Optional<DeliveryTarget> deliveryTarget() {
+                    ConcurrentLinkedQueue<DeliveredEvent> broker = new ConcurrentLinkedQueue<>();
+                    AtomicInteger calls = new AtomicInteger();
+                    System.getProperties().put("example.throwing.broker", broker);
+                    return Optional.of(batch -> {
+                        if (calls.incrementAndGet() <= 3) {
+                            throw new AssertionError("the target asserts on purpose"); // on a delivery lane's thread
+                        }
+                        broker.addAll(batch);
+                        return DeliveryTarget.Result.delivered();
+                    });
+                }
+            }
+            """;
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void aControllerThrowingErrorsNeverKillsAClusterOrALane() throws Exception {
+        Path dir = controllerJar("example.ThrowingController", THROWING);
+        try (Harness h = new Harness(Harness.world(2, 20, 300), "--controllers.dir=" + dir)) {
+            h.awaitLoaded(); // identified with the default payload although onIdentify threw on the cluster thread
+            h.sim.startTraffic();
+            Thread.sleep(1_500);
+            h.sim.stopTraffic();
+            var broker = (java.util.Queue<dev.gatehouse.spi.DeliveredEvent>) System.getProperties().get("example.throwing.broker");
+            long signals = 3; // two GATEHOUSE_SHARD_LOADED, one GATEHOUSE_ALL_LOADED
+            Harness.await("the broker to hold every dispatch", 60_000, () -> broker.size() >= h.sim.dispatched() + signals,
+                    () -> broker.size() + " of " + h.sim.dispatched() + "; " + h.gatehouse.statusLine(0));
+            java.util.Map<Integer, List<Long>> got = new java.util.TreeMap<>();
+            for (var e : broker) {
+                if (!e.type().startsWith("GATEHOUSE_")) {
+                    got.computeIfAbsent(e.shardId(), k -> new java.util.ArrayList<>()).add(e.seq());
+                }
+            }
+            java.util.Map<Integer, List<Long>> sent = new java.util.TreeMap<>();
+            for (GatewaySession s : h.sim.sessions()) {
+                for (GatewaySession.Sent x : s.sent()) {
+                    sent.computeIfAbsent(s.shardId(), k -> new java.util.ArrayList<>()).add(x.seq());
+                }
+            }
+            assertEquals(sent, got, "every dispatch reached the target once, in per-shard order");
+            assertTrue(h.gatehouse.controllers().failures() >= 2 + 3, "the failing hooks were counted");
+        }
+    }
+
     @Test
     void aControllerThatFailsToLoadStopsTheStartByName() throws Exception {
         Path dir = controllerJar("example.BrokenController", BROKEN);

@@ -35,10 +35,24 @@ class PostgresOutageTest {
     }
 
     /**
+     * The gateway drops the paused shards' connections while they still hold dispatches for the full ring: they
+     * reconnect only once the ring took them (a new connection paused before its handshake never read Hello and
+     * timed out as failed resumes until the session was given up), then resume; never an identify, nothing lost.
+     */
+    @Test
+    void aPausedShardWhoseConnectionDropsResumesOnceTheRingHasRoom() throws Exception {
+        outage(true, 120_000, true);
+    }
+
+    /**
      * Returns the bot's event count early in the outage and at its end. With a {@code maxPausedMs} shorter than
      * the outage the paused shards close resumably and resume once the ring has room; never an identify.
      */
     private static long[] outage(boolean afterState, long maxPausedMs) throws Exception {
+        return outage(afterState, maxPausedMs, false);
+    }
+
+    private static long[] outage(boolean afterState, long maxPausedMs, boolean dropWhilePaused) throws Exception {
         Path dir = TestPostgres.tempDir("gatehouse-pg-outage");
         Path data = dir.resolve("data");
         EmbeddedPostgres pg = EmbeddedPostgres.start(data, 0);
@@ -61,13 +75,20 @@ class PostgresOutageTest {
                 during[1] = h.bot.count();
                 long pauses = h.gatehouse.shards().statuses().stream().mapToLong(ShardStatus::pauses).sum();
                 assertTrue(pauses > 0, "the full ring paused reading: " + h.gatehouse.statusLine(0));
+                if (dropWhilePaused) {
+                    h.sim.dropConnection(0);
+                    h.sim.dropConnection(1);
+                    Thread.sleep(4L * SpillTest.HEARTBEAT_MS); // the shards see the drop and wait for room
+                }
                 pg = EmbeddedPostgres.start(data, port);
                 h.sim.stopTraffic();
                 h.awaitDelivered();
                 Thread.sleep(300);
                 h.assertNothingLostInOrder();
                 assertEquals(2, h.sim.identifies(), "no shard identified again");
-                if (maxPausedMs > OUTAGE_MS) {
+                if (dropWhilePaused) {
+                    assertTrue(h.sim.resumes() >= 1, "the dropped shards resumed");
+                } else if (maxPausedMs > OUTAGE_MS) {
                     assertEquals(0, h.sim.resumes(), "no shard reconnected");
                 } else {
                     assertTrue(h.sim.resumes() >= 1, "a shard paused past gateway.maxPausedMs closed and resumed");

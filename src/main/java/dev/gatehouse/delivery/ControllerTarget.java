@@ -29,7 +29,8 @@ final class ControllerTarget implements Target {
         DeliveryTarget.Result r;
         try {
             r = target.deliver(events);
-        } catch (RuntimeException | LinkageError e) {
+        } catch (Throwable e) {
+            Controllers.rethrowFatal(e);
             controllers.targetFailed(e);
             return new Answer(Answer.Verdict.HOLD, -1, "the controller's target failed: " + e, 0);
         }

@@ -19,8 +19,9 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p>Order across memory and disk: a lane is in memory mode or in spill mode. It enters spill mode when its
  * memory is full or a POST failed (the bot is down), moving everything in memory, oldest first, to the spill
- * while no POST is in flight; from then on it appends every event to the spill and reads from it, until the
- * spill is empty. So per lane the events are always one ordered sequence.
+ * at once (events being POSTed move too, already read: their delivery acknowledges them there), so the ring
+ * consumer never waits for a slow bot; from then on it appends every event to the spill and reads from it,
+ * until the spill is empty. So per lane the events are always one ordered sequence.
  *
  * <p>Checkpoints ({@link #done}): an event counts as done for resume purposes when the bot took it or when it
  * is synced to the spill; a restart then delivers it from the spill, never from Discord's replay.
@@ -39,6 +40,8 @@ final class DeliveryBuffer {
     private final Condition changed = lock.newCondition();
     /** Per shard, the last event the bot took or the spill holds durably. */
     private final Map<Integer, Handled.Mark> done = new ConcurrentHashMap<>();
+    /** Per shard, the {@link Pending#order} of its mark in {@link #done}: a mark only ever moves forward. Lock held. */
+    private final Map<Integer, Long> doneOrder = new HashMap<>();
     private int size;
     private long bytes;
     private long dropped;
@@ -47,6 +50,7 @@ final class DeliveryBuffer {
     private boolean closed;
     /** The last spill write failed (logged once until one succeeds). */
     private boolean spillFailing;
+    private final LoadedGate gate = new LoadedGate();
 
     /** One lane's queues. */
     private static final class Lane {
@@ -57,8 +61,15 @@ final class DeliveryBuffer {
         long spillEvents;
         /** Events taken by the lane thread and being POSTed now. */
         int inFlight;
+        /**
+         * Spill positions of events that were being POSTed from memory when the lane moved to the spill, oldest
+         * first: their delivery acknowledges these records (they are in the spill, already read).
+         */
+        final ArrayDeque<Long> movedInFlight = new ArrayDeque<>();
         /** Marks of events appended to the spill since its last sync: done once synced. */
-        final Map<Integer, Handled.Mark> unsynced = new HashMap<>();
+        final Map<Integer, Pending> unsynced = new HashMap<>();
+        /** Per shard, the last event filters or controllers removed while the lane still held earlier ones. */
+        final Map<Integer, Pending> skipped = new HashMap<>();
         long ackSavedAt;
 
         Lane(Spill spill) {
@@ -208,11 +219,8 @@ final class DeliveryBuffer {
             }
             return true;
         } else if (lane.spill != null && spilledBytes() + p.body().length <= maxSpilledBytes) {
-            if (lane.inFlight == 0) {
-                startSpilling(lane, "delivery.maxQueued/maxQueuedBytes reached");
-                return false;
-            }
-            changed.await(100, TimeUnit.MILLISECONDS); // the POST in flight ends within delivery.timeoutMs
+            // at once, even while a POST is in flight: the ring consumer never waits for the bot's pace
+            startSpilling(lane, "delivery.maxQueued/maxQueuedBytes reached");
             return false;
         }
         // past every bound: the overflow policy
@@ -222,10 +230,16 @@ final class DeliveryBuffer {
         }
         noteDrop();
         if (overflow == Overflow.DROP_NEWEST || lane.spilling) {
+            gate.finished(p);
             return true; // a spill is read in order only: past its bound drop-oldest drops the arriving event
         }
-        dropOldest();
-        return false;
+        if (dropOldest()) {
+            return false; // memory shrank: try to place the event again
+        }
+        // nothing that can be dropped (memory empty, or all of it being POSTed, or the event alone is past the
+        // bound): drop-newest for this one event, already counted; looping would spin holding the lock for good
+        gate.finished(p);
+        return true;
     }
 
     private boolean noteRoom() {
@@ -252,13 +266,18 @@ final class DeliveryBuffer {
         lane.spillEvents++;
         spilled++;
         if (p.sessionId() != null) {
-            lane.unsynced.put(p.shardId(), new Handled.Mark(p.sessionId(), p.seq()));
+            lane.unsynced.put(p.shardId(), p);
         }
     }
 
-    /** Moves the lane's memory, oldest first, to its spill and keeps appending there. No POST in flight. */
+    /**
+     * Moves the lane's memory, oldest first, to its spill and keeps appending there. The events being POSTed
+     * (the first {@code inFlight}) move too, already read: their delivery acknowledges their records, and should the
+     * process stop first they are delivered again from the spill.
+     */
     private void startSpilling(Lane lane, String why) {
         int moved = lane.memory.size();
+        int inFlight = Math.min(lane.inFlight, moved);
         for (Pending m : lane.memory) {
             appendToSpill(lane, m);
             size--;
@@ -267,6 +286,13 @@ final class DeliveryBuffer {
         lane.memory.clear();
         lane.spilling = true;
         sync(lane);
+        if (inFlight > 0) {
+            List<Pending> taken = new java.util.ArrayList<>(inFlight);
+            lane.spill.read(inFlight, taken);
+            for (Pending t : taken) {
+                lane.movedInFlight.add(t.spillEnd());
+            }
+        }
         LOG.log(System.Logger.Level.INFO, "delivery: lane " + indexOf(lane) + " spills to disk (" + why + "); moved "
                 + moved + " queued events there, in order");
     }
@@ -285,9 +311,24 @@ final class DeliveryBuffer {
             return;
         }
         lane.spill.sync();
-        done.putAll(lane.unsynced);
+        for (Pending p : lane.unsynced.values()) {
+            advance(p);
+        }
         lane.unsynced.clear();
         notEmpty.signalAll();
+    }
+
+    /**
+     * Makes the event the shard's done mark unless a later one of the shard is already there: a sync that failed
+     * and succeeds later, after the bot took newer events, must not move the mark back (to an older session). Lock held.
+     */
+    private void advance(Pending p) {
+        Long before = doneOrder.get(p.shardId());
+        if (before != null && before >= p.order()) {
+            return;
+        }
+        doneOrder.put(p.shardId(), p.order());
+        done.put(p.shardId(), new Handled.Mark(p.sessionId(), p.seq()));
     }
 
     /** The ring consumer reached the end of a batch: appended spill records are synced (one fsync per lane). */
@@ -326,8 +367,8 @@ final class DeliveryBuffer {
         return overflow.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
     }
 
-    /** Drops the oldest memory event that is not being POSTed. */
-    private void dropOldest() {
+    /** Drops the oldest memory event that is not being POSTed; false when there is none. */
+    private boolean dropOldest() {
         Lane from = null;
         long oldest = Long.MAX_VALUE;
         for (Lane l : lanes) {
@@ -338,7 +379,7 @@ final class DeliveryBuffer {
             }
         }
         if (from == null) {
-            return;
+            return false;
         }
         java.util.Iterator<Pending> it = from.memory.iterator();
         for (int skip = from.inFlight; skip > 0; skip--) {
@@ -346,8 +387,10 @@ final class DeliveryBuffer {
         }
         Pending p = it.next();
         it.remove();
+        gate.finished(p);
         size--;
         bytes -= p.size();
+        return true;
     }
 
     private static Pending waitingHead(Lane l) {
@@ -396,8 +439,12 @@ final class DeliveryBuffer {
             Lane lane = lanes[index];
             for (int i = 0; i < count; i++) {
                 Pending p = batch.get(i);
+                gate.finished(p);
                 if (p.spillEnd() >= 0) {
                     lane.spill.acknowledge(p.spillEnd());
+                    lane.spillEvents--;
+                } else if (!lane.movedInFlight.isEmpty()) {
+                    lane.spill.acknowledge(lane.movedInFlight.poll()); // taken from memory, moved to the spill since
                     lane.spillEvents--;
                 } else {
                     Pending head = lane.memory.pollFirst();
@@ -406,11 +453,12 @@ final class DeliveryBuffer {
                         bytes -= head.size();
                     }
                     if (p.sessionId() != null) {
-                        done.put(p.shardId(), new Handled.Mark(p.sessionId(), p.seq()));
+                        advance(p);
                     }
                 }
             }
-            lane.inFlight = 0;
+            // the rest of the batch (after a partial refusal or a held ALL_LOADED) is still the lane's, in flight
+            lane.inFlight = Math.max(0, lane.inFlight - count);
             if (lane.spilling && lane.spill.isEmpty()) {
                 lane.spilling = false;
                 lane.spillEvents = 0;
@@ -420,10 +468,41 @@ final class DeliveryBuffer {
                 lane.spill.saveAck();
                 lane.ackSavedAt = System.nanoTime();
             }
+            advanceSkipped(lane);
             changed.signalAll();
         } finally {
             lock.unlock();
         }
+    }
+
+    /**
+     * An event that filters or controllers removed before delivery: it counts as done once everything before it
+     * on its lane is (at once when the lane is empty), so a session whose events are all filtered still moves the
+     * shard's checkpoint (a restart resumes it instead of an older session).
+     */
+    void skipped(Pending p) {
+        if (p.sessionId() == null) {
+            return;
+        }
+        lock.lock();
+        try {
+            Lane lane = lanes[laneOf(p.shardId())];
+            lane.skipped.put(p.shardId(), p);
+            advanceSkipped(lane);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** When nothing of the lane waits (memory, spill, unsynced), its skipped events are done. Lock held. */
+    private void advanceSkipped(Lane lane) {
+        if (lane.skipped.isEmpty() || !lane.memory.isEmpty() || lane.spilling || !lane.unsynced.isEmpty()) {
+            return;
+        }
+        for (Pending p : lane.skipped.values()) {
+            advance(p);
+        }
+        lane.skipped.clear();
     }
 
     /**
@@ -440,7 +519,7 @@ final class DeliveryBuffer {
                 memoryBytes += p.body().length;
             }
             if (lane.spill != null && !lane.spilling && spilledBytes() + memoryBytes <= maxSpilledBytes) {
-                lane.inFlight = 0;
+                lane.inFlight = 0; // the lane drops its batch and reads the same events from the spill
                 startSpilling(lane, why);
                 changed.signalAll();
                 return true;
@@ -449,6 +528,11 @@ final class DeliveryBuffer {
         } finally {
             lock.unlock();
         }
+    }
+
+    /** Holds GATEHOUSE_ALL_LOADED back until every SHARD_LOADED before it is finished. */
+    LoadedGate gate() {
+        return gate;
     }
 
     /** Events in memory and in the spills, not yet taken by the bot. */

@@ -86,9 +86,12 @@ public final class Forwarder implements EventHandler<Dispatch> {
             DispatchAction action = controllers.onDispatch(d);
             if (action.verdict() == DispatchAction.Verdict.DROP) {
                 droppedByControllers.increment();
+                skipped(d);
             } else {
                 enqueue(d, action);
             }
+        } else {
+            skipped(d);
         }
         if (endOfBatch) {
             buffer.endOfBatch();
@@ -120,9 +123,17 @@ public final class Forwarder implements EventHandler<Dispatch> {
         o += DATA.length;
         System.arraycopy(frame, 0, body, o, frameLength);
         body[body.length - 1] = '}';
+        buffer.gate().queuing(d.type());
         if (!buffer.offer(new Pending(order++, d.shardId(), d.session() == null ? null : d.session().id(), d.seq(), d.type(),
                 body, d.receivedNanos(), -1, action.destination()))) {
             LOG.log(System.Logger.Level.WARNING, "delivery: stopped; " + d + " not queued");
+        }
+    }
+
+    /** A filtered or dropped dispatch still moves the shard's delivery checkpoint, in its turn. */
+    private void skipped(Dispatch d) {
+        if (d.session() != null) {
+            buffer.skipped(new Pending(order++, d.shardId(), d.session().id(), d.seq(), d.type(), NO_SESSION, 0, -1, ""));
         }
     }
 

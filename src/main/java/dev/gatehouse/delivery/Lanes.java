@@ -34,6 +34,7 @@ final class Lanes {
         this.outage = new Outage(bot.where());
         this.batchSize = batchSize;
         this.latency = latency;
+        this.retryAfter = new long[count];
         for (int i = 0; i < count; i++) {
             int lane = i;
             threads.add(Thread.ofPlatform().name("gatehouse-delivery-" + i).daemon(true).start(() -> run(lane)));
@@ -51,24 +52,30 @@ final class Lanes {
                         continue;
                     }
                 }
-                int done = post(lane, batch);
+                int ready = buffer.gate().firstWaiting(batch);
+                if (ready == 0) {
+                    Thread.sleep(10); // GATEHOUSE_ALL_LOADED waits for every shard's SHARD_LOADED on the other lanes
+                    continue;
+                }
+                int done = post(lane, ready == batch.size() ? batch : batch.subList(0, ready));
                 if (done < 0) {
                     retries.increment();
                     if (buffer.failed(lane, "the bot is not taking events")) {
                         batch.clear(); // the same events come back from the spill, in order
                     }
-                    long wait = Math.max(backoff, lastRetryAfter);
+                    long wait = Math.max(backoff, retryAfter[lane]);
                     Thread.sleep(wait + ThreadLocalRandom.current().nextLong(wait / 4 + 1));
                     backoff = Math.min(MAX_BACKOFF_MS, backoff * 2);
                     continue;
                 }
                 backoff = MIN_BACKOFF_MS;
-                buffer.delivered(lane, batch, batch.size());
-                batch.clear();
+                buffer.delivered(lane, batch, done);
+                batch.subList(0, done).clear();
             } catch (InterruptedException e) {
                 return;
-            } catch (RuntimeException e) {
-                // a spill that cannot be read (disk error): retried every second, logged at most once a minute
+            } catch (Throwable e) {
+                // a spill that cannot be read (disk error), or an Error of a controller's target: the batch is kept
+                // and retried every second, logged at most once a minute; the lane thread never ends of it
                 long now = System.nanoTime();
                 if (now - lastFailureLog > 60_000_000_000L) {
                     lastFailureLog = now;
@@ -84,7 +91,8 @@ final class Lanes {
         }
     }
 
-    private volatile long lastRetryAfter;
+    /** Per lane, the Retry-After of its last held answer (0 after a delivery): one lane's 429 never slows another. */
+    private final long[] retryAfter;
     private volatile long lastFailureLog = System.nanoTime() - 120_000_000_000L;
 
     /**
@@ -96,11 +104,11 @@ final class Lanes {
         Answer a = bot.post(batch);
         switch (a.verdict()) {
             case DELIVERED -> {
-                delivered(batch);
+                delivered(lane, batch);
                 return batch.size();
             }
             case HOLD -> {
-                held(a);
+                held(lane, a);
                 return -1;
             }
             default -> {
@@ -113,13 +121,13 @@ final class Lanes {
                     List<Pending> one = List.of(batch.get(i));
                     Answer b = bot.post(one);
                     if (b.verdict() == Answer.Verdict.HOLD) {
-                        held(b);
+                        held(lane, b);
                         buffer.delivered(lane, batch, i);
                         batch.subList(0, i).clear();
                         return -1;
                     }
                     if (b.verdict() == Answer.Verdict.DELIVERED) {
-                        delivered(one);
+                        delivered(lane, one);
                     } else {
                         deadLetters.add(one.get(0), b);
                     }
@@ -129,15 +137,15 @@ final class Lanes {
         }
     }
 
-    private void held(Answer a) {
-        lastRetryAfter = a.retryAfterMs();
+    private void held(int lane, Answer a) {
+        retryAfter[lane] = a.retryAfterMs(); // only the lane's own thread reads and writes its slot
         if (running) {
             outage.held(a, buffer.size());
         }
     }
 
-    private void delivered(List<Pending> batch) {
-        lastRetryAfter = 0;
+    private void delivered(int lane, List<Pending> batch) {
+        retryAfter[lane] = 0;
         outage.delivered(buffer.size());
         delivered.add(batch.size());
         long now = System.nanoTime();

@@ -200,16 +200,23 @@ final class Spill implements AutoCloseable {
     }
 
     private void write(ByteBuffer b) {
+        int from = b.position();
+        long start = diskPos;
         try {
             if (writer == null || diskPos - writerStart >= segmentBytes) {
                 if (writer != null) {
-                    writer.force(false);
-                    writer.close();
+                    try {
+                        writer.force(false);
+                        writer.close();
+                    } finally {
+                        writer = null; // a failed close leaves no closed channel behind to write to
+                    }
                 }
                 var last = segments.lastEntry();
                 if (writer == null && last != null && diskPos - last.getKey() < segmentBytes) {
                     writer = FileChannel.open(last.getValue(), StandardOpenOption.WRITE, StandardOpenOption.APPEND);
                     writerStart = last.getKey();
+                    writer.truncate(diskPos - writerStart); // what a failed write may have left past the last record
                 } else {
                     Path f = dir.resolve(String.format("%020d.seg", diskPos));
                     writer = FileChannel.open(f, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
@@ -221,7 +228,30 @@ final class Spill implements AutoCloseable {
                 diskPos += writer.write(b);
             }
         } catch (IOException e) {
+            // a partial write (ENOSPC half-way through a record) would shift every later position: cut the segment
+            // back to the last whole write and write all of it again next time
+            undo(start);
+            b.position(from);
             throw new UncheckedIOException("delivery spill: cannot write " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    private void undo(long start) {
+        if (diskPos == start) {
+            return;
+        }
+        try {
+            writer.truncate(start - writerStart);
+            diskPos = start;
+        } catch (IOException | RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "delivery spill: cannot cut " + dir + " back after a failed write: " + e.getMessage());
+            try {
+                writer.close();
+            } catch (IOException ignored) {
+                // it is dropped either way
+            }
+            writer = null;
+            diskPos = start; // the segment is cut back to it when it is opened again
         }
     }
 
@@ -278,16 +308,28 @@ final class Spill implements AutoCloseable {
         }
         int at = (int) (pos - aheadStart);
         int len = readAhead.getInt(at);
+        int crc = readAhead.getInt(at + 4);
+        ByteBuffer rec;
         if (pos + HEADER + len > aheadStart + readAhead.limit()) {
             if (HEADER + len > readAhead.capacity()) {
                 ByteBuffer big = ByteBuffer.allocate(len);
-                reader.read(big, off + HEADER);
-                return big.flip();
+                while (big.hasRemaining() && reader.read(big, off + HEADER + big.position()) > 0) {
+                    // one read may return less than asked
+                }
+                rec = big.flip();
+            } else {
+                fill(off);
+                rec = readAhead.duplicate().limit(HEADER + len).position(HEADER).slice();
             }
-            fill(off);
-            at = 0;
+        } else {
+            rec = readAhead.duplicate().limit(at + HEADER + len).position(at + HEADER).slice();
         }
-        return readAhead.duplicate().limit(at + HEADER + len).position(at + HEADER).slice();
+        CRC32C c = new CRC32C();
+        c.update(rec.duplicate());
+        if ((int) c.getValue() != crc || rec.remaining() != len) {
+            throw new IOException("corrupt record at position " + pos + " (checksum or length does not match)");
+        }
+        return rec;
     }
 
     private void fill(long off) throws IOException {

@@ -120,7 +120,8 @@ public final class Controllers implements AutoCloseable {
     private static String nameOf(Controller c) {
         try {
             return c.name();
-        } catch (RuntimeException e) {
+        } catch (Throwable e) {
+            rethrowFatal(e);
             return c.getClass().getName();
         }
     }
@@ -204,9 +205,19 @@ public final class Controllers implements AutoCloseable {
     private <T> T guarded(Controller c, String hook, Supplier<T> call, T fallback) {
         try {
             return call.get();
-        } catch (RuntimeException | LinkageError e) {
+        } catch (Throwable e) {
+            // an Error too (AssertionError, StackOverflowError): hooks run on cluster and delivery threads, which
+            // must never die of a controller; only a VM out of memory or broken is passed on
+            rethrowFatal(e);
             failed(nameOf(c), hook, e);
             return fallback;
+        }
+    }
+
+    /** Rethrows the errors no code should swallow: a VirtualMachineError other than a StackOverflowError. */
+    public static void rethrowFatal(Throwable e) {
+        if (e instanceof VirtualMachineError v && !(e instanceof StackOverflowError)) {
+            throw v;
         }
     }
 

@@ -21,6 +21,8 @@ final class Cluster implements Runnable {
     private volatile boolean running = true;
     private volatile boolean parked;
     private volatile Thread thread;
+    /** Until when a stopping worker offers its shards' held dispatches to the ring ({@link System#nanoTime()}). */
+    private volatile long drainUntil = System.nanoTime();
 
     Cluster(int id) {
         this.id = id;
@@ -56,6 +58,15 @@ final class Cluster implements Runnable {
         if (parked) {
             LockSupport.unpark(thread);
         }
+    }
+
+    /**
+     * Asks the worker to stop after the tasks already queued, offering its shards' held dispatches to the ring
+     * until {@code drainDeadlineNanos}; returns at once (see {@link #awaitStopped}).
+     */
+    void stop(long drainDeadlineNanos) {
+        drainUntil = drainDeadlineNanos;
+        stop();
     }
 
     /** Asks the worker to stop after the tasks already queued; returns at once (see {@link #awaitStopped}). */
@@ -94,7 +105,12 @@ final class Cluster implements Runnable {
             long now = System.nanoTime();
             long next = now + MAX_PARK_NANOS;
             for (Shard s : shards) {
-                next = Math.min(next, s.tick(now));
+                try {
+                    next = Math.min(next, s.tick(now));
+                } catch (Throwable e) {
+                    dev.gatehouse.pipeline.Controllers.rethrowFatal(e);
+                    LOG.log(System.Logger.Level.ERROR, "cluster " + id + ": shard " + s.id() + " failed a tick; the cluster keeps running", e);
+                }
             }
             parked = true;
             if (inbox.isEmpty() && running) {
@@ -106,15 +122,45 @@ final class Cluster implements Runnable {
         while ((task = inbox.relaxedPoll()) != null) {
             runSafely(task);
         }
+        publishHeldAtStop();
         for (Shard s : shards) {
             s.publishStatus();
+        }
+    }
+
+    /**
+     * Dispatches a paused shard still holds were read from the gateway and are not in the ring: offered until the
+     * stop deadline, not dropped (the next process resumes after the last one delivery saw, so Discord would
+     * replay what is left, if the session can still be resumed).
+     */
+    private void publishHeldAtStop() {
+        while (true) {
+            int left = 0;
+            for (Shard s : shards) {
+                try {
+                    left += s.publishHeldAtStop();
+                } catch (RuntimeException e) {
+                    LOG.log(System.Logger.Level.ERROR, "cluster " + id + ": shard " + s.id() + " failed to hand over held dispatches", e);
+                }
+            }
+            if (left == 0) {
+                return;
+            }
+            if (System.nanoTime() >= drainUntil) {
+                LOG.log(System.Logger.Level.WARNING, "cluster " + id + ": stopping with " + left + " dispatches still held for a"
+                        + " full ring; the next start resumes before them");
+                return;
+            }
+            LockSupport.parkNanos(2_000_000L);
         }
     }
 
     private void runSafely(Runnable task) {
         try {
             task.run();
-        } catch (RuntimeException e) {
+        } catch (Throwable e) {
+            // an Error of a controller hook run here (onIdentify) must not end the thread of every shard it runs
+            dev.gatehouse.pipeline.Controllers.rethrowFatal(e);
             LOG.log(System.Logger.Level.ERROR, "cluster " + id + ": a shard task failed; the cluster keeps running", e);
         }
     }

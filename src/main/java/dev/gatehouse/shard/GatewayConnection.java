@@ -66,6 +66,8 @@ final class GatewayConnection {
     private static final int LOW_MARK = 128;
     /** The shard asked to stop reading (its ring is full): set and cleared by the cluster thread. */
     private volatile boolean paused;
+    /** The WebSocket handshake completed: only then may a pause take effect. Event loop. */
+    private boolean handshaken;
 
     private GatewayConnection(Listener listener) {
         this.listener = listener;
@@ -101,10 +103,7 @@ final class GatewayConnection {
                 });
         b.connect(host, port).addListener((ChannelFutureListener) f -> {
             if (f.isSuccess()) {
-                c.channel = f.channel();
-                if (c.paused) {
-                    f.channel().config().setAutoRead(false);
-                }
+                c.channel = f.channel(); // never paused before the handshake: the 101 and Hello must be read
                 f.channel().closeFuture().addListener(x -> c.reportClosed());
             } else {
                 c.closeReason = "connect to " + host + ":" + port + " failed: " + f.cause();
@@ -191,9 +190,10 @@ final class GatewayConnection {
      */
     private void updateAutoRead(Channel ch) {
         int backlog = inFlight.get();
-        if (ch.config().isAutoRead() && (paused || backlog >= HIGH_MARK)) {
+        boolean pause = paused && handshaken;
+        if (ch.config().isAutoRead() && (pause || backlog >= HIGH_MARK)) {
             ch.config().setAutoRead(false);
-        } else if (!ch.config().isAutoRead() && !paused && backlog <= LOW_MARK) {
+        } else if (!ch.config().isAutoRead() && !pause && backlog <= LOW_MARK) {
             ch.config().setAutoRead(true);
         }
     }
@@ -213,6 +213,8 @@ final class GatewayConnection {
         @Override
         public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
             if (evt == WebSocketClientProtocolHandler.ClientHandshakeStateEvent.HANDSHAKE_COMPLETE) {
+                handshaken = true;
+                updateAutoRead(ctx.channel());
                 listener.opened(GatewayConnection.this);
             } else if (evt == WebSocketClientProtocolHandler.ClientHandshakeStateEvent.HANDSHAKE_TIMEOUT) {
                 closeReason = "WebSocket handshake timed out";

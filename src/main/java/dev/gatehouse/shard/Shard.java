@@ -88,6 +88,8 @@ final class Shard implements GatewayConnection.Listener {
     private boolean pausedSinceHeartbeat;
     /** The connection was closed because the ring stayed full too long: reconnect only once there is room. */
     private boolean closedForRoom;
+    /** Reading of the current connection was paused for the ring: its end says nothing about the session. */
+    private boolean pausedOnConnection;
     private long pauses;
     /** How often a held shard offers its dispatches to the ring again. */
     private static final long HELD_RETRY_NANOS = 2_000_000L;
@@ -144,13 +146,19 @@ final class Shard implements GatewayConnection.Listener {
             offerHeld(now);
         }
         if (now >= reconnectAt) {
-            if (closedForRoom && !held.isEmpty()) {
-                reconnectAt = now + HELD_RETRY_NANOS * 50; // the ring is still full: resuming now would only pause again
+            if (!held.isEmpty()) {
+                // the ring is still full: a new connection would only be paused again, before its handshake and
+                // Hello could be read, and time out as a failed resume. The session waits; resume once all is in.
+                reconnectAt = now + HELD_RETRY_NANOS * 50;
             } else {
                 reconnectAt = NEVER;
                 closedForRoom = false;
                 connect();
             }
+        }
+        if (now >= deadline && pausedSince != NEVER && conn != null && (state == State.RESUMING || state == State.IDENTIFYING)) {
+            // we stopped reading: READY/RESUMED may be unread in the socket. gateway.maxPausedMs bounds the wait
+            deadline = now + READY_TIMEOUT_NANOS;
         }
         if (now >= deadline) {
             deadline = NEVER;
@@ -198,11 +206,11 @@ final class Shard implements GatewayConnection.Listener {
         awaitingAck = false;
         nextHeartbeat = NEVER;
         deadline = System.nanoTime() + ctx.connectTimeoutMs() * 1_000_000L * 2;
+        pausedOnConnection = false;
         conn = GatewayConnection.open(ctx.loop(), GatewayBot.connectUri(resuming ? session.resumeUrl() : ctx.gatewayUrl()), this,
                 ctx.connectTimeoutMs());
-        if (pausedSince != NEVER) {
-            conn.pauseReading(); // dispatches are still held for the ring: the new connection waits too
-        }
+        // never paused here: tick() connects only once nothing is held, and a connection paused before its
+        // handshake completes never reads the 101 nor Hello
         publishStatus();
     }
 
@@ -416,6 +424,7 @@ final class Shard implements GatewayConnection.Listener {
             pausedSinceHeartbeat = true;
             pauses++;
             if (conn != null) {
+                pausedOnConnection = true;
                 conn.pauseReading();
             }
             LOG.log(System.Logger.Level.INFO, "shard " + id + ": the ring is full (the database or the bot is slow);"
@@ -425,15 +434,7 @@ final class Shard implements GatewayConnection.Listener {
 
     /** Offers held dispatches to the ring in order; reads again once all are in, or closes resumably after too long. */
     private void offerHeld(long now) {
-        while (!held.isEmpty()) {
-            Held h = held.peek();
-            if (!ctx.ring().tryPublish(id, h.session(), h.seq(), h.type(), h.guildId(), h.kind(), h.frame(), 0, h.frame().length,
-                    h.receivedNanos())) {
-                break;
-            }
-            held.poll();
-        }
-        if (held.isEmpty()) {
+        if (publishHeld()) {
             LOG.log(System.Logger.Level.INFO, "shard " + id + ": the ring has room again; reading resumed after "
                     + (now - pausedSince) / 1_000_000 + " ms");
             pausedSince = NEVER;
@@ -448,6 +449,28 @@ final class Shard implements GatewayConnection.Listener {
                     + " ms (gateway.maxPausedMs); closing resumably, resuming once the ring has room");
             dropConnection(4000, "consumer backlog");
         }
+    }
+
+    /** Offers held dispatches to the ring, oldest first, until it is full; true when none is left. */
+    private boolean publishHeld() {
+        while (!held.isEmpty()) {
+            Held h = held.peek();
+            if (!ctx.ring().tryPublish(id, h.session(), h.seq(), h.type(), h.guildId(), h.kind(), h.frame(), 0, h.frame().length,
+                    h.receivedNanos())) {
+                return false;
+            }
+            held.poll();
+        }
+        return true;
+    }
+
+    /**
+     * Cluster thread, once stopped: offers what is still held to the ring (the process is stopping, the ring
+     * still drains); returns how many dispatches are left held.
+     */
+    int publishHeldAtStop() {
+        publishHeld();
+        return held.size();
     }
 
     private void onReady(byte[] buf, int len) {
@@ -505,7 +528,9 @@ final class Shard implements GatewayConnection.Listener {
     private void onClosed(int code, String reason) {
         // a connection that ends before RESUMED while the shard holds a session is a failed resume, whether the
         // gateway refused it or its resume URL could not even be reached (a gateway that is gone)
-        boolean wasResuming = session != null && state != State.READY;
+        // ... unless we paused its reading (the RESUMED sat unread behind held replays) or closed it for room
+        boolean wasResuming = session != null && state != State.READY && !pausedOnConnection && !closedForRoom;
+        pausedOnConnection = false;
         detach();
         if (stopping) {
             publishStatus();

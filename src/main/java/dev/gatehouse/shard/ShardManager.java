@@ -156,7 +156,7 @@ public final class ShardManager implements AutoCloseable {
         try {
             stopped.await(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
             for (Cluster c : clusters) {
-                c.stop();
+                c.stop(deadline - 500_000_000L); // held dispatches go to the ring until shortly before the deadline
             }
             for (Cluster c : clusters) {
                 if (!c.awaitStopped(deadline)) {

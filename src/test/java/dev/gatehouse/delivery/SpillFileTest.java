@@ -97,4 +97,25 @@ class SpillFileTest {
         assertEquals(List.of(11L), readAll(again), "appends continue after the cut");
         again.close();
     }
+
+    @Test
+    void aRecordWhoseChecksumDoesNotMatchIsNeverDelivered() throws IOException {
+        Path dir = Files.createTempDirectory("spill");
+        Spill s = new Spill(dir);
+        for (int i = 1; i <= 3; i++) {
+            s.append(event(i));
+        }
+        s.sync();
+        Path seg;
+        try (var files = Files.list(dir)) {
+            seg = files.filter(f -> f.toString().endsWith(".seg")).findFirst().orElseThrow();
+        }
+        try (FileChannel ch = FileChannel.open(seg, StandardOpenOption.WRITE)) {
+            ch.write(java.nio.ByteBuffer.wrap(new byte[] {'#'}), 40); // inside the first record's body, on disk
+        }
+        List<Pending> batch = new ArrayList<>();
+        org.junit.jupiter.api.Assertions.assertThrows(java.io.UncheckedIOException.class, () -> s.read(10, batch));
+        assertTrue(batch.isEmpty(), "nothing read past a corrupt record: " + batch);
+        s.close();
+    }
 }
