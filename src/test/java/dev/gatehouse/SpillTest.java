@@ -13,7 +13,8 @@ import org.junit.jupiter.api.Test;
  * reconnects, and everything arrives in per-shard order once the bot is back.
  */
 class SpillTest {
-    static final int HEARTBEAT_MS = 1_000;
+    /** Short enough to compress an outage into seconds, long enough that a starved 2-core machine sees no false zombie. */
+    static final int HEARTBEAT_MS = 2_000;
     static final int MAX_QUEUED = 50;
     static final long MAX_QUEUED_BYTES = 64 * 1024;
 
