@@ -1,6 +1,7 @@
 package dev.gatehouse.shard;
 
 import dev.gatehouse.discord.GatewayBot;
+import dev.gatehouse.pipeline.DispatchSink;
 import dev.gatehouse.pipeline.EventRing;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.nio.NioEventLoopGroup;
@@ -41,13 +42,25 @@ public final class ShardManager implements AutoCloseable {
     public ShardManager(ShardPlan plan, EventRing ring, String token, long intents, GatewayBot bot,
                         IdentifyQueue.StartLimit startLimit, long identifyIntervalMs, boolean virtualThreads,
                         Map<Integer, ResumePoint> resumable, IdentifyQueue.Ledger identifyTurns, long maxPausedMs) {
+        this(plan, ring, token, intents, bot, startLimit, identifyIntervalMs, virtualThreads, resumable, identifyTurns,
+                maxPausedMs, shard -> { });
+    }
+
+    /**
+     * As the other constructor, publishing into any {@link DispatchSink} (the ring, or a reshard's hand-over) and
+     * telling {@code shardingRequired} the id of a shard the gateway closed with 4011 (that shard stops).
+     */
+    public ShardManager(ShardPlan plan, DispatchSink ring, String token, long intents, GatewayBot bot,
+                        IdentifyQueue.StartLimit startLimit, long identifyIntervalMs, boolean virtualThreads,
+                        Map<Integer, ResumePoint> resumable, IdentifyQueue.Ledger identifyTurns, long maxPausedMs,
+                        java.util.function.IntConsumer shardingRequired) {
         String gatewayUrl = bot.url();
         int maxConcurrency = bot.maxConcurrency();
         this.loop = new NioEventLoopGroup(Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors() / 2)),
                 Thread.ofPlatform().name("gatehouse-io-", 0).daemon(true).factory());
         this.identifyQueue = new IdentifyQueue(maxConcurrency, identifyIntervalMs, identifyTurns, bot, startLimit);
         ShardContext ctx = new ShardContext(loop, identifyQueue, ring, token, intents, gatewayUrl, plan.total(), 15_000,
-                maxPausedMs * 1_000_000L);
+                maxPausedMs * 1_000_000L, shardingRequired);
         int clusterId = 0;
         int resuming = 0;
         for (int[] ids : plan.clusters()) {
@@ -115,13 +128,21 @@ public final class ShardManager implements AutoCloseable {
      */
     @Override
     public void close() {
+        close(dev.gatehouse.discord.CloseCode.RESUMABLE_SHUTDOWN, "gatehouse stopping");
+    }
+
+    /**
+     * As {@link #close()}, closing every connection with {@code code}: 1000 ends the sessions (the set a reshard
+     * replaced), so Discord stops sending to them.
+     */
+    public void close(int code, String reason) {
         closed = true;
         long deadline = System.nanoTime() + STOP_MS * 1_000_000L;
         CountDownLatch stopped = new CountDownLatch(clusters.size());
         for (Cluster c : clusters) {
             c.execute(() -> {
                 for (Shard s : c.shards()) {
-                    s.stop();
+                    s.stop(code, reason);
                 }
                 stopped.countDown();
             });
