@@ -2,10 +2,15 @@ package dev.gatehouse;
 
 import dev.gatehouse.config.Config;
 import dev.gatehouse.config.ConfigException;
+import dev.gatehouse.control.Reshard;
+import dev.gatehouse.control.ReshardSettings;
+import dev.gatehouse.control.ReshardStatus;
+import dev.gatehouse.control.SkipFilter;
 import dev.gatehouse.delivery.Forwarder;
 import dev.gatehouse.delivery.Overflow;
 import dev.gatehouse.discord.GatewayBot;
 import dev.gatehouse.discord.Intent;
+import dev.gatehouse.pipeline.DispatchSink;
 import dev.gatehouse.pipeline.EventRing;
 import dev.gatehouse.pipeline.Handled;
 import dev.gatehouse.shard.IdentifyQueue;
@@ -17,10 +22,13 @@ import dev.gatehouse.state.Database;
 import dev.gatehouse.state.EmbeddedPostgres;
 import dev.gatehouse.state.IdentifyTurns;
 import dev.gatehouse.state.SessionStore;
+import dev.gatehouse.state.ShardSets;
 import dev.gatehouse.state.StateWriter;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalInt;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * One Gatehouse process, wired by hand in dependency order: database, Discord's /gateway/bot, the ring with
@@ -37,7 +45,7 @@ public final class Gatehouse implements AutoCloseable {
     private final Forwarder delivery;
     private final AutoCloseable checkpoints;
     private final EventRing ring;
-    private final ShardManager shards;
+    private final Reshard shards;
     private final long startedNanos = System.nanoTime();
     private boolean closed;
 
@@ -45,7 +53,7 @@ public final class Gatehouse implements AutoCloseable {
     static final long CHECKPOINT_MS = 100;
 
     private Gatehouse(Config config, EmbeddedPostgres embedded, Database database, StateWriter state, Forwarder delivery,
-                      AutoCloseable checkpoints, EventRing ring, ShardManager shards) {
+                      AutoCloseable checkpoints, EventRing ring, Reshard shards) {
         this.checkpoints = checkpoints;
         this.config = config;
         this.embedded = embedded;
@@ -64,18 +72,11 @@ public final class Gatehouse implements AutoCloseable {
         long intents = intentsOf(config);
         String token = config.discordToken().reveal();
         GatewayBot bot = GatewayBot.fetch(config.restUrl(), token);
-        int total = config.totalShards() > 0 ? config.totalShards() : bot.shards();
+        int configured = config.totalShards() > 0 ? config.totalShards() : bot.shards();
         if (config.totalShards() == 0 && config.useOptimalLargeBotSharding()) {
-            total = (total + bot.maxConcurrency() - 1) / bot.maxConcurrency() * bot.maxConcurrency();
+            configured = (configured + bot.maxConcurrency() - 1) / bot.maxConcurrency() * bot.maxConcurrency();
         }
-        ShardPlan plan;
-        try {
-            plan = ShardPlan.of(total, config.firstShardId(), config.lastShardId(), config.shardsPerCluster(), config.maxClusters());
-        } catch (IllegalArgumentException e) {
-            throw new ConfigException("shards", e.getMessage());
-        }
-        LOG.log(System.Logger.Level.INFO, "gateway " + bot.url() + ": " + total + " shards (Discord recommends " + bot.shards()
-                + "), max_concurrency " + bot.maxConcurrency() + ", " + bot.remaining() + " identifies left today");
+        plan(config, configured); // a range that cannot fit any count is a configuration error before anything starts
 
         EmbeddedPostgres embedded = null;
         Database database = null;
@@ -91,6 +92,11 @@ public final class Gatehouse implements AutoCloseable {
                 user = embedded.user();
             }
             database = Database.open(url, user, config.dbPassword().reveal(), config.dbPoolSize());
+            ShardSets shardSets = new ShardSets(database.dataSource());
+            int total = shardCount(shardSets, config, configured);
+            ShardPlan plan = plan(config, total);
+            LOG.log(System.Logger.Level.INFO, "gateway " + bot.url() + ": " + total + " shards (Discord recommends " + bot.shards()
+                    + "), max_concurrency " + bot.maxConcurrency() + ", " + bot.remaining() + " identifies left today");
             SessionStore sessions = new SessionStore(database.dataSource());
             Map<Integer, SessionStore.Stored> stored = sessions.load();
             Map<Integer, ResumePoint> resumable = resumable(stored, plan, bot.url());
@@ -111,11 +117,23 @@ public final class Gatehouse implements AutoCloseable {
                     config.deliveryMaxSpilledBytes(), Overflow.valueOf(config.deliveryOverflow().name()),
                     config.deliveryBatchSize(), config.deliveryConnections(), config.deliveryTimeoutMs()),
                     new Handled(deliveredMarks), database.dataSource());
-            checkpoints = sessions.checkpointEvery(CHECKPOINT_MS, delivery::done);
+            AtomicReference<Reshard> resharding = new AtomicReference<>();
+            Forwarder forwarder = delivery;
+            checkpoints = sessions.checkpointEvery(CHECKPOINT_MS, () -> withoutRetired(forwarder.done(), resharding.get()));
             EventRing ring = new EventRing(config.ringSize(), state, delivery, config.deliveryAfterState());
-            ShardManager shards = new ShardManager(plan, ring, token, intents, bot,
-                    () -> GatewayBot.fetch(config.restUrl(), token), config.spawnShardDelayMs(), config.clusterThreads() == Config.ThreadKind.VIRTUAL, resumable,
-                    identifyTurns(new IdentifyTurns(database.dataSource())), config.gatewayMaxPausedMs());
+            IdentifyQueue.Ledger turns = identifyTurns(new IdentifyTurns(database.dataSource()));
+            Reshard.Sets sets = (p, sink, gateway, resume, shardingRequired) -> new ShardManager(p, sink, token, intents, gateway,
+                    () -> GatewayBot.fetch(config.restUrl(), token), config.spawnShardDelayMs(),
+                    config.clusterThreads() == Config.ThreadKind.VIRTUAL, resume, turns, config.gatewayMaxPausedMs(), shardingRequired);
+            Config.Resharding r = config.resharding();
+            Reshard shards = new Reshard(plan, bot, resumable, ring, firstSink(ring, shardSets, resumable), sets,
+                    (count, started) -> shardSets.switchTo(count, started.stream().map(x -> new ShardSets.Start(x.shardId(),
+                            x.session(), x.mark(), x.skipRanges())).toList()),
+                    () -> GatewayBot.fetch(config.restUrl(), token),
+                    () -> ring.backlog() == 0 && forwarder.queued() == 0,
+                    new ReshardSettings(r.automatic(), r.percentage(), r.guildsPerShard(), r.checkIntervalMs(), r.identifyReserve(),
+                            r.settleMs(), config.useOptimalLargeBotSharding()));
+            resharding.set(shards);
             return new Gatehouse(config, embedded, database, state, delivery, checkpoints, ring, shards);
         } catch (Exception | Error e) {
             if (delivery != null) {
@@ -149,6 +167,62 @@ public final class Gatehouse implements AutoCloseable {
         return out;
     }
 
+    /** This process's shards of {@code total}; a range that does not fit is a configuration error. */
+    private static ShardPlan plan(Config config, int total) {
+        try {
+            return ShardPlan.of(total, config.firstShardId(), config.lastShardId(), config.shardsPerCluster(), config.maxClusters());
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("shards", e.getMessage());
+        }
+    }
+
+    /**
+     * The shard count to run: the one a reshard recorded, unless the totalShards setting changed since (a changed
+     * setting is the operator's new decision); recorded for the next start and for the state writer's sessions.
+     */
+    static int shardCount(ShardSets sets, Config config, int configured) throws java.sql.SQLException {
+        int total = configured;
+        java.util.Optional<ShardSets.Recorded> recorded = sets.recorded();
+        if (recorded.isPresent() && recorded.get().configuredShards() == config.totalShards()
+                && recorded.get().totalShards() != configured) {
+            total = recorded.get().totalShards();
+            LOG.log(System.Logger.Level.INFO, "shards: running the " + total + " shards a reshard switched to (totalShards="
+                    + config.totalShards() + " would give " + configured + ")");
+        }
+        sets.record(total, config.totalShards());
+        return total;
+    }
+
+    /**
+     * Where the first shard set publishes: the ring, behind a filter of the seqs a reshard's hand-over did not pass
+     * on when the sessions it left are resumed now (they come again from Discord).
+     */
+    private static DispatchSink firstSink(EventRing ring, ShardSets sets, Map<Integer, ResumePoint> resumable)
+            throws java.sql.SQLException {
+        Map<Integer, SkipFilter.Skips> skips = new HashMap<>();
+        for (ShardSets.Skips s : sets.skips().values()) {
+            ResumePoint r = resumable.get(s.shardId());
+            if (r != null && r.session().id().equals(s.sessionId())) {
+                skips.put(s.shardId(), new SkipFilter.Skips(s.sessionId(), s.ranges()));
+            }
+        }
+        return skips.isEmpty() ? ring : new SkipFilter(ring, skips);
+    }
+
+    /** Delivery marks without those of sessions a reshard replaced (their rows now belong to the new set). */
+    static Map<Integer, Handled.Mark> withoutRetired(Map<Integer, Handled.Mark> marks, Reshard reshard) {
+        if (reshard == null) {
+            return marks;
+        }
+        java.util.Set<String> retired = reshard.retiredSessions();
+        if (retired.isEmpty()) {
+            return marks;
+        }
+        Map<Integer, Handled.Mark> out = new HashMap<>(marks);
+        out.values().removeIf(m -> retired.contains(m.sessionId()));
+        return out;
+    }
+
     /** The database's identify turns as the shard layer's ledger. */
     static IdentifyQueue.Ledger identifyTurns(IdentifyTurns turns) {
         return new IdentifyQueue.Ledger() {
@@ -173,8 +247,25 @@ public final class Gatehouse implements AutoCloseable {
         }
     }
 
+    /** The shard set that is the source of events now (a reshard replaces it). */
     public ShardManager shards() {
-        return shards;
+        return shards.shards();
+    }
+
+    /**
+     * Starts a zero-downtime reshard to {@code shards} shards, or to what Discord recommends and the guild count
+     * needs when empty; returns at once with where it stands ({@link #reshardStatus()} follows it). The HTTP API's
+     * {@code POST /reshard} calls this.
+     *
+     * @throws IllegalArgumentException for a count below 1, the running count, or a shard range split over processes
+     */
+    public ReshardStatus reshard(OptionalInt shards) {
+        return this.shards.request(shards, "asked for" + (shards.isPresent() ? " " + shards.getAsInt() + " shards" : ""));
+    }
+
+    /** Where resharding stands: idle, refused (and why), loading, switching, done or failed. */
+    public ReshardStatus reshardStatus() {
+        return shards.status();
     }
 
     public StateWriter state() {
@@ -192,7 +283,7 @@ public final class Gatehouse implements AutoCloseable {
     /** Dispatches received by all shards so far. */
     public long dispatches() {
         long n = 0;
-        for (ShardStatus s : shards.statuses()) {
+        for (ShardStatus s : shards().statuses()) {
             n += s.dispatches();
         }
         return n;
@@ -200,7 +291,7 @@ public final class Gatehouse implements AutoCloseable {
 
     /** One line for operators: shards, guilds, events, rows, deliveries, queue. */
     public String statusLine(double eventsPerSecond) {
-        List<ShardStatus> all = shards.statuses();
+        List<ShardStatus> all = shards().statuses();
         int ready = 0, guilds = 0, loaded = 0;
         for (ShardStatus s : all) {
             ready += s.ready() ? 1 : 0;
@@ -226,6 +317,7 @@ public final class Gatehouse implements AutoCloseable {
         // one deadline for the whole stop: shards (in parallel, bounded inside), the ring, the bot's drain
         long deadline = System.nanoTime() + (drainMs + 5_000) * 1_000_000L;
         shards.close();
+        shards.shards().close();
         long notReached = ring.shutdown(Math.max(0, Math.min(drainMs, (deadline - System.nanoTime()) / 1_000_000)));
         try {
             state.awaitShutdown(Math.max(0, Math.min(2_000, (deadline - System.nanoTime()) / 1_000_000)));

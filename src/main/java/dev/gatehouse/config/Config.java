@@ -49,7 +49,15 @@ public record Config(
         java.util.Set<String> deliverySkipEvents,
         long gatewayMaxPausedMs,
         boolean filtersEditedMessages,
-        java.util.Optional<Path> controllersDir) {
+        java.util.Optional<Path> controllersDir,
+        Resharding resharding) {
+
+    /**
+     * Resharding keys: {@code reshard}, {@code reshardPercentage} and {@code reshard.*} (see config.properties).
+     */
+    public record Resharding(boolean automatic, int percentage, int guildsPerShard, long checkIntervalMs, int identifyReserve,
+                             long settleMs) {
+    }
 
     /** Worker thread flavour of the clusters. */
     public enum ThreadKind { PLATFORM, VIRTUAL }
@@ -75,7 +83,7 @@ public record Config(
                 deliveryAfterState, dbUrl, dbUser, dbPassword, dbPoolSize, dbDataDir, dbPort, stateBatchMaxEvents,
                 ringSize, demoShards, demoGuilds, demoEventsPerSecond, statusIntervalSeconds, durationSeconds,
                 deliveryMaxQueuedBytes, deliveryMaxSpilledBytes, deliverySpillDir, deliveryEvents, deliverySkipEvents,
-                gatewayMaxPausedMs, filtersEditedMessages, controllersDir);
+                gatewayMaxPausedMs, filtersEditedMessages, controllersDir, resharding);
     }
 
     /** A copy delivering to another bot endpoint, used by the demo to aim at its sample bot. */
@@ -86,7 +94,7 @@ public record Config(
                 deliveryTimeoutMs, deliveryAfterState, dbUrl, dbUser, dbPassword, dbPoolSize, dbDataDir, dbPort,
                 stateBatchMaxEvents, ringSize, demoShards, demoGuilds, demoEventsPerSecond, statusIntervalSeconds,
                 durationSeconds, deliveryMaxQueuedBytes, deliveryMaxSpilledBytes, deliverySpillDir, deliveryEvents, deliverySkipEvents,
-                gatewayMaxPausedMs, filtersEditedMessages, controllersDir);
+                gatewayMaxPausedMs, filtersEditedMessages, controllersDir, resharding);
     }
 
     /** Builds and validates a configuration from resolved string values (every key of {@link Key#ALL} present). */
@@ -132,7 +140,10 @@ public record Config(
                 in.types("delivery.skipEvents"),
                 in.integer("gateway.maxPausedMs", 1, 86_400_000),
                 in.bool("filters.editedMessages"),
-                java.util.Optional.of(in.text("controllers.dir", false)).filter(s -> !s.isEmpty()).map(Path::of));
+                java.util.Optional.of(in.text("controllers.dir", false)).filter(s -> !s.isEmpty()).map(Path::of),
+                new Resharding(in.bool("reshard"), in.integer("reshardPercentage", 1, 100),
+                        in.integer("reshard.guildsPerShard", 1, 1_000_000), in.lng("reshard.checkIntervalMs", 10, 86_400_000),
+                        in.integer("reshard.identifyReserve", 0, 1_000_000), in.lng("reshard.settleMs", 0, 600_000)));
         c.checkTogether();
         return c;
     }

@@ -21,7 +21,8 @@ public final class Database implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(Database.class.getName());
 
     /** The migration files, oldest first. A new file is added at the end, never edited once released. */
-    static final String[] MIGRATIONS = {"V1__state.sql", "V2__sessions.sql", "V3__session_gateway.sql", "V4__delivery.sql"};
+    static final String[] MIGRATIONS = {"V1__state.sql", "V2__sessions.sql", "V3__session_gateway.sql", "V4__delivery.sql",
+            "V8__reshard.sql"};
 
     private static final long MIGRATION_LOCK = 0x6761746568L;
     private static final String CREATE_VERSIONS = """

@@ -48,10 +48,16 @@ public final class SessionStore {
                    CASE WHEN d.session_id = s.session_id THEN d.delivered_seq ELSE 0 END, s.gateway_url
             FROM gatehouse_session s LEFT JOIN gatehouse_delivery d ON d.shard_id = s.shard_id""";
 
-    /** Rows in shard order (the caller sorts), so two transactions of this writer lock them in one order. */
+    /**
+     * Rows in shard order (the caller sorts), so two transactions of this writer lock them in one order. Progress
+     * of a shard count other than the recorded one ({@code gatehouse_shard_set}) is ignored: the old set's last
+     * progress, saved after a reshard's switch, must not overwrite the new set's sessions.
+     */
     static final String SAVE_STORED = """
             INSERT INTO gatehouse_session AS s (shard_id, total_shards, session_id, resume_url, stored_seq, gateway_url)
             SELECT * FROM unnest(?::integer[], ?::integer[], ?::text[], ?::text[], ?::bigint[], ?::text[])
+                AS u(shard_id, total_shards, session_id, resume_url, stored_seq, gateway_url)
+            WHERE NOT EXISTS (SELECT 1 FROM gatehouse_shard_set c WHERE c.total_shards <> u.total_shards)
             ON CONFLICT (shard_id) DO UPDATE SET
                 total_shards = EXCLUDED.total_shards, session_id = EXCLUDED.session_id,
                 resume_url = EXCLUDED.resume_url, stored_seq = EXCLUDED.stored_seq, gateway_url = EXCLUDED.gateway_url,

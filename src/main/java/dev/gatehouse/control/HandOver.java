@@ -1,0 +1,353 @@
+package dev.gatehouse.control;
+
+import dev.gatehouse.discord.ReadyGuilds;
+import dev.gatehouse.pipeline.DispatchSink;
+import dev.gatehouse.pipeline.Session;
+import java.io.IOException;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * The exact hand-over of one reshard, between the old shard set (the source until the switch) and the new one.
+ *
+ * <p>While the new set loads, the old set publishes as usual and every dispatch it publishes is recorded per
+ * guild, in order, by its {@link EventIdentity}; the new set's dispatches are buffered per shard, in seq order,
+ * neither stored nor delivered. At the switch the old set is held (its shards keep the dispatches and pause
+ * reading, as for a full ring), so its record is final. Each guild is on one shard in each set, so per guild the
+ * new set's stream is a contiguous run of the world's events, and the old record is another that overlaps its
+ * start: the new stream is aligned with the record at the first event found in it, and from there each new
+ * event equal to the next recorded one is dropped (the old set delivered it) until the record is used up or
+ * the streams differ; everything after is passed on. The new set's READY and the GUILD_CREATEs of the guilds
+ * its READY listed are its own, never passed on. Once every guild with a record is caught up (or after the
+ * settle time), the switch is committed, the buffered events that passed go into the ring in order, and the
+ * new set publishes into the ring directly.
+ *
+ * <p>All methods synchronize on this object; the cluster threads of both sets only ever take the lock briefly.
+ */
+final class HandOver {
+    private static final System.Logger LOG = System.getLogger(HandOver.class.getName());
+
+    enum Phase { RECORDING, HOLDING, DRAINING, LIVE, ABORTED }
+
+    /** A dispatch of the new set, copied, with what the hand-over decided for it. */
+    private static final class Held {
+        final Session session;
+        final long seq;
+        final String type;
+        final long guildId;
+        final byte[] frame;
+        final long receivedNanos;
+        final EventIdentity identity;
+        /** 0 undecided, 1 pass on, -1 drop. */
+        int verdict;
+
+        Held(Session session, long seq, String type, long guildId, byte[] frame, long receivedNanos, EventIdentity identity) {
+            this.session = session;
+            this.seq = seq;
+            this.type = type;
+            this.guildId = guildId;
+            this.frame = frame;
+            this.receivedNanos = receivedNanos;
+            this.identity = identity;
+        }
+    }
+
+    /** One guild's alignment of the new stream with the old record. */
+    private static final class Alignment {
+        /** Next record entry the new stream must match; -1 before the first new event of the guild. */
+        int cursor = -1;
+        boolean done;
+    }
+
+    /** One shard of the new set. */
+    private static final class NewShard {
+        final ArrayDeque<Held> buffer = new ArrayDeque<>();
+        /** The buffered events not decided yet (the buffer's tail). */
+        final ArrayDeque<Held> undecided = new ArrayDeque<>();
+        Session session;
+        long readySeq = -1;
+        final Set<Long> loading = new HashSet<>();
+        /** Dropped seqs after READY, as ranges [first, last]. */
+        final List<long[]> dropped = new ArrayList<>();
+        boolean live;
+    }
+
+    private final DispatchSink oldTarget;
+    private final DispatchSink ring;
+    private Phase phase = Phase.RECORDING;
+    private final Map<Long, ArrayList<EventIdentity>> record = new HashMap<>();
+    private final Map<Long, Alignment> alignments = new HashMap<>();
+    private final Map<Integer, NewShard> newShards = new HashMap<>();
+    private final Set<String> oldSessions = new HashSet<>();
+    private long recorded;
+    private long droppedEvents;
+    private long passedEvents;
+    private long divergences;
+
+    /**
+     * @param oldTarget where the old set published before (the ring, or a restart's skip filter in front of it)
+     * @param ring      the ring, where the new set's events go
+     */
+    HandOver(DispatchSink oldTarget, DispatchSink ring) {
+        this.oldTarget = oldTarget;
+        this.ring = ring;
+    }
+
+    /** The old set's side: publishes and records while recording, holds while switching, discards after. */
+    final DispatchSink oldSide = this::fromOld;
+
+    /** The new set's side: buffers until the switch, then (per shard, once drained) publishes directly. */
+    final DispatchSink newSide = this::fromNew;
+
+    private synchronized boolean fromOld(int shardId, Session session, long seq, String type, long guildId, byte[] buf, int off,
+                                         int len, long receivedNanos) {
+        switch (phase) {
+            case RECORDING, ABORTED -> {
+                if (!oldTarget.tryPublish(shardId, session, seq, type, guildId, buf, off, len, receivedNanos)) {
+                    return false;
+                }
+                if (phase == Phase.RECORDING) {
+                    if (session != null) {
+                        oldSessions.add(session.id());
+                    }
+                    if (!"READY".equals(type) && !"RESUMED".equals(type)) {
+                        record.computeIfAbsent(guildId, g -> new ArrayList<>()).add(EventIdentity.of(type, guildId, buf, off, len));
+                        recorded++;
+                    }
+                }
+                return true;
+            }
+            case HOLDING -> {
+                return false; // the shard holds it and pauses reading: nothing is lost if the switch fails
+            }
+            default -> {
+                return true; // switched: the new set has it
+            }
+        }
+    }
+
+    private synchronized boolean fromNew(int shardId, Session session, long seq, String type, long guildId, byte[] buf, int off,
+                                         int len, long receivedNanos) {
+        NewShard s = newShards.computeIfAbsent(shardId, id -> new NewShard());
+        if (s.live) {
+            return ring.tryPublish(shardId, session, seq, type, guildId, buf, off, len, receivedNanos);
+        }
+        if (phase == Phase.ABORTED) {
+            return true;
+        }
+        if ("READY".equals(type)) {
+            // a first READY, or a new session after an invalid one: what was buffered of the shard is void
+            s.buffer.clear();
+            s.undecided.clear();
+            s.dropped.clear();
+            s.session = session;
+            s.readySeq = seq;
+            s.loading.clear();
+            try {
+                for (long g : ReadyGuilds.read(buf, off, len)) {
+                    s.loading.add(g);
+                    alignments.remove(g);
+                }
+            } catch (IOException e) {
+                LOG.log(System.Logger.Level.WARNING, "reshard: cannot read the guilds of new shard " + shardId + "'s READY: "
+                        + e.getMessage());
+            }
+            alignments.remove(0L);
+            return true;
+        }
+        if ("RESUMED".equals(type) || s.session == null) {
+            drop(s, seq);
+            return true;
+        }
+        if ("GUILD_CREATE".equals(type) && s.loading.remove(guildId)) {
+            drop(s, seq); // the new set's own load of a guild the old set has: not a join
+            return true;
+        }
+        Held h = new Held(session, seq, type, guildId, java.util.Arrays.copyOfRange(buf, off, off + len), receivedNanos,
+                EventIdentity.of(type, guildId, buf, off, len));
+        s.buffer.add(h);
+        s.undecided.add(h);
+        if (phase != Phase.RECORDING) {
+            decide(s);
+        }
+        return true;
+    }
+
+    private void drop(NewShard s, long seq) {
+        droppedEvents++;
+        List<long[]> d = s.dropped;
+        if (!d.isEmpty() && d.get(d.size() - 1)[1] == seq - 1) {
+            d.get(d.size() - 1)[1] = seq;
+        } else {
+            d.add(new long[] {seq, seq});
+        }
+    }
+
+    /** Decides the shard's buffered events not decided yet. Holding the lock, record final. */
+    private void decide(NewShard s) {
+        for (Held h; (h = s.undecided.poll()) != null; ) {
+            Alignment a = alignments.computeIfAbsent(h.guildId, g -> new Alignment());
+            List<EventIdentity> r = record.getOrDefault(h.guildId, new ArrayList<>());
+            if (!a.done && a.cursor < 0) {
+                int at = r.indexOf(h.identity);
+                if (at < 0) {
+                    a.done = true;
+                } else {
+                    a.cursor = at;
+                }
+            }
+            if (!a.done && a.cursor < r.size() && r.get(a.cursor).equals(h.identity)) {
+                a.cursor++;
+                h.verdict = -1;
+                drop(s, h.seq);
+            } else {
+                if (!a.done && a.cursor < r.size()) {
+                    if (divergences++ < 10) {
+                        LOG.log(System.Logger.Level.INFO, "reshard: guild " + h.guildId + ": the new set's " + h.type + " (seq "
+                                + h.seq + ") is not the old set's next recorded event (" + r.get(a.cursor).type() + ", "
+                                + a.cursor + " of " + r.size() + "); passing on from here");
+                    }
+                }
+                a.done = true;
+                h.verdict = 1;
+                passedEvents++;
+            }
+        }
+    }
+
+    /** Stops the old set's publishing (its shards hold what comes) and decides what the new set buffered. */
+    synchronized void hold() {
+        phase = Phase.HOLDING;
+        for (NewShard s : newShards.values()) {
+            decide(s);
+        }
+    }
+
+    /** Guilds of the old record whose new stream has not reached the record's end yet. */
+    synchronized int guildsBehind() {
+        int behind = 0;
+        for (Map.Entry<Long, ArrayList<EventIdentity>> e : record.entrySet()) {
+            Alignment a = alignments.get(e.getKey());
+            if (a == null || (!a.done && a.cursor < e.getValue().size())) {
+                behind++;
+            }
+        }
+        return behind;
+    }
+
+    /**
+     * The new set's sessions as the switch stores them: each session with the seq up to which a restart need not
+     * replay it (READY and the dropped events right after it) and the dropped seqs after that. Decides everything
+     * buffered so far; events arriving later are passed on. Holding.
+     */
+    synchronized List<Reshard.NewSession> sessions() {
+        List<Reshard.NewSession> out = new ArrayList<>();
+        for (NewShard s : newShards.values()) {
+            decide(s);
+            s.loading.clear(); // a GUILD_CREATE from now on is a guild's return or a join, not the new set's load
+        }
+        for (Alignment a : alignments.values()) {
+            a.done = true; // from now on everything is passed on
+        }
+        for (Map.Entry<Integer, NewShard> e : newShards.entrySet()) {
+            NewShard s = e.getValue();
+            if (s.session == null) {
+                continue;
+            }
+            long mark = s.readySeq;
+            List<long[]> rest = new ArrayList<>();
+            for (long[] r : s.dropped) {
+                if (r[0] <= mark + 1 && r[1] > mark) {
+                    mark = r[1];
+                } else if (r[0] > mark) {
+                    rest.add(r.clone());
+                }
+            }
+            long[] ranges = new long[rest.size() * 2];
+            for (int i = 0; i < rest.size(); i++) {
+                ranges[2 * i] = rest.get(i)[0];
+                ranges[2 * i + 1] = rest.get(i)[1];
+            }
+            out.add(new Reshard.NewSession(e.getKey(), s.session, mark, ranges));
+        }
+        out.sort(java.util.Comparator.comparingInt(Reshard.NewSession::shardId));
+        return out;
+    }
+
+    /**
+     * The switch is committed: the old set's last dispatches are discarded (the new set has them), and the new
+     * set's passed events go into the ring in order, shard by shard, then each shard publishes directly.
+     * Waits while the ring is full. Control thread.
+     */
+    void goLive() {
+        synchronized (this) {
+            phase = Phase.DRAINING;
+        }
+        for (Map.Entry<Integer, NewShard> e : snapshotShards().entrySet()) {
+            int shard = e.getKey();
+            NewShard s = e.getValue();
+            while (true) {
+                Held h;
+                synchronized (this) {
+                    decide(s);
+                    h = s.buffer.poll();
+                    if (h == null) {
+                        s.live = true;
+                        break;
+                    }
+                }
+                if (h.verdict > 0) {
+                    while (!ring.tryPublish(shard, h.session, h.seq, h.type, h.guildId, h.frame, 0, h.frame.length,
+                            h.receivedNanos)) {
+                        LockSupport.parkNanos(200_000);
+                    }
+                }
+            }
+        }
+        synchronized (this) {
+            phase = Phase.LIVE;
+            record.clear();
+        }
+        LOG.log(System.Logger.Level.INFO, "reshard: hand-over done: " + passedEvents + " buffered events of the new set passed on, "
+                + droppedEvents + " dropped (delivered by the old set, or the new set's own READY and guild loads)"
+                + (divergences > 0 ? ", " + divergences + " guilds whose streams differed (passed on from there)" : ""));
+    }
+
+    private synchronized Map<Integer, NewShard> snapshotShards() {
+        return new java.util.TreeMap<>(newShards);
+    }
+
+    /** The switch failed: the old set publishes again (what it held included), the new set's events are discarded. */
+    synchronized void abort() {
+        phase = Phase.ABORTED;
+        record.clear();
+        newShards.clear();
+    }
+
+    /** The old set's session ids seen while recording: their delivery checkpoints stop counting at the switch. */
+    synchronized Set<String> oldSessions() {
+        return Set.copyOf(oldSessions);
+    }
+
+    synchronized Phase phase() {
+        return phase;
+    }
+
+    synchronized long recorded() {
+        return recorded;
+    }
+
+    synchronized long dropped() {
+        return droppedEvents;
+    }
+
+    synchronized long passed() {
+        return passedEvents;
+    }
+}
