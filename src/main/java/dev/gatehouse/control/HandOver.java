@@ -81,7 +81,21 @@ final class HandOver {
     private final DispatchSink oldTarget;
     private final DispatchSink ring;
     private Phase phase = Phase.RECORDING;
-    private final Map<Long, ArrayList<EventIdentity>> record = new HashMap<>();
+    /** An event the old set published while recording, with when it arrived. */
+    private record Recorded(EventIdentity identity, long receivedNanos) {
+    }
+
+    /**
+     * How far apart in time the two sets' copies of one event may arrive for a guild whose alignment only time can
+     * tell (its events repeat, as presences of a small guild do), around the measured lag between the sets.
+     */
+    static final long TOLERANCE_NANOS = 200_000_000L;
+    /** Aligned overlaps at least this long are trusted without looking at arrival times. */
+    static final int TRUSTED_OVERLAP = 3;
+
+    private final Map<Long, ArrayList<Recorded>> record = new HashMap<>();
+    /** Arrival time of an event on the new set minus on the old set, from alignments that needed no time. */
+    private final List<Long> lags = new ArrayList<>();
     private final Map<Long, Alignment> alignments = new HashMap<>();
     private final Map<Integer, NewShard> newShards = new HashMap<>();
     private final Set<String> oldSessions = new HashSet<>();
@@ -117,7 +131,8 @@ final class HandOver {
                         oldSessions.add(session.id());
                     }
                     if (!"READY".equals(type) && !"RESUMED".equals(type)) {
-                        record.computeIfAbsent(guildId, g -> new ArrayList<>()).add(EventIdentity.of(type, guildId, buf, off, len));
+                        record.computeIfAbsent(guildId, g -> new ArrayList<>())
+                                .add(new Recorded(EventIdentity.of(type, guildId, buf, off, len), receivedNanos));
                         recorded++;
                     }
                 }
@@ -193,16 +208,12 @@ final class HandOver {
     private void decide(NewShard s) {
         for (Held h; (h = s.undecided.poll()) != null; ) {
             Alignment a = alignments.computeIfAbsent(h.guildId, g -> new Alignment());
-            List<EventIdentity> r = record.getOrDefault(h.guildId, new ArrayList<>());
+            List<Recorded> r = record.getOrDefault(h.guildId, new ArrayList<>());
             if (!a.done && a.cursor < 0) {
-                int at = r.indexOf(h.identity);
-                if (at < 0) {
-                    a.done = true;
-                } else {
-                    a.cursor = at;
-                }
+                a.cursor = align(h, s.undecided, r);
+                a.done = a.cursor >= r.size();
             }
-            if (!a.done && a.cursor < r.size() && r.get(a.cursor).equals(h.identity)) {
+            if (!a.done && a.cursor < r.size() && r.get(a.cursor).identity().equals(h.identity)) {
                 a.cursor++;
                 h.verdict = -1;
                 drop(s, h.seq);
@@ -210,7 +221,7 @@ final class HandOver {
                 if (!a.done && a.cursor < r.size()) {
                     if (divergences++ < 10) {
                         LOG.log(System.Logger.Level.INFO, "reshard: guild " + h.guildId + ": the new set's " + h.type + " (seq "
-                                + h.seq + ") is not the old set's next recorded event (" + r.get(a.cursor).type() + ", "
+                                + h.seq + ") is not the old set's next recorded event (" + r.get(a.cursor).identity().type() + ", "
                                 + a.cursor + " of " + r.size() + "); passing on from here");
                     }
                 }
@@ -219,6 +230,61 @@ final class HandOver {
                 passedEvents++;
             }
         }
+    }
+
+    /**
+     * Where in the guild's record the new stream starting with {@code first} begins: the record's size when it
+     * begins after everything recorded. The candidates are the positions from which the record agrees with every
+     * new event buffered so far; a long agreement is trusted, otherwise the candidate whose arrival time fits the
+     * lag between the sets best, if it fits within {@link #TOLERANCE_NANOS}.
+     */
+    private int align(Held first, ArrayDeque<Held> later, List<Recorded> r) {
+        List<Held> stream = new ArrayList<>();
+        stream.add(first);
+        for (Held h : later) {
+            if (h.guildId == first.guildId) {
+                stream.add(h);
+            }
+        }
+        List<Integer> agreeing = new ArrayList<>();
+        for (int p = 0; p < r.size(); p++) {
+            int i = 0;
+            while (i < stream.size() && p + i < r.size() && r.get(p + i).identity().equals(stream.get(i).identity)) {
+                i++;
+            }
+            if (i == stream.size() || p + i == r.size()) {
+                agreeing.add(p);
+            }
+        }
+        if (agreeing.isEmpty()) {
+            return r.size();
+        }
+        if (agreeing.size() == 1 && Math.min(stream.size(), r.size() - agreeing.get(0)) >= TRUSTED_OVERLAP) {
+            int p = agreeing.get(0);
+            lags.add(first.receivedNanos - r.get(p).receivedNanos());
+            return p;
+        }
+        long lag = lag();
+        int best = r.size();
+        long bestCost = Long.MAX_VALUE;
+        for (int p : agreeing) {
+            long cost = Math.abs(first.receivedNanos - r.get(p).receivedNanos() - lag);
+            if (cost < bestCost) {
+                bestCost = cost;
+                best = p;
+            }
+        }
+        return bestCost <= TOLERANCE_NANOS ? best : r.size();
+    }
+
+    /** The median lag of the new set behind the old one, 0 before any trusted alignment. */
+    private long lag() {
+        if (lags.isEmpty()) {
+            return 0;
+        }
+        List<Long> sorted = new ArrayList<>(lags);
+        java.util.Collections.sort(sorted);
+        return sorted.get(sorted.size() / 2);
     }
 
     /** Stops the old set's publishing (its shards hold what comes) and decides what the new set buffered. */
@@ -232,9 +298,17 @@ final class HandOver {
     /** Guilds of the old record whose new stream has not reached the record's end yet. */
     synchronized int guildsBehind() {
         int behind = 0;
-        for (Map.Entry<Long, ArrayList<EventIdentity>> e : record.entrySet()) {
+        long now = System.nanoTime();
+        long lag = lag();
+        for (Map.Entry<Long, ArrayList<Recorded>> e : record.entrySet()) {
             Alignment a = alignments.get(e.getKey());
-            if (a == null || (!a.done && a.cursor < e.getValue().size())) {
+            List<Recorded> r = e.getValue();
+            if (a == null || a.cursor < 0) {
+                // no new event of the guild yet: the new set may still get the last recorded one
+                if (now - (r.get(r.size() - 1).receivedNanos() + lag) < TOLERANCE_NANOS) {
+                    behind++;
+                }
+            } else if (!a.done && a.cursor < r.size()) {
                 behind++;
             }
         }

@@ -278,17 +278,21 @@ public final class Reshard implements AutoCloseable {
                 return;
             }
             status = new ReshardStatus("switching", from, to, to, 0, 0, reason);
+            long held = System.nanoTime();
             handOver.hold();
-            long settleEnd = System.nanoTime() + settings.settleMs() * 1_000_000L;
+            long settleEnd = held + settings.settleMs() * 1_000_000L;
             while (handOver.guildsBehind() > 0 && System.nanoTime() < settleEnd) {
                 sleep(10);
             }
             int behind = handOver.guildsBehind();
+            long caughtUp = System.nanoTime();
             while (!consumersCaughtUp.getAsBoolean() && !closed) {
                 sleep(5);
             }
+            long drained = System.nanoTime();
             List<NewSession> sessions = handOver.sessions();
             store.switchTo(to, sessions);
+            long committed = System.nanoTime();
             retired.addAll(handOver.oldSessions());
             current = next;
             loading = null;
@@ -297,7 +301,10 @@ public final class Reshard implements AutoCloseable {
             old.sink().aim(SetSink.DISCARD);
             LOG.log(System.Logger.Level.INFO, "reshard: switched to " + to + " shards (" + handOver.recorded() + " events of the old"
                     + " set recorded during the reshard" + (behind > 0 ? "; " + behind + " guilds had no new event within"
-                    + " reshard.settleMs" : "") + "); closing the " + from + " old sessions with 1000");
+                    + " reshard.settleMs" : "") + "; the old set was held " + (committed - held) / 1_000_000 + " ms: "
+                    + (caughtUp - held) / 1_000_000 + " ms for the new set to catch up, " + (drained - caughtUp) / 1_000_000
+                    + " ms for the state and the bot to take the old set's last events, " + (committed - drained) / 1_000_000
+                    + " ms to commit); closing the " + from + " old sessions with 1000");
             old.manager().close(1000, "resharded");
             status = new ReshardStatus("done", from, to, to, 0, 0, reason);
         } catch (Exception e) {
