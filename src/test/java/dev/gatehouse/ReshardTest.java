@@ -54,6 +54,16 @@ class ReshardTest {
      * dispatches (READY, the GUILD_CREATEs after its identify) reached it only for the sessions of {@code fromShards}.
      */
     static void assertEveryWorldEventOnceInGuildOrder(dev.gatehouse.sim.Simulator sim, TestBot bot, int fromShards) {
+        assertEveryWorldEventOnceInGuildOrder(sim, bot, fromShards, false);
+    }
+
+    /**
+     * As above; with {@code afterCrash}, a dispatch the bot got twice under the same (session, seq) counts once, as
+     * a bot deduplicates it: after a kill -9 the events of the last checkpoint period come again (at least once).
+     * The same world event under two different sessions is still a failure.
+     */
+    static void assertEveryWorldEventOnceInGuildOrder(dev.gatehouse.sim.Simulator sim, TestBot bot, int fromShards,
+                                                      boolean afterCrash) {
         Map<String, Sent> truth = truth(sim);
         Set<Long> world = new HashSet<>();
         for (Sent s : truth.values()) {
@@ -64,10 +74,17 @@ class ReshardTest {
         Map<Long, Integer> got = new HashMap<>();
         Map<Long, Long> lastOfGuild = new HashMap<>();
         int own = 0;
+        Set<String> seen = new HashSet<>();
         for (TestBot.Received r : bot.all()) {
+            if (afterCrash && !seen.add(r.sessionId() + ":" + r.seq())) {
+                continue;
+            }
             Sent s = truth.get(r.sessionId() + ":" + r.seq());
             if (s == null) {
                 fail("the bot got " + r + ", which the simulator never sent");
+            }
+            if (s.worldEvent() == 0 && "RESUMED".equals(s.type())) {
+                continue; // a resume after a restart, delivered like any dispatch
             }
             if (s.worldEvent() == 0) {
                 assertEquals(fromShards, s.shardCount(), "only the first set's own READY and GUILD_CREATEs reach the bot: " + r);
@@ -126,6 +143,105 @@ class ReshardTest {
             h.assertDatabaseEqualsWorld();
             assertStateFollowsNewSet(h, to);
         }
+    }
+
+    @org.junit.jupiter.api.Test
+    void guildsGrowingPastReshardPercentageReshardByThemselves() throws Exception {
+        // 300 guilds on 2 shards of 200 at 80% (320): ten joins a second pass the threshold within seconds
+        SimOptions world = Harness.world(2, 300, 500).withChurn(new GuildChurn(600, 0, 0, 10_000));
+        try (Harness h = new Harness(world, "--reshard.guildsPerShard=200", "--reshard.checkIntervalMs=500")) {
+            h.awaitLoaded();
+            assertEquals("idle", h.gatehouse.reshardStatus().phase(), "below the threshold nothing happens");
+            h.sim.startTraffic();
+            Harness.await("the automatic reshard", 120_000, () -> "done".equals(h.gatehouse.reshardStatus().phase()),
+                    () -> h.gatehouse.reshardStatus().toString());
+            ReshardStatus done = h.gatehouse.reshardStatus();
+            assertTrue(done.detail().contains("reached reshardPercentage 80%"), done.toString());
+            assertEquals(3, done.toShards(), "the smallest count that holds the guilds below 80%: " + done);
+            Thread.sleep(1_000);
+            h.sim.stopTraffic();
+            Harness.await("the bot to receive every world event", 90_000, () -> missingWorldEvents(h.sim, h.bot) == 0,
+                    () -> missingWorldEvents(h.sim, h.bot) + " missing; " + h.gatehouse.statusLine(0));
+            assertEquals(0, h.sim.bucketViolations());
+            assertEveryWorldEventOnceInGuildOrder(h.sim, h.bot, 2);
+        }
+    }
+
+    @org.junit.jupiter.api.Test
+    void aShardClosedWith4011StartsAReshardInsteadOfStoppingForGood() throws Exception {
+        // 400 guilds on 2 shards is 200 a shard, more than the 150 the simulator allows: both get 4011 at identify
+        SimOptions world = Harness.world(2, 400, 300).withLimits(16, 5000, 41_250, 150, true);
+        try (Harness h = new Harness(world, "--totalShards=2", "--reshard.checkIntervalMs=600000")) {
+            Harness.await("the reshard after 4011", 120_000, () -> "done".equals(h.gatehouse.reshardStatus().phase()),
+                    () -> h.gatehouse.reshardStatus().toString());
+            assertTrue(h.gatehouse.reshardStatus().detail().contains("4011"), h.gatehouse.reshardStatus().toString());
+            assertEquals(4, h.gatehouse.shards().statuses().size());
+            h.awaitLoaded();
+            h.sim.startTraffic();
+            Thread.sleep(1_500);
+            h.sim.stopTraffic();
+            Harness.await("the bot to receive every world event", 90_000, () -> missingWorldEvents(h.sim, h.bot) == 0,
+                    () -> missingWorldEvents(h.sim, h.bot) + " missing; " + h.gatehouse.statusLine(0));
+            Thread.sleep(1_500);
+            h.assertDatabaseEqualsWorld(); // the guilds came through the new set's loads: the old set never had them
+            long created = h.bot.all().stream().filter(r -> "GUILD_CREATE".equals(r.type())).count();
+            assertEquals(400, created, "each guild's GUILD_CREATE reached the bot once");
+        }
+    }
+
+    @org.junit.jupiter.api.Test
+    void aReshardWithoutEnoughIdentifiesLeftIsRefusedAndTheOldSetRunsOn() throws Exception {
+        // 6 identifies a day: the 2 shards take 2, leaving 4, fewer than 4 new shards plus a reserve of 10
+        SimOptions world = Harness.world(2, 100, 200)
+                .withSessionLimits(dev.gatehouse.sim.SessionLimits.defaults().withSessionStarts(6, 86_400_000));
+        try (LogLines log = new LogLines(Class.forName("dev.gatehouse.control.Reshard"));
+             Harness h = new Harness(world, "--reshard.checkIntervalMs=600000")) {
+            h.awaitLoaded();
+            List<String> sessions = h.gatehouse.shards().statuses().stream().map(x -> x.session()).toList();
+            h.gatehouse.reshard(OptionalInt.of(4));
+            Harness.await("the refusal", 30_000, () -> "refused".equals(h.gatehouse.reshardStatus().phase()),
+                    () -> h.gatehouse.reshardStatus().toString());
+            assertTrue(h.gatehouse.reshardStatus().detail().contains("session_start_limit"), h.gatehouse.reshardStatus().toString());
+            assertEquals(1, log.count(java.util.logging.Level.WARNING, "not resharding 2 -> 4 shards: Discord allows 4 more identifies"
+                    + " today (session_start_limit), fewer than the 4 new shards plus reshard.identifyReserve 10"), log.all());
+            assertEquals(2, h.sim.identifies(), "no new shard identified");
+            assertEquals(sessions, h.gatehouse.shards().statuses().stream().map(x -> x.session()).toList(), "the old set untouched");
+            h.sim.startTraffic();
+            Thread.sleep(1_000);
+            h.sim.stopTraffic();
+            h.awaitDelivered();
+            h.assertExactlyOnceInOrder();
+        }
+    }
+
+    @org.junit.jupiter.api.Test
+    void badReshardRequestsAreRefusedWithAClearError() throws Exception {
+        try (Harness h = new Harness(Harness.world(2, 20, 0), "--reshard.checkIntervalMs=600000")) {
+            IllegalArgumentException zero = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                    () -> h.gatehouse.reshard(OptionalInt.of(0)));
+            assertEquals("shards must be at least 1, got 0", zero.getMessage());
+            IllegalArgumentException same = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                    () -> h.gatehouse.reshard(OptionalInt.of(2)));
+            assertEquals("the bot already runs 2 shards", same.getMessage());
+        }
+    }
+
+    /** World events no session's dispatch to the bot carried yet. */
+    static int missingWorldEvents(dev.gatehouse.sim.Simulator sim, TestBot bot) {
+        Map<String, Sent> truth = truth(sim);
+        Set<Long> missing = new HashSet<>();
+        for (Sent s : truth.values()) {
+            if (s.worldEvent() != 0) {
+                missing.add(s.worldEvent());
+            }
+        }
+        for (TestBot.Received r : bot.all()) {
+            Sent s = truth.get(r.sessionId() + ":" + r.seq());
+            if (s != null) {
+                missing.remove(s.worldEvent());
+            }
+        }
+        return missing.size();
     }
 
     /** Dispatches the simulator sent to the sessions of one shard count. */

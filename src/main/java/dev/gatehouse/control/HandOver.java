@@ -80,6 +80,9 @@ final class HandOver {
 
     private final DispatchSink oldTarget;
     private final DispatchSink ring;
+    private final int oldTotal;
+    /** True when the old set's shard has had a session (its guilds reached the bot); false after a 4011 at identify. */
+    private final java.util.function.IntPredicate oldShardServed;
     private Phase phase = Phase.RECORDING;
     /** An event the old set published while recording, with when it arrived. */
     private record Recorded(EventIdentity identity, long receivedNanos) {
@@ -107,10 +110,15 @@ final class HandOver {
     /**
      * @param oldTarget where the old set published before (the ring, or a restart's skip filter in front of it)
      * @param ring      the ring, where the new set's events go
+     * @param oldTotal  the old set's shard count
+     * @param oldShardServed whether an old shard ever had a session: the guilds of one that never had (closed
+     *                  with 4011 at its identify) reach the bot through the new set's loads
      */
-    HandOver(DispatchSink oldTarget, DispatchSink ring) {
+    HandOver(DispatchSink oldTarget, DispatchSink ring, int oldTotal, java.util.function.IntPredicate oldShardServed) {
         this.oldTarget = oldTarget;
         this.ring = ring;
+        this.oldTotal = oldTotal;
+        this.oldShardServed = oldShardServed;
     }
 
     /** The old set's side: publishes and records while recording, holds while switching, discards after. */
@@ -180,7 +188,8 @@ final class HandOver {
             drop(s, seq);
             return true;
         }
-        if ("GUILD_CREATE".equals(type) && s.loading.remove(guildId)) {
+        if ("GUILD_CREATE".equals(type) && s.loading.remove(guildId)
+                && oldShardServed.test(dev.gatehouse.discord.Snowflake.shardOf(guildId, oldTotal))) {
             drop(s, seq); // the new set's own load of a guild the old set has: not a join
             return true;
         }
@@ -343,6 +352,9 @@ final class HandOver {
                     rest.add(r.clone());
                 }
             }
+            // READY and the prefix are skipped too: a delivery checkpoint of an old session that lands on the shard's
+            // row after the switch makes a restart resume from 0, and those must not reach the bot then
+            rest.add(0, new long[] {s.readySeq, mark});
             long[] ranges = new long[rest.size() * 2];
             for (int i = 0; i < rest.size(); i++) {
                 ranges[2 * i] = rest.get(i)[0];

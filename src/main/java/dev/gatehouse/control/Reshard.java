@@ -97,7 +97,7 @@ public final class Reshard implements AutoCloseable {
         this.shardsPerCluster = plan.shardsPerCluster();
         this.maxClusters = plan.maxClusters();
         SetSink sink = new SetSink(firstSink);
-        current = new ShardSet(plan, sets.start(plan, sink, bot, resumable, this::shardingRequired), sink);
+        current = new ShardSet(plan, sets.start(plan, sink, bot, resumable, shard -> shardingRequired(plan.total(), shard)), sink);
         status = new ReshardStatus("idle", plan.total(), 0, 0, 0, 0, "");
         if (settings.automatic()) {
             control.scheduleWithFixedDelay(this::check, settings.checkIntervalMs(), settings.checkIntervalMs(), TimeUnit.MILLISECONDS);
@@ -163,13 +163,17 @@ public final class Reshard implements AutoCloseable {
         return status;
     }
 
-    /** A shard of the running set was closed with 4011: more shards are needed. Cluster thread: hands off at once. */
-    private void shardingRequired(int shardId) {
+    /**
+     * A shard of the set of {@code setTotal} shards was closed with 4011: more shards are needed, unless that set was
+     * replaced meanwhile (its other shards' 4011s are answered by the reshard already done). Cluster thread: hands
+     * off at once.
+     */
+    private void shardingRequired(int setTotal, int shardId) {
         if (closed) {
             return;
         }
         control.execute(() -> {
-            if (!status.running()) {
+            if (!status.running() && setTotal == totalShards()) {
                 int next = Math.max(totalShards() * 2, 1);
                 LOG.log(System.Logger.Level.WARNING, "reshard: shard " + shardId + " was closed with 4011 (sharding required);"
                         + " resharding to " + next + " shards");
@@ -259,12 +263,16 @@ public final class Reshard implements AutoCloseable {
                 + " loads in the background while the " + from + " running shards keep delivering");
         status = new ReshardStatus("loading", from, to, 0, 0, 0, reason);
         DispatchSink before = old.sink().target();
-        HandOver handOver = new HandOver(before, ring);
+        Map<Integer, Boolean> served = new java.util.concurrent.ConcurrentHashMap<>();
+        for (ShardStatus x : old.manager().statuses()) {
+            served.put(x.id(), !x.session().isEmpty()); // a shard closed with 4011 at its identify never had one
+        }
+        HandOver handOver = new HandOver(before, ring, from, shard -> served.getOrDefault(shard, false));
         SetSink newSink = new SetSink(handOver.newSide);
         old.sink().aim(handOver.oldSide);
         ShardSet next;
         try {
-            next = new ShardSet(plan, sets.start(plan, newSink, bot, Map.of(), this::shardingRequired), newSink);
+            next = new ShardSet(plan, sets.start(plan, newSink, bot, Map.of(), shard -> shardingRequired(plan.total(), shard)), newSink);
         } catch (Exception e) {
             old.sink().aim(before);
             fail(from, to, "cannot start the new shard set: " + e.getMessage());
@@ -291,9 +299,20 @@ public final class Reshard implements AutoCloseable {
             }
             long drained = System.nanoTime();
             List<NewSession> sessions = handOver.sessions();
-            store.switchTo(to, sessions);
+            Set<String> oldSessions = new HashSet<>(handOver.oldSessions());
+            for (ShardStatus x : old.manager().statuses()) {
+                if (!x.session().isEmpty()) {
+                    oldSessions.add(x.session());
+                }
+            }
+            retired.addAll(oldSessions); // before the commit: no checkpoint of theirs may land on the new rows
+            try {
+                store.switchTo(to, sessions);
+            } catch (Exception e) {
+                retired.removeAll(oldSessions);
+                throw e;
+            }
             long committed = System.nanoTime();
-            retired.addAll(handOver.oldSessions());
             current = next;
             loading = null;
             handOver.goLive();
