@@ -29,6 +29,9 @@ final class Bench {
         if (!args.isEmpty() && "startup".equals(args.get(0))) {
             return StartupBench.run(args.subList(1, args.size()));
         }
+        if (!args.isEmpty() && "reshard".equals(args.get(0))) {
+            return ReshardBench.run(args.subList(1, args.size()));
+        }
         int seconds = 30, warmup = 10, rate = 20_000, shards = 4, guilds = 2000;
         List<String> gatehouseArgs = new ArrayList<>();
         for (String a : args) {
