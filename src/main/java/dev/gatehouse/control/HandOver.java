@@ -244,8 +244,8 @@ final class HandOver {
     /**
      * Where in the guild's record the new stream starting with {@code first} begins: the record's size when it
      * begins after everything recorded. The candidates are the positions from which the record agrees with every
-     * new event buffered so far; a long agreement is trusted, otherwise the candidate whose arrival time fits the
-     * lag between the sets best, if it fits within {@link #TOLERANCE_NANOS}.
+     * new event buffered so far; a long agreement is trusted, otherwise the earliest candidate whose arrival time
+     * fits the lag between the sets within {@link #TOLERANCE_NANOS}.
      */
     private int align(Held first, ArrayDeque<Held> later, List<Recorded> r) {
         List<Held> stream = new ArrayList<>();
@@ -273,17 +273,15 @@ final class HandOver {
             lags.add(first.receivedNanos - r.get(p).receivedNanos());
             return p;
         }
+        // the earliest that fits in time: identical events of one burst cannot be told apart by time, and taking the
+        // earliest of them counts each of them once
         long lag = lag();
-        int best = r.size();
-        long bestCost = Long.MAX_VALUE;
         for (int p : agreeing) {
-            long cost = Math.abs(first.receivedNanos - r.get(p).receivedNanos() - lag);
-            if (cost < bestCost) {
-                bestCost = cost;
-                best = p;
+            if (Math.abs(first.receivedNanos - r.get(p).receivedNanos() - lag) <= TOLERANCE_NANOS) {
+                return p;
             }
         }
-        return bestCost <= TOLERANCE_NANOS ? best : r.size();
+        return r.size();
     }
 
     /** The median lag of the new set behind the old one, 0 before any trusted alignment. */
