@@ -263,6 +263,16 @@ public final class Gatehouse implements AutoCloseable {
         return this.shards.request(shards, "asked for" + (shards.isPresent() ? " " + shards.getAsInt() + " shards" : ""));
     }
 
+    /** The status line's part about a reshard in progress, empty when none runs. */
+    private String resharding() {
+        ReshardStatus r = shards.status();
+        if (!r.running()) {
+            return "";
+        }
+        return " | resharding " + r.fromShards() + " -> " + r.toShards() + ": " + r.phase() + ", new shards " + r.shardsReady()
+                + "/" + r.toShards() + " ready, guilds " + r.guildsLoaded() + "/" + r.guilds() + " loaded";
+    }
+
     /** Where resharding stands: idle, refused (and why), loading, switching, done or failed. */
     public ReshardStatus reshardStatus() {
         return shards.status();
@@ -301,7 +311,7 @@ public final class Gatehouse implements AutoCloseable {
         return String.format("shards %d/%d ready | guilds %d/%d loaded | %.0f events/s | rows written %d | forwarded %d | queued %d%s",
                 ready, all.size(), loaded, guilds, eventsPerSecond, state.rowsWritten(), delivery.delivered(),
                 delivery.queued(), (delivery.spilledEvents() > 0 ? " | in spill " + delivery.spilledEvents() : "")
-                        + (delivery.dropped() > 0 ? " | dropped " + delivery.dropped() : ""));
+                        + (delivery.dropped() > 0 ? " | dropped " + delivery.dropped() : "") + resharding());
     }
 
     /**

@@ -167,15 +167,20 @@ class ReshardTest {
         }
     }
 
-    @org.junit.jupiter.api.Test
-    void aShardClosedWith4011StartsAReshardInsteadOfStoppingForGood() throws Exception {
-        // 400 guilds on 2 shards is 200 a shard, more than the 150 the simulator allows: both get 4011 at identify
-        SimOptions world = Harness.world(2, 400, 300).withLimits(16, 5000, 41_250, 150, true);
+    /**
+     * 400 guilds on 2 shards is 200 a shard, more than the 150 the simulator allows: both get 4011 at identify and
+     * 4 shards do. With 700 guilds the 4 new shards get 4011 too (175 each) and the reshard goes on to 8.
+     */
+    @ParameterizedTest(name = "{0} guilds -> {1} shards")
+    @CsvSource({"400, 4", "700, 8"})
+    void aShardClosedWith4011StartsAReshardInsteadOfStoppingForGood(int guilds, int shards) throws Exception {
+        SimOptions world = Harness.world(2, guilds, 300).withLimits(16, 5000, 41_250, 150, true);
         try (Harness h = new Harness(world, "--totalShards=2", "--reshard.checkIntervalMs=600000")) {
             Harness.await("the reshard after 4011", 120_000, () -> "done".equals(h.gatehouse.reshardStatus().phase()),
                     () -> h.gatehouse.reshardStatus().toString());
             assertTrue(h.gatehouse.reshardStatus().detail().contains("4011"), h.gatehouse.reshardStatus().toString());
-            assertEquals(4, h.gatehouse.shards().statuses().size());
+            Harness.await("the reshard to " + shards, 120_000, () -> h.gatehouse.shards().statuses().size() == shards,
+                    () -> h.gatehouse.reshardStatus().toString());
             h.awaitLoaded();
             h.sim.startTraffic();
             Thread.sleep(1_500);
@@ -185,7 +190,7 @@ class ReshardTest {
             Thread.sleep(1_500);
             h.assertDatabaseEqualsWorld(); // the guilds came through the new set's loads: the old set never had them
             long created = h.bot.all().stream().filter(r -> "GUILD_CREATE".equals(r.type())).count();
-            assertEquals(400, created, "each guild's GUILD_CREATE reached the bot once");
+            assertEquals(guilds, created, "each guild's GUILD_CREATE reached the bot once");
         }
     }
 

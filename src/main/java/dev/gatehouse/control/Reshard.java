@@ -281,8 +281,14 @@ public final class Reshard implements AutoCloseable {
         loading = next;
         try {
             if (!awaitLoaded(next)) {
+                boolean tooFew = !closed && next.manager().statuses().stream()
+                        .anyMatch(x -> x.lastCloseCode() == dev.gatehouse.discord.CloseCode.SHARDING_REQUIRED.code());
                 abort(old, next, before, handOver, from, to, closed ? "Gatehouse is stopping"
                         : "a shard of the new set stopped (" + stoppedShard(next) + ")");
+                if (tooFew) {
+                    // Discord wants more shards than the new count: try again with twice as many
+                    requestNow(OptionalInt.of(to * 2), "the new set of " + to + " shards got 4011 (sharding required)");
+                }
                 return;
             }
             status = new ReshardStatus("switching", from, to, to, 0, 0, reason);
