@@ -229,6 +229,13 @@ class ReshardTest {
                     () -> h.gatehouse.reshard(OptionalInt.of(2)));
             assertEquals("the bot already runs 2 shards", same.getMessage());
         }
+        try (Harness h = new Harness(Harness.world(2, 20, 0), "--reshard.checkIntervalMs=600000", "--totalShards=2",
+                "--lastShardId=0")) {
+            IllegalArgumentException split = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                    () -> h.gatehouse.reshard(OptionalInt.of(4)));
+            assertEquals("this process runs shards 0..0 of 2; resharding a shard range split over processes is not supported yet",
+                    split.getMessage());
+        }
     }
 
     /** World events no session's dispatch to the bot carried yet. */

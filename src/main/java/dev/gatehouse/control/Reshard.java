@@ -148,10 +148,8 @@ public final class Reshard implements AutoCloseable {
         if (shards.isPresent() && shards.getAsInt() == totalShards()) {
             throw new IllegalArgumentException("the bot already runs " + shards.getAsInt() + " shards");
         }
-        ShardPlan plan = current.plan();
-        if (plan.first() != 0 || plan.last() != plan.total() - 1) {
-            throw new IllegalArgumentException("this process runs shards " + plan.first() + ".." + plan.last() + " of "
-                    + plan.total() + "; resharding a shard range split over processes is not supported yet");
+        if (splitRange()) {
+            throw new IllegalArgumentException(splitRangeReason());
         }
         synchronized (this) {
             if (status.running()) {
@@ -231,10 +229,26 @@ public final class Reshard implements AutoCloseable {
         return Math.max(Math.max(bot.shards(), needed), totalShards() + 1);
     }
 
+    /** True when this process runs only part of the shards (the others are run by other processes). */
+    private boolean splitRange() {
+        ShardPlan plan = current.plan();
+        return plan.first() != 0 || plan.last() != plan.total() - 1;
+    }
+
+    private String splitRangeReason() {
+        ShardPlan plan = current.plan();
+        return "this process runs shards " + plan.first() + ".." + plan.last() + " of " + plan.total()
+                + "; resharding a shard range split over processes is not supported yet";
+    }
+
     /** Control thread: one whole reshard. */
     private void run(OptionalInt requested, String reason) {
         ShardSet old = current;
         int from = old.plan().total();
+        if (splitRange()) {
+            refuse(from, requested.orElse(0), splitRangeReason() + " (" + reason + ")");
+            return;
+        }
         GatewayBot bot;
         try {
             bot = discord.gatewayBot();
