@@ -194,6 +194,29 @@ class ReshardTest {
         }
     }
 
+    /** The simulator's /gateway/bot recommends 4 shards while 2 run; with large bot sharding 4 rounds up to 16. */
+    @ParameterizedTest(name = "useOptimalLargeBotSharding={0} -> {1} shards")
+    @CsvSource({"false, 4", "true, 16"})
+    void discordRecommendingMoreShardsThanRunReshards(boolean optimal, int shards) throws Exception {
+        SimOptions world = Harness.world(4, 200, 300);
+        try (Harness h = new Harness(world, "--totalShards=2", "--reshard.checkIntervalMs=500",
+                "--useOptimalLargeBotSharding=" + optimal)) {
+            Harness.await("the reshard Discord recommends", 120_000, () -> "done".equals(h.gatehouse.reshardStatus().phase()),
+                    () -> h.gatehouse.reshardStatus().toString());
+            assertTrue(h.gatehouse.reshardStatus().detail().contains("Discord recommends 4 shards, 2 run"),
+                    h.gatehouse.reshardStatus().toString());
+            assertEquals(shards, h.gatehouse.shards().statuses().size());
+            h.awaitLoaded();
+            h.sim.startTraffic();
+            Thread.sleep(1_000);
+            h.sim.stopTraffic();
+            Harness.await("the bot to receive every world event", 90_000, () -> missingWorldEvents(h.sim, h.bot) == 0,
+                    () -> missingWorldEvents(h.sim, h.bot) + " missing; " + h.gatehouse.statusLine(0));
+            assertEquals(0, h.sim.bucketViolations());
+            assertEveryWorldEventOnceInGuildOrder(h.sim, h.bot, 2);
+        }
+    }
+
     @org.junit.jupiter.api.Test
     void aReshardWithoutEnoughIdentifiesLeftIsRefusedAndTheOldSetRunsOn() throws Exception {
         // 6 identifies a day: the 2 shards take 2, leaving 4, fewer than 4 new shards plus a reserve of 10
