@@ -128,6 +128,7 @@ class ReshardTest {
                     || "failed".equals(h.gatehouse.reshardStatus().phase()), () -> h.gatehouse.reshardStatus().toString());
             assertEquals("done", h.gatehouse.reshardStatus().phase(), h.gatehouse.reshardStatus().toString());
             assertEquals(to, h.gatehouse.shards().statuses().size());
+            Thread.sleep(1_000); // the simulator takes the close frames of the old sessions
             long oldSent = sentTo(h, from);
             long after = h.bot.count() + 3000;
             Harness.await("traffic after the switch", 60_000, () -> h.bot.count() >= after, () -> h.gatehouse.statusLine(0));
@@ -137,7 +138,8 @@ class ReshardTest {
                     () -> h.gatehouse.delivery().queued() == 0 && h.gatehouse.dispatches() >= sentTo(h, to), () -> h.gatehouse.statusLine(0));
             Thread.sleep(1_500); // the state writer's last progress and the delivery checkpoint
 
-            assertEquals(oldSent, sentTo(h, from), "the old sessions were ended (the simulator sends them nothing more)");
+            assertEquals(oldSent, sentTo(h, from), "the old sessions were ended (the simulator sends them nothing more): "
+                    + h.sim.sessions().stream().filter(x -> x.shardCount() == from).map(x -> x.shardId() + "=" + x.count()).toList());
             assertEquals(0, h.sim.bucketViolations(), "identify bucket violations");
             assertEveryWorldEventOnceInGuildOrder(h.sim, h.bot, from);
             h.assertDatabaseEqualsWorld();

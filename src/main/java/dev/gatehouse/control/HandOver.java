@@ -37,17 +37,21 @@ final class HandOver {
 
     /** A dispatch of the new set, copied, with what the hand-over decided for it. */
     private static final class Held {
+        final NewShard shard;
         final Session session;
         final long seq;
         final String type;
         final long guildId;
-        final byte[] frame;
+        /** The frame; let go once the event is dropped while loading (the old set delivered it). */
+        byte[] frame;
         final long receivedNanos;
         final EventIdentity identity;
         /** 0 undecided, 1 pass on, -1 drop. */
         int verdict;
 
-        Held(Session session, long seq, String type, long guildId, byte[] frame, long receivedNanos, EventIdentity identity) {
+        Held(NewShard shard, Session session, long seq, String type, long guildId, byte[] frame, long receivedNanos,
+             EventIdentity identity) {
+            this.shard = shard;
             this.session = session;
             this.seq = seq;
             this.type = type;
@@ -93,13 +97,17 @@ final class HandOver {
      * tell (its events repeat, as presences of a small guild do), around the measured lag between the sets.
      */
     static final long TOLERANCE_NANOS = 200_000_000L;
-    /** Aligned overlaps at least this long are trusted without looking at arrival times. */
+    /** Aligned overlaps at least this long, with an event the record has once, are trusted without arrival times. */
     static final int TRUSTED_OVERLAP = 3;
 
     private final Map<Long, ArrayList<Recorded>> record = new HashMap<>();
     /** Arrival time of an event on the new set minus on the old set, from alignments that needed no time. */
     private final List<Long> lags = new ArrayList<>();
     private final Map<Long, Alignment> alignments = new HashMap<>();
+    /** Per guild, the new set's buffered events not decided yet, in order. */
+    private final Map<Long, ArrayDeque<Held>> pending = new HashMap<>();
+    /** While loading, a guild's first events are aligned early only while there are at most this many. */
+    static final int EARLY_ALIGN_MAX = 16;
     private final Map<Integer, NewShard> newShards = new HashMap<>();
     private final Set<String> oldSessions = new HashSet<>();
     private long recorded;
@@ -141,6 +149,9 @@ final class HandOver {
                     if (!"READY".equals(type) && !"RESUMED".equals(type)) {
                         record.computeIfAbsent(guildId, g -> new ArrayList<>())
                                 .add(new Recorded(EventIdentity.of(type, guildId, buf, off, len), receivedNanos));
+                        if (pending.containsKey(guildId)) {
+                            matchEarly(guildId); // the old set caught up with events the new set got first
+                        }
                         recorded++;
                     }
                 }
@@ -168,6 +179,9 @@ final class HandOver {
             // a first READY, or a new session after an invalid one: what was buffered of the shard is void
             s.buffer.clear();
             s.undecided.clear();
+            for (ArrayDeque<Held> q : pending.values()) {
+                q.removeIf(h -> h.shard == s);
+            }
             s.dropped.clear();
             s.session = session;
             s.readySeq = seq;
@@ -193,14 +207,54 @@ final class HandOver {
             drop(s, seq); // the new set's own load of a guild the old set has: not a join
             return true;
         }
-        Held h = new Held(session, seq, type, guildId, java.util.Arrays.copyOfRange(buf, off, off + len), receivedNanos,
+        Held h = new Held(s, session, seq, type, guildId, java.util.Arrays.copyOfRange(buf, off, off + len), receivedNanos,
                 EventIdentity.of(type, guildId, buf, off, len));
         s.buffer.add(h);
         s.undecided.add(h);
-        if (phase != Phase.RECORDING) {
+        pending.computeIfAbsent(guildId, g -> new ArrayDeque<>()).add(h);
+        if (phase == Phase.RECORDING) {
+            matchEarly(guildId);
+        } else {
             decide(s);
         }
         return true;
+    }
+
+    /**
+     * While loading: drops the guild's new events that are the old set's next recorded ones, once the guild is
+     * aligned (and aligns it when the agreement is long enough to trust), so a long load keeps only the new
+     * events the old set has not delivered. Only drops are decided here: passing on waits for the switch, as the
+     * old set may still get what the new set got first.
+     */
+    private void matchEarly(long guildId) {
+        ArrayDeque<Held> q = pending.get(guildId);
+        List<Recorded> r = record.get(guildId);
+        if (q == null || q.isEmpty() || r == null) {
+            return;
+        }
+        Alignment a = alignments.computeIfAbsent(guildId, g -> new Alignment());
+        if (a.done) {
+            return;
+        }
+        if (a.cursor < 0) {
+            if (q.size() > EARLY_ALIGN_MAX) {
+                return;
+            }
+            List<Held> stream = new ArrayList<>(q);
+            List<Integer> agreeing = agreeing(stream, r);
+            if (agreeing.size() != 1 || !trusted(agreeing.get(0), stream, r)) {
+                return;
+            }
+            a.cursor = agreeing.get(0);
+            lags.add(stream.get(0).receivedNanos - r.get(a.cursor).receivedNanos());
+        }
+        while (!q.isEmpty() && a.cursor < r.size() && r.get(a.cursor).identity().equals(q.peek().identity)) {
+            Held h = q.poll();
+            h.verdict = -1;
+            h.frame = null;
+            drop(h.shard, h.seq);
+            a.cursor++;
+        }
     }
 
     private void drop(NewShard s, long seq) {
@@ -216,10 +270,17 @@ final class HandOver {
     /** Decides the shard's buffered events not decided yet. Holding the lock, record final. */
     private void decide(NewShard s) {
         for (Held h; (h = s.undecided.poll()) != null; ) {
+            if (h.verdict != 0) {
+                continue; // dropped while loading
+            }
+            ArrayDeque<Held> q = pending.get(h.guildId);
+            if (q != null && !q.remove(h)) {
+                q = null;
+            }
             Alignment a = alignments.computeIfAbsent(h.guildId, g -> new Alignment());
             List<Recorded> r = record.getOrDefault(h.guildId, new ArrayList<>());
             if (!a.done && a.cursor < 0) {
-                a.cursor = align(h, s.undecided, r);
+                a.cursor = align(h, q == null ? List.of() : q, r);
                 a.done = a.cursor >= r.size();
             }
             if (!a.done && a.cursor < r.size() && r.get(a.cursor).identity().equals(h.identity)) {
@@ -247,28 +308,15 @@ final class HandOver {
      * new event buffered so far; a long agreement is trusted, otherwise the earliest candidate whose arrival time
      * fits the lag between the sets within {@link #TOLERANCE_NANOS}.
      */
-    private int align(Held first, ArrayDeque<Held> later, List<Recorded> r) {
+    private int align(Held first, java.util.Collection<Held> later, List<Recorded> r) {
         List<Held> stream = new ArrayList<>();
         stream.add(first);
-        for (Held h : later) {
-            if (h.guildId == first.guildId) {
-                stream.add(h);
-            }
-        }
-        List<Integer> agreeing = new ArrayList<>();
-        for (int p = 0; p < r.size(); p++) {
-            int i = 0;
-            while (i < stream.size() && p + i < r.size() && r.get(p + i).identity().equals(stream.get(i).identity)) {
-                i++;
-            }
-            if (i == stream.size() || p + i == r.size()) {
-                agreeing.add(p);
-            }
-        }
+        stream.addAll(later);
+        List<Integer> agreeing = agreeing(stream, r);
         if (agreeing.isEmpty()) {
             return r.size();
         }
-        if (agreeing.size() == 1 && Math.min(stream.size(), r.size() - agreeing.get(0)) >= TRUSTED_OVERLAP) {
+        if (agreeing.size() == 1 && trusted(agreeing.get(0), stream, r)) {
             int p = agreeing.get(0);
             lags.add(first.receivedNanos - r.get(p).receivedNanos());
             return p;
@@ -282,6 +330,44 @@ final class HandOver {
             }
         }
         return r.size();
+    }
+
+    /**
+     * An agreement at {@code p} is trusted without looking at time when it is long enough and holds an event that
+     * occurs once in the record (a message, not a presence that repeats): repeating payloads can agree by chance.
+     */
+    private static boolean trusted(int p, List<Held> stream, List<Recorded> r) {
+        int overlap = Math.min(stream.size(), r.size() - p);
+        if (overlap < TRUSTED_OVERLAP) {
+            return false;
+        }
+        Map<EventIdentity, Integer> counts = new HashMap<>();
+        for (Recorded x : r) {
+            if (x != null) {
+                counts.merge(x.identity(), 1, Integer::sum);
+            }
+        }
+        for (int i = 0; i < overlap; i++) {
+            if (counts.getOrDefault(stream.get(i).identity, 0) == 1) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The positions from which the record agrees with the whole stream, as far as both go. */
+    private static List<Integer> agreeing(List<Held> stream, List<Recorded> r) {
+        List<Integer> agreeing = new ArrayList<>();
+        for (int p = 0; p < r.size(); p++) {
+            int i = 0;
+            while (i < stream.size() && p + i < r.size() && r.get(p + i).identity().equals(stream.get(i).identity)) {
+                i++;
+            }
+            if (i == stream.size() || p + i == r.size()) {
+                agreeing.add(p);
+            }
+        }
+        return agreeing;
     }
 
     /** The median lag of the new set behind the old one, 0 before any trusted alignment. */
@@ -343,7 +429,7 @@ final class HandOver {
             }
             long mark = s.readySeq;
             List<long[]> rest = new ArrayList<>();
-            for (long[] r : s.dropped) {
+            for (long[] r : merged(s.dropped)) {
                 if (r[0] <= mark + 1 && r[1] > mark) {
                     mark = r[1];
                 } else if (r[0] > mark) {
@@ -361,6 +447,24 @@ final class HandOver {
             out.add(new Reshard.NewSession(e.getKey(), s.session, mark, ranges));
         }
         out.sort(java.util.Comparator.comparingInt(Reshard.NewSession::shardId));
+        return out;
+    }
+
+    /** Ranges sorted and merged: drops decided while loading come before those of earlier seqs decided at the switch. */
+    private static List<long[]> merged(List<long[]> ranges) {
+        List<long[]> sorted = new ArrayList<>();
+        for (long[] r : ranges) {
+            sorted.add(r.clone());
+        }
+        sorted.sort(java.util.Comparator.comparingLong(r -> r[0]));
+        List<long[]> out = new ArrayList<>();
+        for (long[] r : sorted) {
+            if (!out.isEmpty() && out.get(out.size() - 1)[1] >= r[0] - 1) {
+                out.get(out.size() - 1)[1] = Math.max(out.get(out.size() - 1)[1], r[1]);
+            } else {
+                out.add(r);
+            }
+        }
         return out;
     }
 
@@ -397,6 +501,7 @@ final class HandOver {
         synchronized (this) {
             phase = Phase.LIVE;
             record.clear();
+            pending.clear();
         }
         LOG.log(System.Logger.Level.INFO, "reshard: hand-over done: " + passedEvents + " buffered events of the new set passed on, "
                 + droppedEvents + " dropped (delivered by the old set, or the new set's own READY and guild loads)"
@@ -412,6 +517,7 @@ final class HandOver {
         phase = Phase.ABORTED;
         record.clear();
         newShards.clear();
+        pending.clear();
     }
 
     /** The old set's session ids seen while recording: their delivery checkpoints stop counting at the switch. */

@@ -199,6 +199,9 @@ public final class Reshard implements AutoCloseable {
             int total = totalShards();
             long guilds = 0;
             for (ShardStatus s : current.manager().statuses()) {
+                if (!s.ready()) {
+                    return; // a set still identifying (a start, a re-identify): its guild count is not known yet
+                }
                 guilds += s.guilds();
             }
             long threshold = (long) total * settings.guildsPerShard() * settings.percentage() / 100;
