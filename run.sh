@@ -2,7 +2,8 @@
 # Gatehouse launcher: builds target/gatehouse.jar when the sources changed, then runs it.
 #   ./run.sh [--key=value ...]   the gateway, or the demo when no discord.token is configured
 #   ./run.sh test                the whole test suite
-#   ./run.sh bench [...]         the end-to-end benchmark (simulator -> gatehouse -> PostgreSQL + bot)
+#   ./run.sh bench [...]         the end-to-end benchmark (simulator -> gatehouse -> PostgreSQL + bot); bench spill, bench startup
+#   ./run.sh bench peers [...]   the same firehose into gatehouse, JDA and @discordjs/ws, each in its own process
 #   ./run.sh jmh [JMH options]   the JMH microbenchmarks in jmh/
 #   ./run.sh simulate [...]      the Discord gateway simulator alone
 #   ./run.sh simbench [...]      the simulator's own throughput (dispatches/s on one core, zlib-stream)
@@ -70,6 +71,12 @@ build_if_stale() {
   "${MVN[@]}" -q -DskipTests package
 }
 
+test_classpath() { # compiles the tests and writes the test-scope class path (JDA, JMH) to target/test-classpath.txt
+  find_maven
+  "${MVN[@]}" -q -DskipTests test-compile dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/test-classpath.txt
+  CLASSPATH_TEST="target/test-classes:target/classes:$(cat target/test-classpath.txt)"
+}
+
 find_java build
 cmd="${1:-run}"
 case "$cmd" in
@@ -84,13 +91,16 @@ case "$cmd" in
   bench|simulate|simbench)
     shift
     build_if_stale
+    if [ "$cmd" = bench ] && [ "${1:-}" = peers ]; then
+      test_classpath # the JDA peer is a test-scope dependency
+      exec "$JAVA" -cp "$CLASSPATH_TEST" dev.gatehouse.Main bench "$@"
+    fi
     exec "$JAVA" -Xmx4g -jar target/gatehouse.jar "$cmd" "$@"
     ;;
   jmh)
     shift
-    find_maven
-    "${MVN[@]}" -q -DskipTests test-compile dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/jmh-classpath.txt
-    exec "$JAVA" -cp "target/test-classes:target/classes:$(cat target/jmh-classpath.txt)" org.openjdk.jmh.Main "$@"
+    test_classpath
+    exec "$JAVA" -cp "$CLASSPATH_TEST" org.openjdk.jmh.Main "$@"
     ;;
   run)
     shift || true

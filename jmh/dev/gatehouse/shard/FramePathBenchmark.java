@@ -3,6 +3,8 @@ package dev.gatehouse.shard;
 import com.lmax.disruptor.EventHandler;
 import dev.gatehouse.Fixtures;
 import dev.gatehouse.discord.FrameHeader;
+import dev.gatehouse.discord.JacksonFrameHeader;
+import net.dv8tion.jda.api.utils.data.DataObject;
 import dev.gatehouse.pipeline.Dispatch;
 import dev.gatehouse.pipeline.EventRing;
 import java.nio.ByteBuffer;
@@ -32,6 +34,10 @@ import org.openjdk.jmh.infra.Blackhole;
  * the one-pass routing scan, then the copy into the Disruptor ring. Three benchmarks on the same input give
  * the cost of each step as a ratio: {@code inflate} alone is the floor.
  *
+ * <p>The scan alone is measured three ways on the same inflated frames: {@code scan} (Gatehouse's byte scan),
+ * {@code scanJackson} (jackson-core's streaming parser with {@code skipChildren}, what Gatehouse did before) and
+ * {@code parseJda} (JDA's {@code DataObject.fromJson}, the parse every JDA bot does per event).
+ *
  * <p>Run: {@code ./run.sh jmh FramePathBenchmark}
  */
 @State(Scope.Thread)
@@ -45,7 +51,9 @@ public class FramePathBenchmark {
     static final dev.gatehouse.pipeline.Session SESSION = new dev.gatehouse.pipeline.Session("bench", "ws://127.0.0.1:1", 1, "ws://127.0.0.1:1");
 
     private final List<byte[]> compressed = new ArrayList<>();
+    private final List<byte[]> inflated = new ArrayList<>();
     private final FrameHeader header = new FrameHeader();
+    private final JacksonFrameHeader jackson = new JacksonFrameHeader();
     private EventRing ring;
     private long bytes;
 
@@ -64,6 +72,7 @@ public class FramePathBenchmark {
         for (int i = 0; i < FRAMES; i++) {
             byte[] msg = freshIds(mix.get(i % mix.size()), random);
             bytes += msg.length;
+            inflated.add(msg);
             d.setInput(msg);
             int n = d.deflate(out, 0, out.length, Deflater.SYNC_FLUSH);
             compressed.add(Arrays.copyOf(out, n));
@@ -131,5 +140,31 @@ public class FramePathBenchmark {
             ring.publish(0, SESSION, header.seq, header.type, header.guildId, z.buffer(), 0, z.length(), System.nanoTime());
         }
         z.close();
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(FRAMES)
+    public void scan(Blackhole bh) throws Exception {
+        for (byte[] f : inflated) {
+            header.read(f, 0, f.length);
+            bh.consume(header.guildId);
+        }
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(FRAMES)
+    public void scanJackson(Blackhole bh) throws Exception {
+        for (byte[] f : inflated) {
+            jackson.read(f, 0, f.length);
+            bh.consume(jackson.guildId);
+        }
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(FRAMES)
+    public void parseJda(Blackhole bh) {
+        for (byte[] f : inflated) {
+            bh.consume(DataObject.fromJson(f));
+        }
     }
 }

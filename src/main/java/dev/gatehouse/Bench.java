@@ -32,6 +32,18 @@ final class Bench {
         if (!args.isEmpty() && "reshard".equals(args.get(0))) {
             return ReshardBench.run(args.subList(1, args.size()));
         }
+        if (!args.isEmpty() && "spill".equals(args.get(0))) {
+            return SpillBench.run(args.subList(1, args.size()));
+        }
+        if (!args.isEmpty() && "load".equals(args.get(0))) {
+            return LoadBench.run(args.subList(1, args.size()));
+        }
+        if (!args.isEmpty() && "api".equals(args.get(0))) {
+            return ApiBench.run(args.subList(1, args.size()));
+        }
+        if (!args.isEmpty() && "peers".equals(args.get(0))) {
+            return dev.gatehouse.bench.PeersBench.run(args.subList(1, args.size()));
+        }
         int seconds = 30, warmup = 10, rate = 20_000, shards = 4, guilds = 2000;
         List<String> gatehouseArgs = new ArrayList<>();
         for (String a : args) {
@@ -55,7 +67,8 @@ final class Bench {
             List<String> all = new ArrayList<>(List.of("--config=" + Files.createTempFile(data, "empty", ".properties"),
                     "--discord.token=bench-token", "--rest.url=" + sim.restUrl(), "--eventHandler.url=" + bot.url(),
                     "--eventHandler.secret=" + secret, "--db.dataDir=" + data.resolve("postgres"),
-                    "--status.intervalSeconds=0"));
+                    "--delivery.spillDir=" + data.resolve("spill"),
+                    "--status.intervalSeconds=0", "--api.port=0"));
             all.addAll(gatehouseArgs);
             Config config = ConfigLoader.load(all, Map.of());
             Gatehouse g = Gatehouse.start(config);
@@ -125,7 +138,7 @@ final class Bench {
         return 0;
     }
 
-    private static void deleteTree(Path p) {
+    static void deleteTree(Path p) {
         try (var s = Files.walk(p)) {
             s.sorted(java.util.Comparator.reverseOrder()).forEach(x -> x.toFile().delete());
         } catch (java.io.IOException ignored) {

@@ -1,5 +1,7 @@
 package dev.gatehouse;
 
+import dev.gatehouse.api.Api;
+import dev.gatehouse.api.DispatchTap;
 import dev.gatehouse.config.Config;
 import dev.gatehouse.config.ConfigException;
 import dev.gatehouse.control.Reshard;
@@ -10,24 +12,36 @@ import dev.gatehouse.delivery.Forwarder;
 import dev.gatehouse.delivery.Overflow;
 import dev.gatehouse.discord.GatewayBot;
 import dev.gatehouse.discord.Intent;
+import dev.gatehouse.pipeline.Controllers;
 import dev.gatehouse.pipeline.DispatchSink;
 import dev.gatehouse.pipeline.EventRing;
+import dev.gatehouse.pipeline.GatewayFilters;
 import dev.gatehouse.pipeline.Handled;
 import dev.gatehouse.shard.IdentifyQueue;
 import dev.gatehouse.shard.ResumePoint;
 import dev.gatehouse.shard.ShardManager;
 import dev.gatehouse.shard.ShardPlan;
 import dev.gatehouse.shard.ShardStatus;
+import dev.gatehouse.state.ApplicationId;
 import dev.gatehouse.state.Database;
 import dev.gatehouse.state.EmbeddedPostgres;
 import dev.gatehouse.state.IdentifyTurns;
 import dev.gatehouse.state.SessionStore;
+import dev.gatehouse.state.ShardGuilds;
 import dev.gatehouse.state.ShardSets;
+import dev.gatehouse.state.StateCache;
+import dev.gatehouse.state.StateListener;
+import dev.gatehouse.state.StateReads;
 import dev.gatehouse.state.StateWriter;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -45,7 +59,13 @@ public final class Gatehouse implements AutoCloseable {
     private final Forwarder delivery;
     private final AutoCloseable checkpoints;
     private final EventRing ring;
+    /** Owns the shard sets: the running one, and a reshard's new one while it loads. */
     private final Reshard shards;
+    private final Controllers controllers;
+    private final StateReads reads;
+    private final StateCache cache;
+    private final ExecutorService readExecutor;
+    private final Optional<Api> api;
     private final long startedNanos = System.nanoTime();
     private boolean closed;
 
@@ -53,7 +73,13 @@ public final class Gatehouse implements AutoCloseable {
     static final long CHECKPOINT_MS = 100;
 
     private Gatehouse(Config config, EmbeddedPostgres embedded, Database database, StateWriter state, Forwarder delivery,
-                      AutoCloseable checkpoints, EventRing ring, Reshard shards) {
+                      AutoCloseable checkpoints, EventRing ring, Reshard shards, Controllers controllers,
+                      StateReads reads, StateCache cache, ExecutorService readExecutor, Optional<Api> api) {
+        this.controllers = controllers;
+        this.reads = reads;
+        this.cache = cache;
+        this.readExecutor = readExecutor;
+        this.api = api;
         this.checkpoints = checkpoints;
         this.config = config;
         this.embedded = embedded;
@@ -78,10 +104,20 @@ public final class Gatehouse implements AutoCloseable {
         }
         plan(config, configured); // a range that cannot fit any count is a configuration error before anything starts
 
+        Controllers controllers = Controllers.none();
+        if (config.controllersDir().isPresent()) {
+            try {
+                controllers = Controllers.load(config.controllersDir().get());
+            } catch (Controllers.LoadException e) {
+                throw new ConfigException("controllers.dir", e.getMessage());
+            }
+        }
         EmbeddedPostgres embedded = null;
         Database database = null;
         Forwarder delivery = null;
         AutoCloseable checkpoints = null;
+        ExecutorService readExecutor = null;
+        Reshard shardsStarted = null;
         try {
             String url = config.dbUrl();
             String user = config.dbUser();
@@ -92,14 +128,16 @@ public final class Gatehouse implements AutoCloseable {
                 user = embedded.user();
             }
             database = Database.open(url, user, config.dbPassword().reveal(), config.dbPoolSize());
-            ShardSets shardSets = new ShardSets(database.dataSource());
+            ApplicationId application = ApplicationId.fromToken(token);
+            ShardSets shardSets = new ShardSets(database.dataSource(), application);
             int total = shardCount(shardSets, config, configured);
             ShardPlan plan = plan(config, total);
             LOG.log(System.Logger.Level.INFO, "gateway " + bot.url() + ": " + total + " shards (Discord recommends " + bot.shards()
                     + "), max_concurrency " + bot.maxConcurrency() + ", " + bot.remaining() + " identifies left today");
-            SessionStore sessions = new SessionStore(database.dataSource());
+            SessionStore sessions = new SessionStore(database.dataSource(), application);
             Map<Integer, SessionStore.Stored> stored = sessions.load();
-            Map<Integer, ResumePoint> resumable = resumable(stored, plan, bot.url());
+            Map<Integer, ResumePoint> resumable = withGuilds(resumable(stored, plan, bot.url()),
+                    new ShardGuilds(database.dataSource(), application));
             int identifying = plan.count() - resumable.size();
             if (bot.remaining() < identifying) {
                 throw new IllegalStateException("Discord allows " + bot.remaining() + " more identifies today (session_start_limit),"
@@ -111,20 +149,29 @@ public final class Gatehouse implements AutoCloseable {
                 storedMarks.put(s.shardId(), new Handled.Mark(s.session().id(), s.storedSeq()));
                 deliveredMarks.put(s.shardId(), new Handled.Mark(s.session().id(), s.deliveredSeq()));
             }
-            StateWriter state = new StateWriter(database.dataSource(), config.stateBatchMaxEvents(), new Handled(storedMarks));
+            StateReads reads = new StateReads(database.dataSource());
+            readExecutor = readExecutor(config.dbPoolSize());
+            StateCache cache = new StateCache(reads, READ_CACHE_ENTRIES, readExecutor);
+            StateWriter state = new StateWriter(database.dataSource(), config.stateBatchMaxEvents(), new Handled(storedMarks),
+                    config.apiPort() > 0 ? cache : StateListener.NONE, // with the API off nobody reads the cache
+                    application);
             delivery = new Forwarder(new Forwarder.Settings(config.eventHandlerUrl(), config.eventHandlerSecret().reveal(),
                     config.deliveryMaxQueued(), config.deliveryMaxQueuedBytes(), config.deliverySpillDir(),
                     config.deliveryMaxSpilledBytes(), Overflow.valueOf(config.deliveryOverflow().name()),
                     config.deliveryBatchSize(), config.deliveryConnections(), config.deliveryTimeoutMs()),
-                    new Handled(deliveredMarks), database.dataSource());
+                    new Handled(deliveredMarks), database.dataSource(), new GatewayFilters(config.deliveryEvents(),
+                    config.deliverySkipEvents(), config.filtersEditedMessages()), controllers);
             AtomicReference<Reshard> resharding = new AtomicReference<>();
             Forwarder forwarder = delivery;
             checkpoints = sessions.checkpointEvery(CHECKPOINT_MS, () -> withoutRetired(forwarder.done(), resharding.get()));
-            EventRing ring = new EventRing(config.ringSize(), state, delivery, config.deliveryAfterState());
-            IdentifyQueue.Ledger turns = identifyTurns(new IdentifyTurns(database.dataSource()));
+            DispatchTap tap = new DispatchTap();
+            EventRing ring = new EventRing(config.ringSize(), state, delivery, config.deliveryAfterState(), List.of(tap));
+            IdentifyQueue.Ledger turns = identifyTurns(new IdentifyTurns(database.dataSource(), application));
+            Controllers loadedControllers = controllers;
             Reshard.Sets sets = (p, sink, gateway, resume, shardingRequired) -> new ShardManager(p, sink, token, intents, gateway,
                     () -> GatewayBot.fetch(config.restUrl(), token), config.spawnShardDelayMs(),
-                    config.clusterThreads() == Config.ThreadKind.VIRTUAL, resume, turns, config.gatewayMaxPausedMs(), shardingRequired);
+                    config.clusterThreads() == Config.ThreadKind.VIRTUAL, resume, turns, config.gatewayMaxPausedMs(),
+                    loadedControllers, shardingRequired);
             Config.Resharding r = config.resharding();
             Reshard shards = new Reshard(plan, bot, resumable, ring, firstSink(ring, shardSets, resumable), sets,
                     (count, started) -> shardSets.switchTo(count, started.stream().map(x -> new ShardSets.Start(x.shardId(),
@@ -134,8 +181,36 @@ public final class Gatehouse implements AutoCloseable {
                     new ReshardSettings(r.automatic(), r.percentage(), r.guildsPerShard(), r.checkIntervalMs(), r.identifyReserve(),
                             r.settleMs(), config.useOptimalLargeBotSharding()));
             resharding.set(shards);
-            return new Gatehouse(config, embedded, database, state, delivery, checkpoints, ring, shards);
+            shardsStarted = shards;
+            // the schema was lost: the CURRENT shard set re-identifies (a reshard may have replaced the first one)
+            state.onSchemaLost(() -> shards.shards().reidentifyAll());
+            Optional<Api> api = Optional.empty();
+            if (config.apiPort() > 0) {
+                api = Optional.of(Api.start(new Api.Settings(config.apiBind(), config.apiPort(), config.apiSecret().reveal()),
+                        new Api.Parts(shards::shards, intents, state, reads, cache, readExecutor, delivery, ring, tap,
+                                database.dataSource(), new Api.Resharding() {
+                                    @Override
+                                    public ReshardStatus status() {
+                                        return shards.status();
+                                    }
+
+                                    @Override
+                                    public ReshardStatus request(OptionalInt count) {
+                                        return shards.request(count, "asked for through the HTTP API"
+                                                + (count.isPresent() ? " (" + count.getAsInt() + " shards)" : ""));
+                                    }
+                                })));
+            }
+            return new Gatehouse(config, embedded, database, state, delivery, checkpoints, ring, shards, controllers, reads, cache,
+                    readExecutor, api);
         } catch (Exception | Error e) {
+            if (shardsStarted != null) {
+                shardsStarted.close();
+                shardsStarted.shards().close();
+            }
+            if (readExecutor != null) {
+                readExecutor.shutdownNow();
+            }
             if (delivery != null) {
                 delivery.close(0);
             }
@@ -150,6 +225,19 @@ public final class Gatehouse implements AutoCloseable {
             }
             throw e;
         }
+    }
+
+    /** Entries of the API's read cache (single entities: guilds, channels, users, members, messages). */
+    static final long READ_CACHE_ENTRIES = 100_000;
+
+    /**
+     * The threads that run the API's database reads: half the pool (the state writer and the checkpoints need the
+     * rest), with a bounded queue so that a flood of reads is refused (503) rather than held without end.
+     */
+    static ExecutorService readExecutor(int poolSize) {
+        int threads = Math.max(1, poolSize / 2);
+        return new ThreadPoolExecutor(threads, threads, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(10_000),
+                Thread.ofPlatform().name("gatehouse-reads-", 0).daemon(true).factory());
     }
 
     /**
@@ -223,6 +311,20 @@ public final class Gatehouse implements AutoCloseable {
         return out;
     }
 
+    /** The resume points with the guilds the state holds for their shards (a resume sends no GUILD_CREATE). */
+    static Map<Integer, ResumePoint> withGuilds(Map<Integer, ResumePoint> points, ShardGuilds guilds) throws java.sql.SQLException {
+        if (points.isEmpty()) {
+            return points;
+        }
+        Map<Integer, ShardGuilds.Of> known = guilds.of(points.keySet());
+        Map<Integer, ResumePoint> out = new HashMap<>();
+        points.forEach((shard, p) -> {
+            ShardGuilds.Of g = known.getOrDefault(shard, new ShardGuilds.Of(java.util.Set.of(), java.util.Set.of()));
+            out.put(shard, new ResumePoint(p.session(), p.seq(), g.all(), g.unavailable()));
+        });
+        return out;
+    }
+
     /** The database's identify turns as the shard layer's ledger. */
     static IdentifyQueue.Ledger identifyTurns(IdentifyTurns turns) {
         return new IdentifyQueue.Ledger() {
@@ -286,8 +388,28 @@ public final class Gatehouse implements AutoCloseable {
         return delivery;
     }
 
+    /** The controllers loaded from controllers.dir (none by default). */
+    public Controllers controllers() {
+        return controllers;
+    }
+
     public Config config() {
         return config;
+    }
+
+    /** The HTTP API's base URL, when it is on ({@code api.port} not 0). */
+    public Optional<String> apiUrl() {
+        return api.map(Api::url);
+    }
+
+    /** The state reads the API runs (their query counts show what the cache saved). */
+    public StateReads reads() {
+        return reads;
+    }
+
+    /** The API's read cache in front of {@link #reads()}. */
+    public StateCache cache() {
+        return cache;
     }
 
     /** Dispatches received by all shards so far. */
@@ -324,6 +446,7 @@ public final class Gatehouse implements AutoCloseable {
             return "already stopped";
         }
         closed = true;
+        api.ifPresent(Api::close);
         // one deadline for the whole stop: shards (in parallel, bounded inside), the ring, the bot's drain
         long deadline = System.nanoTime() + (drainMs + 5_000) * 1_000_000L;
         shards.close();
@@ -346,6 +469,8 @@ public final class Gatehouse implements AutoCloseable {
                     + " shutdown (no spill: delivery.maxSpilledBytes=0); the next start resumes from the last checkpoint and"
                     + " delivers them while Discord still holds them");
         }
+        controllers.close();
+        readExecutor.shutdownNow();
         database.close();
         if (embedded != null) {
             embedded.close();

@@ -44,7 +44,8 @@ public final class Main {
                 case "bench" -> Bench.run(rest);
                 case "simbench" -> SimBench.run(rest);
                 default -> {
-                    System.err.println("gatehouse: unknown command '" + command + "'; expected run, simulate, bench or simbench");
+                    System.err.println("gatehouse: unknown command '" + ConfigLoader.argumentName(command)
+                            + "'; expected run, simulate, bench or simbench (settings are --key=value)");
                     yield EXIT_CONFIG;
                 }
             };
@@ -98,6 +99,10 @@ public final class Main {
                     .withEventHandler(URI.create(bot.url()), new Secret(secret));
             Gatehouse g = Gatehouse.start(demo);
             simulator.startTraffic();
+            g.apiUrl().ifPresent(url -> {
+                System.err.println("gatehouse: HTTP API and status page at " + url + "/ (routes in README.md)");
+                bot.talkTo(url, config.apiSecret().reveal());
+            });
             return runUntilStopped(g, config, () -> "sample bot received " + bot.events() + " events; simulator sent "
                     + simulator.dispatched() + " dispatches");
         }

@@ -54,7 +54,7 @@ final class StartupBench {
             List<String> settings = List.of("--config=" + Files.createTempFile(data, "empty", ".properties"),
                     "--discord.token=bench-token", "--rest.url=" + sim.restUrl(), "--eventHandler.url=" + bot.url(),
                     "--eventHandler.secret=" + secret, "--db.url=" + jdbc, "--db.user=" + pg.user(),
-                    "--status.intervalSeconds=0", "--spawnShardDelay=" + identifyMs, "--totalShards=" + shards);
+                    "--status.intervalSeconds=0", "--api.port=0", "--spawnShardDelay=" + identifyMs, "--totalShards=" + shards);
             cold = timeToReady(settings);
             resumed = timeToReady(settings);
             try (Connection c = DriverManager.getConnection(jdbc, pg.user(), ""); Statement st = c.createStatement()) {

@@ -28,8 +28,9 @@ class BotAnswersTest {
             Harness.await("deliveries to be held", 30_000, () -> h.gatehouse.delivery().retries() >= 5, () -> h.gatehouse.statusLine(0));
             Thread.sleep(3_000);
             h.bot.answerAll(0, "");
-            Thread.sleep(500);
+            Harness.await("the first outage to end", 30_000, () -> log.count(Level.INFO, "answers again") == 1, log::all);
             h.bot.answerAll(503, "0.2"); // a second, shorter outage, with Retry-After
+            Harness.await("the second outage", 30_000, () -> log.count(Level.WARNING, "not taking events") == 2, log::all);
             Thread.sleep(1_500);
             h.bot.answerAll(0, "");
             h.sim.stopTraffic();

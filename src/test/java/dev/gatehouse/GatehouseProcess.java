@@ -22,7 +22,7 @@ final class GatehouseProcess implements AutoCloseable {
         log.toFile().deleteOnExit();
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", System.getProperty("java.class.path"), "dev.gatehouse.Main", "run",
-                "--config=" + Harness.emptyConfig(), "--status.intervalSeconds=0"));
+                "--config=" + Harness.emptyConfig(), "--status.intervalSeconds=0", "--api.port=0"));
         cmd.addAll(settings);
         process = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
     }
@@ -32,7 +32,7 @@ final class GatehouseProcess implements AutoCloseable {
         return new ArrayList<>(List.of("--discord.token=" + token, "--rest.url=" + restUrl,
                 "--eventHandler.url=" + bot.url(), "--eventHandler.secret=test-secret",
                 "--db.url=" + jdbcUrl, "--db.user=" + TestPostgres.server().user(),
-                "--delivery.spillDir=" + Harness.spillDir(jdbcUrl)));
+                "--delivery.spillDir=" + Harness.spillDir(jdbcUrl), "--filters.editedMessages=false"));
     }
 
     boolean alive() {

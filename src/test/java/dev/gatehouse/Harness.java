@@ -54,7 +54,9 @@ final class Harness implements AutoCloseable {
                 "--db.url=" + jdbcUrl,
                 "--db.user=" + TestPostgres.server().user(),
                 "--delivery.spillDir=" + spillDir(jdbcUrl),
-                "--status.intervalSeconds=0"));
+                "--filters.editedMessages=false", // the tests compare the bot with every dispatch sent; FiltersTest turns it on
+                "--status.intervalSeconds=0",
+                "--api.port=0")); // the API is off unless a test turns it on at a free port (never 8787)
         args.addAll(List.of(settings));
         Config config = ConfigLoader.load(args, Map.of());
         try {
@@ -222,5 +224,6 @@ final class Harness implements AutoCloseable {
         gatehouse.close(5_000);
         sim.close();
         bot.close();
+        TestPostgres.delete(Path.of(spillDir(jdbcUrl)));
     }
 }

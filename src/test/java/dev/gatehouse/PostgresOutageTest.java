@@ -19,18 +19,26 @@ class PostgresOutageTest {
 
     @Test
     void withDeliveryAfterStateFalseTheBotGetsEventsWhileThePostgresIsDown() throws Exception {
-        long[] during = outage(false);
+        long[] during = outage(false, 120_000);
         assertTrue(during[1] > during[0], "events reached the bot while PostgreSQL was down: " + during[0] + " -> " + during[1]);
     }
 
     @Test
     void withDeliveryAfterStateTrueTheBotWaitsForTheState() throws Exception {
-        long[] during = outage(true);
+        long[] during = outage(true, 120_000);
         assertEquals(during[0], during[1], "nothing reached the bot while PostgreSQL was down");
     }
 
-    /** Returns the bot's event count early in the outage and at its end. */
-    private static long[] outage(boolean afterState) throws Exception {
+    @Test
+    void aShardPausedLongerThanGatewayMaxPausedMsClosesResumablyAndResumesWhenThereIsRoom() throws Exception {
+        outage(true, 1_500);
+    }
+
+    /**
+     * Returns the bot's event count early in the outage and at its end. With a {@code maxPausedMs} shorter than
+     * the outage the paused shards close resumably and resume once the ring has room; never an identify.
+     */
+    private static long[] outage(boolean afterState, long maxPausedMs) throws Exception {
         Path dir = TestPostgres.tempDir("gatehouse-pg-outage");
         Path data = dir.resolve("data");
         EmbeddedPostgres pg = EmbeddedPostgres.start(data, 0);
@@ -40,7 +48,8 @@ class PostgresOutageTest {
             pg.createDatabase("outage");
             String url = pg.jdbcUrl("outage");
             try (Harness h = new Harness(SpillTest.fastHeartbeats(2, 60, 1000), "--db.url=" + url, "--db.user=" + pg.user(),
-                    "--delivery.afterState=" + afterState, "--ring.size=4096", "--delivery.batchSize=50")) {
+                    "--delivery.afterState=" + afterState, "--ring.size=4096", "--delivery.batchSize=50",
+                    "--gateway.maxPausedMs=" + maxPausedMs)) {
                 h.awaitLoaded();
                 h.sim.startTraffic();
                 Thread.sleep(1_000);
@@ -58,7 +67,11 @@ class PostgresOutageTest {
                 Thread.sleep(300);
                 h.assertNothingLostInOrder();
                 assertEquals(2, h.sim.identifies(), "no shard identified again");
-                assertEquals(0, h.sim.resumes(), "no shard reconnected");
+                if (maxPausedMs > OUTAGE_MS) {
+                    assertEquals(0, h.sim.resumes(), "no shard reconnected");
+                } else {
+                    assertTrue(h.sim.resumes() >= 1, "a shard paused past gateway.maxPausedMs closed and resumed");
+                }
                 Harness.await("the state to catch up with the world", 60_000, () -> {
                     try {
                         Harness.assertDatabaseEqualsWorld(h.sim, url);

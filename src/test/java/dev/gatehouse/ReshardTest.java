@@ -148,6 +148,29 @@ class ReshardTest {
     }
 
     @org.junit.jupiter.api.Test
+    void postReshardThroughTheApiStartsOneAndShardsFollowIt() throws Exception {
+        int port = ApiClient.freePort();
+        try (Harness h = new Harness(Harness.world(2, 60, 100), "--reshard.checkIntervalMs=600000", "--api.port=" + port)) {
+            h.awaitLoaded();
+            ApiClient api = new ApiClient("http://127.0.0.1:" + port, "");
+            com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+            java.net.http.HttpResponse<String> started = api.post("/reshard", "{\"shards\":3}");
+            assertEquals(202, started.statusCode(), started.body());
+            assertEquals(3, json.readTree(started.body()).path("to_shards").asInt(), started.body());
+            Harness.await("the reshard through the API", 120_000, () -> {
+                try {
+                    return "done".equals(json.readTree(api.get("/shards").body()).path("reshard").path("phase").asText());
+                } catch (Exception e) {
+                    return false;
+                }
+            }, () -> h.gatehouse.reshardStatus().toString());
+            com.fasterxml.jackson.databind.JsonNode after = json.readTree(api.get("/shards").body());
+            assertEquals(3, after.path("shards").size(), "/shards lists the new set: " + after);
+            assertEquals(400, api.post("/reshard", "{\"shards\":3}").statusCode(), "the running count is refused");
+        }
+    }
+
+    @org.junit.jupiter.api.Test
     void guildsGrowingPastReshardPercentageReshardByThemselves() throws Exception {
         // 300 guilds on 2 shards of 200 at 80% (320): ten joins a second pass the threshold within seconds
         SimOptions world = Harness.world(2, 300, 500).withChurn(new GuildChurn(600, 0, 0, 10_000));

@@ -72,6 +72,15 @@ class SpillRestartTest {
             assertEquals(SHARDS, sim.identifies(), "no shard identified again");
             assertEquals(SHARDS, sim.resumes(), "each shard resumed once, for the restart, never for the outage");
             Harness.assertNothingLostInOrder(sim, bot);
+            // the resumed shards knew their guilds from the state: each said loaded again, with the same guilds
+            for (int shard = 0; shard < SHARDS; shard++) {
+                String id = String.valueOf(shard);
+                List<String> counts = bot.signals().stream().filter(p -> p.event().type().equals("GATEHOUSE_SHARD_LOADED")
+                        && id.equals(p.d().get("shard_id"))).map(p -> p.d().get("guilds")).toList();
+                assertEquals(2, counts.size(), "shard " + shard + " loaded once per process: " + bot.signals());
+                assertEquals(counts.get(0), counts.get(1), "shard " + shard + " knew its guilds after the restart");
+            }
+            assertEquals(2, bot.signals().stream().filter(p -> p.event().type().equals("GATEHOUSE_ALL_LOADED")).count());
         }
     }
 }

@@ -25,6 +25,17 @@ final class TestBot implements AutoCloseable {
     record Received(int shardId, String sessionId, long seq, String type) {
     }
 
+    /** An event as parsed: the event, the envelope's {@code kind} (empty when absent) and, for signals, the frame's {@code d}. */
+    record Parsed(Received event, String kind, Map<String, String> d) {
+    }
+
+    /** Gatehouse's own signals (GATEHOUSE_*), kept apart from the gateway's dispatches. */
+    private final List<Parsed> signals = new ArrayList<>();
+    /** The envelope kind of each GUILD_CREATE/GUILD_DELETE received, in arrival order. */
+    private final List<Parsed> guildEvents = new ArrayList<>();
+    /** MESSAGE_CREATE and MESSAGE_UPDATE received, with their {@code d} scalars (id, content). */
+    private final List<Parsed> messages = new ArrayList<>();
+
     private final String secret;
     private final int port;
     private final List<Received> received = new ArrayList<>();
@@ -99,7 +110,13 @@ final class TestBot implements AutoCloseable {
                 ex.sendResponseHeaders(forced, -1);
                 return;
             }
-            List<Received> events = parse(body);
+            List<Parsed> parsed = parse(body);
+            List<Received> events = new ArrayList<>();
+            for (Parsed p : parsed) {
+                if (!p.event().type().startsWith("GATEHOUSE_")) {
+                    events.add(p.event());
+                }
+            }
             if (events.stream().anyMatch(poison)) {
                 synchronized (this) {
                     refusedRequests++;
@@ -111,13 +128,22 @@ final class TestBot implements AutoCloseable {
             }
             synchronized (this) {
                 received.addAll(events);
+                for (Parsed p : parsed) {
+                    if (p.event().type().startsWith("GATEHOUSE_")) {
+                        signals.add(p);
+                    } else if (!p.kind().isEmpty()) {
+                        guildEvents.add(p);
+                    } else if (p.event().type().startsWith("MESSAGE_CREATE") || p.event().type().equals("MESSAGE_UPDATE")) {
+                        messages.add(p);
+                    }
+                }
             }
             ex.sendResponseHeaders(204, -1);
         }
     }
 
-    static List<Received> parse(byte[] body) throws IOException {
-        List<Received> out = new ArrayList<>();
+    static List<Parsed> parse(byte[] body) throws IOException {
+        List<Parsed> out = new ArrayList<>();
         try (JsonParser p = JSON.createParser(body)) {
             JsonToken t = p.nextToken();
             if (t == JsonToken.START_ARRAY) {
@@ -131,11 +157,13 @@ final class TestBot implements AutoCloseable {
         return out;
     }
 
-    private static Received event(JsonParser p) throws IOException {
+    private static Parsed event(JsonParser p) throws IOException {
         int shard = -1;
         String session = null;
         long seq = -1;
         String type = null;
+        String kind = "";
+        Map<String, String> d = new TreeMap<>();
         while (p.nextToken() == JsonToken.FIELD_NAME) {
             String name = p.currentName();
             JsonToken v = p.nextToken();
@@ -143,6 +171,8 @@ final class TestBot implements AutoCloseable {
                 shard = p.getIntValue();
             } else if ("sessionId".equals(name)) {
                 session = p.getText();
+            } else if ("kind".equals(name)) {
+                kind = p.getText();
             } else if ("data".equals(name) && v == JsonToken.START_OBJECT) {
                 while (p.nextToken() == JsonToken.FIELD_NAME) {
                     String f = p.currentName();
@@ -151,6 +181,16 @@ final class TestBot implements AutoCloseable {
                         seq = p.getLongValue();
                     } else if ("t".equals(f) && fv == JsonToken.VALUE_STRING) {
                         type = p.getText();
+                    } else if ("d".equals(f) && fv == JsonToken.START_OBJECT) {
+                        while (p.nextToken() == JsonToken.FIELD_NAME) {
+                            String k = p.currentName();
+                            JsonToken dv = p.nextToken();
+                            if (dv.isScalarValue()) {
+                                d.put(k, p.getText());
+                            } else {
+                                p.skipChildren();
+                            }
+                        }
                     } else {
                         p.skipChildren();
                     }
@@ -159,7 +199,22 @@ final class TestBot implements AutoCloseable {
                 p.skipChildren();
             }
         }
-        return new Received(shard, session, seq, type);
+        return new Parsed(new Received(shard, session, seq, type), kind, d);
+    }
+
+    /** Gatehouse's signals received so far, in arrival order. */
+    synchronized List<Parsed> signals() {
+        return List.copyOf(signals);
+    }
+
+    /** MESSAGE_CREATE/MESSAGE_UPDATE events with their {@code d} scalars, in arrival order. */
+    synchronized List<Parsed> messages() {
+        return List.copyOf(messages);
+    }
+
+    /** GUILD_CREATE/GUILD_DELETE events with their envelope kind, in arrival order. */
+    synchronized List<Parsed> guildEvents() {
+        return List.copyOf(guildEvents);
     }
 
     synchronized int count() {

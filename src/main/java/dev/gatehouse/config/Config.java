@@ -42,6 +42,9 @@ public record Config(
         int demoEventsPerSecond,
         int statusIntervalSeconds,
         long durationSeconds,
+        int apiPort,
+        String apiBind,
+        Secret apiSecret,
         long deliveryMaxQueuedBytes,
         long deliveryMaxSpilledBytes,
         Path deliverySpillDir,
@@ -82,6 +85,7 @@ public record Config(
                 deliveryMaxQueued, deliveryOverflow, deliveryBatchSize, deliveryConnections, deliveryTimeoutMs,
                 deliveryAfterState, dbUrl, dbUser, dbPassword, dbPoolSize, dbDataDir, dbPort, stateBatchMaxEvents,
                 ringSize, demoShards, demoGuilds, demoEventsPerSecond, statusIntervalSeconds, durationSeconds,
+                apiPort, apiBind, apiSecret,
                 deliveryMaxQueuedBytes, deliveryMaxSpilledBytes, deliverySpillDir, deliveryEvents, deliverySkipEvents,
                 gatewayMaxPausedMs, filtersEditedMessages, controllersDir, resharding);
     }
@@ -93,7 +97,7 @@ public record Config(
                 secret, deliveryMaxQueued, deliveryOverflow, deliveryBatchSize, deliveryConnections,
                 deliveryTimeoutMs, deliveryAfterState, dbUrl, dbUser, dbPassword, dbPoolSize, dbDataDir, dbPort,
                 stateBatchMaxEvents, ringSize, demoShards, demoGuilds, demoEventsPerSecond, statusIntervalSeconds,
-                durationSeconds, deliveryMaxQueuedBytes, deliveryMaxSpilledBytes, deliverySpillDir, deliveryEvents, deliverySkipEvents,
+                durationSeconds, apiPort, apiBind, apiSecret, deliveryMaxQueuedBytes, deliveryMaxSpilledBytes, deliverySpillDir, deliveryEvents, deliverySkipEvents,
                 gatewayMaxPausedMs, filtersEditedMessages, controllersDir, resharding);
     }
 
@@ -133,6 +137,9 @@ public record Config(
                 in.integer("demo.eventsPerSecond", 0, 10_000_000),
                 in.integer("status.intervalSeconds", 0, 86_400),
                 in.integer("duration", 0, 31_536_000),
+                in.integer("api.port", 0, 65_535),
+                in.text("api.bind", true),
+                in.secret("api.secret"),
                 in.lng("delivery.maxQueuedBytes", 1024, Long.MAX_VALUE),
                 in.lng("delivery.maxSpilledBytes", 0, Long.MAX_VALUE),
                 Path.of(in.text("delivery.spillDir", true)),
@@ -164,8 +171,21 @@ public record Config(
         if (!demo() && eventHandlerUrl == null) {
             throw new ConfigException("eventHandler.url", "is required when discord.token is set (the bot endpoint, http://...)");
         }
+        if (apiPort > 0 && !apiSecret.isSet() && !loopback(apiBind)) {
+            throw new ConfigException("api.secret", "is required when api.bind (" + apiBind
+                    + ") reaches beyond loopback: every API client must send it as Authorization");
+        }
         if (eventHandlerUrl != null && !eventHandlerSecret.isSet()) {
             throw new ConfigException("eventHandler.secret", "is required when eventHandler.url is set (the bot checks it)");
+        }
+    }
+
+    /** True when the API's bind address is a loopback address; an address that does not resolve is a config error. */
+    private static boolean loopback(String bind) {
+        try {
+            return java.net.InetAddress.getByName(bind).isLoopbackAddress();
+        } catch (java.net.UnknownHostException e) {
+            throw new ConfigException("api.bind", "expected an address to listen on (127.0.0.1, 0.0.0.0, ...), got '" + bind + "'");
         }
     }
 

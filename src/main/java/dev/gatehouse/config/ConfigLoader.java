@@ -71,13 +71,22 @@ public final class ConfigLoader {
         Map<String, String> out = new LinkedHashMap<>();
         for (String a : args) {
             if (!a.startsWith("--") || a.length() < 3) {
-                throw new ConfigException(a, "unexpected argument; expected --key=value");
+                throw new ConfigException(argumentName(a), "unexpected argument; expected --key=value");
             }
             int eq = a.indexOf('=');
             String name = eq < 0 ? a.substring(2) : a.substring(2, eq);
             out.put(name, eq < 0 ? "true" : a.substring(eq + 1));
         }
         return out;
+    }
+
+    /**
+     * How an argument is named in an error: what precedes its {@code =}, never its value, since a mistyped
+     * {@code discord.token=...} (without the dashes) would otherwise print the token.
+     */
+    public static String argumentName(String argument) {
+        int eq = argument.indexOf('=');
+        return eq < 0 ? argument : argument.substring(0, eq) + "=(value hidden)";
     }
 
     private static Map<String, String> readFile(Path path) {

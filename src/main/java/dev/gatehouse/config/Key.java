@@ -81,7 +81,10 @@ public record Key(String name, String defaultValue, String meaning, boolean secr
             of("demo.guilds", "3000", "Demo: synthetic guilds in the simulated world."),
             of("demo.eventsPerSecond", "500", "Demo: rate of the simulated traffic."),
             of("status.intervalSeconds", "5", "Seconds between two status lines; 0 turns them off."),
-            of("duration", "0", "Seconds to run before a clean stop; 0 runs until stopped."));
+            of("duration", "0", "Seconds to run before a clean stop; 0 runs until stopped."),
+            of("api.port", "8787", "Port of the HTTP API (commands, state reads, health, metrics, status page); 0 turns it off."),
+            of("api.bind", "127.0.0.1", "Address the HTTP API listens on; beyond loopback api.secret is required."),
+            secret("api.secret", "Every API route but /healthz and /readyz needs it as the Authorization header."));
 
     /** The key with this name, or null. */
     public static Key named(String name) {

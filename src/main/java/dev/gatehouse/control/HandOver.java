@@ -2,6 +2,7 @@ package dev.gatehouse.control;
 
 import dev.gatehouse.discord.ReadyGuilds;
 import dev.gatehouse.pipeline.DispatchSink;
+import dev.gatehouse.pipeline.GuildKind;
 import dev.gatehouse.pipeline.Session;
 import java.io.IOException;
 import java.util.ArrayDeque;
@@ -42,6 +43,7 @@ final class HandOver {
         final long seq;
         final String type;
         final long guildId;
+        final GuildKind kind;
         /** The frame; let go once the event is dropped while loading (the old set delivered it). */
         byte[] frame;
         final long receivedNanos;
@@ -49,13 +51,14 @@ final class HandOver {
         /** 0 undecided, 1 pass on, -1 drop. */
         int verdict;
 
-        Held(NewShard shard, Session session, long seq, String type, long guildId, byte[] frame, long receivedNanos,
+        Held(NewShard shard, Session session, long seq, String type, long guildId, GuildKind kind, byte[] frame, long receivedNanos,
              EventIdentity identity) {
             this.shard = shard;
             this.session = session;
             this.seq = seq;
             this.type = type;
             this.guildId = guildId;
+            this.kind = kind;
             this.frame = frame;
             this.receivedNanos = receivedNanos;
             this.identity = identity;
@@ -129,24 +132,29 @@ final class HandOver {
         this.oldShardServed = oldShardServed;
     }
 
+    /** Gatehouse's own signals in the stream (GATEHOUSE_SHARD_LOADED, GATEHOUSE_ALL_LOADED): no Discord event. */
+    static boolean signal(String type) {
+        return type.startsWith(SkipFilter.GATEHOUSE_SIGNAL);
+    }
+
     /** The old set's side: publishes and records while recording, holds while switching, discards after. */
     final DispatchSink oldSide = this::fromOld;
 
     /** The new set's side: buffers until the switch, then (per shard, once drained) publishes directly. */
     final DispatchSink newSide = this::fromNew;
 
-    private synchronized boolean fromOld(int shardId, Session session, long seq, String type, long guildId, byte[] buf, int off,
-                                         int len, long receivedNanos) {
+    private synchronized boolean fromOld(int shardId, Session session, long seq, String type, long guildId, GuildKind kind,
+                                         byte[] buf, int off, int len, long receivedNanos) {
         switch (phase) {
             case RECORDING, ABORTED -> {
-                if (!oldTarget.tryPublish(shardId, session, seq, type, guildId, buf, off, len, receivedNanos)) {
+                if (!oldTarget.tryPublish(shardId, session, seq, type, guildId, kind, buf, off, len, receivedNanos)) {
                     return false;
                 }
                 if (phase == Phase.RECORDING) {
                     if (session != null) {
                         oldSessions.add(session.id());
                     }
-                    if (!"READY".equals(type) && !"RESUMED".equals(type)) {
+                    if (!"READY".equals(type) && !"RESUMED".equals(type) && !signal(type)) {
                         record.computeIfAbsent(guildId, g -> new ArrayList<>())
                                 .add(new Recorded(EventIdentity.of(type, guildId, buf, off, len), receivedNanos));
                         if (pending.containsKey(guildId)) {
@@ -166,13 +174,18 @@ final class HandOver {
         }
     }
 
-    private synchronized boolean fromNew(int shardId, Session session, long seq, String type, long guildId, byte[] buf, int off,
-                                         int len, long receivedNanos) {
+    private synchronized boolean fromNew(int shardId, Session session, long seq, String type, long guildId, GuildKind kind,
+                                         byte[] buf, int off, int len, long receivedNanos) {
         NewShard s = newShards.computeIfAbsent(shardId, id -> new NewShard());
         if (s.live) {
-            return ring.tryPublish(shardId, session, seq, type, guildId, buf, off, len, receivedNanos);
+            return ring.tryPublish(shardId, session, seq, type, guildId, kind, buf, off, len, receivedNanos);
         }
         if (phase == Phase.ABORTED) {
+            return true;
+        }
+        if (signal(type)) {
+            // the new set's GATEHOUSE_SHARD_LOADED / ALL_LOADED: loads of guilds the bot already has, not announced.
+            // No seq is recorded as skipped: the signal carries the shard's last seq, it is no dispatch of its own
             return true;
         }
         if ("READY".equals(type)) {
@@ -207,7 +220,7 @@ final class HandOver {
             drop(s, seq); // the new set's own load of a guild the old set has: not a join
             return true;
         }
-        Held h = new Held(s, session, seq, type, guildId, java.util.Arrays.copyOfRange(buf, off, off + len), receivedNanos,
+        Held h = new Held(s, session, seq, type, guildId, kind, java.util.Arrays.copyOfRange(buf, off, off + len), receivedNanos,
                 EventIdentity.of(type, guildId, buf, off, len));
         s.buffer.add(h);
         s.undecided.add(h);
@@ -491,7 +504,7 @@ final class HandOver {
                     }
                 }
                 if (h.verdict > 0) {
-                    while (!ring.tryPublish(shard, h.session, h.seq, h.type, h.guildId, h.frame, 0, h.frame.length,
+                    while (!ring.tryPublish(shard, h.session, h.seq, h.type, h.guildId, h.kind, h.frame, 0, h.frame.length,
                             h.receivedNanos)) {
                         LockSupport.parkNanos(200_000);
                     }

@@ -1,6 +1,7 @@
 package dev.gatehouse.control;
 
 import dev.gatehouse.pipeline.DispatchSink;
+import dev.gatehouse.pipeline.GuildKind;
 import dev.gatehouse.pipeline.Session;
 
 /**
@@ -27,11 +28,11 @@ public final class SetSink implements DispatchSink {
     }
 
     /** A sink that takes everything and keeps nothing: the replaced set's last dispatches (the new set has them). */
-    static final DispatchSink DISCARD = (shard, session, seq, type, guild, buf, off, len, at) -> true;
+    static final DispatchSink DISCARD = (shard, session, seq, type, guild, kind, buf, off, len, at) -> true;
 
     @Override
-    public boolean tryPublish(int shardId, Session session, long seq, String type, long guildId, byte[] buf, int off, int len,
-                              long receivedNanos) {
-        return target.tryPublish(shardId, session, seq, type, guildId, buf, off, len, receivedNanos);
+    public boolean tryPublish(int shardId, Session session, long seq, String type, long guildId, GuildKind kind, byte[] buf,
+                              int off, int len, long receivedNanos) {
+        return target.tryPublish(shardId, session, seq, type, guildId, kind, buf, off, len, receivedNanos);
     }
 }

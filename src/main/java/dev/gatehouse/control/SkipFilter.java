@@ -1,6 +1,7 @@
 package dev.gatehouse.control;
 
 import dev.gatehouse.pipeline.DispatchSink;
+import dev.gatehouse.pipeline.GuildKind;
 import dev.gatehouse.pipeline.Session;
 import java.util.Map;
 
@@ -22,14 +23,18 @@ public final class SkipFilter implements DispatchSink {
         this.skips = Map.copyOf(skips);
     }
 
+    /** Gatehouse's own signals (GATEHOUSE_SHARD_LOADED, ...) carry the last seq but are no dispatch: never skipped. */
+    static final String GATEHOUSE_SIGNAL = "GATEHOUSE_";
+
     @Override
-    public boolean tryPublish(int shardId, Session session, long seq, String type, long guildId, byte[] buf, int off, int len,
-                              long receivedNanos) {
+    public boolean tryPublish(int shardId, Session session, long seq, String type, long guildId, GuildKind kind, byte[] buf,
+                              int off, int len, long receivedNanos) {
         Skips s = skips.get(shardId);
-        if (s != null && session != null && s.sessionId().equals(session.id()) && skipped(s.ranges(), seq)) {
+        if (s != null && session != null && !type.startsWith(GATEHOUSE_SIGNAL) && s.sessionId().equals(session.id())
+                && skipped(s.ranges(), seq)) {
             return true;
         }
-        return next.tryPublish(shardId, session, seq, type, guildId, buf, off, len, receivedNanos);
+        return next.tryPublish(shardId, session, seq, type, guildId, kind, buf, off, len, receivedNanos);
     }
 
     static boolean skipped(long[] ranges, long seq) {

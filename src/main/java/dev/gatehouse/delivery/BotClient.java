@@ -15,7 +15,7 @@ import java.util.List;
  * with header {@code Authorization: <secret>}, and turns the answer into an {@link Answer}. The secret is
  * never part of any message.
  */
-final class BotClient {
+final class BotClient implements Target {
     /** Characters of the bot's answer kept for logs and dead letters. */
     static final int MAX_BODY = 4096;
     private static final long MAX_RETRY_AFTER_MS = 600_000;
@@ -36,7 +36,8 @@ final class BotClient {
     }
 
     /** POSTs the events; never throws for what the network or the bot does. */
-    Answer post(List<Pending> batch) throws InterruptedException {
+    @Override
+    public Answer post(List<Pending> batch) throws InterruptedException {
         HttpRequest req = HttpRequest.newBuilder(url).timeout(timeout)
                 .header("Content-Type", "application/json")
                 .header("Authorization", secret)
@@ -74,7 +75,11 @@ final class BotClient {
         if (!array && batch.size() == 1) {
             return batch.get(0).body();
         }
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        int size = 2 + batch.size();
+        for (Pending p : batch) {
+            size += p.body().length;
+        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream(size);
         out.write('[');
         for (int i = 0; i < batch.size(); i++) {
             if (i > 0) {
@@ -87,7 +92,8 @@ final class BotClient {
     }
 
     /** The bot's URL without user info or query, for log lines. */
-    String where() {
+    @Override
+    public String where() {
         return url.getScheme() + "://" + url.getHost() + (url.getPort() > 0 ? ":" + url.getPort() : "") + url.getPath();
     }
 }

@@ -45,6 +45,8 @@ final class DeliveryBuffer {
     private long droppedInEpisode;
     private long spilled;
     private boolean closed;
+    /** The last spill write failed (logged once until one succeeds). */
+    private boolean spillFailing;
 
     /** One lane's queues. */
     private static final class Lane {
@@ -74,12 +76,47 @@ final class DeliveryBuffer {
         this.maxBytes = maxBytes;
         this.maxSpilledBytes = spillDir == null ? 0 : maxSpilledBytes;
         this.overflow = overflow;
+        if (spillDir != null) {
+            checkLaneCount(spillDir, laneCount);
+        }
         for (int i = 0; i < laneCount; i++) {
             Spill s = spillDir == null ? null : new Spill(spillDir.resolve("lane-" + i));
             lanes[i] = new Lane(s);
             if (s != null && !s.isEmpty()) {
                 lanes[i].spilling = true;
             }
+        }
+    }
+
+    /**
+     * A shard's lane is {@code shardId % lanes}: a spill written with another lane count would deliver a shard's
+     * old and new events from different lanes, out of order. Refuses to start then (until the spill drains);
+     * records the lane count otherwise.
+     */
+    private static void checkLaneCount(Path dir, int laneCount) {
+        Path file = dir.resolve("lanes");
+        try {
+            java.nio.file.Files.createDirectories(dir);
+            if (java.nio.file.Files.exists(file)) {
+                int before = Integer.parseInt(java.nio.file.Files.readString(file).strip());
+                if (before != laneCount) {
+                    for (int i = 0; i < before; i++) {
+                        Path lane = dir.resolve("lane-" + i);
+                        if (java.nio.file.Files.isDirectory(lane)) {
+                            try (Spill s = new Spill(lane)) {
+                                if (!s.isEmpty()) {
+                                    throw new IllegalArgumentException("delivery.connections is " + laneCount + " but the spill in "
+                                            + dir + " was written with " + before + " and still holds events; set"
+                                            + " delivery.connections=" + before + " until it has drained (per-shard order depends on it)");
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            java.nio.file.Files.writeString(file, Integer.toString(laneCount));
+        } catch (java.io.IOException | NumberFormatException e) {
+            throw new IllegalArgumentException("delivery.spillDir " + dir + " cannot be used: " + e.getMessage(), e);
         }
     }
 
@@ -129,42 +166,66 @@ final class DeliveryBuffer {
         try {
             Lane lane = lanes[laneOf(p.shardId())];
             while (!closed) {
-                if (lane.spilling) {
-                    if (spilledBytes() + p.body().length <= maxSpilledBytes) {
-                        appendToSpill(lane, p);
+                try {
+                    if (place(lane, p)) {
                         return true;
                     }
-                } else if (size < maxEvents && bytes + p.size() <= maxBytes) {
-                    if (noteRoom()) {
-                        lane.memory.add(p);
-                        size++;
-                        bytes += p.size();
-                        notEmpty.signalAll();
+                } catch (java.io.UncheckedIOException e) {
+                    // the disk is full or gone: hold the stream (the ring fills, the shards pause) and retry
+                    if (!spillFailing) {
+                        spillFailing = true;
+                        LOG.log(System.Logger.Level.ERROR, e.getMessage() + "; holding events and retrying every second");
                     }
-                    return true;
-                } else if (lane.spill != null && spilledBytes() + p.body().length <= maxSpilledBytes) {
-                    if (lane.inFlight == 0) {
-                        startSpilling(lane, "delivery.maxQueued/maxQueuedBytes reached");
-                        continue;
-                    }
-                    changed.await(100, TimeUnit.MILLISECONDS); // the POST in flight ends within delivery.timeoutMs
-                    continue;
-                }
-                // past every bound: the overflow policy
-                if (overflow == Overflow.BLOCK) {
                     changed.await(1, TimeUnit.SECONDS);
-                    continue;
                 }
-                noteDrop();
-                if (overflow == Overflow.DROP_NEWEST || lane.spilling) {
-                    return true; // a spill is read in order only: past its bound drop-oldest drops the arriving event
-                }
-                dropOldest();
             }
             return false;
         } finally {
             lock.unlock();
         }
+    }
+
+    /**
+     * One attempt to place an event: true when it is in memory or the spill (or dropped by the policy), false to
+     * try again (after a wait or a state change). Lock held.
+     */
+    private boolean place(Lane lane, Pending p) throws InterruptedException {
+        if (lane.spilling) {
+            if (spilledBytes() + p.body().length <= maxSpilledBytes) {
+                appendToSpill(lane, p);
+                if (spillFailing) {
+                    spillFailing = false;
+                    LOG.log(System.Logger.Level.INFO, "delivery: the spill takes events again");
+                }
+                return true;
+            }
+        } else if (size < maxEvents && bytes + p.size() <= maxBytes) {
+            if (noteRoom()) {
+                lane.memory.add(p);
+                size++;
+                bytes += p.size();
+                notEmpty.signalAll();
+            }
+            return true;
+        } else if (lane.spill != null && spilledBytes() + p.body().length <= maxSpilledBytes) {
+            if (lane.inFlight == 0) {
+                startSpilling(lane, "delivery.maxQueued/maxQueuedBytes reached");
+                return false;
+            }
+            changed.await(100, TimeUnit.MILLISECONDS); // the POST in flight ends within delivery.timeoutMs
+            return false;
+        }
+        // past every bound: the overflow policy
+        if (overflow == Overflow.BLOCK) {
+            changed.await(1, TimeUnit.SECONDS);
+            return false;
+        }
+        noteDrop();
+        if (overflow == Overflow.DROP_NEWEST || lane.spilling) {
+            return true; // a spill is read in order only: past its bound drop-oldest drops the arriving event
+        }
+        dropOldest();
+        return false;
     }
 
     private boolean noteRoom() {
@@ -235,7 +296,15 @@ final class DeliveryBuffer {
         try {
             for (Lane l : lanes) {
                 if (!l.unsynced.isEmpty() || (l.spill != null && l.spill.hasUnread())) {
-                    sync(l);
+                    try {
+                        sync(l);
+                    } catch (java.io.UncheckedIOException e) {
+                        // the events stay buffered and count as not done; the next batch or read syncs again
+                        if (!spillFailing) {
+                            spillFailing = true;
+                            LOG.log(System.Logger.Level.ERROR, e.getMessage() + "; retrying at the next batch");
+                        }
+                    }
                 }
             }
         } finally {
@@ -366,7 +435,11 @@ final class DeliveryBuffer {
         lock.lock();
         try {
             Lane lane = lanes[index];
-            if (lane.spill != null && !lane.spilling && maxSpilledBytes > 0) {
+            long memoryBytes = 0;
+            for (Pending p : lane.memory) {
+                memoryBytes += p.body().length;
+            }
+            if (lane.spill != null && !lane.spilling && spilledBytes() + memoryBytes <= maxSpilledBytes) {
                 lane.inFlight = 0;
                 startSpilling(lane, why);
                 changed.signalAll();

@@ -2,9 +2,13 @@ package dev.gatehouse.delivery;
 
 import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import com.lmax.disruptor.EventHandler;
+import dev.gatehouse.pipeline.Controllers;
 import dev.gatehouse.pipeline.Dispatch;
+import dev.gatehouse.pipeline.GatewayFilters;
+import dev.gatehouse.pipeline.GuildKind;
 import dev.gatehouse.pipeline.Handled;
 import dev.gatehouse.pipeline.Session;
+import dev.gatehouse.spi.DispatchAction;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -15,7 +19,9 @@ import javax.sql.DataSource;
 
 /**
  * Delivers every dispatch to the bot. As a ring consumer it wraps each one as
- * {@code {"shardId":N,"sessionId":"...","data":<frame>}} (shard, session and {@code data.s} identify it) into
+ * {@code {"shardId":N,"sessionId":"...","kind":"join","data":<frame>}} (shard, session and {@code data.s}
+ * identify it; {@code kind} only on GUILD_CREATE/GUILD_DELETE, see {@link GuildKind}) after the
+ * {@link GatewayFilters}, into
  * the {@link DeliveryBuffer} (memory, then the durable spill); the {@link Lanes} POST them in per-shard order
  * through the {@link BotClient}; refused events go to the {@link DeadLetters}. What counts as done for a
  * restart is {@link #done}: taken by the bot, or durable in the spill.
@@ -25,12 +31,23 @@ public final class Forwarder implements EventHandler<Dispatch> {
     private static final byte[] PREFIX = "{\"shardId\":".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] DATA = ",\"data\":".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] NO_SESSION = new byte[0];
+    /** {@code ,"kind":"join"} and the others, by {@link GuildKind} ordinal. */
+    private static final byte[][] KINDS = new byte[GuildKind.values().length][];
+
+    static {
+        for (GuildKind k : GuildKind.values()) {
+            KINDS[k.ordinal()] = (",\"kind\":\"" + k.wire() + "\"").getBytes(StandardCharsets.US_ASCII);
+        }
+    }
 
     private final DeliveryBuffer buffer;
     private final Lanes lanes;
     private final DeadLetters deadLetters;
     private final LongAdder replaysSkipped = new LongAdder();
     private final Handled handled;
+    private final GatewayFilters filters;
+    private final Controllers controllers;
+    private final LongAdder droppedByControllers = new LongAdder();
     private final Map<Integer, SessionField> sessionFields = new HashMap<>(); // consumer thread only
     private final LatencyHistogram latency = new LatencyHistogram();
     private long order;
@@ -49,31 +66,45 @@ public final class Forwarder implements EventHandler<Dispatch> {
      *                spill's own content from that run is added here)
      * @param db      where refused events are kept (dead letters)
      */
-    public Forwarder(Settings s, Handled handled, DataSource db) {
+    public Forwarder(Settings s, Handled handled, DataSource db, GatewayFilters filters, Controllers controllers) {
+        this.filters = filters;
+        this.controllers = controllers;
         this.buffer = new DeliveryBuffer(s.connections(), s.maxQueued(), s.maxQueuedBytes(),
                 s.maxSpilledBytes() > 0 ? s.spillDir() : null, s.maxSpilledBytes(), s.overflow());
         this.handled = handled.with(buffer.spilledMarks());
         this.deadLetters = new DeadLetters(db);
-        this.lanes = new Lanes(s.connections(), buffer, new BotClient(s.url(), s.secret(), s.timeoutMs(), s.batchSize() > 1),
-                deadLetters, s.batchSize(), latency);
+        Target target = controllers.deliveryTarget().<Target>map(t -> new ControllerTarget(t, controllers))
+                .orElseGet(() -> new BotClient(s.url(), s.secret(), s.timeoutMs(), s.batchSize() > 1));
+        this.lanes = new Lanes(s.connections(), buffer, target, deadLetters, s.batchSize(), latency);
     }
 
     @Override
     public void onEvent(Dispatch d, long sequence, boolean endOfBatch) throws InterruptedException {
         if (handled.covers(d)) {
             replaysSkipped.increment();
-        } else {
-            enqueue(d);
+        } else if (filters.deliver(d)) {
+            DispatchAction action = controllers.onDispatch(d);
+            if (action.verdict() == DispatchAction.Verdict.DROP) {
+                droppedByControllers.increment();
+            } else {
+                enqueue(d, action);
+            }
         }
         if (endOfBatch) {
             buffer.endOfBatch();
         }
     }
 
-    private void enqueue(Dispatch d) throws InterruptedException {
+    private void enqueue(Dispatch d, DispatchAction action) throws InterruptedException {
+        byte[] frame = action.frame() != null ? action.frame() : d.payload();
+        int frameLength = action.frame() != null ? frame.length : d.length();
+        byte[] route = action.destination().isEmpty() ? NO_SESSION : (",\"route\":\"" + new String(JsonStringEncoder.getInstance()
+                .quoteAsString(action.destination())) + "\"").getBytes(StandardCharsets.UTF_8);
         byte[] shard = Integer.toString(d.shardId()).getBytes(StandardCharsets.US_ASCII);
         byte[] session = sessionField(d.shardId(), d.session());
-        byte[] body = new byte[PREFIX.length + shard.length + session.length + DATA.length + d.length() + 1];
+        byte[] kind = d.kind() == GuildKind.NONE ? NO_SESSION : KINDS[d.kind().ordinal()];
+        byte[] body = new byte[PREFIX.length + shard.length + session.length + kind.length + route.length + DATA.length
+                + frameLength + 1];
         int o = 0;
         System.arraycopy(PREFIX, 0, body, o, PREFIX.length);
         o += PREFIX.length;
@@ -81,12 +112,16 @@ public final class Forwarder implements EventHandler<Dispatch> {
         o += shard.length;
         System.arraycopy(session, 0, body, o, session.length);
         o += session.length;
+        System.arraycopy(kind, 0, body, o, kind.length);
+        o += kind.length;
+        System.arraycopy(route, 0, body, o, route.length);
+        o += route.length;
         System.arraycopy(DATA, 0, body, o, DATA.length);
         o += DATA.length;
-        System.arraycopy(d.payload(), 0, body, o, d.length());
+        System.arraycopy(frame, 0, body, o, frameLength);
         body[body.length - 1] = '}';
         if (!buffer.offer(new Pending(order++, d.shardId(), d.session() == null ? null : d.session().id(), d.seq(), d.type(),
-                body, d.receivedNanos(), -1))) {
+                body, d.receivedNanos(), -1, action.destination()))) {
             LOG.log(System.Logger.Level.WARNING, "delivery: stopped; " + d + " not queued");
         }
     }
@@ -106,6 +141,16 @@ public final class Forwarder implements EventHandler<Dispatch> {
     }
 
     private record SessionField(Session session, byte[] bytes) {
+    }
+
+    /** The gateway filters in front of the bot (their counters). */
+    public GatewayFilters filters() {
+        return filters;
+    }
+
+    /** Dispatches a controller dropped before delivery. */
+    public long droppedByControllers() {
+        return droppedByControllers.sum();
     }
 
     /** Events the bot has acknowledged. */

@@ -16,7 +16,7 @@ final class Lanes {
     private static final long MAX_BACKOFF_MS = 5_000;
 
     private final DeliveryBuffer buffer;
-    private final BotClient bot;
+    private final Target bot;
     private final DeadLetters deadLetters;
     private final Outage outage;
     private final int batchSize;
@@ -27,7 +27,7 @@ final class Lanes {
     private volatile boolean running = true;
     private volatile long drainDeadline = Long.MAX_VALUE;
 
-    Lanes(int count, DeliveryBuffer buffer, BotClient bot, DeadLetters deadLetters, int batchSize, LatencyHistogram latency) {
+    Lanes(int count, DeliveryBuffer buffer, Target bot, DeadLetters deadLetters, int batchSize, LatencyHistogram latency) {
         this.buffer = buffer;
         this.bot = bot;
         this.deadLetters = deadLetters;
@@ -68,8 +68,13 @@ final class Lanes {
             } catch (InterruptedException e) {
                 return;
             } catch (RuntimeException e) {
-                System.getLogger(Lanes.class.getName()).log(System.Logger.Level.ERROR,
-                        "delivery: lane " + lane + " failed; retrying in 1 s", e);
+                // a spill that cannot be read (disk error): retried every second, logged at most once a minute
+                long now = System.nanoTime();
+                if (now - lastFailureLog > 60_000_000_000L) {
+                    lastFailureLog = now;
+                    System.getLogger(Lanes.class.getName()).log(System.Logger.Level.ERROR,
+                            "delivery: lane " + lane + " failed; retrying every second (logged at most once a minute)", e);
+                }
                 try {
                     Thread.sleep(1_000);
                 } catch (InterruptedException ie) {
@@ -80,6 +85,7 @@ final class Lanes {
     }
 
     private volatile long lastRetryAfter;
+    private volatile long lastFailureLog = System.nanoTime() - 120_000_000_000L;
 
     /**
      * POSTs the batch; returns its size once every event is delivered or dead-lettered, or -1 when it is held.

@@ -12,8 +12,19 @@ public final class Payloads {
         return "{\"op\":1,\"d\":" + (seq < 0 ? "null" : Long.toString(seq)) + "}";
     }
 
+    /** Discord's largest large_threshold, what Gatehouse asks for unless a controller changes it. */
+    public static final int DEFAULT_LARGE_THRESHOLD = 250;
+
     /** op 2: identify this shard. */
     public static String identify(String token, int shardId, int shardCount, long intents) {
+        return identify(token, shardId, shardCount, intents, DEFAULT_LARGE_THRESHOLD, "");
+    }
+
+    /**
+     * op 2 with a {@code large_threshold} and a {@code presence} (raw JSON object, {@code ""} for none), as a
+     * controller may set them.
+     */
+    public static String identify(String token, int shardId, int shardCount, long intents, int largeThreshold, String presence) {
         return write(g -> {
             g.writeNumberField("op", Opcode.IDENTIFY);
             g.writeObjectFieldStart("d");
@@ -24,7 +35,11 @@ public final class Payloads {
             g.writeStringField("device", "gatehouse");
             g.writeEndObject();
             g.writeBooleanField("compress", false);
-            g.writeNumberField("large_threshold", 250);
+            g.writeNumberField("large_threshold", largeThreshold);
+            if (!presence.isBlank()) {
+                g.writeFieldName("presence");
+                g.writeRawValue(presence);
+            }
             g.writeArrayFieldStart("shard");
             g.writeNumber(shardId);
             g.writeNumber(shardCount);

@@ -41,7 +41,7 @@ public final class ReadyGuilds {
                                 if (n == ids.length) {
                                     ids = Arrays.copyOf(ids, n * 2);
                                 }
-                                ids[n++] = FrameHeader.snowflake(p, gv);
+                                ids[n++] = snowflake(p, gv);
                             } else {
                                 p.skipChildren();
                             }
@@ -51,5 +51,31 @@ public final class ReadyGuilds {
             }
         }
         return Arrays.copyOf(ids, n);
+    }
+
+    /** A snowflake from a JSON string (or number) without allocating; 0 when absent or not a snowflake. */
+    static long snowflake(JsonParser p, JsonToken t) throws IOException {
+        if (t == JsonToken.VALUE_NUMBER_INT) {
+            return p.getLongValue();
+        }
+        if (t != JsonToken.VALUE_STRING) {
+            p.skipChildren();
+            return 0;
+        }
+        char[] c = p.getTextCharacters();
+        int o = p.getTextOffset();
+        int n = p.getTextLength();
+        if (n == 0 || n > 20) {
+            return 0;
+        }
+        long v = 0;
+        for (int i = o; i < o + n; i++) {
+            int d = c[i] - '0';
+            if (d < 0 || d > 9) {
+                return 0;
+            }
+            v = v * 10 + d;
+        }
+        return v;
     }
 }

@@ -14,9 +14,11 @@ public final class Dispatch {
     private byte[] payload = new byte[1024];
     private int length;
     private long receivedNanos;
+    private GuildKind kind = GuildKind.NONE;
 
-    void set(int shardId, Session session, long seq, String type, long guildId, byte[] buf, int off, int len,
+    void set(int shardId, Session session, long seq, String type, long guildId, GuildKind kind, byte[] buf, int off, int len,
              long receivedNanos) {
+        this.kind = kind;
         this.shardId = shardId;
         this.session = session;
         this.seq = seq;
@@ -62,6 +64,11 @@ public final class Dispatch {
 
     public int length() {
         return length;
+    }
+
+    /** What a GUILD_CREATE or GUILD_DELETE means to the shard ({@link GuildKind#NONE} for other types). */
+    public GuildKind kind() {
+        return kind;
     }
 
     /** {@link System#nanoTime()} when the frame's last WebSocket fragment arrived. */

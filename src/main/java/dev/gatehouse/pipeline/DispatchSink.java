@@ -10,7 +10,8 @@ public interface DispatchSink {
      * Takes one dispatch (copying what it keeps of {@code buf}) or returns false at once.
      *
      * @param guildId the guild it belongs to, or 0
+     * @param kind    what a GUILD_CREATE or GUILD_DELETE means, as the shard knows ({@link GuildKind#NONE} otherwise)
      */
-    boolean tryPublish(int shardId, Session session, long seq, String type, long guildId, byte[] buf, int off, int len,
-                       long receivedNanos);
+    boolean tryPublish(int shardId, Session session, long seq, String type, long guildId, GuildKind kind, byte[] buf, int off,
+                       int len, long receivedNanos);
 }

@@ -27,6 +27,16 @@ public final class EventRing implements DispatchSink {
     private final EventHandler<Dispatch> delivery;
 
     public EventRing(int size, EventHandler<Dispatch> state, EventHandler<Dispatch> delivery, boolean deliveryAfterState) {
+        this(size, state, delivery, deliveryAfterState, java.util.List.of());
+    }
+
+    /**
+     * A ring with read-only taps besides the two consumers (the API's: member chunks, counts by type). A tap
+     * sees every slot in parallel with the state writer, must copy what it keeps and must never block: the
+     * ring waits for its slowest consumer.
+     */
+    public EventRing(int size, EventHandler<Dispatch> state, EventHandler<Dispatch> delivery, boolean deliveryAfterState,
+                     java.util.List<EventHandler<Dispatch>> taps) {
         disruptor = new Disruptor<>(Dispatch::new, size, r -> {
             Thread t = new Thread(r, "gatehouse-consumer");
             t.setDaemon(true);
@@ -40,6 +50,9 @@ public final class EventRing implements DispatchSink {
         } else {
             disruptor.handleEventsWith(state, delivery);
         }
+        for (EventHandler<Dispatch> tap : taps) {
+            disruptor.handleEventsWith(tap);
+        }
         ring = disruptor.start();
     }
 
@@ -49,7 +62,7 @@ public final class EventRing implements DispatchSink {
      */
     public void publish(int shardId, Session session, long seq, String type, long guildId, byte[] buf, int off, int len,
                         long receivedNanos) {
-        while (!tryPublish(shardId, session, seq, type, guildId, buf, off, len, receivedNanos)) {
+        while (!tryPublish(shardId, session, seq, type, guildId, GuildKind.NONE, buf, off, len, receivedNanos)) {
             LockSupport.parkNanos(100_000);
         }
     }
@@ -59,8 +72,8 @@ public final class EventRing implements DispatchSink {
      * (the caller keeps the dispatch and offers it again later, in order). Never waits.
      */
     @Override
-    public boolean tryPublish(int shardId, Session session, long seq, String type, long guildId, byte[] buf, int off, int len,
-                              long receivedNanos) {
+    public boolean tryPublish(int shardId, Session session, long seq, String type, long guildId, GuildKind kind, byte[] buf,
+                              int off, int len, long receivedNanos) {
         long s;
         try {
             s = ring.tryNext();
@@ -68,7 +81,7 @@ public final class EventRing implements DispatchSink {
             return false;
         }
         try {
-            ring.get(s).set(shardId, session, seq, type, guildId, buf, off, len, receivedNanos);
+            ring.get(s).set(shardId, session, seq, type, guildId, kind, buf, off, len, receivedNanos);
         } finally {
             ring.publish(s);
         }
@@ -78,6 +91,16 @@ public final class EventRing implements DispatchSink {
     /** Slots published but not yet consumed by every consumer. */
     public long backlog() {
         return ring.getBufferSize() - ring.remainingCapacity();
+    }
+
+    /** Slots published that the state writer has not finished yet: the state's lag, in dispatches. */
+    public long stateBacklog() {
+        return Math.max(0, ring.getCursor() - disruptor.getSequenceValueFor(state));
+    }
+
+    /** Slots published that delivery has not taken yet. */
+    public long deliveryBacklog() {
+        return Math.max(0, ring.getCursor() - disruptor.getSequenceValueFor(delivery));
     }
 
     /**

@@ -34,6 +34,11 @@ final class Cluster implements Runnable {
         shards.add(shard);
     }
 
+    /** Cluster thread: puts {@code fresh} where {@code old} was (a shard identifying anew). */
+    void replace(Shard old, Shard fresh) {
+        shards.set(shards.indexOf(old), fresh);
+    }
+
     List<Shard> shards() {
         return shards;
     }

@@ -6,6 +6,9 @@ import dev.gatehouse.discord.GatewayBot;
 import dev.gatehouse.discord.Opcode;
 import dev.gatehouse.discord.Payloads;
 import dev.gatehouse.discord.ReadyGuilds;
+import dev.gatehouse.pipeline.GuildKind;
+import dev.gatehouse.spi.Identify;
+import dev.gatehouse.spi.ShardState;
 import dev.gatehouse.pipeline.Session;
 import io.netty.buffer.ByteBuf;
 import java.io.IOException;
@@ -56,7 +59,12 @@ final class Shard implements GatewayConnection.Listener {
     private int failedResumes;
     static final int MAX_FAILED_RESUMES = 3;
     private boolean stopping;
-    private final Set<Long> unavailable = new HashSet<>();
+    private final GuildTracker guildTracker = new GuildTracker();
+    /** Signals the shard puts in the stream (no gateway seq of their own: they carry the last one). */
+    static final String SHARD_LOADED = "GATEHOUSE_SHARD_LOADED";
+    static final String ALL_LOADED = "GATEHOUSE_ALL_LOADED";
+    /** The guilds came from the state (a resumed session of a previous process): loaded once RESUMED. */
+    private boolean guildsFromState;
     /** Commands waiting for READY/RESUMED or for room in the send limit, oldest first. */
     private final ArrayDeque<String> commands = new ArrayDeque<>();
     private CommandLimiter limiter = new CommandLimiter(0);
@@ -70,8 +78,6 @@ final class Shard implements GatewayConnection.Listener {
     private int identifies;
     private int resumes;
     private int lastCloseCode = -1;
-    private int guilds;
-    private int guildsLoaded;
     private long dispatches;
     private long duplicates;
     /** Dispatches the full ring did not take yet, oldest first: offered again on every tick, before anything newer. */
@@ -87,7 +93,7 @@ final class Shard implements GatewayConnection.Listener {
     private static final long HELD_RETRY_NANOS = 2_000_000L;
 
     /** A dispatch copied out of the inflater's buffer while the ring is full. */
-    private record Held(Session session, long seq, String type, long guildId, byte[] frame, long receivedNanos) {
+    private record Held(Session session, long seq, String type, long guildId, GuildKind kind, byte[] frame, long receivedNanos) {
     }
 
     /**
@@ -100,6 +106,8 @@ final class Shard implements GatewayConnection.Listener {
         if (resumeFrom != null) {
             session = resumeFrom.session();
             seq = resumeFrom.seq();
+            guildTracker.known(resumeFrom.guilds(), resumeFrom.unavailableGuilds());
+            guildsFromState = true;
         }
         publishStatus();
     }
@@ -324,7 +332,9 @@ final class Shard implements GatewayConnection.Listener {
         state = State.IDENTIFYING;
         identifies++;
         deadline = System.nanoTime() + READY_TIMEOUT_NANOS;
-        conn.send(Payloads.identify(ctx.token(), id, ctx.totalShards(), ctx.intents()), () -> ctx.identifyQueue().sent(id));
+        Identify how = ctx.controllers().onIdentify(new Identify(id, Payloads.DEFAULT_LARGE_THRESHOLD, ""));
+        conn.send(Payloads.identify(ctx.token(), id, ctx.totalShards(), ctx.intents(), how.largeThreshold(), how.presence()),
+                () -> ctx.identifyQueue().sent(id));
         limiter.control(System.nanoTime());
         publishStatus();
     }
@@ -367,28 +377,48 @@ final class Shard implements GatewayConnection.Listener {
         } else if ("RESUMED".equals(type)) {
             resumes++;
             markReady("resumed at seq " + seq);
-        } else if ("GUILD_CREATE".equals(type)) {
-            if (unavailable.remove(header.guildId)) {
-                guildsLoaded++;
-            } else if (state == State.READY) {
-                guilds++;
-                guildsLoaded++;
-            }
-        } else if ("GUILD_DELETE".equals(type)) {
-            guildDeleted(header.guildId, header.flag);
         }
-        publish(session, header.seq, type, header.guildId, buf, len, receivedNanos);
+        GuildKind kind = GuildKind.NONE;
+        if ("GUILD_CREATE".equals(type)) {
+            kind = guildTracker.created(header.guildId);
+        } else if ("GUILD_DELETE".equals(type)) {
+            kind = guildTracker.deleted(header.guildId, header.flag);
+        }
+        publish(session, header.seq, type, header.guildId, kind, buf, len, receivedNanos);
+        if ((ready || kind != GuildKind.NONE || ("RESUMED".equals(type) && guildsFromState)) && guildTracker.justLoaded()) {
+            signalLoaded();
+        }
+    }
+
+    /**
+     * Puts {@code GATEHOUSE_SHARD_LOADED} in the stream once the shard has every guild READY listed (or, for a
+     * session resumed from a previous process, at RESUMED), and {@code GATEHOUSE_ALL_LOADED} once every shard of
+     * the process has. Both are op 0 frames with {@code "s":null} carrying the shard's last seq in the envelope.
+     */
+    private void signalLoaded() {
+        guildsFromState = false;
+        emit(SHARD_LOADED, "{\"shard_id\":" + id + ",\"guilds\":" + guildTracker.count() + "}");
+        if (ctx.loaded().loaded(id)) {
+            emit(ALL_LOADED, "{\"shards\":" + ctx.loaded().total() + "}");
+        }
+        publishStatus();
+    }
+
+    private void emit(String type, String d) {
+        byte[] frame = ("{\"op\":0,\"s\":null,\"t\":\"" + type + "\",\"d\":" + d + "}").getBytes(StandardCharsets.US_ASCII);
+        publish(session, seq, type, 0, GuildKind.NONE, frame, frame.length, System.nanoTime());
     }
 
     /**
      * Hands a dispatch to the ring without waiting. When the ring is full (or older dispatches are held) it is
      * copied and held, and the socket stops being read until the ring has room: heartbeats keep going.
      */
-    private void publish(Session s, long dispatchSeq, String type, long guildId, byte[] buf, int len, long receivedNanos) {
-        if (held.isEmpty() && ctx.ring().tryPublish(id, s, dispatchSeq, type, guildId, buf, 0, len, receivedNanos)) {
+    private void publish(Session s, long dispatchSeq, String type, long guildId, GuildKind kind, byte[] buf, int len,
+                         long receivedNanos) {
+        if (held.isEmpty() && ctx.ring().tryPublish(id, s, dispatchSeq, type, guildId, kind, buf, 0, len, receivedNanos)) {
             return;
         }
-        held.add(new Held(s, dispatchSeq, type, guildId, java.util.Arrays.copyOf(buf, len), receivedNanos));
+        held.add(new Held(s, dispatchSeq, type, guildId, kind, java.util.Arrays.copyOf(buf, len), receivedNanos));
         if (pausedSince == NEVER) {
             pausedSince = System.nanoTime();
             pausedSinceHeartbeat = true;
@@ -405,7 +435,7 @@ final class Shard implements GatewayConnection.Listener {
     private void offerHeld(long now) {
         while (!held.isEmpty()) {
             Held h = held.peek();
-            if (!ctx.ring().tryPublish(id, h.session(), h.seq(), h.type(), h.guildId(), h.frame(), 0, h.frame().length,
+            if (!ctx.ring().tryPublish(id, h.session(), h.seq(), h.type(), h.guildId(), h.kind(), h.frame(), 0, h.frame().length,
                     h.receivedNanos())) {
                 break;
             }
@@ -428,29 +458,18 @@ final class Shard implements GatewayConnection.Listener {
         }
     }
 
-    /** An outage makes a loaded guild unloaded until its GUILD_CREATE; a leave takes the guild off the shard. */
-    private void guildDeleted(long guildId, boolean outage) {
-        boolean wasLoading = outage ? !unavailable.add(guildId) : unavailable.remove(guildId);
-        if (!wasLoading) {
-            guildsLoaded--;
-        }
-        if (!outage) {
-            guilds--;
-        }
-    }
-
     private void onReady(byte[] buf, int len) {
-        unavailable.clear();
+        java.util.List<Long> listed = new java.util.ArrayList<>();
         try {
             for (long g : ReadyGuilds.read(buf, 0, len)) {
-                unavailable.add(g);
+                listed.add(g);
             }
         } catch (IOException e) {
             LOG.log(System.Logger.Level.WARNING, "shard " + id + ": could not read READY's guild list: " + e.getMessage());
         }
-        guilds = unavailable.size();
-        guildsLoaded = 0;
-        markReady("ready with " + guilds + " guilds, session " + shortSession());
+        guildTracker.ready(listed);
+        guildsFromState = false;
+        markReady("ready with " + listed.size() + " guilds, session " + shortSession());
     }
 
     private void markReady(String what) {
@@ -597,13 +616,16 @@ final class Shard implements GatewayConnection.Listener {
     /** Makes the current state and counters visible to {@link #status()}. Cluster thread only. */
     void publishStatus() {
         if (status != null && !status.state().equals(state.name())) {
+            ctx.controllers().onShardStatus(new ShardState(id, state.name(), status.state(), seq, guildTracker.count(),
+                    guildTracker.allLoaded() && state == State.READY));
             LOG.log(System.Logger.Level.INFO, "shard " + id + ": " + status.state() + " -> " + state + " (session " + shortSession()
                     + ", seq " + seq + ", identifies " + identifies + ", resumes " + resumes + ", last close "
                     + (lastCloseCode < 0 ? "-" : String.valueOf(lastCloseCode)) + ")");
         }
         statusAt = System.nanoTime();
         status = new ShardStatus(id, state.name(), session == null ? "" : session.id(), seq, latencyMs, identifies, resumes,
-                lastCloseCode, guilds, guildsLoaded, dispatches, commands.size(), pausedSince != NEVER, pauses);
+                lastCloseCode, guildTracker.count(), guildTracker.loaded(), dispatches, commands.size(), pausedSince != NEVER, pauses,
+                guildTracker.allLoaded() && state == State.READY);
     }
 
     private static String abbreviate(byte[] buf, int len) {

@@ -22,9 +22,10 @@ public final class ShardManager implements AutoCloseable {
     private final EventLoopGroup loop;
     private final IdentifyQueue identifyQueue;
     private final List<Cluster> clusters = new ArrayList<>();
-    private final List<Shard> shards = new ArrayList<>();
+    private final List<Shard> shards = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final Map<Integer, Cluster> clusterOf = new java.util.HashMap<>();
-    private final Map<Integer, Shard> byId = new java.util.HashMap<>();
+    private final Map<Integer, Shard> byId = new java.util.concurrent.ConcurrentHashMap<>();
+    private final ShardContext ctx;
     private volatile boolean closed;
     /** The whole shard set's stop: every cluster stops in parallel within this. */
     static final long STOP_MS = 10_000;
@@ -38,12 +39,14 @@ public final class ShardManager implements AutoCloseable {
      *                       gateway), by shard id: those shards resume instead of identifying
      * @param identifyTurns  identify turns shared with other processes of the same bot
      * @param maxPausedMs    how long a shard may pause reading for a full ring before closing resumably
+     * @param controllers    the user's controllers (identify payload, status observers)
      */
     public ShardManager(ShardPlan plan, EventRing ring, String token, long intents, GatewayBot bot,
                         IdentifyQueue.StartLimit startLimit, long identifyIntervalMs, boolean virtualThreads,
-                        Map<Integer, ResumePoint> resumable, IdentifyQueue.Ledger identifyTurns, long maxPausedMs) {
+                        Map<Integer, ResumePoint> resumable, IdentifyQueue.Ledger identifyTurns, long maxPausedMs,
+                        dev.gatehouse.pipeline.Controllers controllers) {
         this(plan, ring, token, intents, bot, startLimit, identifyIntervalMs, virtualThreads, resumable, identifyTurns,
-                maxPausedMs, shard -> { });
+                maxPausedMs, controllers, shard -> { });
     }
 
     /**
@@ -53,14 +56,15 @@ public final class ShardManager implements AutoCloseable {
     public ShardManager(ShardPlan plan, DispatchSink ring, String token, long intents, GatewayBot bot,
                         IdentifyQueue.StartLimit startLimit, long identifyIntervalMs, boolean virtualThreads,
                         Map<Integer, ResumePoint> resumable, IdentifyQueue.Ledger identifyTurns, long maxPausedMs,
-                        java.util.function.IntConsumer shardingRequired) {
+                        dev.gatehouse.pipeline.Controllers controllers, java.util.function.IntConsumer shardingRequired) {
         String gatewayUrl = bot.url();
         int maxConcurrency = bot.maxConcurrency();
         this.loop = new NioEventLoopGroup(Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors() / 2)),
                 Thread.ofPlatform().name("gatehouse-io-", 0).daemon(true).factory());
         this.identifyQueue = new IdentifyQueue(maxConcurrency, identifyIntervalMs, identifyTurns, bot, startLimit);
         ShardContext ctx = new ShardContext(loop, identifyQueue, ring, token, intents, gatewayUrl, plan.total(), 15_000,
-                maxPausedMs * 1_000_000L, shardingRequired);
+                maxPausedMs * 1_000_000L, new LoadedShards(plan.count()), controllers, shardingRequired);
+        this.ctx = ctx;
         int clusterId = 0;
         int resuming = 0;
         for (int[] ids : plan.clusters()) {
@@ -85,6 +89,11 @@ public final class ShardManager implements AutoCloseable {
         for (Cluster c : clusters) {
             c.start(virtualThreads);
         }
+    }
+
+    /** The shard count of this set (all processes together). */
+    public int totalShards() {
+        return ctx.totalShards();
     }
 
     /** Status of every shard, by shard id. */
@@ -114,6 +123,29 @@ public final class ShardManager implements AutoCloseable {
         CompletableFuture<Boolean> queued = new CompletableFuture<>();
         clusterOf.get(shardId).execute(() -> queued.complete(s.command(payload)));
         return queued;
+    }
+
+    /**
+     * Gives up every shard's session and identifies each anew (through the identify queue), so Discord sends READY
+     * and every GUILD_CREATE again: how the state is reloaded when the database lost it.
+     */
+    public void reidentifyAll() {
+        for (Map.Entry<Integer, Cluster> e : clusterOf.entrySet()) {
+            int id = e.getKey();
+            Cluster c = e.getValue();
+            if (closed) {
+                return;
+            }
+            c.execute(() -> {
+                Shard old = byId.get(id);
+                old.stop();
+                Shard fresh = new Shard(id, c, ctx, null);
+                c.replace(old, fresh);
+                shards.set(shards.indexOf(old), fresh);
+                byId.put(id, fresh);
+                fresh.start();
+            });
+        }
     }
 
     /** Number of clusters (worker threads). */

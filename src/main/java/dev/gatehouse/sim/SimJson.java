@@ -111,7 +111,7 @@ final class SimJson {
             g.writeBooleanField("nsfw", false);
             g.writeNumberField("rate_limit_per_user", 0);
             g.writeNullField("last_message_id");
-        } else if (c.type == 2) {
+        } else if (c.type == 2 || c.type == 13) { // voice and stage channels carry the voice fields
             g.writeNumberField("bitrate", 64000);
             g.writeNumberField("user_limit", 0);
             g.writeNullField("rtc_region");
@@ -223,9 +223,78 @@ final class SimJson {
         }
         g.writeEndArray();
         g.writeArrayFieldStart("emojis");
+        for (World.Emoji e : guild.emojis.values()) {
+            emoji(g, e);
+        }
         g.writeEndArray();
         g.writeArrayFieldStart("stickers");
+        for (World.Sticker x : guild.stickers.values()) {
+            sticker(g, x, guild.id);
+        }
         g.writeEndArray();
+    }
+
+    /** A custom emoji as GUILD_CREATE, GUILD_UPDATE and GUILD_EMOJIS_UPDATE carry it. */
+    static void emoji(JsonGenerator g, World.Emoji e) throws IOException {
+        g.writeStartObject();
+        g.writeStringField("id", Long.toString(e.id()));
+        g.writeStringField("name", e.name());
+        g.writeArrayFieldStart("roles");
+        g.writeEndArray();
+        g.writeBooleanField("require_colons", true);
+        g.writeBooleanField("managed", false);
+        g.writeBooleanField("animated", e.animated());
+        g.writeBooleanField("available", true);
+        g.writeEndObject();
+    }
+
+    /** A guild sticker as GUILD_CREATE and GUILD_STICKERS_UPDATE carry it. */
+    static void sticker(JsonGenerator g, World.Sticker x, long guildId) throws IOException {
+        g.writeStartObject();
+        g.writeStringField("id", Long.toString(x.id()));
+        g.writeStringField("name", x.name());
+        g.writeStringField("tags", "grinning");
+        g.writeNumberField("type", 2);
+        g.writeNumberField("format_type", x.formatType());
+        g.writeNullField("description");
+        g.writeStringField("asset", "");
+        g.writeBooleanField("available", true);
+        g.writeStringField("guild_id", Long.toString(guildId));
+        g.writeEndObject();
+    }
+
+    /** A stage instance as GUILD_CREATE and STAGE_INSTANCE_* carry it. */
+    static void stageInstance(JsonGenerator g, World.StageInstance x, long guildId) throws IOException {
+        g.writeStartObject();
+        g.writeStringField("id", Long.toString(x.id()));
+        g.writeStringField("guild_id", Long.toString(guildId));
+        g.writeStringField("channel_id", Long.toString(x.channelId()));
+        g.writeStringField("topic", x.topic());
+        g.writeNumberField("privacy_level", 2);
+        g.writeBooleanField("discoverable_disabled", false);
+        g.writeNullField("guild_scheduled_event_id");
+        g.writeEndObject();
+    }
+
+    /** A scheduled event as GUILD_CREATE and GUILD_SCHEDULED_EVENT_* carry it. */
+    static void scheduledEvent(JsonGenerator g, World.ScheduledEvent x, long guildId) throws IOException {
+        g.writeStartObject();
+        g.writeStringField("id", Long.toString(x.id()));
+        g.writeStringField("guild_id", Long.toString(guildId));
+        g.writeStringField("channel_id", Long.toString(x.channelId()));
+        g.writeStringField("creator_id", Long.toString(x.creatorId()));
+        g.writeStringField("name", x.name());
+        g.writeNullField("description");
+        g.writeStringField("scheduled_start_time", x.startTime());
+        g.writeNullField("scheduled_end_time");
+        g.writeNumberField("privacy_level", 2);
+        g.writeNumberField("status", x.status());
+        g.writeNumberField("entity_type", 2);
+        g.writeNullField("entity_id");
+        g.writeNullField("entity_metadata");
+        g.writeNumberField("user_count", 0);
+        g.writeNullField("image");
+        g.writeEndObject();
     }
 
     /** A whole GUILD_CREATE {@code d} for a session with the largest large_threshold (250). */
@@ -257,6 +326,15 @@ final class SimJson {
             for (World.Channel t : guild.threads.values()) {
                 g.writeStartObject();
                 threadFields(g, t);
+                if (t.botJoinedAt != null) {
+                    g.writeObjectFieldStart("member");
+                    g.writeStringField("id", Long.toString(t.id));
+                    // the bot is every guild's first member (World.addGuild)
+                    g.writeStringField("user_id", Long.toString(guild.members.keySet().iterator().next()));
+                    g.writeStringField("join_timestamp", t.botJoinedAt);
+                    g.writeNumberField("flags", 1);
+                    g.writeEndObject();
+                }
                 g.writeEndObject();
             }
             g.writeEndArray();
@@ -288,8 +366,14 @@ final class SimJson {
             }
             g.writeEndArray();
             g.writeArrayFieldStart("stage_instances");
+            for (World.StageInstance x : guild.stageInstances.values()) {
+                stageInstance(g, x, guild.id);
+            }
             g.writeEndArray();
             g.writeArrayFieldStart("guild_scheduled_events");
+            for (World.ScheduledEvent x : guild.scheduledEvents.values()) {
+                scheduledEvent(g, x, guild.id);
+            }
             g.writeEndArray();
             g.writeArrayFieldStart("soundboard_sounds");
             g.writeEndArray();

@@ -95,7 +95,8 @@ public final class Simulator implements AutoCloseable {
         this.options = options;
         this.setup = setup;
         this.rate = options.eventsPerSecond();
-        this.world = new World(options.seed(), setup.replay().isPresent() ? 0 : options.guilds(), options.maxMembers());
+        this.world = new World(options.seed(), setup.replay().isPresent() ? 0 : options.guilds(), options.maxMembers(),
+                options.averageMembers());
         this.traffic = setup.replay().isPresent() ? Replay.load(setup.replay().get(), world) : new Traffic(world);
         this.starts = new SessionStarts(options.sessionLimits());
         this.lifecycle = new GuildLifecycle(world, options.churn());

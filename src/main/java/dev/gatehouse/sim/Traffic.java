@@ -90,7 +90,7 @@ class Traffic {
             world.recentMessages.remove(world.random.nextInt(world.recentMessages.size()));
         }
         world.recentMessages.add(m);
-        return new Event("MESSAGE_CREATE", g.id, message(m, author, null, false));
+        return new Event("MESSAGE_CREATE", g.id, message(m, author, null, false, true));
     }
 
     private Event messageUpdate(World.Guild fallback) {
@@ -109,10 +109,14 @@ class Traffic {
                 old.content() + " (edited)");
         world.recentMessages.set(i, m);
         String edited = unfurl ? null : World.timestamp(world.id());
-        return new Event("MESSAGE_UPDATE", g.id, message(m, author, edited, unfurl));
+        return new Event("MESSAGE_UPDATE", g.id, message(m, author, edited, unfurl, false));
     }
 
-    private byte[] message(World.Message m, World.Member author, String editedAt, boolean embed) {
+    /**
+     * A message object; a created one carries a {@code nonce} as a client's send would, here the wall clock in
+     * microseconds when the simulator made it, so a consumer in another process can time its delivery.
+     */
+    private byte[] message(World.Message m, World.Member author, String editedAt, boolean embed, boolean created) {
         return SimJson.object(j -> {
             j.writeStringField("id", Long.toString(m.id()));
             j.writeNumberField("type", 0);
@@ -139,6 +143,10 @@ class Traffic {
             j.writeNullField("banner");
             j.writeEndObject();
             j.writeStringField("content", m.content());
+            if (created) {
+                java.time.Instant now = java.time.Instant.now();
+                j.writeStringField("nonce", Long.toString(now.getEpochSecond() * 1_000_000L + now.getNano() / 1000));
+            }
             j.writeStringField("timestamp", World.timestamp(m.id()));
             j.writeStringField("edited_timestamp", editedAt);
             j.writeBooleanField("tts", false);
@@ -237,6 +245,7 @@ class Traffic {
     private Event memberAdd(World.Guild g) {
         long uid = world.id();
         World.Member m = world.addMember(g, new World.User(uid, "user_" + Long.toString(uid, 36), null, false));
+        m.status = "offline"; // no PRESENCE_UPDATE follows the join: the member is offline until one says otherwise
         return memberEvent("GUILD_MEMBER_ADD", g, m);
     }
 

@@ -58,6 +58,8 @@ public final class World {
         /** Threads only: who started it and how many messages it has. */
         long ownerId;
         int messageCount;
+        /** Threads only: when the bot joined it, or null when the bot is not a member. */
+        String botJoinedAt;
 
         Channel(long id, long guildId, long parentId, int type, String name, int position) {
             this.id = id;
@@ -101,6 +103,22 @@ public final class World {
         }
     }
 
+    /** A custom emoji of a guild. */
+    record Emoji(long id, String name, boolean animated) {
+    }
+
+    /** A sticker of a guild (format 1 PNG, 2 APNG, 3 Lottie, 4 GIF). */
+    record Sticker(long id, String name, int formatType) {
+    }
+
+    /** A live stage in a stage channel of the guild. */
+    record StageInstance(long id, long channelId, String topic) {
+    }
+
+    /** A scheduled event of a guild (status 1 scheduled). */
+    record ScheduledEvent(long id, long channelId, long creatorId, String name, String startTime, int status) {
+    }
+
     static final class Guild {
         final long id;
         String name;
@@ -113,6 +131,10 @@ public final class World {
         final Map<Long, Channel> threads = new LinkedHashMap<>();
         /** Voice states by user id. */
         final Map<Long, VoiceState> voiceStates = new LinkedHashMap<>();
+        final Map<Long, Emoji> emojis = new LinkedHashMap<>();
+        final Map<Long, Sticker> stickers = new LinkedHashMap<>();
+        final Map<Long, StageInstance> stageInstances = new LinkedHashMap<>();
+        final Map<Long, ScheduledEvent> scheduledEvents = new LinkedHashMap<>();
         boolean unavailable;
 
         Guild(long id, String name, String joinedAt) {
@@ -159,11 +181,28 @@ public final class World {
     final List<Guild> guildList = new ArrayList<>();
     final List<Message> recentMessages = new ArrayList<>();
     private final int maxMembers;
+    private final int averageMembers;
+    /**
+     * Draws emojis, stickers, stages, scheduled events and thread memberships apart from {@link #random}, so a world
+     * of a given seed keeps the guilds, members and traffic it had before they existed.
+     */
+    private final SplittableRandom extras;
     private long nextId;
+    private int nextExtra;
 
     World(long seed, int guildCount, int maxMembers) {
+        this(seed, guildCount, maxMembers, 0);
+    }
+
+    /**
+     * @param averageMembers members per guild on average (heavy-tailed, capped at {@code maxMembers}); 0 keeps the
+     *                       original distribution (about 20 per guild whatever {@code maxMembers} says)
+     */
+    World(long seed, int guildCount, int maxMembers, int averageMembers) {
         this.random = new SplittableRandom(seed);
+        this.extras = new SplittableRandom(seed ^ 0x5eed_e770_15L);
         this.maxMembers = maxMembers;
+        this.averageMembers = averageMembers;
         this.nextId = Snowflake.at(BASE_MILLIS, 0);
         this.self = new User(id(), "gatehouse-sim-bot", null, true);
         for (int i = 0; i < guildCount; i++) {
@@ -181,8 +220,24 @@ public final class World {
         return java.time.Instant.ofEpochMilli(Snowflake.unixMillis(snowflake)).toString().replace("Z", "+00:00");
     }
 
-    /** Heavy-tailed member count: most guilds are small, a few are large. */
+    /**
+     * A snowflake of the extras: the time of the last main id with a non-zero increment, which main ids never
+     * have, so the two never collide.
+     */
+    private long extraId() {
+        nextExtra = nextExtra % 0x3FFFFF + 1;
+        return (nextId & ~0x3FFFFFL) | nextExtra;
+    }
+
+    /**
+     * Heavy-tailed member count: most guilds are small, a few are large. With an average set, a log-normal
+     * (sigma 1) around it, so 2500 guilds of average 100 carry about 250,000 members, the largest a few thousand.
+     */
     private int memberCount() {
+        if (averageMembers > 0) {
+            double n = averageMembers * Math.exp(random.nextGaussian() - 0.5);
+            return (int) Math.max(2, Math.min(maxMembers, Math.round(n)));
+        }
         double u = random.nextDouble();
         int n = (int) (4 / Math.pow(1 - u, 0.9));
         return Math.max(2, Math.min(maxMembers, n));
@@ -229,8 +284,76 @@ public final class World {
                 g.voiceStates.put(uid, new VoiceState(uid, voice, Long.toHexString(random.nextLong())));
             }
         }
+        addExtras(g);
         guilds.put(gid, g);
         guildList.add(g);
+        return g;
+    }
+
+    /** Emojis, stickers, sometimes a stage and a scheduled event, and the bot's membership of some threads. */
+    private void addExtras(Guild g) {
+        int emojis = extras.nextInt(4);
+        for (int i = 0; i < emojis; i++) {
+            long id = extraId();
+            g.emojis.put(id, new Emoji(id, "emoji_" + i, extras.nextInt(4) == 0));
+        }
+        int stickers = extras.nextInt(3);
+        for (int i = 0; i < stickers; i++) {
+            long id = extraId();
+            g.stickers.put(id, new Sticker(id, "sticker_" + i, 1 + extras.nextInt(4)));
+        }
+        if (extras.nextInt(10) == 0) {
+            long stage = extraId();
+            g.channels.put(stage, new Channel(stage, g.id, 0, 13, "Stage", g.channels.size()));
+            long id = extraId();
+            g.stageInstances.put(id, new StageInstance(id, stage, "talk " + Long.toString(id % 1000, 36)));
+        }
+        if (extras.nextInt(5) == 0) {
+            long id = extraId();
+            List<Long> voice = g.voiceChannels();
+            g.scheduledEvents.put(id, new ScheduledEvent(id, voice.get(0), g.ownerId, "event " + Long.toString(id % 1000, 36),
+                    timestamp(id + (86_400_000L << 22)), 1));
+        }
+        for (Channel t : g.threads.values()) {
+            if (extras.nextBoolean()) {
+                t.botJoinedAt = timestamp(t.id);
+            }
+        }
+    }
+
+    /**
+     * A new member joins the guild without any dispatch being sent, as happens while no client is connected; the
+     * next GUILD_CREATE of the guild lists it. Returns the member's key "guildId:userId".
+     */
+    public String joinSilently(long guildId) {
+        Guild g = guildOrThrow(guildId);
+        long uid = id();
+        Member m = new Member(new User(uid, "user_" + Long.toString(uid, 36), null, false),
+                java.time.Instant.now().toString().replace("Z", "+00:00"), "online"); // joins now, in real time
+        g.members.put(uid, m);
+        return guildId + ":" + uid;
+    }
+
+    /**
+     * A member (not the bot, not the owner) leaves the guild without any dispatch being sent. Returns the member's
+     * key "guildId:userId".
+     */
+    public String leaveSilently(long guildId) {
+        Guild g = guildOrThrow(guildId);
+        for (Member m : g.members.values()) {
+            if (m.user.id != self.id && m.user.id != g.ownerId && !g.voiceStates.containsKey(m.user.id)) {
+                g.members.remove(m.user.id);
+                return guildId + ":" + m.user.id;
+            }
+        }
+        throw new IllegalStateException("guild " + guildId + " has no member who could leave");
+    }
+
+    private Guild guildOrThrow(long guildId) {
+        Guild g = guilds.get(guildId);
+        if (g == null) {
+            throw new IllegalArgumentException("the world has no guild " + guildId);
+        }
         return g;
     }
 
@@ -325,7 +448,29 @@ public final class World {
         List<WorldSnapshot.Member> members = new ArrayList<>();
         List<WorldSnapshot.Presence> presences = new ArrayList<>();
         List<WorldSnapshot.VoiceState> voice = new ArrayList<>();
+        List<WorldSnapshot.Emoji> emojis = new ArrayList<>();
+        List<WorldSnapshot.Sticker> stickers = new ArrayList<>();
+        List<WorldSnapshot.StageInstance> stages = new ArrayList<>();
+        List<WorldSnapshot.ScheduledEvent> events = new ArrayList<>();
+        List<WorldSnapshot.ThreadMember> threadMembers = new ArrayList<>();
         for (Guild g : guildList) {
+            for (Emoji e : g.emojis.values()) {
+                emojis.add(new WorldSnapshot.Emoji(e.id(), g.id, e.name()));
+            }
+            for (Sticker x : g.stickers.values()) {
+                stickers.add(new WorldSnapshot.Sticker(x.id(), g.id, x.name()));
+            }
+            for (StageInstance x : g.stageInstances.values()) {
+                stages.add(new WorldSnapshot.StageInstance(x.id(), g.id, x.channelId(), x.topic()));
+            }
+            for (ScheduledEvent x : g.scheduledEvents.values()) {
+                events.add(new WorldSnapshot.ScheduledEvent(x.id(), g.id, x.name()));
+            }
+            for (Channel t : g.threads.values()) {
+                if (t.botJoinedAt != null) {
+                    threadMembers.add(new WorldSnapshot.ThreadMember(t.id, self.id, g.id));
+                }
+            }
             gs.add(new WorldSnapshot.Guild(g.id, g.name, g.ownerId, g.members.size(), g.large(), g.unavailable));
             for (Channel c : g.channels.values()) {
                 channels.add(new WorldSnapshot.Channel(c.id, g.id, c.parentId, c.type, c.name));
@@ -346,7 +491,8 @@ public final class World {
                 voice.add(new WorldSnapshot.VoiceState(g.id, v.userId, v.channelId, v.sessionId));
             }
         }
-        return new WorldSnapshot(gs, channels, threads, roles, members, presences, voice);
+        return new WorldSnapshot(gs, channels, threads, roles, members, presences, voice, emojis, stickers, stages, events,
+                threadMembers);
     }
 
     /** Counts of what the world holds now, for tests: guilds, channels, roles, members. */

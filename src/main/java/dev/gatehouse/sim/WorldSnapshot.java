@@ -15,9 +15,16 @@ import java.util.Map;
  * @param members     every membership
  * @param presences   the status of every member who is not offline
  * @param voiceStates everyone in a voice channel
+ * @param emojis      every custom emoji
+ * @param stickers    every guild sticker
+ * @param stageInstances every live stage
+ * @param scheduledEvents every scheduled event
+ * @param threadMembers the bot's membership of threads (what a bot without GUILD_MEMBERS learns)
  */
 public record WorldSnapshot(List<Guild> guilds, List<Channel> channels, List<Channel> threads, List<Role> roles,
-                            List<Member> members, List<Presence> presences, List<VoiceState> voiceStates) {
+                            List<Member> members, List<Presence> presences, List<VoiceState> voiceStates,
+                            List<Emoji> emojis, List<Sticker> stickers, List<StageInstance> stageInstances,
+                            List<ScheduledEvent> scheduledEvents, List<ThreadMember> threadMembers) {
 
     /** A guild: {@code large} at a large_threshold of 250, {@code unavailable} while in an outage. */
     public record Guild(long id, String name, long ownerId, int memberCount, boolean large, boolean unavailable) {
@@ -43,6 +50,26 @@ public record WorldSnapshot(List<Guild> guilds, List<Channel> channels, List<Cha
     public record VoiceState(long guildId, long userId, long channelId, String sessionId) {
     }
 
+    /** A custom emoji of a guild. */
+    public record Emoji(long id, long guildId, String name) {
+    }
+
+    /** A sticker of a guild. */
+    public record Sticker(long id, long guildId, String name) {
+    }
+
+    /** A live stage. */
+    public record StageInstance(long id, long guildId, long channelId, String topic) {
+    }
+
+    /** A scheduled event of a guild. */
+    public record ScheduledEvent(long id, long guildId, String name) {
+    }
+
+    /** A user's membership of a thread. */
+    public record ThreadMember(long threadId, long userId, long guildId) {
+    }
+
     /** How many entities of each kind, by name (guilds, unavailable_guilds, channels, threads, ...). */
     public Map<String, Integer> counts() {
         Map<String, Integer> out = new LinkedHashMap<>();
@@ -54,6 +81,11 @@ public record WorldSnapshot(List<Guild> guilds, List<Channel> channels, List<Cha
         out.put("members", members.size());
         out.put("presences", presences.size());
         out.put("voice_states", voiceStates.size());
+        out.put("emojis", emojis.size());
+        out.put("stickers", stickers.size());
+        out.put("stage_instances", stageInstances.size());
+        out.put("scheduled_events", scheduledEvents.size());
+        out.put("thread_members", threadMembers.size());
         return out;
     }
 }

@@ -31,10 +31,27 @@ final class Change {
             return values[values.length - 1] == null;
         }
 
-        /** Folds a later row of the same key into this one: full rows replace, partial rows touch only their columns. */
+        /**
+         * Folds a later row of the same key into this one: full rows replace (a merging table's objects are joined,
+         * the later fields winning as jsonb's duplicate keys do), partial rows touch only their columns.
+         */
         void absorb(Row later) {
             if (!later.partial()) {
+                String earlier = values[values.length - 1];
+                String[] before = values.clone();
                 System.arraycopy(later.values, 0, values, 0, values.length);
+                if (table.mergesData() && earlier != null) {
+                    values[values.length - 1] = joinObjects(earlier, later.values[values.length - 1]);
+                }
+                if (table == Table.MEMBERS && "add".equals(before[Table.MEMBER_LEARNED_BY])
+                        && "event".equals(values[Table.MEMBER_LEARNED_BY])) {
+                    values[Table.MEMBER_LEARNED_BY] = "add"; // an update right after the join: still a join
+                }
+                for (int i = table.keyCount; i < values.length - 1; i++) {
+                    if (values[i] == null && before[i] != null && table.columns.get(i).mode() != Table.Mode.FULL) {
+                        values[i] = before[i];
+                    }
+                }
             } else {
                 for (int i = table.keyCount; i < values.length; i++) {
                     if (later.values[i] != null) {
@@ -44,21 +61,32 @@ final class Change {
             }
             gone = later.gone;
         }
+
+        /** Two JSON objects as one; PostgreSQL's jsonb keeps the last of duplicate keys, so the later fields win. */
+        private static String joinObjects(String a, String b) {
+            String headA = a.substring(0, a.lastIndexOf('}')).strip();
+            String tailB = b.substring(b.indexOf('{') + 1).strip();
+            if (headA.equals("{")) {
+                return b;
+            }
+            return tailB.equals("}") ? a : headA + "," + tailB;
+        }
     }
 
-    /** Kinds of sweep, each run after the upserts of its flush. */
-    enum Sweep { CHANNELS_OF_GUILD, ROLES_OF_GUILD, MEMBERS_OF_GUILD, GUILDS_OF_SHARD }
-
+    /** A sweep of one guild, shard or thread. */
     record SweepOf(Sweep kind, long id) {
     }
 
     final String source;
+    /** The application id of the bot whose dispatch this is, as text. */
+    final String application;
     final List<Row> rows = new ArrayList<>();
     final List<String[]> revisions = new ArrayList<>();
     final List<SweepOf> sweeps = new ArrayList<>();
 
-    Change(String source) {
+    Change(String source, String application) {
         this.source = source;
+        this.application = application;
     }
 
     Row add(Table t, String... values) {
@@ -69,6 +97,10 @@ final class Change {
 
     void gone(Table t, String... values) {
         add(t, values).gone = true;
+    }
+
+    void sweep(Sweep kind, String id) {
+        sweeps.add(new SweepOf(kind, Long.parseLong(id)));
     }
 
     int size() {

@@ -20,9 +20,21 @@ import javax.sql.DataSource;
 public final class Database implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(Database.class.getName());
 
-    /** The migration files, oldest first. A new file is added at the end, never edited once released. */
-    static final String[] MIGRATIONS = {"V1__state.sql", "V2__sessions.sql", "V3__session_gateway.sql", "V4__delivery.sql",
-            "V8__reshard.sql"};
+    /**
+     * The migration files of {@code sql/}, one a line, never edited once released. Each file's version is the number
+     * in its name ({@code V5__x.sql} is 5), not its place here, so branches that add files merge in any order; they
+     * are applied in version order.
+     */
+    static final String[] MIGRATIONS = {
+        "V1__state.sql",
+        "V2__sessions.sql",
+        "V3__session_gateway.sql",
+        "V4__delivery.sql",
+        "V5__state_complete.sql",
+        "V6__member_changes.sql",
+        "V7__application_id.sql",
+        "V8__reshard.sql",
+    };
 
     private static final long MIGRATION_LOCK = 0x6761746568L;
     private static final String CREATE_VERSIONS = """
@@ -67,37 +79,81 @@ public final class Database implements AutoCloseable {
         return new Database(pool);
     }
 
-    private static void migrate(DataSource ds) throws SQLException {
+    /** A migration file and the version its name carries. */
+    record Migration(int version, String file) {
+        /** Reads the version of {@code V<n>__<name>.sql}; a file named otherwise is an error naming it. */
+        static Migration of(String file) {
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("V([0-9]{1,9})__[A-Za-z0-9_]+\\.sql").matcher(file);
+            if (!m.matches()) {
+                throw new IllegalArgumentException("migration file '" + file + "' is not named V<version>__<name>.sql");
+            }
+            return new Migration(Integer.parseInt(m.group(1)), file);
+        }
+    }
+
+    /** The migrations in version order; two files of one version are an error naming both. */
+    static java.util.List<Migration> migrations() {
+        java.util.TreeMap<Integer, Migration> byVersion = new java.util.TreeMap<>();
+        for (String f : MIGRATIONS) {
+            Migration m = Migration.of(f);
+            Migration twin = byVersion.put(m.version(), m);
+            if (twin != null) {
+                throw new IllegalArgumentException("migrations " + twin.file() + " and " + f + " have the same version " + m.version());
+            }
+        }
+        return java.util.List.copyOf(byVersion.values());
+    }
+
+    /**
+     * Applies every migration not applied yet, each in its own transaction under the advisory lock (taken again by
+     * each transaction), so a failing migration leaves the earlier ones applied and names itself.
+     */
+    static void migrate(DataSource ds) throws SQLException {
         try (Connection conn = ds.getConnection()) {
             conn.setAutoCommit(false);
-            try (Statement st = conn.createStatement()) {
-                st.execute("SELECT pg_advisory_xact_lock(" + MIGRATION_LOCK + ")");
-                st.execute(CREATE_VERSIONS);
-            }
-            for (int i = 0; i < MIGRATIONS.length; i++) {
-                int version = i + 1;
-                try (PreparedStatement ps = conn.prepareStatement(APPLIED)) {
-                    ps.setInt(1, version);
-                    try (ResultSet rs = ps.executeQuery()) {
-                        if (rs.next()) {
-                            continue;
+            try {
+                try (Statement st = conn.createStatement()) {
+                    st.execute("SELECT pg_advisory_xact_lock(" + MIGRATION_LOCK + ")");
+                    st.execute(CREATE_VERSIONS);
+                }
+                conn.commit();
+                for (Migration m : migrations()) {
+                    try (Statement st = conn.createStatement()) {
+                        st.execute("SELECT pg_advisory_xact_lock(" + MIGRATION_LOCK + ")");
+                    }
+                    boolean applied;
+                    try (PreparedStatement ps = conn.prepareStatement(APPLIED)) {
+                        ps.setInt(1, m.version());
+                        try (ResultSet rs = ps.executeQuery()) {
+                            applied = rs.next();
                         }
                     }
+                    if (applied) {
+                        conn.commit();
+                        continue;
+                    }
+                    try (Statement st = conn.createStatement()) {
+                        st.execute(read(m.file()));
+                    } catch (SQLException e) {
+                        conn.rollback();
+                        throw new SQLException("migration " + m.file() + " failed: " + e.getMessage(), e.getSQLState(), e);
+                    }
+                    try (PreparedStatement ps = conn.prepareStatement(RECORD)) {
+                        ps.setInt(1, m.version());
+                        ps.setString(2, m.file());
+                        ps.executeUpdate();
+                    }
+                    conn.commit();
+                    LOG.log(System.Logger.Level.INFO, "database: applied migration " + m.file());
                 }
-                try (Statement st = conn.createStatement()) {
-                    st.execute(read(MIGRATIONS[i]));
-                } catch (SQLException e) {
+            } catch (SQLException | RuntimeException e) {
+                try {
                     conn.rollback();
-                    throw new SQLException("migration " + MIGRATIONS[i] + " failed: " + e.getMessage(), e.getSQLState(), e);
+                } catch (SQLException ignored) {
+                    // the connection is broken; the pool discards it
                 }
-                try (PreparedStatement ps = conn.prepareStatement(RECORD)) {
-                    ps.setInt(1, version);
-                    ps.setString(2, MIGRATIONS[i]);
-                    ps.executeUpdate();
-                }
-                LOG.log(System.Logger.Level.INFO, "database: applied migration " + MIGRATIONS[i]);
+                throw e;
             }
-            conn.commit();
         }
     }
 

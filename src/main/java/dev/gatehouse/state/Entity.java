@@ -39,22 +39,61 @@ final class Entity {
     private final Map<String, List<Entity>> arrays = new HashMap<>();
     private String json;
 
+    /**
+     * One JSON writer per nesting depth, reused for every object read at that depth: creating a generator per
+     * object (hundreds of thousands in a burst of GUILD_CREATEs) cost more than reading the objects. Each thread
+     * that reads (the state writer's) has its own.
+     */
+    private static final class Writers {
+        private final List<ByteArrayBuilder> bytes = new ArrayList<>();
+        private final List<JsonGenerator> generators = new ArrayList<>();
+
+        JsonGenerator at(int depth) throws IOException {
+            while (generators.size() <= depth) {
+                ByteArrayBuilder b = new ByteArrayBuilder(1024);
+                JsonGenerator g = JSON.createGenerator(b);
+                g.setRootValueSeparator(null);
+                bytes.add(b);
+                generators.add(g);
+            }
+            return generators.get(depth);
+        }
+
+        /** The text written at this depth since the last call. */
+        String take(int depth) throws IOException {
+            generators.get(depth).flush();
+            ByteArrayBuilder b = bytes.get(depth);
+            String s = new String(b.getCurrentSegment(), 0, b.getCurrentSegmentLength(), StandardCharsets.UTF_8);
+            if (b.size() != b.getCurrentSegmentLength()) {
+                s = new String(b.toByteArray(), StandardCharsets.UTF_8); // a long object spilled over segments
+            }
+            b.reset();
+            return s;
+        }
+    }
+
+    private static final ThreadLocal<Writers> WRITERS = ThreadLocal.withInitial(Writers::new);
+
     /** Reads the object starting at the parser's current START_OBJECT token. */
     static Entity read(JsonParser p, Shape shape) throws IOException {
+        return read(p, shape, WRITERS.get(), 0);
+    }
+
+    private static Entity read(JsonParser p, Shape shape, Writers writers, int depth) throws IOException {
         Entity e = new Entity();
-        ByteArrayBuilder bytes = new ByteArrayBuilder(256);
-        try (JsonGenerator g = JSON.createGenerator(bytes)) {
+        JsonGenerator g = writers.at(depth);
+        try {
             g.writeStartObject();
             while (p.nextToken() == JsonToken.FIELD_NAME) {
                 String name = p.currentName();
                 JsonToken v = p.nextToken();
                 Shape child = shape.children().get(name);
                 if (child != null && v == JsonToken.START_OBJECT) {
-                    e.objects.put(name, read(p, child));
+                    e.objects.put(name, read(p, child, writers, depth + 1));
                 } else if (child != null && v == JsonToken.START_ARRAY) {
                     List<Entity> items = new ArrayList<>();
                     while (p.nextToken() == JsonToken.START_OBJECT) {
-                        items.add(read(p, child));
+                        items.add(read(p, child, writers, depth + 1));
                     }
                     e.arrays.put(name, items);
                 } else if (v == JsonToken.START_ARRAY) {
@@ -82,8 +121,11 @@ final class Entity {
                 }
             }
             g.writeEndObject();
+            e.json = writers.take(depth);
+        } catch (IOException | RuntimeException ex) {
+            WRITERS.remove(); // a generator left mid-object is not reused
+            throw ex;
         }
-        e.json = new String(bytes.toByteArray(), StandardCharsets.UTF_8);
         return e;
     }
 

@@ -19,37 +19,52 @@ import javax.sql.DataSource;
  */
 public final class IdentifyTurns {
     static final String ENSURE = """
-            INSERT INTO gatehouse_identify (max_concurrency, bucket, last_at) VALUES (?, ?, 'epoch')
+            INSERT INTO gatehouse_identify (application_id, max_concurrency, bucket, last_at) VALUES (?, ?, ?, 'epoch')
             ON CONFLICT DO NOTHING""";
     /** Milliseconds until the bucket's next turn (0 or less: now), under the row's lock. */
     static final String WAIT = """
             SELECT CEIL(EXTRACT(EPOCH FROM (last_at + make_interval(secs => ? / 1000.0) - clock_timestamp())) * 1000)
-            FROM gatehouse_identify WHERE max_concurrency = ? AND bucket = ? FOR UPDATE""";
+            FROM gatehouse_identify WHERE application_id = ? AND max_concurrency = ? AND bucket = ? FOR UPDATE""";
     /** Reserves the bucket until now plus the send budget; returns that end, this process's reservation. */
     static final String TAKE = """
             UPDATE gatehouse_identify SET last_at = clock_timestamp() + make_interval(secs => ? / 1000.0)
-            WHERE max_concurrency = ? AND bucket = ? RETURNING (EXTRACT(EPOCH FROM last_at) * 1000000)::bigint""";
+            WHERE application_id = ? AND max_concurrency = ? AND bucket = ?
+            RETURNING (EXTRACT(EPOCH FROM last_at) * 1000000)::bigint""";
 
     /** The identify went out: the turn counts from now, or from the reservation's end when that came first. */
     static final String SENT = """
             UPDATE gatehouse_identify SET last_at = LEAST(last_at, clock_timestamp())
-            WHERE max_concurrency = ? AND bucket = ? AND (EXTRACT(EPOCH FROM last_at) * 1000000)::bigint = ?""";
+            WHERE application_id = ? AND max_concurrency = ? AND bucket = ?
+              AND (EXTRACT(EPOCH FROM last_at) * 1000000)::bigint = ?""";
 
     /** How long after its claim an identify may go out and still count from its send time (see the class comment). */
     public static final long SEND_BUDGET_MS = 5_000;
 
     private final DataSource db;
+    private final long applicationId;
     private final long sendBudgetMs;
     /** This process's open reservation per (max_concurrency, bucket), in epoch microseconds, until its identify is sent. */
     private final java.util.Map<Long, Long> reserved = new java.util.concurrent.ConcurrentHashMap<>();
 
+    /** The turns of application 0 (one bot on the database). */
     public IdentifyTurns(DataSource db) {
-        this(db, SEND_BUDGET_MS);
+        this(db, new ApplicationId(0), SEND_BUDGET_MS);
     }
 
-    /** Turns whose claims reserve the bucket for {@code sendBudgetMs} (tests use short budgets). */
+    /** The turns of one bot of those sharing the database (Discord's buckets are per bot). */
+    public IdentifyTurns(DataSource db, ApplicationId application) {
+        this(db, application, SEND_BUDGET_MS);
+    }
+
+    /** Turns of application 0 whose claims reserve the bucket for {@code sendBudgetMs} (tests use short budgets). */
     public IdentifyTurns(DataSource db, long sendBudgetMs) {
+        this(db, new ApplicationId(0), sendBudgetMs);
+    }
+
+    /** Turns of one bot whose claims reserve the bucket for {@code sendBudgetMs}. */
+    public IdentifyTurns(DataSource db, ApplicationId application, long sendBudgetMs) {
         this.db = db;
+        this.applicationId = application.id();
         this.sendBudgetMs = sendBudgetMs;
     }
 
@@ -63,15 +78,17 @@ public final class IdentifyTurns {
             conn.setAutoCommit(false);
             try {
                 try (PreparedStatement ps = conn.prepareStatement(ENSURE)) {
-                    ps.setInt(1, maxConcurrency);
-                    ps.setInt(2, bucket);
+                    ps.setLong(1, applicationId);
+                    ps.setInt(2, maxConcurrency);
+                    ps.setInt(3, bucket);
                     ps.executeUpdate();
                 }
                 long wait;
                 try (PreparedStatement ps = conn.prepareStatement(WAIT)) {
                     ps.setLong(1, intervalMs);
-                    ps.setInt(2, maxConcurrency);
-                    ps.setInt(3, bucket);
+                    ps.setLong(2, applicationId);
+                    ps.setInt(3, maxConcurrency);
+                    ps.setInt(4, bucket);
                     try (ResultSet rs = ps.executeQuery()) {
                         rs.next();
                         double w = rs.getDouble(1);
@@ -81,8 +98,9 @@ public final class IdentifyTurns {
                 if (wait == 0) {
                     try (PreparedStatement ps = conn.prepareStatement(TAKE)) {
                         ps.setLong(1, sendBudgetMs);
-                        ps.setInt(2, maxConcurrency);
-                        ps.setInt(3, bucket);
+                        ps.setLong(2, applicationId);
+                        ps.setInt(3, maxConcurrency);
+                        ps.setInt(4, bucket);
                         try (ResultSet rs = ps.executeQuery()) {
                             rs.next();
                             reserved.put(key(bucket, maxConcurrency), rs.getLong(1));
@@ -108,9 +126,10 @@ public final class IdentifyTurns {
             return;
         }
         try (Connection conn = db.getConnection(); PreparedStatement ps = conn.prepareStatement(SENT)) {
-            ps.setInt(1, maxConcurrency);
-            ps.setInt(2, bucket);
-            ps.setLong(3, mine);
+            ps.setLong(1, applicationId);
+            ps.setInt(2, maxConcurrency);
+            ps.setInt(3, bucket);
+            ps.setLong(4, mine);
             ps.executeUpdate();
         }
     }

@@ -46,7 +46,9 @@ public final class SessionStore {
     static final String LOAD = """
             SELECT s.shard_id, s.total_shards, s.session_id, s.resume_url, s.stored_seq,
                    CASE WHEN d.session_id = s.session_id THEN d.delivered_seq ELSE 0 END, s.gateway_url
-            FROM gatehouse_session s LEFT JOIN gatehouse_delivery d ON d.shard_id = s.shard_id""";
+            FROM gatehouse_session s
+            LEFT JOIN gatehouse_delivery d ON d.application_id = s.application_id AND d.shard_id = s.shard_id
+            WHERE s.application_id = ?""";
 
     /**
      * Rows in shard order (the caller sorts), so two transactions of this writer lock them in one order. Progress
@@ -54,47 +56,57 @@ public final class SessionStore {
      * progress, saved after a reshard's switch, must not overwrite the new set's sessions.
      */
     static final String SAVE_STORED = """
-            INSERT INTO gatehouse_session AS s (shard_id, total_shards, session_id, resume_url, stored_seq, gateway_url)
-            SELECT * FROM unnest(?::integer[], ?::integer[], ?::text[], ?::text[], ?::bigint[], ?::text[])
+            INSERT INTO gatehouse_session AS s (application_id, shard_id, total_shards, session_id, resume_url, stored_seq, gateway_url)
+            SELECT ?, u.* FROM unnest(?::integer[], ?::integer[], ?::text[], ?::text[], ?::bigint[], ?::text[])
                 AS u(shard_id, total_shards, session_id, resume_url, stored_seq, gateway_url)
-            WHERE NOT EXISTS (SELECT 1 FROM gatehouse_shard_set c WHERE c.total_shards <> u.total_shards)
-            ON CONFLICT (shard_id) DO UPDATE SET
+            WHERE NOT EXISTS (SELECT 1 FROM gatehouse_shard_set c WHERE c.application_id = ? AND c.total_shards <> u.total_shards)
+            ON CONFLICT (application_id, shard_id) DO UPDATE SET
                 total_shards = EXCLUDED.total_shards, session_id = EXCLUDED.session_id,
                 resume_url = EXCLUDED.resume_url, stored_seq = EXCLUDED.stored_seq, gateway_url = EXCLUDED.gateway_url,
                 updated_at = now()""";
 
     /** The same session only moves forward; a new session replaces the mark. Only the checkpoint thread writes here. */
     static final String SAVE_DELIVERED = """
-            INSERT INTO gatehouse_delivery AS d (shard_id, session_id, delivered_seq)
-            SELECT * FROM unnest(?::integer[], ?::text[], ?::bigint[]) ORDER BY 1
-            ON CONFLICT (shard_id) DO UPDATE SET
+            INSERT INTO gatehouse_delivery AS d (application_id, shard_id, session_id, delivered_seq)
+            SELECT ?, u.* FROM unnest(?::integer[], ?::text[], ?::bigint[]) AS u ORDER BY 2
+            ON CONFLICT (application_id, shard_id) DO UPDATE SET
                 delivered_seq = CASE WHEN d.session_id = EXCLUDED.session_id
                                      THEN GREATEST(d.delivered_seq, EXCLUDED.delivered_seq) ELSE EXCLUDED.delivered_seq END,
                 session_id = EXCLUDED.session_id, updated_at = now()
             RETURNING d.shard_id""";
 
     private final DataSource db;
+    private final long applicationId;
 
+    /** The sessions of application 0 (one bot on the database). */
     public SessionStore(DataSource db) {
+        this(db, new ApplicationId(0));
+    }
+
+    /** The sessions of one bot of those sharing the database. */
+    public SessionStore(DataSource db, ApplicationId application) {
         this.db = db;
+        this.applicationId = application.id();
     }
 
     /** Every stored session, by shard id. */
     public Map<Integer, Stored> load() throws SQLException {
         Map<Integer, Stored> out = new HashMap<>();
-        try (Connection conn = db.getConnection(); PreparedStatement ps = conn.prepareStatement(LOAD);
-             ResultSet rs = ps.executeQuery()) {
-            while (rs.next()) {
-                int shard = rs.getInt(1);
-                out.put(shard, new Stored(shard, new Session(rs.getString(3), rs.getString(4), rs.getInt(2), rs.getString(7)),
-                        rs.getLong(5), rs.getLong(6)));
+        try (Connection conn = db.getConnection(); PreparedStatement ps = conn.prepareStatement(LOAD)) {
+            ps.setLong(1, applicationId);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    int shard = rs.getInt(1);
+                    out.put(shard, new Stored(shard, new Session(rs.getString(3), rs.getString(4), rs.getInt(2), rs.getString(7)),
+                            rs.getLong(5), rs.getLong(6)));
+                }
             }
         }
         return out;
     }
 
     /** Saves the writer's progress on {@code conn}, inside the writer's transaction. */
-    static int saveStored(Connection conn, Collection<Progress> progress) throws SQLException {
+    static int saveStored(Connection conn, long applicationId, Collection<Progress> progress) throws SQLException {
         if (progress.isEmpty()) {
             return 0;
         }
@@ -119,12 +131,14 @@ public final class SessionStore {
             i++;
         }
         try (PreparedStatement ps = conn.prepareStatement(SAVE_STORED)) {
-            ps.setArray(1, conn.createArrayOf("integer", shards));
-            ps.setArray(2, conn.createArrayOf("integer", totals));
-            ps.setArray(3, conn.createArrayOf("text", ids));
-            ps.setArray(4, conn.createArrayOf("text", urls));
-            ps.setArray(5, conn.createArrayOf("bigint", seqs));
-            ps.setArray(6, conn.createArrayOf("text", gateways));
+            ps.setLong(1, applicationId);
+            ps.setArray(2, conn.createArrayOf("integer", shards));
+            ps.setArray(3, conn.createArrayOf("integer", totals));
+            ps.setArray(4, conn.createArrayOf("text", ids));
+            ps.setArray(5, conn.createArrayOf("text", urls));
+            ps.setArray(6, conn.createArrayOf("bigint", seqs));
+            ps.setArray(7, conn.createArrayOf("text", gateways));
+            ps.setLong(8, applicationId);
             return ps.executeUpdate();
         }
     }
@@ -146,10 +160,10 @@ public final class SessionStore {
             seqs[i] = m.seq();
         }
         try (Connection conn = db.getConnection(); PreparedStatement ps = conn.prepareStatement(SAVE_DELIVERED)) {
-            Array a = conn.createArrayOf("integer", shards.toArray());
-            ps.setArray(1, a);
-            ps.setArray(2, conn.createArrayOf("text", ids));
-            ps.setArray(3, conn.createArrayOf("bigint", seqs));
+            ps.setLong(1, applicationId);
+            ps.setArray(2, conn.createArrayOf("integer", shards.toArray()));
+            ps.setArray(3, conn.createArrayOf("text", ids));
+            ps.setArray(4, conn.createArrayOf("bigint", seqs));
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     taken.add(rs.getInt(1));

@@ -20,6 +20,13 @@ import javax.sql.DataSource;
  * at the end of every Disruptor batch (or every {@code maxEvents}) the changes are folded per table (one row
  * per key, last write wins) and written in one transaction: one bulk upsert per table, then the sweeps.
  *
+ * <p>Transactions run on the writer's own database thread, one at a time and in order, so reading the next
+ * events overlaps writing the last ones: a flush inside a Disruptor batch (at {@code maxEvents} or
+ * {@link #MAX_ROWS}) is handed over and reading goes on, at most one more flush waits behind it (memory stays
+ * bounded), and the end of a batch waits until everything is stored. Each committed flush advances this consumer's
+ * sequence at once, so delivery (which runs after the state) gets a burst of GUILD_CREATEs chunk by chunk instead
+ * of after the whole burst.
+ *
  * <p>A database outage blocks this consumer and retries with backoff until the database is back: the ring
  * fills, producers wait, nothing is lost. A batch the database refuses for its content is written again one
  * event at a time so that only the events it refuses (logged with shard, seq and the database's reason)
@@ -32,25 +39,19 @@ public final class StateWriter implements EventHandler<Dispatch> {
             INSERT INTO message_revisions (message_id, shard_id, seq, content, edited_at, data)
             SELECT u.m::bigint, u.s::integer, u.q::bigint, u.c, u.e::timestamptz, u.d::jsonb
             FROM unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[]) AS u(m, s, q, c, e, d)""";
-    static final String SWEEP_CHANNELS = """
-            UPDATE channels SET deleted_at = now() WHERE guild_id = ANY(?) AND deleted_at IS NULL
-              AND updated_at < now() AND type NOT IN (10, 11, 12)""";
-    static final String SWEEP_ROLES = """
-            UPDATE roles SET deleted_at = now() WHERE guild_id = ANY(?) AND deleted_at IS NULL AND updated_at < now()""";
-    static final String SWEEP_MEMBERS = """
-            UPDATE members SET left_at = now() WHERE guild_id = ANY(?) AND left_at IS NULL AND updated_at < now()""";
-    static final String SWEEP_SHARD_GUILDS = """
-            UPDATE guilds SET left_at = now() WHERE shard_id = ANY(?) AND left_at IS NULL AND updated_at < now()""";
-
     private final DataSource db;
+    private final long applicationId;
     private final int maxEvents;
     /**
-     * Rows one transaction holds at most: a burst of GUILD_CREATEs (hundreds of rows each) otherwise makes
-     * transactions of tens of thousands of rows, and state and delivery advance in long jumps.
+     * Rows one transaction holds at most: a burst of GUILD_CREATEs (hundreds of rows each) otherwise makes one
+     * transaction of the whole burst, and state and delivery would advance in one jump at its end. 20,000 rows
+     * (about 15 MB) keep COPY's fixed costs per flush small; with one flush being written, one waiting and one
+     * being read, the writer holds at most about 45 MB of rows.
      */
-    static final int MAX_ROWS = 10_000;
+    static final int MAX_ROWS = 20_000;
 
     private final Handled handled;
+    private final StateListener listener;
     private final List<Change> pending = new ArrayList<>();
     /** Per shard, the last dispatch taken: saved with the rows so a restart resumes right after it. */
     private final Map<Integer, SessionStore.Progress> progress = new HashMap<>();
@@ -63,6 +64,21 @@ public final class StateWriter implements EventHandler<Dispatch> {
     private long progressSavedAt = System.nanoTime();
     private final java.util.concurrent.CountDownLatch shutDown = new java.util.concurrent.CountDownLatch(1);
     private int pendingRows;
+    /** The ring sequence of the last event taken. */
+    private long lastSequence = -1;
+    /** This consumer's sequence in the ring: advanced after each commit, so delivery need not wait for a whole batch. */
+    private volatile com.lmax.disruptor.Sequence sequence;
+    /** Flushes handed to the database thread; one waits while another is written. */
+    private final java.util.concurrent.BlockingQueue<Flush> flushQueue = new java.util.concurrent.ArrayBlockingQueue<>(1);
+    /** Flushes handed over and not committed (or given up) yet; guarded by itself. */
+    private final int[] outstanding = new int[1];
+    private final Thread dbThread;
+    /** Called (on the database thread) when the database came back without the schema; reloads every shard. */
+    private volatile Runnable onSchemaLost = () -> { };
+
+    /** What one transaction writes: the changes, each shard's progress, and the ring sequence they end at. */
+    private record Flush(List<Change> changes, List<SessionStore.Progress> progress, long lastSequence) {
+    }
     private final LongAdder rowsWritten = new LongAdder();
     private final LongAdder eventsStored = new LongAdder();
     private final LongAdder eventsRejected = new LongAdder();
@@ -73,9 +89,49 @@ public final class StateWriter implements EventHandler<Dispatch> {
      * @param handled what this writer had stored when the previous process stopped: replays of it are skipped
      */
     public StateWriter(DataSource db, int maxEvents, Handled handled) {
+        this(db, maxEvents, handled, StateListener.NONE, new ApplicationId(0));
+    }
+
+    /** @param listener told after every commit which rows it changed (the API's read cache invalidates them) */
+    public StateWriter(DataSource db, int maxEvents, Handled handled, StateListener listener) {
+        this(db, maxEvents, handled, listener, new ApplicationId(0));
+    }
+
+    /**
+     * @param handled     what this writer had stored when the previous process stopped: replays of it are skipped
+     * @param application the bot whose state this is, among those sharing the database
+     */
+    public StateWriter(DataSource db, int maxEvents, Handled handled, ApplicationId application) {
+        this(db, maxEvents, handled, StateListener.NONE, application);
+    }
+
+    /**
+     * @param handled     what this writer had stored when the previous process stopped: replays of it are skipped
+     * @param listener    told after every commit (on the writer's database thread, before delivery sees its events)
+     *                    which rows it changed
+     * @param application the bot whose state this is, among those sharing the database
+     */
+    public StateWriter(DataSource db, int maxEvents, Handled handled, StateListener listener, ApplicationId application) {
+        this.applicationId = application.id();
         this.db = db;
         this.maxEvents = maxEvents;
         this.handled = handled;
+        this.listener = listener;
+        this.dbThread = Thread.ofPlatform().name("gatehouse-state-db").daemon(true).unstarted(this::writeFlushes);
+        this.dbThread.start();
+    }
+
+    /**
+     * What to do when PostgreSQL comes back empty (its data lost while Gatehouse runs): after the writer applied the
+     * schema again, {@code reload} makes every shard identify anew so READY and every GUILD_CREATE fill it again.
+     */
+    public void onSchemaLost(Runnable reload) {
+        this.onSchemaLost = reload;
+    }
+
+    @Override
+    public void setSequenceCallback(com.lmax.disruptor.Sequence sequenceCallback) {
+        this.sequence = sequenceCallback;
     }
 
     @Override
@@ -85,9 +141,72 @@ public final class StateWriter implements EventHandler<Dispatch> {
         } else {
             take(d);
         }
-        if (endOfBatch || pending.size() >= maxEvents || pendingRows >= MAX_ROWS) {
+        lastSequence = sequence;
+        if (endOfBatch) {
             if (!pending.isEmpty() || (!progress.isEmpty() && System.nanoTime() - progressSavedAt >= PROGRESS_EVERY_NANOS)) {
-                flush();
+                submit();
+            }
+            awaitFlushed();
+        } else if (pending.size() >= maxEvents || pendingRows >= MAX_ROWS) {
+            submit();
+        }
+    }
+
+    /** Hands what is pending to the database thread (waiting while another flush already waits there). */
+    private void submit() {
+        Flush f = new Flush(new ArrayList<>(pending), new ArrayList<>(progress.values()), lastSequence);
+        synchronized (outstanding) {
+            outstanding[0]++;
+        }
+        try {
+            flushQueue.put(f);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            synchronized (outstanding) {
+                outstanding[0]--;
+            }
+            return;
+        }
+        clearPending();
+    }
+
+    /** Waits until every flush handed over is committed (or given up at shutdown). */
+    private void awaitFlushed() {
+        synchronized (outstanding) {
+            while (outstanding[0] > 0) {
+                try {
+                    outstanding.wait();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        }
+    }
+
+    /** The database thread: writes the flushes in the order they were handed over. */
+    private void writeFlushes() {
+        while (true) {
+            Flush f;
+            try {
+                f = flushQueue.take();
+            } catch (InterruptedException e) {
+                return;
+            }
+            try {
+                flush(f);
+                com.lmax.disruptor.Sequence s = sequence;
+                if (s != null && f.lastSequence() >= 0) {
+                    s.set(f.lastSequence());
+                }
+            } catch (RuntimeException e) {
+                eventsRejected.add(f.changes().size());
+                LOG.log(System.Logger.Level.ERROR, "state: a flush of " + f.changes().size() + " events failed: " + e);
+            } finally {
+                synchronized (outstanding) {
+                    outstanding[0]--;
+                    outstanding.notifyAll();
+                }
             }
         }
     }
@@ -97,9 +216,11 @@ public final class StateWriter implements EventHandler<Dispatch> {
     public void onShutdown() {
         try {
             if (!pending.isEmpty() || !progress.isEmpty()) {
-                flush();
+                submit();
             }
+            awaitFlushed();
         } finally {
+            dbThread.interrupt();
             shutDown.countDown();
         }
     }
@@ -115,7 +236,7 @@ public final class StateWriter implements EventHandler<Dispatch> {
         }
         if (ChangeReader.stores(d.type())) {
             try {
-                Change c = ChangeReader.read(d);
+                Change c = ChangeReader.read(d, applicationId);
                 if (c != null) {
                     pending.add(c);
                     pendingRows += c.size();
@@ -158,34 +279,37 @@ public final class StateWriter implements EventHandler<Dispatch> {
         stopping = true;
     }
 
-    private void flush() {
+    /** Writes one flush, waiting out database outages (the flush is kept and written again, never lost). */
+    private void flush(Flush f) {
+        List<Change> changes = f.changes();
         long backoff = 500;
         boolean reported = false;
         while (true) {
             try {
-                write(pending, true);
+                write(changes, f.progress());
                 if (reported) {
-                    LOG.log(System.Logger.Level.INFO, "state: database is back; stored the " + pending.size() + " waiting events");
+                    LOG.log(System.Logger.Level.INFO, "state: database is back; stored the " + changes.size() + " waiting events");
                 }
-                clearPending();
                 return;
             } catch (SQLException e) {
+                if (UNDEFINED_TABLE.equals(e.getSQLState())) {
+                    reapplySchema(e);
+                    continue;
+                }
                 if (!transient_(e)) {
-                    writeOneByOne(e);
-                    clearPending();
+                    writeOneByOne(changes, f.progress(), e);
                     return;
                 }
                 if (stopping) {
-                    eventsRejected.add(pending.size());
-                    LOG.log(System.Logger.Level.ERROR, "state: database unavailable at shutdown; " + pending.size()
+                    eventsRejected.add(changes.size());
+                    LOG.log(System.Logger.Level.ERROR, "state: database unavailable at shutdown; " + changes.size()
                             + " events not stored (" + e.getMessage() + ")");
-                    clearPending();
                     return;
                 }
                 if (!reported) {
                     reported = true;
                     LOG.log(System.Logger.Level.WARNING, "state: database unavailable (" + e.getMessage()
-                            + "); holding " + pending.size() + " events and retrying; the gateway waits meanwhile");
+                            + "); holding " + changes.size() + " events and retrying; the gateway waits meanwhile");
                 }
                 try {
                     Thread.sleep(backoff);
@@ -205,22 +329,49 @@ public final class StateWriter implements EventHandler<Dispatch> {
         progress.clear();
     }
 
-    private void writeOneByOne(SQLException batchError) {
-        LOG.log(System.Logger.Level.WARNING, "state: the database refused a batch of " + pending.size() + " events ("
+    private void writeOneByOne(List<Change> changes, List<SessionStore.Progress> progress, SQLException batchError) {
+        LOG.log(System.Logger.Level.WARNING, "state: the database refused a batch of " + changes.size() + " events ("
                 + batchError.getMessage() + "); writing them one by one");
-        for (Change c : pending) {
+        for (Change c : changes) {
             try {
-                write(List.of(c), false);
+                write(List.of(c), List.of());
             } catch (SQLException e) {
                 eventsRejected.increment();
                 LOG.log(System.Logger.Level.ERROR, "state: the database refused " + c.source + ": " + e.getMessage());
             }
         }
         try {
-            write(List.of(), true);
+            write(List.of(), progress);
         } catch (SQLException e) {
             LOG.log(System.Logger.Level.ERROR, "state: cannot save session progress: " + e.getMessage());
         }
+    }
+
+    /** SQLSTATE of a table that does not exist: the database came back without the schema. */
+    static final String UNDEFINED_TABLE = "42P01";
+
+    /** The database lost the schema (restarted empty): apply it again, then reload every shard's state. */
+    private void reapplySchema(SQLException cause) {
+        LOG.log(System.Logger.Level.WARNING, "state: the database has lost the schema (" + cause.getMessage().lines().findFirst().orElse("")
+                + "): PostgreSQL came back empty; applying the schema again and identifying every shard anew to reload the whole state");
+        while (true) {
+            try {
+                Database.migrate(db);
+                break;
+            } catch (SQLException e) {
+                if (stopping) {
+                    return;
+                }
+                try {
+                    Thread.sleep(1_000);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        }
+        onSchemaLost.run();
+        LOG.log(System.Logger.Level.INFO, "state: schema applied again; every shard identifies anew to reload the state");
     }
 
     /** Connection-level failures (SQLSTATE classes 08, 53, 57) are worth waiting for; others are about the data. */
@@ -229,14 +380,14 @@ public final class StateWriter implements EventHandler<Dispatch> {
         return s == null || s.startsWith("08") || s.startsWith("53") || s.startsWith("57");
     }
 
-    /** One transaction: the changes' rows and, with {@code withProgress}, each shard's session progress. */
-    private void write(List<Change> changes, boolean withProgress) throws SQLException {
+    /** One transaction: the changes' rows and each shard's session progress. */
+    private void write(List<Change> changes, List<SessionStore.Progress> progress) throws SQLException {
         Map<Table, LinkedHashMap<String, Change.Row>> rows = new LinkedHashMap<>();
         for (Table t : Table.ALL) {
             rows.put(t, new LinkedHashMap<>());
         }
         List<String[]> revisions = new ArrayList<>();
-        Map<Change.Sweep, List<Long>> sweeps = new LinkedHashMap<>();
+        Map<Sweep, List<Long>> sweeps = new java.util.EnumMap<>(Sweep.class);
         for (Change c : changes) {
             for (Change.Row r : c.rows) {
                 Change.Row prev = rows.get(r.table).putIfAbsent(r.key(), r);
@@ -257,12 +408,10 @@ public final class StateWriter implements EventHandler<Dispatch> {
                     written += upsert(conn, e.getKey(), e.getValue().values());
                 }
                 written += appendRevisions(conn, revisions);
-                for (Map.Entry<Change.Sweep, List<Long>> s : sweeps.entrySet()) {
-                    written += sweep(conn, s.getKey(), s.getValue());
+                for (Map.Entry<Sweep, List<Long>> s : sweeps.entrySet()) {
+                    written += s.getKey().run(conn, s.getValue(), applicationId);
                 }
-                if (withProgress) {
-                    SessionStore.saveStored(conn, progress.values());
-                }
+                SessionStore.saveStored(conn, applicationId, progress);
                 conn.commit();
             } catch (SQLException | RuntimeException e) {
                 try {
@@ -276,11 +425,65 @@ public final class StateWriter implements EventHandler<Dispatch> {
         rowsWritten.add(written);
         eventsStored.add(changes.size());
         flushes.increment();
+        tell(rows, revisions, sweeps);
+    }
+
+    /** Tells the listener what the committed transaction changed; a listener's failure never stops the writer. */
+    private void tell(Map<Table, LinkedHashMap<String, Change.Row>> rows, List<String[]> revisions,
+                      Map<Sweep, List<Long>> sweeps) {
+        if (listener == StateListener.NONE) {
+            return;
+        }
+        List<StateListener.Changed> changed = new ArrayList<>();
+        for (Map.Entry<Table, LinkedHashMap<String, Change.Row>> e : rows.entrySet()) {
+            Table t = e.getKey();
+            int first = t == Table.GUILD_BOTS ? 1 : 0; // a bot's membership: the guild is what changed
+            for (Change.Row r : e.getValue().values()) {
+                changed.add(new StateListener.Changed(t == Table.GUILD_BOTS ? "guilds" : t.name, Long.parseLong(r.values[first]),
+                        t.keyCount > 1 && t != Table.GUILD_BOTS ? Long.parseLong(r.values[1]) : 0, false));
+                if (t == Table.ROLES && r.gone && r.values[1] != null) {
+                    // a deleted role leaves every member's roles (ROLE_FROM_MEMBERS): the guild's members changed
+                    changed.add(new StateListener.Changed("members", Long.parseLong(r.values[1]), 0, true));
+                }
+            }
+        }
+        for (String[] r : revisions) {
+            changed.add(new StateListener.Changed("messages", Long.parseLong(r[0]), 0, false));
+        }
+        for (Map.Entry<Sweep, List<Long>> s : sweeps.entrySet()) {
+            List<String> tables = switch (s.getKey()) {
+                case CHANNELS_OF_GUILD -> List.of("channels");
+                case ROLES_OF_GUILD -> List.of("roles");
+                case MEMBERS_OF_GUILD -> List.of("members");
+                case PRESENCES_OF_GUILD -> List.of("presences");
+                case VOICE_STATES_OF_GUILD -> List.of("voice_states");
+                case EMOJIS_OF_GUILD -> List.of("emojis");
+                case STICKERS_OF_GUILD -> List.of("stickers");
+                case STAGE_INSTANCES_OF_GUILD -> List.of("stage_instances");
+                case SCHEDULED_EVENTS_OF_GUILD -> List.of("scheduled_events");
+                case GUILD_LEFT -> List.of("channels", "roles", "members", "presences", "voice_states");
+                case GUILDS_OF_SHARD -> List.of("guilds");
+                case ROLE_FROM_MEMBERS, MEMBERS_OF_THREAD -> List.of(); // told through their rows (roles) or not cached
+            };
+            for (long id : s.getValue()) {
+                for (String table : tables) {
+                    changed.add(new StateListener.Changed(table, id, 0, true));
+                }
+            }
+        }
+        try {
+            listener.committed(changed);
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.ERROR, "state: the commit listener failed: " + e);
+        }
     }
 
     private static int upsert(Connection conn, Table t, java.util.Collection<Change.Row> rows) throws SQLException {
         if (rows.isEmpty()) {
             return 0;
+        }
+        if (rows.size() >= BulkLoader.MIN_ROWS) {
+            return BulkLoader.load(conn, t, rows);
         }
         int width = t.width();
         String[][] columns = new String[width][rows.size()];
@@ -316,23 +519,6 @@ public final class StateWriter implements EventHandler<Dispatch> {
         try (PreparedStatement ps = conn.prepareStatement(APPEND_REVISIONS)) {
             for (int c = 0; c < 6; c++) {
                 ps.setArray(c + 1, conn.createArrayOf("text", columns[c]));
-            }
-            return ps.executeUpdate();
-        }
-    }
-
-    private static int sweep(Connection conn, Change.Sweep kind, List<Long> ids) throws SQLException {
-        String sql = switch (kind) {
-            case CHANNELS_OF_GUILD -> SWEEP_CHANNELS;
-            case ROLES_OF_GUILD -> SWEEP_ROLES;
-            case MEMBERS_OF_GUILD -> SWEEP_MEMBERS;
-            case GUILDS_OF_SHARD -> SWEEP_SHARD_GUILDS;
-        };
-        try (PreparedStatement ps = conn.prepareStatement(sql)) {
-            if (kind == Change.Sweep.GUILDS_OF_SHARD) {
-                ps.setArray(1, conn.createArrayOf("integer", ids.stream().map(Long::intValue).toArray(Integer[]::new)));
-            } else {
-                ps.setArray(1, conn.createArrayOf("bigint", ids.toArray(Long[]::new)));
             }
             return ps.executeUpdate();
         }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.gatehouse.pipeline.DispatchSink;
+import dev.gatehouse.pipeline.GuildKind;
 import dev.gatehouse.pipeline.Session;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -19,7 +20,7 @@ class HandOverTest {
     private static final long MS = 1_000_000L;
 
     private final List<String> ring = new ArrayList<>();
-    private final DispatchSink recording = (shard, session, seq, type, guild, buf, off, len, at) -> {
+    private final DispatchSink recording = (shard, session, seq, type, guild, kind, buf, off, len, at) -> {
         ring.add(shard + ":" + seq + ":" + new String(buf, off, len, StandardCharsets.UTF_8).replaceAll(".*\"d\":", ""));
         return true;
     };
@@ -32,17 +33,17 @@ class HandOverTest {
 
     private void old(HandOver h, long seq, String d, long atMs) {
         byte[] f = frame("PRESENCE_UPDATE", seq, d);
-        assertTrue(h.oldSide.tryPublish(0, oldSession, seq, "PRESENCE_UPDATE", G, f, 0, f.length, atMs * MS));
+        assertTrue(h.oldSide.tryPublish(0, oldSession, seq, "PRESENCE_UPDATE", G, GuildKind.NONE, f, 0, f.length, atMs * MS));
     }
 
     private void fresh(HandOver h, long seq, String d, long atMs) {
         byte[] f = frame("PRESENCE_UPDATE", seq, d);
-        assertTrue(h.newSide.tryPublish(0, newSession, seq, "PRESENCE_UPDATE", G, f, 0, f.length, atMs * MS));
+        assertTrue(h.newSide.tryPublish(0, newSession, seq, "PRESENCE_UPDATE", G, GuildKind.NONE, f, 0, f.length, atMs * MS));
     }
 
     private void ready(HandOver h) {
         byte[] f = frame("READY", 1, "{\"session_id\":\"new\",\"guilds\":[]}");
-        h.newSide.tryPublish(0, newSession, 1, "READY", 0, f, 0, f.length, 0);
+        h.newSide.tryPublish(0, newSession, 1, "READY", 0, GuildKind.NONE, f, 0, f.length, 0);
     }
 
     @Test
@@ -86,11 +87,11 @@ class HandOverTest {
         HandOver h = new HandOver(recording, recording, 1, shard -> true);
         h.hold();
         byte[] f = frame("PRESENCE_UPDATE", 20, "{}");
-        assertEquals(false, h.oldSide.tryPublish(0, oldSession, 20, "PRESENCE_UPDATE", G, f, 0, f.length, 0),
+        assertEquals(false, h.oldSide.tryPublish(0, oldSession, 20, "PRESENCE_UPDATE", G, GuildKind.NONE, f, 0, f.length, 0),
                 "held: the old shard keeps it until the switch is committed or abandoned");
         h.sessions();
         h.goLive();
-        assertEquals(true, h.oldSide.tryPublish(0, oldSession, 20, "PRESENCE_UPDATE", G, f, 0, f.length, 0));
+        assertEquals(true, h.oldSide.tryPublish(0, oldSession, 20, "PRESENCE_UPDATE", G, GuildKind.NONE, f, 0, f.length, 0));
         assertEquals(List.of(), ring, "after the switch the new set has it");
     }
 }

@@ -18,7 +18,7 @@ class SpillFileTest {
 
     private static Pending event(int i) {
         byte[] body = ("{\"shardId\":1,\"data\":{\"s\":" + i + ",\"pad\":\"" + "x".repeat(i % 50) + "\"}}").getBytes(StandardCharsets.UTF_8);
-        return new Pending(i, 1, "session", i, "MESSAGE_CREATE", body, 0, -1);
+        return new Pending(i, 1, "session", i, "MESSAGE_CREATE", body, 0, -1, i % 3 == 0 ? "audit" : "");
     }
 
     private static List<Long> readAll(Spill s) {
@@ -48,6 +48,8 @@ class SpillFileTest {
         assertEquals(50, first.size());
         assertEquals(1, first.get(0).seq());
         assertEquals("session", first.get(0).sessionId());
+        assertEquals("audit", first.get(2).destination());
+        assertEquals("", first.get(3).destination());
         assertEquals(new String(event(1).body(), StandardCharsets.UTF_8), new String(first.get(0).body(), StandardCharsets.UTF_8));
         s.acknowledge(first.get(49).spillEnd());
         s.close();

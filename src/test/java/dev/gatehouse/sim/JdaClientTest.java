@@ -29,7 +29,6 @@ import net.dv8tion.jda.api.sharding.DefaultShardManagerBuilder;
 import net.dv8tion.jda.api.sharding.ShardManager;
 import net.dv8tion.jda.api.utils.ChunkingFilter;
 import net.dv8tion.jda.api.utils.Compression;
-import net.dv8tion.jda.api.utils.ConcurrentSessionController;
 import net.dv8tion.jda.internal.JDAImpl;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -47,26 +46,6 @@ class JdaClientTest {
     private ShardManager jda;
     private final Logger jdaLog = Logger.getLogger("net.dv8tion");
     private final WarningLog warnings = new WarningLog();
-
-    /** Points JDA's gateway at the simulator; shard count and concurrency still come from its /gateway/bot. */
-    static final class SimulatorSessionController extends ConcurrentSessionController {
-        private final String gateway;
-
-        SimulatorSessionController(String gateway) {
-            this.gateway = gateway;
-        }
-
-        @Override
-        public String getGateway() {
-            return gateway;
-        }
-
-        @Override
-        public ShardedGateway getShardedGateway(JDA api) {
-            ShardedGateway fromRest = super.getShardedGateway(api);
-            return new ShardedGateway(gateway, fromRest.getShardTotal(), fromRest.getConcurrency());
-        }
-    }
 
     /** What one JDA shard saw: every raw dispatch (seq, type), its guilds at login, its messages, its sessions. */
     static final class ShardView {

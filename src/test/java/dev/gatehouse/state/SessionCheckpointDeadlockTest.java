@@ -40,7 +40,7 @@ class SessionCheckpointDeadlockTest {
                         Collections.shuffle(progress);
                         try (Connection c = db.dataSource().getConnection()) {
                             c.setAutoCommit(false);
-                            SessionStore.saveStored(c, progress);
+                            SessionStore.saveStored(c, 0, progress);
                             Thread.sleep(2); // the writer's transaction also writes rows: it holds its locks a while
                             c.commit();
                         }

@@ -1,0 +1,174 @@
+package dev.gatehouse;
+
+import dev.gatehouse.config.ConfigLoader;
+import dev.gatehouse.sim.SampleBot;
+import dev.gatehouse.sim.SimOptions;
+import dev.gatehouse.sim.Simulator;
+import dev.gatehouse.state.Database;
+import dev.gatehouse.state.EmbeddedPostgres;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryPoolMXBean;
+import java.lang.management.MemoryType;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.postgresql.PGConnection;
+import org.postgresql.copy.CopyManager;
+
+/**
+ * The initial-load benchmark ({@code ./run.sh bench load}): one shard's READY and GUILD_CREATE burst from the
+ * simulator through Gatehouse into a fresh embedded PostgreSQL, timed from READY until every GUILD_CREATE is
+ * stored; then a raw COPY of the very rows stored into the same tables of an empty database on the same server,
+ * the ceiling. Prints both rates and their ratio. Options: {@code --guilds=2500 --averageMembers=100
+ * --maxMembers=4500}, and any Gatehouse key as {@code --key=value}.
+ */
+final class LoadBench {
+    /** The tables the load fills, in the order the raw COPY writes them. */
+    private static final List<String> TABLES = List.of("users", "guilds", "channels", "roles", "members", "presences",
+            "voice_states", "emojis", "stickers", "thread_members", "stage_instances", "scheduled_events");
+
+    private LoadBench() {
+    }
+
+    /** CPU seconds so far of this JVM's threads, summed by name with digits dropped, the busiest first. */
+    private static Map<String, Double> cpuByThread() {
+        java.lang.management.ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+        Map<String, Double> by = new java.util.TreeMap<>();
+        for (java.lang.management.ThreadInfo t : mx.getThreadInfo(mx.getAllThreadIds())) {
+            if (t != null) {
+                long ns = mx.getThreadCpuTime(t.getThreadId());
+                by.merge(t.getThreadName().replaceAll("[0-9]+", "N"), ns / 1e9, Double::sum);
+            }
+        }
+        Map<String, Double> top = new LinkedHashMap<>();
+        by.entrySet().stream().sorted(Map.Entry.<String, Double>comparingByValue().reversed()).limit(10)
+                .forEach(e -> top.put(e.getKey(), Math.round(e.getValue() * 10) / 10.0));
+        return top;
+    }
+
+    static int run(List<String> args) throws Exception {
+        int guilds = 2500, average = 100, maxMembers = 4500;
+        List<String> gatehouseArgs = new ArrayList<>();
+        for (String a : args) {
+            String[] kv = a.startsWith("--") && a.contains("=") ? a.substring(2).split("=", 2) : new String[] {a, ""};
+            switch (kv[0]) {
+                case "guilds" -> guilds = Integer.parseInt(kv[1]);
+                case "averageMembers" -> average = Integer.parseInt(kv[1]);
+                case "maxMembers" -> maxMembers = Integer.parseInt(kv[1]);
+                default -> gatehouseArgs.add(a);
+            }
+        }
+        Path data = Files.createTempDirectory("gatehouse-load-bench-");
+        data.toFile().setExecutable(true, false);
+        data.toFile().setReadable(true, false);
+        SimOptions simOptions = SimOptions.defaults().withWorld(1, guilds, maxMembers).withAverageMembers(average)
+                .withTraffic(0).withToken("bench-token").withTruth(false).withLimits(16, 5000, 41_250, 2500, true);
+        String secret = "bench-secret";
+        try (Simulator sim = new Simulator(simOptions); SampleBot bot = new SampleBot(secret);
+             EmbeddedPostgres pg = EmbeddedPostgres.start(data.resolve("postgres"), 0)) {
+            pg.createDatabase("gatehouse");
+            pg.createDatabase("baseline");
+            String jdbc = pg.jdbcUrl("gatehouse");
+            List<String> settings = new ArrayList<>(List.of("--config=" + Files.createTempFile(data, "empty", ".properties"),
+                    "--discord.token=bench-token", "--rest.url=" + sim.restUrl(), "--eventHandler.url=" + bot.url(),
+                    "--eventHandler.secret=" + secret, "--db.url=" + jdbc, "--db.user=" + pg.user(),
+                    "--status.intervalSeconds=0", "--totalShards=1"));
+            settings.addAll(gatehouseArgs);
+            Gatehouse g = Gatehouse.start(ConfigLoader.load(settings, Map.of()));
+            long peakHeap = 0;
+            var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+            long cpu0;
+            double cpuSeconds;
+            Map<String, Double> threadCpu;
+            long flushes;
+            double loadSeconds;
+            double deliveredSeconds;
+            try {
+                while (g.shards().statuses().stream().noneMatch(s -> s.ready())) {
+                    Thread.sleep(5);
+                }
+                long t0 = System.nanoTime();
+                cpu0 = os.getProcessCpuTime();
+                for (MemoryPoolMXBean p : ManagementFactory.getMemoryPoolMXBeans()) {
+                    p.resetPeakUsage();
+                }
+                while (g.state().eventsStored() < 1L + guilds) {
+                    Thread.sleep(10);
+                }
+                loadSeconds = (System.nanoTime() - t0) / 1e9;
+                cpuSeconds = (os.getProcessCpuTime() - cpu0) / 1e9;
+                flushes = g.state().flushes();
+                threadCpu = cpuByThread();
+                while (g.delivery().delivered() < 1L + guilds) {
+                    Thread.sleep(10);
+                }
+                deliveredSeconds = (System.nanoTime() - t0) / 1e9;
+                for (MemoryPoolMXBean p : ManagementFactory.getMemoryPoolMXBeans()) {
+                    if (p.getType() == MemoryType.HEAP) {
+                        peakHeap += p.getPeakUsage().getUsed();
+                    }
+                }
+            } finally {
+                g.close(10_000);
+            }
+            Map<String, byte[]> copied = new LinkedHashMap<>();
+            Map<String, Long> counts = new LinkedHashMap<>();
+            long rows = 0;
+            try (Connection c = DriverManager.getConnection(jdbc, pg.user(), "")) {
+                CopyManager cm = c.unwrap(PGConnection.class).getCopyAPI();
+                for (String t : TABLES) {
+                    ByteArrayOutputStream out = new ByteArrayOutputStream();
+                    long n = cm.copyOut("COPY " + t + " TO STDOUT", out);
+                    copied.put(t, out.toByteArray());
+                    counts.put(t, n);
+                    rows += n;
+                }
+            }
+            Database.open(pg.jdbcUrl("baseline"), pg.user(), "", 1).close();
+            double copySeconds;
+            try (Connection c = DriverManager.getConnection(pg.jdbcUrl("baseline"), pg.user(), "")) {
+                c.setAutoCommit(false);
+                CopyManager cm = c.unwrap(PGConnection.class).getCopyAPI();
+                long t0 = System.nanoTime();
+                for (Map.Entry<String, byte[]> e : copied.entrySet()) {
+                    cm.copyIn("COPY " + e.getKey() + " FROM STDIN", new ByteArrayInputStream(e.getValue()));
+                }
+                c.commit();
+                copySeconds = (System.nanoTime() - t0) / 1e9;
+                try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT count(*) FROM members")) {
+                    rs.next();
+                    if (rs.getLong(1) != counts.get("members")) {
+                        throw new IllegalStateException("the raw COPY stored " + rs.getLong(1) + " members, not " + counts.get("members"));
+                    }
+                }
+            }
+            double ours = rows / loadSeconds;
+            double raw = rows / copySeconds;
+            System.out.println();
+            System.out.println("gatehouse bench load: one shard's READY + GUILD_CREATE burst -> gatehouse -> embedded PostgreSQL");
+            System.out.printf("machine: %d cores, %s %s, Java %s; command: ./run.sh bench load %s%n",
+                    Runtime.getRuntime().availableProcessors(), System.getProperty("os.name"), System.getProperty("os.arch"),
+                    System.getProperty("java.version"), String.join(" ", args));
+            System.out.printf("world: 1 shard, %d guilds, %d members on average (at most %d)%n", guilds, average, maxMembers);
+            System.out.println("rows stored: " + counts + ", " + rows + " in all");
+            System.out.printf("gatehouse: stored %.2f s after READY (%.0f rows/s) in %d transactions; all delivered to the bot"
+                    + " after %.2f s%n", loadSeconds, ours, flushes, deliveredSeconds);
+            System.out.printf("raw COPY of the same rows into the same tables: %.2f s (%.0f rows/s)%n", copySeconds, raw);
+            System.out.printf("gatehouse / raw COPY: %.0f%%%n", 100 * ours / raw);
+            System.out.printf("cpu of this JVM during the load: %.1f s (%s); PostgreSQL's is not counted%n", cpuSeconds, threadCpu);
+            System.out.printf("peak heap during the load: %d MiB (this JVM: gatehouse + simulator + sample bot)%n", peakHeap >> 20);
+        } finally {
+            Bench.deleteTree(data);
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,29 @@
+package dev.gatehouse.bench;
+
+import dev.gatehouse.sim.SimOptions;
+import dev.gatehouse.sim.Simulator;
+import java.io.InputStream;
+
+/**
+ * The simulator of {@code ./run.sh bench peers} in its own JVM, so its CPU is nobody's: the world and a steady
+ * firehose (traffic from the start, no truth recorded). Prints one JSON line with its REST and gateway URLs and
+ * runs until its standard input closes. Arguments: shards, guilds, maximum members, events per second, token.
+ */
+public final class PeersSimulator {
+    private PeersSimulator() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        SimOptions options = SimOptions.defaults().withWorld(Integer.parseInt(args[0]), Integer.parseInt(args[1]), Integer.parseInt(args[2]))
+                .withTraffic(Integer.parseInt(args[3])).withToken(args[4]).withTruth(false);
+        try (Simulator sim = new Simulator(options)) {
+            sim.startTraffic();
+            System.out.println("{\"event\":\"ready\",\"rest\":\"" + sim.restUrl() + "\",\"gateway\":\"" + sim.gatewayUrl() + "\"}");
+            System.out.flush();
+            InputStream in = System.in;
+            while (in.read() >= 0) {
+                // runs until the driver closes our standard input
+            }
+        }
+    }
+}

@@ -1,0 +1,133 @@
+package dev.gatehouse.bench;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * What a process costs, read from outside: CPU time (its own, and its descendants' such as an embedded
+ * PostgreSQL's server processes) from Linux's {@code /proc}, peak resident memory, and a JVM's live heap after
+ * a full collection from {@code jcmd GC.class_histogram}.
+ */
+final class ProcessMeter {
+    /** Clock ticks per second of /proc's CPU times; 100 on every Linux this runs on, asked once. */
+    private static final double TICKS = ticks();
+
+    private ProcessMeter() {
+    }
+
+    /** CPU seconds (user + system) the process has used so far; 0 when it is gone. */
+    static double cpuSeconds(long pid) {
+        String stat = read(Path.of("/proc", Long.toString(pid), "stat"));
+        if (stat == null) {
+            return 0;
+        }
+        // fields after the command's closing parenthesis: state is field 3, utime 14, stime 15
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / TICKS;
+    }
+
+    /** CPU seconds of every live descendant of {@code pid} (not the process itself). */
+    static double descendantsCpuSeconds(long pid) {
+        double sum = 0;
+        for (long child : descendants(pid)) {
+            sum += cpuSeconds(child);
+        }
+        return sum;
+    }
+
+    /** Every live descendant, from /proc's parent links. */
+    static List<Long> descendants(long pid) {
+        Map<Long, List<Long>> children = new HashMap<>();
+        try (var dirs = Files.list(Path.of("/proc"))) {
+            for (Path d : (Iterable<Path>) dirs::iterator) {
+                String name = d.getFileName().toString();
+                if (!name.chars().allMatch(Character::isDigit)) {
+                    continue;
+                }
+                String stat = read(d.resolve("stat"));
+                if (stat == null) {
+                    continue;
+                }
+                String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                children.computeIfAbsent(Long.parseLong(f[1]), k -> new ArrayList<>()).add(Long.parseLong(name));
+            }
+        } catch (IOException e) {
+            return List.of();
+        }
+        List<Long> out = new ArrayList<>();
+        List<Long> todo = new ArrayList<>(children.getOrDefault(pid, List.of()));
+        while (!todo.isEmpty()) {
+            long p = todo.remove(todo.size() - 1);
+            out.add(p);
+            todo.addAll(children.getOrDefault(p, List.of()));
+        }
+        return out;
+    }
+
+    /** Peak resident set (VmHWM) in bytes; 0 when unknown. */
+    static long peakRssBytes(long pid) {
+        String status = read(Path.of("/proc", Long.toString(pid), "status"));
+        if (status == null) {
+            return 0;
+        }
+        for (String line : status.split("\n")) {
+            if (line.startsWith("VmHWM:")) {
+                return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+            }
+        }
+        return 0;
+    }
+
+    /** Live heap of a JVM after the full collection {@code GC.class_histogram} makes; -1 when jcmd cannot say. */
+    static long liveHeapBytes(Path jcmd, long pid) {
+        try {
+            Process p = new ProcessBuilder(jcmd.toString(), Long.toString(pid), "GC.class_histogram").redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes());
+            if (!p.waitFor(120, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                return -1;
+            }
+            for (String line : out.split("\n")) {
+                String t = line.trim();
+                if (t.startsWith("Total")) {
+                    String[] f = t.split("\\s+");
+                    return Long.parseLong(f[2]);
+                }
+            }
+            return -1;
+        } catch (IOException e) {
+            return -1;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return -1;
+        }
+    }
+
+    private static String read(Path p) {
+        try {
+            return Files.readString(p);
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    private static double ticks() {
+        try {
+            Process p = new ProcessBuilder("getconf", "CLK_TCK").start();
+            String out = new String(p.getInputStream().readAllBytes()).trim();
+            p.waitFor();
+            return Double.parseDouble(out);
+        } catch (IOException | NumberFormatException e) {
+            return 100;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return 100;
+        }
+    }
+}

@@ -1,0 +1,12 @@
+package dev.gatehouse.delivery;
+
+import java.util.List;
+
+/** Where the lanes send batches: the bot's HTTP endpoint ({@link BotClient}) or a controller's target. */
+interface Target {
+    /** Sends the batch, in order; never throws for what the far side does. */
+    Answer post(List<Pending> batch) throws InterruptedException;
+
+    /** Where it sends, for log lines (no secrets). */
+    String where();
+}

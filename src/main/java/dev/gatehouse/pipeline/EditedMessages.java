@@ -1,0 +1,96 @@
+package dev.gatehouse.pipeline;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import java.io.IOException;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Tells a content edit from an embed unfurl: remembers a 64-bit hash of the content of the most recent
+ * messages (MESSAGE_CREATE and delivered MESSAGE_UPDATEs) and says whether an update changes it.
+ *
+ * <p>Why a bounded map in memory and not a read of the state: unfurls follow the message within seconds, so
+ * the recent messages are the ones that matter; a database read per update would put a round trip on the
+ * delivery path, and with {@code delivery.afterState=false} the state may not hold the message yet. The map
+ * keeps the {@link #DEFAULT_CAPACITY} most recently touched messages (about 100 bytes each, ~10 MB), the
+ * oldest evicted first (access-ordered {@link LinkedHashMap}). An update of a message it does not know, with
+ * content, is delivered: when in doubt, the bot gets it.
+ */
+final class EditedMessages {
+    static final int DEFAULT_CAPACITY = 100_000;
+    private static final JsonFactory JSON = new JsonFactory();
+
+    private final Map<Long, Long> contentHash;
+
+    EditedMessages(int capacity) {
+        this.contentHash = new LinkedHashMap<>(1024, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<Long, Long> eldest) {
+                return size() > capacity;
+            }
+        };
+    }
+
+    /** False only for a MESSAGE_UPDATE that leaves a known message's content as it was, or carries none. */
+    boolean changesContent(Dispatch d) {
+        boolean create = "MESSAGE_CREATE".equals(d.type());
+        if (!create && !"MESSAGE_UPDATE".equals(d.type())) {
+            return true;
+        }
+        long id = 0;
+        Long hash = null;
+        try (JsonParser p = JSON.createParser(d.payload(), 0, d.length())) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                return true;
+            }
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String name = p.currentName();
+                JsonToken v = p.nextToken();
+                if (!"d".equals(name) || v != JsonToken.START_OBJECT) {
+                    p.skipChildren();
+                    continue;
+                }
+                while (p.nextToken() == JsonToken.FIELD_NAME) {
+                    String f = p.currentName();
+                    JsonToken fv = p.nextToken();
+                    if ("id".equals(f) && fv == JsonToken.VALUE_STRING) {
+                        id = Long.parseLong(p.getText());
+                    } else if ("content".equals(f) && fv == JsonToken.VALUE_STRING) {
+                        hash = hash(p.getText());
+                    } else {
+                        p.skipChildren();
+                    }
+                }
+                break;
+            }
+        } catch (IOException | NumberFormatException e) {
+            return true; // not ours to judge: deliver
+        }
+        if (id == 0) {
+            return true;
+        }
+        if (create) {
+            if (hash != null) {
+                contentHash.put(id, hash);
+            }
+            return true;
+        }
+        if (hash == null) {
+            return false; // a partial update without content: embeds only
+        }
+        Long before = contentHash.put(id, hash);
+        return before == null || before.longValue() != hash;
+    }
+
+    /** FNV-1a over the UTF-16 content: 64 bits make a false "unchanged" practically impossible. */
+    private static long hash(String s) {
+        long h = 0xcbf29ce484222325L;
+        for (int i = 0; i < s.length(); i++) {
+            h ^= s.charAt(i);
+            h *= 0x100000001b3L;
+        }
+        return h;
+    }
+}
