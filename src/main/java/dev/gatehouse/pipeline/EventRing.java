@@ -7,7 +7,6 @@ import com.lmax.disruptor.RingBuffer;
 import com.lmax.disruptor.dsl.Disruptor;
 import com.lmax.disruptor.dsl.ProducerType;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -26,7 +25,6 @@ public final class EventRing {
     private final RingBuffer<Dispatch> ring;
     private final EventHandler<Dispatch> state;
     private final EventHandler<Dispatch> delivery;
-    private final LongAdder retainedBytes = new LongAdder();
 
     public EventRing(int size, EventHandler<Dispatch> state, EventHandler<Dispatch> delivery, boolean deliveryAfterState) {
         this(size, state, delivery, deliveryAfterState, java.util.List.of());
@@ -39,15 +37,7 @@ public final class EventRing {
      */
     public EventRing(int size, EventHandler<Dispatch> state, EventHandler<Dispatch> delivery, boolean deliveryAfterState,
                      java.util.List<EventHandler<Dispatch>> taps) {
-        // the consumers with none after them: the last of them to finish a large frame lets the slot drop it
-        boolean stateIsLeaf = !deliveryAfterState && taps.isEmpty();
-        int leaves = 1 + taps.size() + (stateIsLeaf ? 1 : 0);
-        if (stateIsLeaf) {
-            state = new Leaf(state);
-        }
-        delivery = new Leaf(delivery);
-        taps = taps.stream().<EventHandler<Dispatch>>map(Leaf::new).toList();
-        disruptor = new Disruptor<>(() -> new Dispatch(leaves, retainedBytes), size, r -> {
+        disruptor = new Disruptor<>(Dispatch::new, size, r -> {
             Thread t = new Thread(r, "gatehouse-consumer");
             t.setDaemon(true);
             return t;
@@ -97,14 +87,6 @@ public final class EventRing {
         return true;
     }
 
-    /**
-     * Payload bytes the ring's slots hold: their own buffers (at most {@link Dispatch#SLOT_BYTES} each) and the
-     * large frames not yet consumed by every consumer.
-     */
-    public long retainedBytes() {
-        return retainedBytes.sum();
-    }
-
     /** Slots published but not yet consumed by every consumer. */
     public long backlog() {
         return ring.getBufferSize() - ring.remainingCapacity();
@@ -141,43 +123,6 @@ public final class EventRing {
         }
         disruptor.halt();
         return 0;
-    }
-
-    /** A last consumer of the ring: after each slot, tells the slot it is done with it (see {@link Dispatch#leafDone}). */
-    private record Leaf(EventHandler<Dispatch> handler) implements EventHandler<Dispatch> {
-        @Override
-        public void onEvent(Dispatch d, long sequence, boolean endOfBatch) throws Exception {
-            try {
-                handler.onEvent(d, sequence, endOfBatch);
-            } finally {
-                d.leafDone();
-            }
-        }
-
-        @Override
-        public void onBatchStart(long batchSize, long queueDepth) {
-            handler.onBatchStart(batchSize, queueDepth);
-        }
-
-        @Override
-        public void onStart() {
-            handler.onStart();
-        }
-
-        @Override
-        public void onShutdown() {
-            handler.onShutdown();
-        }
-
-        @Override
-        public void onTimeout(long sequence) throws Exception {
-            handler.onTimeout(sequence);
-        }
-
-        @Override
-        public void setSequenceCallback(com.lmax.disruptor.Sequence callback) {
-            handler.setSequenceCallback(callback);
-        }
     }
 
     /** Consumers handle their own errors (retry, count, log); anything reaching here is a bug: log it loudly. */
