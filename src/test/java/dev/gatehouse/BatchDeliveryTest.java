@@ -103,6 +103,25 @@ class BatchDeliveryTest {
     }
 
     @Test
+    void aBotRedeployedWithoutArraysGetsObjectsAgainAndNothingIsSetAside() throws Exception {
+        bot.askForBatches(100);
+        publishAndAwait(0);
+        publishAndAwait(1); // an array of one: the bot asked
+        bot.askForBatches(0);
+        bot.refuseArrays(true); // the new version takes objects only, and says nothing of batches
+        for (int i = 0; i < 10; i++) {
+            publishAndAwait(i % SHARDS);
+        }
+        backlog(200);
+        assertEquals(0, forwarder.refused(), "nothing became a dead letter for its shape");
+        assertTrue(bot.refusedRequests() >= 1, "the first array after the redeploy was refused");
+        List<Integer> sizes = bot.requestSizes();
+        assertEquals(1, sizes.get(1), "before the redeploy: an array of one");
+        assertTrue(sizes.subList(2, sizes.size()).stream().allMatch(n -> n == -1), "after it, objects only: " + sizes);
+        assertInOrderOnce(Map.of(), 213);
+    }
+
+    @Test
     void refusalsAndHoldsInTheMiddleOfBatchesKeepOrderAndExactlyOnce() throws Exception {
         bot.askForBatches(100);
         bot.refuse(r -> r.seq() % 37 == 5);

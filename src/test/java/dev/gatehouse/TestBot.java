@@ -52,6 +52,7 @@ final class TestBot implements AutoCloseable {
     private int heldRequests;
     /** When not 0, every answer carries {@code Gatehouse-Batch: askedBatch} (the bot takes arrays). */
     private volatile int askedBatch;
+    private volatile boolean refuseArrays;
     /** Per request that got through (2xx), how many events it held, negative when it was one object, not an array. */
     private final List<Integer> requestSizes = new ArrayList<>();
 
@@ -82,6 +83,11 @@ final class TestBot implements AutoCloseable {
 
     synchronized int heldRequests() {
         return heldRequests;
+    }
+
+    /** Refuses (HTTP 400, no Gatehouse-Batch) every JSON array, as a bot without batch support would. */
+    void refuseArrays(boolean refuse) {
+        refuseArrays = refuse;
     }
 
     /** Asks for JSON arrays of up to {@code n} events in every answer from now on (0: stops asking). */
@@ -134,6 +140,13 @@ final class TestBot implements AutoCloseable {
                     ex.getResponseHeaders().add("Retry-After", forcedRetryAfter);
                 }
                 ex.sendResponseHeaders(forced, -1);
+                return;
+            }
+            if (refuseArrays && body.length > 0 && body[0] == '[') {
+                synchronized (this) {
+                    refusedRequests++;
+                }
+                ex.sendResponseHeaders(400, -1);
                 return;
             }
             int asked = askedBatch;

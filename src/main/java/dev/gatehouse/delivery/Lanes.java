@@ -103,6 +103,7 @@ final class Lanes {
      * a prefix that got through before a hold is acknowledged at once.
      */
     private int post(int lane, List<Pending> batch) throws InterruptedException {
+        int limit = bot.batchLimit(batchSize);
         Answer a = bot.post(batch);
         switch (a.verdict()) {
             case DELIVERED -> {
@@ -114,7 +115,9 @@ final class Lanes {
                 return -1;
             }
             default -> {
-                if (batch.size() == 1) {
+                // a refusal that also changed what the bot asks for (a bot redeployed without arrays refusing one)
+                // is retried once in the new shape before anything becomes a dead letter
+                if (batch.size() == 1 && bot.batchLimit(batchSize) == limit) {
                     outage.delivered(buffer.size());
                     deadLetters.add(batch.get(0), a);
                     return 1;
