@@ -151,7 +151,7 @@ public final class Gatehouse implements AutoCloseable {
             delivery = new Forwarder(new Forwarder.Settings(config.eventHandlerUrl(), config.eventHandlerSecret().reveal(),
                     config.deliveryMaxQueued(), config.deliveryMaxQueuedBytes(), config.deliverySpillDir(),
                     config.deliveryMaxSpilledBytes(), Overflow.valueOf(config.deliveryOverflow().name()),
-                    config.deliveryBatchSize(), config.deliveryConnections(), config.deliveryTimeoutMs()),
+                    config.deliveryBatchSize(), config.deliveryMaxBatchSize(), config.deliveryConnections(), config.deliveryTimeoutMs()),
                     new Handled(deliveredMarks), database.dataSource(), new GatewayFilters(config.deliveryEvents(),
                     config.deliverySkipEvents(), config.filtersEditedMessages()), controllers);
             checkpoints = sessions.checkpointEvery(CHECKPOINT_MS, delivery::done);

@@ -128,7 +128,7 @@ final class SpillBench {
         try (Bot bot = new Bot()) {
             PGSimpleDataSource unused = new PGSimpleDataSource(); // dead letters only: the bench bot refuses nothing
             Forwarder f = new Forwarder(new Forwarder.Settings(bot.url(), "bench-secret", spill ? 1_000 : events + 1000,
-                    spill ? 1L << 20 : Long.MAX_VALUE, dir, spill ? Long.MAX_VALUE : 0, Overflow.BLOCK, batch, connections, 10_000),
+                    spill ? 1L << 20 : Long.MAX_VALUE, dir, spill ? Long.MAX_VALUE : 0, Overflow.BLOCK, batch, batch, connections, 10_000),
                     Handled.none(), unused, GatewayFilters.none(), Controllers.none());
             EventRing ring = new EventRing(65_536, new NoState(), f, false);
             Session[] sessions = new Session[16];

@@ -47,6 +47,14 @@ final class TestBot implements AutoCloseable {
     /** Events the bot refuses with 400 (bad payload for this bot): a request holding one is refused whole. */
     private volatile java.util.function.Predicate<Received> poison = r -> false;
     private int refusedRequests;
+    private volatile java.util.function.Predicate<Received> holdOnce = r -> false;
+    private final java.util.Set<Received> heldOnce = new java.util.HashSet<>();
+    private int heldRequests;
+    /** When not 0, every answer carries {@code Gatehouse-Batch: askedBatch} (the bot takes arrays). */
+    private volatile int askedBatch;
+    private volatile boolean refuseArrays;
+    /** Per request that got through (2xx), how many events it held, negative when it was one object, not an array. */
+    private final List<Integer> requestSizes = new ArrayList<>();
 
     TestBot(String secret) throws IOException {
         this.secret = secret;
@@ -66,6 +74,30 @@ final class TestBot implements AutoCloseable {
     void answerAll(int status, String retryAfter) {
         forcedRetryAfter = retryAfter;
         forcedStatus = status;
+    }
+
+    /** Answers 503 once to the first request holding each event that matches (a blip in the middle of a stream). */
+    void holdOnce(java.util.function.Predicate<Received> events) {
+        holdOnce = events;
+    }
+
+    synchronized int heldRequests() {
+        return heldRequests;
+    }
+
+    /** Refuses (HTTP 400, no Gatehouse-Batch) every JSON array, as a bot without batch support would. */
+    void refuseArrays(boolean refuse) {
+        refuseArrays = refuse;
+    }
+
+    /** Asks for JSON arrays of up to {@code n} events in every answer from now on (0: stops asking). */
+    void askForBatches(int n) {
+        askedBatch = n;
+    }
+
+    /** Per request the bot took, in arrival order: its number of events, negative for a single object. */
+    synchronized List<Integer> requestSizes() {
+        return List.copyOf(requestSizes);
     }
 
     /** Refuses (HTTP 400) any request holding an event that matches. */
@@ -110,6 +142,17 @@ final class TestBot implements AutoCloseable {
                 ex.sendResponseHeaders(forced, -1);
                 return;
             }
+            if (refuseArrays && body.length > 0 && body[0] == '[') {
+                synchronized (this) {
+                    refusedRequests++;
+                }
+                ex.sendResponseHeaders(400, -1);
+                return;
+            }
+            int asked = askedBatch;
+            if (asked != 0) {
+                ex.getResponseHeaders().add("Gatehouse-Batch", Integer.toString(asked));
+            }
             List<Parsed> parsed = parse(body);
             List<Received> events = new ArrayList<>();
             for (Parsed p : parsed) {
@@ -127,6 +170,14 @@ final class TestBot implements AutoCloseable {
                 return;
             }
             synchronized (this) {
+                List<Received> toHold = events.stream().filter(holdOnce).filter(r -> !heldOnce.contains(r)).toList();
+                if (!toHold.isEmpty()) {
+                    heldOnce.addAll(toHold);
+                    heldRequests++;
+                    ex.sendResponseHeaders(503, -1);
+                    return;
+                }
+                requestSizes.add(body.length > 0 && body[0] == '[' ? parsed.size() : -parsed.size());
                 received.addAll(events);
                 for (Parsed p : parsed) {
                     if (p.event().type().startsWith("GATEHOUSE_")) {

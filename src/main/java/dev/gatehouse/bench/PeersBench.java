@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 
 /**
@@ -19,7 +20,8 @@ import java.util.UUID;
  * per shard, peak RSS; then the ratios, and an SVG plot.
  *
  * <p>Options: {@code --seconds=20 --warmup=10 --rate=3000 --shards=4 --guilds=2000 --members=1000
- * --peers=gatehouse,jda,discordjs --plot=docs/peers.svg}, and any Gatehouse key as {@code --key=value}.
+ * --peers=gatehouse,jda,discordjs --plot=docs/peers.svg --histogram=FILE} (Gatehouse's whole class histogram,
+ * written to FILE), and any Gatehouse key as {@code --key=value}.
  * Run through {@code run.sh}, which puts JDA (a test-scope dependency) on the class path.
  */
 public final class PeersBench {
@@ -46,6 +48,7 @@ public final class PeersBench {
         int seconds = 20, warmup = 10, rate = 3000, shards = 4, guilds = 2000, members = 1000;
         List<String> peers = List.of("gatehouse", "jda", "discordjs");
         Path plot = Path.of("docs", "peers.svg");
+        Optional<Path> histogram = Optional.empty();
         List<String> gatehouseArgs = new ArrayList<>();
         for (String a : args) {
             String[] kv = a.startsWith("--") && a.contains("=") ? a.substring(2).split("=", 2) : new String[] {a, ""};
@@ -58,6 +61,7 @@ public final class PeersBench {
                 case "members" -> members = Integer.parseInt(kv[1]);
                 case "peers" -> peers = List.of(kv[1].split(","));
                 case "plot" -> plot = Path.of(kv[1]);
+                case "histogram" -> histogram = Optional.of(Path.of(kv[1]));
                 default -> gatehouseArgs.add(a);
             }
         }
@@ -81,7 +85,8 @@ public final class PeersBench {
                 Result r;
                 try {
                     r = switch (peer) {
-                    case "gatehouse" -> gatehouse(java, jcmd, jar, rest, token, work, guilds, warmup, seconds, gatehouseArgs);
+                    case "gatehouse" -> gatehouse(java, jcmd, jar, rest, token, work, guilds, warmup, seconds, gatehouseArgs,
+                            histogram);
                     case "jda" -> jda(java, jcmd, classpath, rest, gateway, token, guilds, warmup, seconds);
                     case "discordjs" -> discordjs(rest.substring(0, rest.lastIndexOf('/')), token, guilds, warmup, seconds);
                     default -> throw new IllegalArgumentException("--peers: unknown peer '" + peer + "'; expected gatehouse, jda or discordjs");
@@ -109,7 +114,7 @@ public final class PeersBench {
     }
 
     private static Result gatehouse(Path java, Path jcmd, Path jar, String rest, String token, Path work, int guilds, int warmup,
-                                    int seconds, List<String> extra) throws Exception {
+                                    int seconds, List<String> extra, Optional<Path> histogram) throws Exception {
         String secret = "peers-bot-" + UUID.randomUUID();
         Path config = Files.createTempFile(work, "gatehouse", ".properties");
         try (DeliveryCounter bot = new DeliveryCounter(secret)) {
@@ -139,7 +144,12 @@ public final class PeersBench {
                 double db1 = ProcessMeter.postgresCpuSeconds(work.resolve("postgres"));
                 double elapsed = (System.nanoTime() - t0) / 1e9;
                 long[] q = bot.quantiles();
-                long heap = ProcessMeter.liveHeapBytes(jcmd, pid);
+                String classes = ProcessMeter.classHistogram(jcmd, pid);
+                long heap = ProcessMeter.liveHeapBytes(classes);
+                if (histogram.isPresent()) {
+                    Files.writeString(histogram.get(), classes);
+                    System.err.println("peers: gatehouse's class histogram after the window: " + histogram.get());
+                }
                 long rss = ProcessMeter.peakRssBytes(pid);
                 g.terminate(60);
                 return new Result("gatehouse", elapsed, e1 - e0, cpu1 - cpu0, db1 - db0, q[0], q[1], q[2], heap, rss);

@@ -111,27 +111,37 @@ final class ProcessMeter {
 
     /** Live heap of a JVM after the full collection {@code GC.class_histogram} makes; -1 when jcmd cannot say. */
     static long liveHeapBytes(Path jcmd, long pid) {
+        return liveHeapBytes(classHistogram(jcmd, pid));
+    }
+
+    /** The text of {@code jcmd <pid> GC.class_histogram} (a full collection first); empty when jcmd cannot say. */
+    static String classHistogram(Path jcmd, long pid) {
         try {
             Process p = new ProcessBuilder(jcmd.toString(), Long.toString(pid), "GC.class_histogram").redirectErrorStream(true).start();
             String out = new String(p.getInputStream().readAllBytes());
             if (!p.waitFor(120, TimeUnit.SECONDS)) {
                 p.destroyForcibly();
-                return -1;
+                return "";
             }
-            for (String line : out.split("\n")) {
-                String t = line.trim();
-                if (t.startsWith("Total")) {
-                    String[] f = t.split("\\s+");
-                    return Long.parseLong(f[2]);
-                }
-            }
-            return -1;
+            return out;
         } catch (IOException e) {
-            return -1;
+            return "";
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return -1;
+            return "";
         }
+    }
+
+    /** The total bytes of a class histogram's last line; -1 when it has none. */
+    static long liveHeapBytes(String histogram) {
+        for (String line : histogram.split("\n")) {
+            String t = line.trim();
+            if (t.startsWith("Total")) {
+                String[] f = t.split("\\s+");
+                return Long.parseLong(f[2]);
+            }
+        }
+        return -1;
     }
 
     private static String read(Path p) {

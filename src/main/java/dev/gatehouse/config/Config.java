@@ -54,7 +54,8 @@ public record Config(
         boolean filtersEditedMessages,
         java.util.Optional<Path> controllersDir,
         int apiMaxConnections,
-        int apiMaxMembersPerRequest) {
+        int apiMaxMembersPerRequest,
+        int deliveryMaxBatchSize) {
 
     /** Worker thread flavour of the clusters. */
     public enum ThreadKind { PLATFORM, VIRTUAL }
@@ -81,7 +82,8 @@ public record Config(
                 ringSize, demoShards, demoGuilds, demoEventsPerSecond, statusIntervalSeconds, durationSeconds,
                 apiPort, apiBind, apiSecret,
                 deliveryMaxQueuedBytes, deliveryMaxSpilledBytes, deliverySpillDir, deliveryEvents, deliverySkipEvents,
-                gatewayMaxPausedMs, filtersEditedMessages, controllersDir, apiMaxConnections, apiMaxMembersPerRequest);
+                gatewayMaxPausedMs, filtersEditedMessages, controllersDir, apiMaxConnections, apiMaxMembersPerRequest,
+                deliveryMaxBatchSize);
     }
 
     /** A copy delivering to another bot endpoint, used by the demo to aim at its sample bot. */
@@ -92,7 +94,8 @@ public record Config(
                 deliveryTimeoutMs, deliveryAfterState, dbUrl, dbUser, dbPassword, dbPoolSize, dbDataDir, dbPort,
                 stateBatchMaxEvents, ringSize, demoShards, demoGuilds, demoEventsPerSecond, statusIntervalSeconds,
                 durationSeconds, apiPort, apiBind, apiSecret, deliveryMaxQueuedBytes, deliveryMaxSpilledBytes, deliverySpillDir, deliveryEvents, deliverySkipEvents,
-                gatewayMaxPausedMs, filtersEditedMessages, controllersDir, apiMaxConnections, apiMaxMembersPerRequest);
+                gatewayMaxPausedMs, filtersEditedMessages, controllersDir, apiMaxConnections, apiMaxMembersPerRequest,
+                deliveryMaxBatchSize);
     }
 
     /** Builds and validates a configuration from resolved string values (every key of {@link Key#ALL} present). */
@@ -143,7 +146,8 @@ public record Config(
                 in.bool("filters.editedMessages"),
                 java.util.Optional.of(in.text("controllers.dir", false)).filter(s -> !s.isEmpty()).map(Path::of),
                 in.integer("api.maxConnections", 1, 1_000_000),
-                in.integer("api.maxMembersPerRequest", 1, 100_000_000));
+                in.integer("api.maxMembersPerRequest", 1, 100_000_000),
+                in.integer("delivery.maxBatchSize", 1, 10_000));
         c.checkTogether();
         return c;
     }

@@ -9,28 +9,48 @@ import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The bot's HTTP endpoint: POSTs a batch (one object, or a JSON array when batching) over keep-alive HTTP/1.1
  * with header {@code Authorization: <secret>}, and turns the answer into an {@link Answer}. The secret is
  * never part of any message.
+ *
+ * <p>A bot asks for batches with the header {@code Gatehouse-Batch: N} in its answers (2xx, or a refusal: both
+ * are the bot's own word; a held answer may come from a proxy and changes nothing): from then on every POST is a
+ * JSON array of up to N events (at most {@code delivery.maxBatchSize}), as many as are waiting. An answer without
+ * the header takes it back: one object per POST again (unless {@code delivery.batchSize} > 1). So a bot
+ * redeployed without batch support refuses the first array it gets, and its refusal (no header) makes the
+ * lanes retry those events one object at a time: nothing becomes a dead letter for the shape.
  */
 final class BotClient implements Target {
     /** Characters of the bot's answer kept for logs and dead letters. */
     static final int MAX_BODY = 4096;
+    /** The answer header with which a bot asks for JSON arrays of up to that many events. */
+    static final String BATCH_HEADER = "Gatehouse-Batch";
     private static final long MAX_RETRY_AFTER_MS = 600_000;
+    private static final System.Logger LOG = System.getLogger(BotClient.class.getName());
 
     private final URI url;
     private final String secret;
     private final Duration timeout;
     private final boolean array;
+    private final int maxBatch;
     private final HttpClient http;
+    /** The batch size the bot's last answer asked for; 0 when it did not ask. */
+    private final AtomicInteger asked = new AtomicInteger();
+    private volatile long lastBadHeaderLog = System.nanoTime() - 120_000_000_000L;
 
-    BotClient(URI url, String secret, long timeoutMs, boolean array) {
+    /**
+     * @param array    every POST a JSON array ({@code delivery.batchSize} > 1), whatever the bot says
+     * @param maxBatch the most events per POST a bot may ask for ({@code delivery.maxBatchSize})
+     */
+    BotClient(URI url, String secret, long timeoutMs, boolean array, int maxBatch) {
         this.url = url;
         this.secret = secret;
         this.timeout = Duration.ofMillis(timeoutMs);
         this.array = array;
+        this.maxBatch = maxBatch;
         this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(Duration.ofMillis(Math.min(timeoutMs, 5000))).build();
     }
@@ -54,8 +74,54 @@ final class BotClient implements Target {
         if (body.length() > MAX_BODY) {
             body = body.substring(0, MAX_BODY);
         }
-        return new Answer(Answer.verdictOf(res.statusCode()), res.statusCode(), body,
-                retryAfterMs(res.headers().firstValue("Retry-After").orElse("")));
+        Answer.Verdict verdict = Answer.verdictOf(res.statusCode());
+        if (verdict != Answer.Verdict.HOLD) {
+            asked(res.headers().firstValue(BATCH_HEADER).orElse(""));
+        }
+        return new Answer(verdict, res.statusCode(), body, retryAfterMs(res.headers().firstValue("Retry-After").orElse("")));
+    }
+
+    @Override
+    public int batchLimit(int configured) {
+        int a = asked.get();
+        return a > 0 ? a : configured;
+    }
+
+    /** Takes the bot's {@code Gatehouse-Batch} value (empty: not asked); logs when the bot's wish changes. */
+    private void asked(String header) {
+        int n = batchOf(header);
+        if (n < 0) {
+            long now = System.nanoTime();
+            if (now - lastBadHeaderLog > 60_000_000_000L) {
+                lastBadHeaderLog = now;
+                LOG.log(System.Logger.Level.WARNING, "delivery: the bot's " + BATCH_HEADER + " header '"
+                        + (header.length() > 40 ? header.substring(0, 40) + "..." : header) + "' is not a number of events"
+                        + " from 1 to " + Integer.MAX_VALUE + "; ignored, as if absent (logged at most once a minute)");
+            }
+            n = 0;
+        }
+        n = Math.min(n, maxBatch);
+        int before = asked.getAndSet(n);
+        if (before != n) {
+            LOG.log(System.Logger.Level.INFO, n > 0
+                    ? "delivery: the bot asks for batches (" + BATCH_HEADER + ": " + n + "); POSTs are JSON arrays of up to "
+                    + n + " events, as many as are waiting"
+                    : "delivery: the bot no longer asks for batches; " + (array ? "JSON arrays as delivery.batchSize says"
+                    : "one event per POST"));
+        }
+    }
+
+    /** A {@code Gatehouse-Batch} value: the events per POST, 0 when absent, -1 when not a whole number from 1 up. */
+    static int batchOf(String value) {
+        String v = value.strip();
+        if (v.isEmpty()) {
+            return 0;
+        }
+        if (v.length() > 10 || !v.chars().allMatch(Character::isDigit)) {
+            return -1;
+        }
+        long n = Long.parseLong(v);
+        return n < 1 || n > Integer.MAX_VALUE ? -1 : (int) n;
     }
 
     /** {@code Retry-After} in seconds (fractions allowed, as Discord sends them); an HTTP date or garbage counts as absent. */
@@ -72,7 +138,7 @@ final class BotClient implements Target {
     }
 
     private byte[] bodyOf(List<Pending> batch) {
-        if (!array && batch.size() == 1) {
+        if (!array && asked.get() == 0 && batch.size() == 1) {
             return batch.get(0).body();
         }
         int size = 2 + batch.size();

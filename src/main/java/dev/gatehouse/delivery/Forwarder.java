@@ -54,7 +54,7 @@ public final class Forwarder implements EventHandler<Dispatch> {
 
     /** How the forwarder holds events and talks to the bot. */
     public record Settings(URI url, String secret, int maxQueued, long maxQueuedBytes, Path spillDir, long maxSpilledBytes,
-                           Overflow overflow, int batchSize, int connections, long timeoutMs) {
+                           Overflow overflow, int batchSize, int maxBatchSize, int connections, long timeoutMs) {
         @Override
         public String toString() {
             return "Forwarder.Settings[" + url + ", " + connections + " connections]"; // never the secret
@@ -74,7 +74,8 @@ public final class Forwarder implements EventHandler<Dispatch> {
         this.handled = handled.with(buffer.spilledMarks());
         this.deadLetters = new DeadLetters(db);
         Target target = controllers.deliveryTarget().<Target>map(t -> new ControllerTarget(t, controllers))
-                .orElseGet(() -> new BotClient(s.url(), s.secret(), s.timeoutMs(), s.batchSize() > 1));
+                .orElseGet(() -> new BotClient(s.url(), s.secret(), s.timeoutMs(), s.batchSize() > 1,
+                        Math.max(s.batchSize(), s.maxBatchSize())));
         this.lanes = new Lanes(s.connections(), buffer, target, deadLetters, s.batchSize(), latency);
     }
 

@@ -7,7 +7,8 @@ import java.util.concurrent.atomic.LongAdder;
 
 /**
  * One thread per delivery connection, each POSTing its shards' events in order: take a batch from the
- * {@link DeliveryBuffer}, POST it, and act on the {@link Answer}: delivered, held (backoff honouring
+ * {@link DeliveryBuffer} (what is waiting, up to the target's {@link Target#batchLimit}: one event when idle, a
+ * batch when there is a backlog), POST it, and act on the {@link Answer}: delivered, held (backoff honouring
  * {@code Retry-After}, the lane moves to the spill), or refused (a batch is retried event by event so only
  * the refused event goes to the {@link DeadLetters}).
  */
@@ -42,17 +43,18 @@ final class Lanes {
     }
 
     private void run(int lane) {
-        List<Pending> batch = new ArrayList<>(batchSize);
+        List<Pending> batch = new ArrayList<>();
         long backoff = MIN_BACKOFF_MS;
         while (running || (buffer.memoryEvents() > 0 && System.nanoTime() < drainDeadline && !outage.down())) {
             try {
                 if (batch.isEmpty()) {
-                    buffer.take(lane, batchSize, batch, 200);
+                    buffer.take(lane, bot.batchLimit(batchSize), batch, 200);
                     if (batch.isEmpty()) {
                         continue;
                     }
                 }
-                int ready = buffer.gate().firstWaiting(batch);
+                // no more than the bot takes now: it may have stopped asking for batches since this one was taken
+                int ready = Math.min(buffer.gate().firstWaiting(batch), bot.batchLimit(batchSize));
                 if (ready == 0) {
                     Thread.sleep(10); // GATEHOUSE_ALL_LOADED waits for every shard's SHARD_LOADED on the other lanes
                     continue;
@@ -101,6 +103,7 @@ final class Lanes {
      * a prefix that got through before a hold is acknowledged at once.
      */
     private int post(int lane, List<Pending> batch) throws InterruptedException {
+        int limit = bot.batchLimit(batchSize);
         Answer a = bot.post(batch);
         switch (a.verdict()) {
             case DELIVERED -> {
@@ -112,7 +115,9 @@ final class Lanes {
                 return -1;
             }
             default -> {
-                if (batch.size() == 1) {
+                // a refusal that also changed what the bot asks for (a bot redeployed without arrays refusing one)
+                // is retried once in the new shape before anything becomes a dead letter
+                if (batch.size() == 1 && bot.batchLimit(batchSize) == limit) {
                     outage.delivered(buffer.size());
                     deadLetters.add(batch.get(0), a);
                     return 1;

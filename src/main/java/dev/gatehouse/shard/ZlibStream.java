@@ -7,11 +7,14 @@ import java.util.zip.Inflater;
 /**
  * Discord's zlib-stream transport compression: one zlib context for the whole connection, each message
  * ending with a sync flush ({@code 00 00 ff ff}), possibly split over several WebSocket messages. One
- * instance per connection; the output buffer is reused and grows to the largest message seen.
+ * instance per connection; the output buffer is reused and grows to the largest message in flight. It is
+ * given back when a message has been much smaller than it (a quarter) since: a shard's largest GUILD_CREATE
+ * (megabytes) is not held for the life of the connection, yet a burst of large ones reuses one buffer.
  */
 final class ZlibStream {
+    private static final int INITIAL = 64 * 1024;
     private final Inflater inflater = new Inflater();
-    private byte[] out = new byte[64 * 1024];
+    private byte[] out = new byte[INITIAL];
     private int length;
     private boolean complete;
 
@@ -23,6 +26,9 @@ final class ZlibStream {
      */
     boolean feed(ByteBuffer compressed) throws DataFormatException {
         if (complete) {
+            if (out.length > INITIAL && length < out.length / 4) { // the last message was small: let the big buffer go
+                out = new byte[Math.max(INITIAL, Integer.highestOneBit(Math.max(1, length)) * 2)];
+            }
             length = 0;
             complete = false;
         }

@@ -21,10 +21,14 @@ import java.util.regex.Pattern;
 
 /**
  * The demo's bot: an HTTP endpoint on loopback that checks the shared secret and counts the events it is
- * given (one object, or an array of them). It stands for the user's bot process, and like one it talks back
+ * given (one object, or an array of them; it asks for arrays of up to 1000 with its {@code Gatehouse-Batch} answer
+ * header, so a backlog reaches it in few requests). It stands for the user's bot process, and like one it talks back
  * through Gatehouse's HTTP API ({@link #talkTo}): it sets its presence and requests the members of a guild.
  */
 public final class SampleBot implements AutoCloseable {
+    /** The answer header that asks Gatehouse for JSON arrays of up to that many events (see the README). */
+    private static final String BATCH_HEADER = "Gatehouse-Batch";
+    private static final String BATCH = "1000";
     private final HttpServer server;
     private final String secret;
     private final LongAdder events = new LongAdder();
@@ -75,6 +79,7 @@ public final class SampleBot implements AutoCloseable {
                     someGuild.compareAndSet(0, Long.parseLong(m.group(1)));
                 }
             }
+            ex.getResponseHeaders().add(BATCH_HEADER, BATCH); // it takes arrays: Gatehouse batches what is waiting
             ex.sendResponseHeaders(204, -1);
         }
     }

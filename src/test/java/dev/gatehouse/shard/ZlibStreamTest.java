@@ -1,5 +1,6 @@
 package dev.gatehouse.shard;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -38,6 +39,25 @@ class ZlibStreamTest {
             assertTrue(z.feed(ByteBuffer.wrap(c, 2 * cut, c.length - 2 * cut)));
             assertEquals(new String(msg, StandardCharsets.UTF_8), new String(z.buffer(), 0, z.length(), StandardCharsets.UTF_8));
         }
+        z.close();
+    }
+
+    @Test
+    void theBufferOfALargeMessageIsGivenBackOnceMessagesAreSmallAgain() throws DataFormatException {
+        Deflater d = new Deflater();
+        ZlibStream z = new ZlibStream();
+        byte[] small = Fixtures.frames("gateway_message_create.json").get(0);
+        byte[] large = new byte[3 << 20]; // a 3 MiB GUILD_CREATE-sized message
+        Arrays.fill(large, (byte) 'x');
+        int initial = z.buffer().length;
+        for (byte[] msg : List.of(large, large, small, small, small)) {
+            assertTrue(z.feed(ByteBuffer.wrap(deflate(d, msg))));
+            assertArrayEquals(msg, Arrays.copyOf(z.buffer(), z.length()));
+            if (msg == large) {
+                assertTrue(z.buffer().length >= large.length, "a burst of large messages reuses one large buffer");
+            }
+        }
+        assertEquals(initial, z.buffer().length, "after small messages the buffer is back to its initial size");
         z.close();
     }
 
