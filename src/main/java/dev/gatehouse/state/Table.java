@@ -49,8 +49,9 @@ final class Table {
     final String copyDirect;
     /**
      * Which of the given first-key values (a {@code bigint[]}) already have a row here: rows of the others are new
-     * (no row of theirs can exist), so they can go in by a plain COPY instead of the staging table and the merge. One
-     * index probe per key (LATERAL ... LIMIT 1): as a semi-join the planner chose to scan the whole table.
+     * (no row of theirs can exist), so they can go in by a plain COPY instead of the staging table and the merge. A
+     * primary key is looked up with {@code = ANY} (one index scan for all the keys); a first key of two (a guild of
+     * members) with one index probe per key ({@code LATERAL ... LIMIT 1}), since a guild has many rows.
      */
     final String present;
 
@@ -79,8 +80,11 @@ final class Table {
         StringJoiner own = new StringJoiner(", ");
         this.columns.forEach(c -> own.add(c.name));
         this.copyDirect = "COPY " + name + " (" + own + ") FROM STDIN (FORMAT binary)";
-        this.present = "SELECT k FROM unnest(?::bigint[]) AS k, LATERAL (SELECT 1 FROM " + name + " x WHERE x."
-                + this.columns.get(0).name + " = k LIMIT 1) AS e";
+        String first = this.columns.get(0).name;
+        this.present = keyCount == 1
+                ? "SELECT " + first + " FROM " + name + " WHERE " + first + " = ANY(?::bigint[])"
+                : "SELECT k FROM unnest(?::bigint[]) AS k, LATERAL (SELECT 1 FROM " + name + " x WHERE x." + first
+                        + " = k LIMIT 1) AS e";
     }
 
     static Column col(String name, String type) {
