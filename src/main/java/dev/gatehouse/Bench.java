@@ -33,7 +33,7 @@ final class Bench {
             return SpillBench.run(args.subList(1, args.size()));
         }
         if (!args.isEmpty() && "load".equals(args.get(0))) {
-            return LoadBench.run(args.subList(1, args.size()));
+            return dev.gatehouse.bench.LoadBench.run(args.subList(1, args.size()));
         }
         if (!args.isEmpty() && "api".equals(args.get(0))) {
             return ApiBench.run(args.subList(1, args.size()));

@@ -282,7 +282,7 @@ public final class PeersBench {
         return results.stream().filter(r -> r.peer().equals(peer)).findFirst().orElse(null);
     }
 
-    private static void deleteTree(Path p) {
+    static void deleteTree(Path p) {
         try (var s = Files.walk(p)) {
             s.sorted(java.util.Comparator.reverseOrder()).forEach(x -> x.toFile().delete());
         } catch (IOException ignored) {

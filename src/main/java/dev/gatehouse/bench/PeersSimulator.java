@@ -18,12 +18,23 @@ public final class PeersSimulator {
                 .withTraffic(Integer.parseInt(args[3])).withToken(args[4]).withTruth(false);
         try (Simulator sim = new Simulator(options)) {
             sim.startTraffic();
-            System.out.println("{\"event\":\"ready\",\"rest\":\"" + sim.restUrl() + "\",\"gateway\":\"" + sim.gatewayUrl() + "\"}");
-            System.out.flush();
-            InputStream in = System.in;
-            while (in.read() >= 0) {
-                // runs until the driver closes our standard input
-            }
+            serve(sim);
+        }
+    }
+
+    /** Prints the ready line with the simulator's URLs, then serves until the driver closes our standard input. */
+    static void serve(Simulator sim) throws java.io.IOException {
+        serve(sim, "");
+    }
+
+    /** The same, with more members for the ready line ({@code ,"name":"value"...}, or empty). */
+    static void serve(Simulator sim, String moreFields) throws java.io.IOException {
+        System.out.println("{\"event\":\"ready\",\"rest\":\"" + sim.restUrl() + "\",\"gateway\":\"" + sim.gatewayUrl() + "\""
+                + moreFields + "}");
+        System.out.flush();
+        InputStream in = System.in;
+        while (in.read() >= 0) {
+            // runs until the driver closes our standard input
         }
     }
 }

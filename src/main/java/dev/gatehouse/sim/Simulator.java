@@ -64,6 +64,9 @@ public final class Simulator implements AutoCloseable {
     private final Thread worldThread;
     private final LinkedBlockingQueue<Runnable> worldTasks = new LinkedBlockingQueue<>();
     private final Map<String, GatewaySession> sessions = new java.util.HashMap<>(); // world thread only
+    /** GUILD_CREATEs rendered by {@link #prepareBurst}, for the next burst of sessions of this threshold; world thread only. */
+    private final Map<Long, byte[]> preparedBurst = new java.util.HashMap<>();
+    private int preparedThreshold = -1;
     private final List<GatewaySession> sessionOrder = new ArrayList<>();
     private volatile boolean running = true;
     private volatile boolean trafficOn;
@@ -138,7 +141,33 @@ public final class Simulator implements AutoCloseable {
 
     /** Starts (or resumes) the traffic at the configured rate. */
     public void startTraffic() {
+        onWorld(w -> {
+            preparedBurst.clear();
+            return null;
+        });
         trafficOn = true;
+    }
+
+    /**
+     * Renders every guild's GUILD_CREATE for sessions of this {@code large_threshold} now, so that the next identify's
+     * burst only frames, compresses and sends them (a benchmark's timed window then holds no JSON generation: Discord
+     * does not build a shard's burst on the bot's machine). Used by that one burst, then dropped; only while the
+     * world stands still (no traffic, no joins or outages), since a prepared payload is what the world was.
+     *
+     * @throws IllegalStateException when traffic is on
+     */
+    public void prepareBurst(int largeThreshold) {
+        if (trafficOn) {
+            throw new IllegalStateException("prepareBurst needs the traffic off: the world would change under the prepared GUILD_CREATEs");
+        }
+        onWorld(w -> {
+            preparedBurst.clear();
+            for (World.Guild g : w.guildList) {
+                preparedBurst.put(g.id, traffic.guildCreate(g, largeThreshold));
+            }
+            preparedThreshold = largeThreshold;
+            return null;
+        });
     }
 
     /** Stops the traffic; returns once no further traffic event will be sent. */
@@ -500,7 +529,8 @@ public final class Simulator implements AutoCloseable {
                 continue; // in an outage: READY lists it unavailable and it arrives when it returns
             }
             awaitWritable(c);
-            c.send(s.frame("GUILD_CREATE", g.id, traffic.guildCreate(g, s.largeThreshold)));
+            byte[] prepared = s.largeThreshold == preparedThreshold ? preparedBurst.remove(g.id) : null;
+            c.send(s.frame("GUILD_CREATE", g.id, prepared != null ? prepared : traffic.guildCreate(g, s.largeThreshold)));
             dispatched++;
             created++;
         }

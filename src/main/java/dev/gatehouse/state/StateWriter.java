@@ -83,6 +83,7 @@ public final class StateWriter implements EventHandler<Dispatch> {
     private final LongAdder eventsStored = new LongAdder();
     private final LongAdder eventsRejected = new LongAdder();
     private final LongAdder flushes = new LongAdder();
+    private final StatementClock clock = new StatementClock();
     private volatile boolean stopping;
 
     /**
@@ -274,6 +275,11 @@ public final class StateWriter implements EventHandler<Dispatch> {
         return flushes.sum();
     }
 
+    /** Seconds the database thread spent per kind of statement (a table's copy, merge or upsert, sweeps, commit). */
+    public Map<String, Double> statementSeconds() {
+        return clock.seconds();
+    }
+
     /** Lets a flush that is waiting for the database give up at shutdown. */
     public void stop() {
         stopping = true;
@@ -404,15 +410,19 @@ public final class StateWriter implements EventHandler<Dispatch> {
         try (Connection conn = db.getConnection()) {
             conn.setAutoCommit(false);
             try {
+                long t = System.nanoTime();
                 for (Map.Entry<Table, LinkedHashMap<String, Change.Row>> e : rows.entrySet()) {
-                    written += upsert(conn, e.getKey(), e.getValue().values());
+                    written += upsert(conn, e.getKey(), e.getValue().values(), clock);
                 }
                 written += appendRevisions(conn, revisions);
+                t = clock.since("upserts in all (copies and merges included)", t);
                 for (Map.Entry<Sweep, List<Long>> s : sweeps.entrySet()) {
                     written += s.getKey().run(conn, s.getValue(), applicationId);
+                    t = clock.since("sweep " + s.getKey(), t);
                 }
                 SessionStore.saveStored(conn, applicationId, progress);
                 conn.commit();
+                clock.since("commit", t);
             } catch (SQLException | RuntimeException e) {
                 try {
                     conn.rollback();
@@ -478,13 +488,19 @@ public final class StateWriter implements EventHandler<Dispatch> {
         }
     }
 
-    private static int upsert(Connection conn, Table t, java.util.Collection<Change.Row> rows) throws SQLException {
+    private static int upsert(Connection conn, Table t, java.util.Collection<Change.Row> rows, StatementClock clock)
+            throws SQLException {
         if (rows.isEmpty()) {
             return 0;
         }
         if (rows.size() >= BulkLoader.MIN_ROWS) {
-            return BulkLoader.load(conn, t, rows);
+            return BulkLoader.load(conn, t, rows, clock);
         }
+        return unnestUpsert(conn, t, rows);
+    }
+
+    /** The upsert of small batches: one statement, each column's values as one text array. */
+    static int unnestUpsert(Connection conn, Table t, java.util.Collection<Change.Row> rows) throws SQLException {
         int width = t.width();
         String[][] columns = new String[width][rows.size()];
         Boolean[] gone = new Boolean[rows.size()];

@@ -36,15 +36,24 @@ final class Table {
     /** The bulk upsert of rows passed as one text array per column. */
     final String upsert;
     /**
-     * The staging table of a bulk load: this table's columns, typed, and {@code gone}. Created once per connection and
+     * The staging table of a bulk load: this table's columns, typed as {@link CopyBinary#stagingType} says, and {@code gone}. Created once per connection and
      * emptied at each commit (PostgreSQL skips that in transactions that touch no temporary table): creating and
      * dropping it in every flush cost about 4 ms per table.
      */
     final String stage;
     /** The bulk upsert of every row of the staging table. */
     final String merge;
-    /** The COPY that fills the staging table from text rows. */
+    /** The COPY that fills the staging table from binary rows ({@link CopyBinary}). */
     final String copy;
+    /** The COPY of new rows straight into this table (its defaults fill {@code updated_at}, the soft-delete column stays null). */
+    final String copyDirect;
+    /**
+     * Which of the given first-key values (a {@code bigint[]}) already have a row here: rows of the others are new
+     * (no row of theirs can exist), so they can go in by a plain COPY instead of the staging table and the merge. A
+     * primary key is looked up with {@code = ANY} (one index scan for all the keys); a first key of two (a guild of
+     * members) with one index probe per key ({@code LATERAL ... LIMIT 1}), since a guild has many rows.
+     */
+    final String present;
 
     private Table(String name, String goneColumn, int keyCount, Column... columns) {
         this.name = name;
@@ -57,7 +66,7 @@ final class Table {
         for (Column c : this.columns) {
             params.add("?::text[]");
             aliases.add(c.name);
-            typed.add(c.name + " " + c.type);
+            typed.add(c.name + " " + CopyBinary.stagingType(c.type));
         }
         if (goneColumn != null) {
             params.add("?::boolean[]");
@@ -67,7 +76,15 @@ final class Table {
         this.upsert = buildUpsert("unnest(" + params + ") AS u(" + aliases + ")");
         this.stage = "CREATE TEMP TABLE IF NOT EXISTS stage_" + name + " (" + typed + ") ON COMMIT DELETE ROWS";
         this.merge = buildUpsert("stage_" + name + " AS u");
-        this.copy = "COPY stage_" + name + " (" + aliases + ") FROM STDIN";
+        this.copy = "COPY stage_" + name + " (" + aliases + ") FROM STDIN (FORMAT binary)";
+        StringJoiner own = new StringJoiner(", ");
+        this.columns.forEach(c -> own.add(c.name));
+        this.copyDirect = "COPY " + name + " (" + own + ") FROM STDIN (FORMAT binary)";
+        String first = this.columns.get(0).name;
+        this.present = keyCount == 1
+                ? "SELECT " + first + " FROM " + name + " WHERE " + first + " = ANY(?::bigint[])"
+                : "SELECT k FROM unnest(?::bigint[]) AS k, LATERAL (SELECT 1 FROM " + name + " x WHERE x." + first
+                        + " = k LIMIT 1) AS e";
     }
 
     static Column col(String name, String type) {

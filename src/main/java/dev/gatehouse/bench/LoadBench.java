@@ -1,9 +1,7 @@
-package dev.gatehouse;
+package dev.gatehouse.bench;
 
+import dev.gatehouse.Gatehouse;
 import dev.gatehouse.config.ConfigLoader;
-import dev.gatehouse.sim.SampleBot;
-import dev.gatehouse.sim.SimOptions;
-import dev.gatehouse.sim.Simulator;
 import dev.gatehouse.state.Database;
 import dev.gatehouse.state.EmbeddedPostgres;
 import java.io.ByteArrayInputStream;
@@ -26,12 +24,13 @@ import org.postgresql.copy.CopyManager;
 
 /**
  * The initial-load benchmark ({@code ./run.sh bench load}): one shard's READY and GUILD_CREATE burst from the
- * simulator through Gatehouse into a fresh embedded PostgreSQL, timed from READY until every GUILD_CREATE is
- * stored; then a raw COPY of the very rows stored into the same tables of an empty database on the same server,
- * the ceiling. Prints both rates and their ratio. Options: {@code --guilds=2500 --averageMembers=100
+ * simulator (its own JVM, {@link LoadSimulator}, the burst rendered before READY) through Gatehouse (this JVM) into
+ * a fresh embedded PostgreSQL, timed from READY until every GUILD_CREATE is stored; then a raw COPY of the very rows
+ * stored into the same tables of an empty database on the same server, the ceiling. Prints both rates, their
+ * ratio, and the CPU of each process during the window. Options: {@code --guilds=2500 --averageMembers=100
  * --maxMembers=4500}, and any Gatehouse key as {@code --key=value}.
  */
-final class LoadBench {
+public final class LoadBench {
     /** The tables the load fills, in the order the raw COPY writes them. */
     private static final List<String> TABLES = List.of("users", "guilds", "channels", "roles", "members", "presences",
             "voice_states", "emojis", "stickers", "thread_members", "stage_instances", "scheduled_events");
@@ -55,7 +54,46 @@ final class LoadBench {
         return top;
     }
 
-    static int run(List<String> args) throws Exception {
+    private static final int STAGING_ROUNDS = 3;
+
+    /**
+     * PostgreSQL's side of a staging load in each COPY format: the same rows (as the server itself wrote them) into
+     * temporary tables like the state tables without their indexes, text and binary in turn; returns the best wall
+     * seconds of text and of binary, then their sizes in bytes.
+     */
+    private static double[] stagingFormats(String jdbc, String user, Map<String, byte[]> text, Map<String, byte[]> binary)
+            throws Exception {
+        double bestText = Double.MAX_VALUE, bestBinary = Double.MAX_VALUE;
+        try (Connection c = DriverManager.getConnection(jdbc, user, "")) {
+            c.setAutoCommit(false);
+            CopyManager cm = c.unwrap(PGConnection.class).getCopyAPI();
+            try (Statement st = c.createStatement()) {
+                for (String t : TABLES) {
+                    st.execute("CREATE TEMP TABLE staged_" + t + " (LIKE " + t + ") ON COMMIT DELETE ROWS");
+                }
+            }
+            c.commit();
+            for (int round = 0; round < 2 * STAGING_ROUNDS; round++) {
+                boolean bin = round % 2 == 1;
+                long t0 = System.nanoTime();
+                for (String t : TABLES) {
+                    cm.copyIn("COPY staged_" + t + " FROM STDIN" + (bin ? " (FORMAT binary)" : ""),
+                            new ByteArrayInputStream((bin ? binary : text).get(t)));
+                }
+                c.commit();
+                double s = (System.nanoTime() - t0) / 1e9;
+                if (bin) {
+                    bestBinary = Math.min(bestBinary, s);
+                } else {
+                    bestText = Math.min(bestText, s);
+                }
+            }
+        }
+        return new double[] {bestText, bestBinary, text.values().stream().mapToLong(b -> b.length).sum(),
+                binary.values().stream().mapToLong(b -> b.length).sum()};
+    }
+
+    public static int run(List<String> args) throws Exception {
         int guilds = 2500, average = 100, maxMembers = 4500;
         List<String> gatehouseArgs = new ArrayList<>();
         for (String a : args) {
@@ -70,16 +108,19 @@ final class LoadBench {
         Path data = Files.createTempDirectory("gatehouse-load-bench-");
         data.toFile().setExecutable(true, false);
         data.toFile().setReadable(true, false);
-        SimOptions simOptions = SimOptions.defaults().withWorld(1, guilds, maxMembers).withAverageMembers(average)
-                .withTraffic(0).withToken("bench-token").withTruth(false).withLimits(16, 5000, 41_250, 2500, true);
+        Path java = Path.of(ProcessHandle.current().info().command().orElse("java"));
         String secret = "bench-secret";
-        try (Simulator sim = new Simulator(simOptions); SampleBot bot = new SampleBot(secret);
+        try (PeerProcess sim = new PeerProcess("simulator", new ProcessBuilder(java.toString(), "-Xmx3g", "-cp",
+                     System.getProperty("java.class.path"), LoadSimulator.class.getName(), Integer.toString(guilds),
+                     Integer.toString(maxMembers), Integer.toString(average), "bench-token", secret));
              EmbeddedPostgres pg = EmbeddedPostgres.start(data.resolve("postgres"), 0)) {
+            Map<String, String> urls = sim.await("ready", 300);
+            String restUrl = urls.get("rest");
             pg.createDatabase("gatehouse");
             pg.createDatabase("baseline");
             String jdbc = pg.jdbcUrl("gatehouse");
             List<String> settings = new ArrayList<>(List.of("--config=" + Files.createTempFile(data, "empty", ".properties"),
-                    "--discord.token=bench-token", "--rest.url=" + sim.restUrl(), "--eventHandler.url=" + bot.url(),
+                    "--discord.token=bench-token", "--rest.url=" + restUrl, "--eventHandler.url=" + urls.get("bot"),
                     "--eventHandler.secret=" + secret, "--db.url=" + jdbc, "--db.user=" + pg.user(),
                     "--status.intervalSeconds=0", "--totalShards=1"));
             settings.addAll(gatehouseArgs);
@@ -88,25 +129,40 @@ final class LoadBench {
             var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
             long cpu0;
             double cpuSeconds;
+            double simCpu0;
+            double simCpu;
+            double pgCpu0;
+            double pgCpu;
             Map<String, Double> threadCpu;
             long flushes;
+            Map<String, Double> statements;
             double loadSeconds;
             double deliveredSeconds;
+            double firstDelivered;
             try {
                 while (g.shards().statuses().stream().noneMatch(s -> s.ready())) {
                     Thread.sleep(5);
                 }
                 long t0 = System.nanoTime();
                 cpu0 = os.getProcessCpuTime();
+                simCpu0 = ProcessMeter.cpuSeconds(sim.pid());
+                pgCpu0 = ProcessMeter.postgresCpuSeconds(data.resolve("postgres"));
                 for (MemoryPoolMXBean p : ManagementFactory.getMemoryPoolMXBeans()) {
                     p.resetPeakUsage();
                 }
+                firstDelivered = -1;
                 while (g.state().eventsStored() < 1L + guilds) {
+                    if (firstDelivered < 0 && g.delivery().delivered() >= 2) { // READY and the first GUILD_CREATE
+                        firstDelivered = (System.nanoTime() - t0) / 1e9;
+                    }
                     Thread.sleep(10);
                 }
                 loadSeconds = (System.nanoTime() - t0) / 1e9;
                 cpuSeconds = (os.getProcessCpuTime() - cpu0) / 1e9;
+                simCpu = ProcessMeter.cpuSeconds(sim.pid()) - simCpu0;
+                pgCpu = ProcessMeter.postgresCpuSeconds(data.resolve("postgres")) - pgCpu0;
                 flushes = g.state().flushes();
+                statements = g.state().statementSeconds();
                 threadCpu = cpuByThread();
                 while (g.delivery().delivered() < 1L + guilds) {
                     Thread.sleep(10);
@@ -121,6 +177,7 @@ final class LoadBench {
                 g.close(10_000);
             }
             Map<String, byte[]> copied = new LinkedHashMap<>();
+            Map<String, byte[]> binary = new LinkedHashMap<>();
             Map<String, Long> counts = new LinkedHashMap<>();
             long rows = 0;
             try (Connection c = DriverManager.getConnection(jdbc, pg.user(), "")) {
@@ -130,20 +187,26 @@ final class LoadBench {
                     long n = cm.copyOut("COPY " + t + " TO STDOUT", out);
                     copied.put(t, out.toByteArray());
                     counts.put(t, n);
+                    ByteArrayOutputStream bin = new ByteArrayOutputStream();
+                    cm.copyOut("COPY " + t + " TO STDOUT (FORMAT binary)", bin);
+                    binary.put(t, bin.toByteArray());
                     rows += n;
                 }
             }
             Database.open(pg.jdbcUrl("baseline"), pg.user(), "", 1).close();
             double copySeconds;
+            double copyPgCpu;
             try (Connection c = DriverManager.getConnection(pg.jdbcUrl("baseline"), pg.user(), "")) {
                 c.setAutoCommit(false);
                 CopyManager cm = c.unwrap(PGConnection.class).getCopyAPI();
+                double pg0 = ProcessMeter.postgresCpuSeconds(data.resolve("postgres"));
                 long t0 = System.nanoTime();
                 for (Map.Entry<String, byte[]> e : copied.entrySet()) {
                     cm.copyIn("COPY " + e.getKey() + " FROM STDIN", new ByteArrayInputStream(e.getValue()));
                 }
                 c.commit();
                 copySeconds = (System.nanoTime() - t0) / 1e9;
+                copyPgCpu = ProcessMeter.postgresCpuSeconds(data.resolve("postgres")) - pg0;
                 try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT count(*) FROM members")) {
                     rs.next();
                     if (rs.getLong(1) != counts.get("members")) {
@@ -151,6 +214,7 @@ final class LoadBench {
                     }
                 }
             }
+            double[] staging = stagingFormats(pg.jdbcUrl("baseline"), pg.user(), copied, binary);
             double ours = rows / loadSeconds;
             double raw = rows / copySeconds;
             System.out.println();
@@ -160,14 +224,19 @@ final class LoadBench {
                     System.getProperty("java.version"), String.join(" ", args));
             System.out.printf("world: 1 shard, %d guilds, %d members on average (at most %d)%n", guilds, average, maxMembers);
             System.out.println("rows stored: " + counts + ", " + rows + " in all");
-            System.out.printf("gatehouse: stored %.2f s after READY (%.0f rows/s) in %d transactions; all delivered to the bot"
-                    + " after %.2f s%n", loadSeconds, ours, flushes, deliveredSeconds);
+            System.out.printf("gatehouse: stored %.2f s after READY (%.0f rows/s) in %d transactions; the first GUILD_CREATE"
+                    + " delivered to the bot after %.2f s, all after %.2f s%n", loadSeconds, ours, flushes, firstDelivered, deliveredSeconds);
+            System.out.println("gatehouse's database thread, seconds per statement: " + statements);
             System.out.printf("raw COPY of the same rows into the same tables: %.2f s (%.0f rows/s)%n", copySeconds, raw);
             System.out.printf("gatehouse / raw COPY: %.0f%%%n", 100 * ours / raw);
-            System.out.printf("cpu of this JVM during the load: %.1f s (%s); PostgreSQL's is not counted%n", cpuSeconds, threadCpu);
-            System.out.printf("peak heap during the load: %d MiB (this JVM: gatehouse + simulator + sample bot)%n", peakHeap >> 20);
+            System.out.printf("PostgreSQL's CPU for the raw COPY: %.1f s%n", copyPgCpu);
+            System.out.printf("the same rows into unindexed temporary tables (a staging load), best of %d rounds each: text COPY %.2f s"
+                    + " (%.1f MB), binary COPY %.2f s (%.1f MB)%n", STAGING_ROUNDS, staging[0], staging[2] / 1e6, staging[1], staging[3] / 1e6);
+            System.out.printf("cpu during the load: gatehouse's JVM %.1f s (%s), PostgreSQL %.1f s, the simulator's JVM %.1f s%n",
+                    cpuSeconds, threadCpu, pgCpu, simCpu);
+            System.out.printf("peak heap during the load: %d MiB (this JVM: gatehouse alone)%n", peakHeap >> 20);
         } finally {
-            Bench.deleteTree(data);
+            PeersBench.deleteTree(data);
         }
         return 0;
     }
