@@ -9,6 +9,8 @@ import dev.gatehouse.delivery.Overflow;
 import dev.gatehouse.discord.GatewayBot;
 import dev.gatehouse.discord.Intent;
 import dev.gatehouse.pipeline.Controllers;
+import com.lmax.disruptor.EventHandler;
+import dev.gatehouse.pipeline.Dispatch;
 import dev.gatehouse.pipeline.EventRing;
 import dev.gatehouse.pipeline.GatewayFilters;
 import dev.gatehouse.pipeline.Handled;
@@ -26,6 +28,7 @@ import dev.gatehouse.state.ShardGuilds;
 import dev.gatehouse.state.StateCache;
 import dev.gatehouse.state.StateListener;
 import dev.gatehouse.state.StateReads;
+import dev.gatehouse.state.StateJournal;
 import dev.gatehouse.state.StateWriter;
 import java.util.HashMap;
 import java.util.List;
@@ -57,6 +60,7 @@ public final class Gatehouse implements AutoCloseable {
     private final StateCache cache;
     private final ExecutorService readExecutor;
     private final Optional<Api> api;
+    private final Optional<StateJournal> journal;
     private final long startedNanos = System.nanoTime();
     private boolean closed;
 
@@ -65,7 +69,9 @@ public final class Gatehouse implements AutoCloseable {
 
     private Gatehouse(Config config, EmbeddedPostgres embedded, Database database, StateWriter state, Forwarder delivery,
                       AutoCloseable checkpoints, EventRing ring, ShardManager shards, Controllers controllers,
-                      StateReads reads, StateCache cache, ExecutorService readExecutor, Optional<Api> api) {
+                      StateReads reads, StateCache cache, ExecutorService readExecutor, Optional<Api> api,
+                      Optional<StateJournal> journal) {
+        this.journal = journal;
         this.controllers = controllers;
         this.reads = reads;
         this.cache = cache;
@@ -156,7 +162,12 @@ public final class Gatehouse implements AutoCloseable {
                     config.deliverySkipEvents(), config.filtersEditedMessages()), controllers);
             checkpoints = sessions.checkpointEvery(CHECKPOINT_MS, delivery::done);
             DispatchTap tap = new DispatchTap();
-            EventRing ring = new EventRing(config.ringSize(), state, delivery, config.deliveryAfterState(), List.of(tap));
+            // with afterState=false the bot need not wait for PostgreSQL: the journal keeps the state's events meanwhile
+            Optional<StateJournal> journal = !config.deliveryAfterState() && config.stateMaxJournalBytes() > 0
+                    ? Optional.of(new StateJournal(state, config.stateJournalDir(), config.stateMaxJournalBytes()))
+                    : Optional.empty();
+            EventRing ring = new EventRing(config.ringSize(), journal.<EventHandler<Dispatch>>map(j -> j).orElse(state), delivery,
+                    config.deliveryAfterState(), List.of(tap));
             ShardManager shards = new ShardManager(plan, ring, token, intents, bot,
                     () -> GatewayBot.fetch(config.restUrl(), token), config.spawnShardDelayMs(), config.clusterThreads() == Config.ThreadKind.VIRTUAL, resumable,
                     identifyTurns(new IdentifyTurns(database.dataSource(), application)), config.gatewayMaxPausedMs(), controllers);
@@ -170,7 +181,7 @@ public final class Gatehouse implements AutoCloseable {
                                 database.dataSource())));
             }
             return new Gatehouse(config, embedded, database, state, delivery, checkpoints, ring, shards, controllers, reads, cache,
-                    readExecutor, api);
+                    readExecutor, api, journal);
         } catch (Exception | Error e) {
             if (shardsStarted != null) {
                 shardsStarted.close();
@@ -286,6 +297,11 @@ public final class Gatehouse implements AutoCloseable {
         return api.map(Api::url);
     }
 
+    /** The state's journal (with {@code delivery.afterState=false} and {@code state.maxJournalBytes} above 0). */
+    public Optional<StateJournal> stateJournal() {
+        return journal;
+    }
+
     /** The state reads the API runs (their query counts show what the cache saved). */
     public StateReads reads() {
         return reads;
@@ -317,7 +333,8 @@ public final class Gatehouse implements AutoCloseable {
         return String.format("shards %d/%d ready | guilds %d/%d loaded | %.0f events/s | rows written %d | forwarded %d | queued %d%s",
                 ready, all.size(), loaded, guilds, eventsPerSecond, state.rowsWritten(), delivery.delivered(),
                 delivery.queued(), (delivery.spilledEvents() > 0 ? " | in spill " + delivery.spilledEvents() : "")
-                        + (delivery.dropped() > 0 ? " | dropped " + delivery.dropped() : ""));
+                        + (delivery.dropped() > 0 ? " | dropped " + delivery.dropped() : "")
+                        + journal.filter(StateJournal::journaling).map(j -> " | state journal " + j.bytes() + " bytes").orElse(""));
     }
 
     /**

@@ -5,22 +5,91 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.gatehouse.shard.ShardStatus;
 import dev.gatehouse.state.EmbeddedPostgres;
+import dev.gatehouse.state.StateJournal;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
  * PostgreSQL stops for several (shortened) heartbeat intervals under traffic: the state writer waits, the ring
  * fills, the shards pause reading but keep heartbeating; no shard reconnects, nothing is lost at the bot, and
  * the state is complete once the database is back. With {@code delivery.afterState=false} the bot keeps
- * getting events during the outage (while the ring has room); with {@code true} it waits for the state.
+ * getting events during the whole outage (the state journal takes them; past {@code state.maxJournalBytes} only
+ * while the ring has room); with {@code true} it waits for the state.
  */
 class PostgresOutageTest {
     private static final int OUTAGE_MS = 6 * SpillTest.HEARTBEAT_MS;
 
+    /**
+     * The state journal past its bound ({@code state.maxJournalBytes} far below what the outage brings): the state
+     * consumer waits for the database as it did without a journal, the ring fills, the shards pause; nothing lost.
+     */
     @Test
-    void withDeliveryAfterStateFalseTheBotGetsEventsWhileThePostgresIsDown() throws Exception {
-        long[] during = outage(false, 120_000);
+    void withDeliveryAfterStateFalseAndTheJournalFullTheBotGetsEventsUntilTheRingIsFull() throws Exception {
+        long[] during = outage(false, 120_000, false, "--state.maxJournalBytes=65536");
         assertTrue(during[1] > during[0], "events reached the bot while PostgreSQL was down: " + during[0] + " -> " + during[1]);
+    }
+
+    /**
+     * PostgreSQL down for far longer than the ring lasts (256 slots at 1000 events/s: a quarter of a second) with
+     * {@code delivery.afterState=false}: the state writer's journal takes the ring's events, so the bot gets every
+     * event sent during the outage while the database is still down, no shard resumes or identifies, the
+     * journal stays within its bound, and once PostgreSQL is back the journal is stored in order and the database
+     * equals the simulator's world.
+     */
+    @Test
+    void withDeliveryAfterStateFalseTheJournalKeepsTheBotFedForTheWholeOutageAndTheStateCatchesUp() throws Exception {
+        long maxJournal = 64L * 1024 * 1024;
+        Path dir = TestPostgres.tempDir("gatehouse-pg-journal");
+        Path data = dir.resolve("data");
+        EmbeddedPostgres pg = EmbeddedPostgres.start(data, 0);
+        int port = pg.port();
+        try {
+            pg.createDatabase("journal");
+            String url = pg.jdbcUrl("journal");
+            try (Harness h = new Harness(SpillTest.fastHeartbeats(2, 60, 1000), "--db.url=" + url, "--db.user=" + pg.user(),
+                    "--delivery.afterState=false", "--ring.size=256", "--delivery.batchSize=50",
+                    "--state.maxJournalBytes=" + maxJournal, "--gateway.maxPausedMs=120000")) {
+                h.awaitLoaded();
+                h.sim.startTraffic();
+                Thread.sleep(1_000);
+                pg.close();
+                long downAt = h.sim.dispatched();
+                Thread.sleep(OUTAGE_MS);
+                h.sim.stopTraffic();
+                long sentDuringOutage = h.sim.dispatched() - downAt;
+                assertTrue(sentDuringOutage > 20L * 256, "the outage saw " + sentDuringOutage + " events, 20x the ring");
+                h.awaitDelivered(); // PostgreSQL is still down
+                h.assertNothingLostInOrder();
+                StateJournal journal = h.gatehouse.stateJournal().orElseThrow();
+                assertTrue(journal.journaling(), "the state is still waiting for the database");
+                assertTrue(journal.journaledEvents() > 20L * 256, "the journal took the outage's events: " + journal.journaledEvents());
+                assertTrue(journal.peakBytes() > 0 && journal.peakBytes() <= maxJournal, "journal within its bound: " + journal.peakBytes());
+                // a shard may pause for a moment while the writer finds the database gone (the ring lasts 0.25 s)
+                assertEquals(2, h.sim.identifies(), "no shard identified again");
+                assertEquals(0, h.sim.resumes(), "no shard reconnected");
+                pg = EmbeddedPostgres.start(data, port);
+                Harness.await("the journal to be stored", 90_000, () -> !journal.journaling(), () -> h.gatehouse.statusLine(0));
+                awaitStateEqualsWorld(h, url);
+                assertEquals(journal.journaledEvents(), journal.caughtUpEvents(), "every journaled event was handed to the writer");
+                assertEquals(0, journal.bytes(), "the journal is empty");
+                assertTrue(journal.segmentsCreated() > 1, "the journal rolled its segments: " + journal.segmentsCreated());
+                try (var left = java.nio.file.Files.list(Path.of(Harness.journalDir(h.jdbcUrl)))) {
+                    assertEquals(List.of(), left.filter(f -> f.toString().endsWith(".seg")).toList(), "segments deleted once stored");
+                }
+                h.sim.startTraffic(); // back on the ring directly: the state keeps up again
+                Thread.sleep(1_000);
+                h.sim.stopTraffic();
+                h.awaitDelivered();
+                awaitStateEqualsWorld(h, url);
+                assertEquals(2, h.sim.identifies(), "no shard identified again");
+                assertEquals(0, h.sim.resumes(), "no shard reconnected");
+            }
+        } finally {
+            pg.close();
+            TestPostgres.delete(dir);
+        }
     }
 
     @Test
@@ -52,7 +121,7 @@ class PostgresOutageTest {
         return outage(afterState, maxPausedMs, false);
     }
 
-    private static long[] outage(boolean afterState, long maxPausedMs, boolean dropWhilePaused) throws Exception {
+    private static long[] outage(boolean afterState, long maxPausedMs, boolean dropWhilePaused, String... more) throws Exception {
         Path dir = TestPostgres.tempDir("gatehouse-pg-outage");
         Path data = dir.resolve("data");
         EmbeddedPostgres pg = EmbeddedPostgres.start(data, 0);
@@ -61,9 +130,11 @@ class PostgresOutageTest {
         try {
             pg.createDatabase("outage");
             String url = pg.jdbcUrl("outage");
-            try (Harness h = new Harness(SpillTest.fastHeartbeats(2, 60, 1000), "--db.url=" + url, "--db.user=" + pg.user(),
+            List<String> settings = new ArrayList<>(List.of("--db.url=" + url, "--db.user=" + pg.user(),
                     "--delivery.afterState=" + afterState, "--ring.size=4096", "--delivery.batchSize=50",
-                    "--gateway.maxPausedMs=" + maxPausedMs)) {
+                    "--gateway.maxPausedMs=" + maxPausedMs));
+            settings.addAll(List.of(more));
+            try (Harness h = new Harness(SpillTest.fastHeartbeats(2, 60, 1000), settings.toArray(String[]::new))) {
                 h.awaitLoaded();
                 h.sim.startTraffic();
                 Thread.sleep(1_000);
@@ -93,20 +164,25 @@ class PostgresOutageTest {
                 } else {
                     assertTrue(h.sim.resumes() >= 1, "a shard paused past gateway.maxPausedMs closed and resumed");
                 }
-                Harness.await("the state to catch up with the world", 60_000, () -> {
-                    try {
-                        Harness.assertDatabaseEqualsWorld(h.sim, url);
-                        return true;
-                    } catch (AssertionError | java.sql.SQLException notYet) {
-                        return false;
-                    }
-                }, () -> h.gatehouse.statusLine(0));
-                Harness.assertDatabaseEqualsWorld(h.sim, url);
+                awaitStateEqualsWorld(h, url);
             }
         } finally {
             pg.close();
             TestPostgres.delete(dir);
         }
         return during;
+    }
+
+    /** Waits until the database equals the simulator's world (the state caught up), then asserts it. */
+    private static void awaitStateEqualsWorld(Harness h, String url) throws Exception {
+        Harness.await("the state to catch up with the world", 90_000, () -> {
+            try {
+                Harness.assertDatabaseEqualsWorld(h.sim, url);
+                return true;
+            } catch (AssertionError | java.sql.SQLException notYet) {
+                return false;
+            }
+        }, () -> h.gatehouse.statusLine(0));
+        Harness.assertDatabaseEqualsWorld(h.sim, url);
     }
 }

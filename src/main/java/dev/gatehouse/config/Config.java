@@ -54,7 +54,9 @@ public record Config(
         boolean filtersEditedMessages,
         java.util.Optional<Path> controllersDir,
         int apiMaxConnections,
-        int apiMaxMembersPerRequest) {
+        int apiMaxMembersPerRequest,
+        long stateMaxJournalBytes,
+        Path stateJournalDir) {
 
     /** Worker thread flavour of the clusters. */
     public enum ThreadKind { PLATFORM, VIRTUAL }
@@ -81,7 +83,8 @@ public record Config(
                 ringSize, demoShards, demoGuilds, demoEventsPerSecond, statusIntervalSeconds, durationSeconds,
                 apiPort, apiBind, apiSecret,
                 deliveryMaxQueuedBytes, deliveryMaxSpilledBytes, deliverySpillDir, deliveryEvents, deliverySkipEvents,
-                gatewayMaxPausedMs, filtersEditedMessages, controllersDir, apiMaxConnections, apiMaxMembersPerRequest);
+                gatewayMaxPausedMs, filtersEditedMessages, controllersDir, apiMaxConnections, apiMaxMembersPerRequest,
+                stateMaxJournalBytes, stateJournalDir);
     }
 
     /** A copy delivering to another bot endpoint, used by the demo to aim at its sample bot. */
@@ -92,7 +95,8 @@ public record Config(
                 deliveryTimeoutMs, deliveryAfterState, dbUrl, dbUser, dbPassword, dbPoolSize, dbDataDir, dbPort,
                 stateBatchMaxEvents, ringSize, demoShards, demoGuilds, demoEventsPerSecond, statusIntervalSeconds,
                 durationSeconds, apiPort, apiBind, apiSecret, deliveryMaxQueuedBytes, deliveryMaxSpilledBytes, deliverySpillDir, deliveryEvents, deliverySkipEvents,
-                gatewayMaxPausedMs, filtersEditedMessages, controllersDir, apiMaxConnections, apiMaxMembersPerRequest);
+                gatewayMaxPausedMs, filtersEditedMessages, controllersDir, apiMaxConnections, apiMaxMembersPerRequest,
+                stateMaxJournalBytes, stateJournalDir);
     }
 
     /** Builds and validates a configuration from resolved string values (every key of {@link Key#ALL} present). */
@@ -143,7 +147,9 @@ public record Config(
                 in.bool("filters.editedMessages"),
                 java.util.Optional.of(in.text("controllers.dir", false)).filter(s -> !s.isEmpty()).map(Path::of),
                 in.integer("api.maxConnections", 1, 1_000_000),
-                in.integer("api.maxMembersPerRequest", 1, 100_000_000));
+                in.integer("api.maxMembersPerRequest", 1, 100_000_000),
+                in.lng("state.maxJournalBytes", 0, Long.MAX_VALUE),
+                Path.of(in.text("state.journalDir", true)));
         c.checkTogether();
         return c;
     }

@@ -81,7 +81,10 @@ public record Key(String name, String defaultValue, String meaning, boolean secr
             secret("api.secret", "Every API route but /healthz and /readyz needs it as the Authorization header."),
             of("api.maxConnections", "1024", "Open API connections at most; a connection beyond them gets 503 and is closed."),
             of("api.maxMembersPerRequest", "100000", "Most members one POST /guilds/{id}/members/request answers (held in memory);"
-                    + " beyond it 413, use GET /guilds/{id}/members."));
+                    + " beyond it 413, use GET /guilds/{id}/members."),
+            of("state.maxJournalBytes", "1073741824", "With delivery.afterState=false: bytes of events the state keeps on disk while"
+                    + " PostgreSQL is down (the bot keeps getting them); past it the ring fills and the shards pause; 0: no journal."),
+            of("state.journalDir", "data/state-journal", "Directory of the state journal (segment files); emptied at start."));
 
     /** The key with this name, or null. */
     public static Key named(String name) {
