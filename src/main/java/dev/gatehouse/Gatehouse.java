@@ -159,7 +159,8 @@ public final class Gatehouse implements AutoCloseable {
                     config.deliveryMaxSpilledBytes(), Overflow.valueOf(config.deliveryOverflow().name()),
                     config.deliveryBatchSize(), config.deliveryConnections(), config.deliveryTimeoutMs()),
                     new Handled(deliveredMarks), database.dataSource(), new GatewayFilters(config.deliveryEvents(),
-                    config.deliverySkipEvents(), config.filtersEditedMessages()), controllers);
+                    config.deliverySkipEvents(), config.filtersEditedMessages()), controllers, application.id(),
+                    config.deliveryDeadLetterRetentionDays());
             checkpoints = sessions.checkpointEvery(CHECKPOINT_MS, delivery::done);
             DispatchTap tap = new DispatchTap();
             // with afterState=false the bot need not wait for PostgreSQL: the journal keeps the state's events meanwhile

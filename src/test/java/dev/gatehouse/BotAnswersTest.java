@@ -47,7 +47,8 @@ class BotAnswersTest {
 
     @Test
     void aRefusedEventGoesToTheDeadLettersAndTheRestArrivesInOrder() throws Exception {
-        try (Harness h = new Harness(Harness.world(2, 40, 300), "--delivery.batchSize=10")) {
+        // a token whose first segment carries a bot id (123456789), as Discord's do: the dead letters carry it
+        try (Harness h = new Harness(Harness.world(2, 40, 300).withToken("MTIzNDU2Nzg5.sim.token"), "--delivery.batchSize=10")) {
             h.awaitLoaded();
             h.bot.refuse(r -> r.seq() % 29 == 0);
             h.sim.startTraffic();
@@ -74,7 +75,7 @@ class BotAnswersTest {
                     () -> h.gatehouse.statusLine(0));
             assertEquals(poisoned.size(), f.refused());
             assertEquals(poisoned.size(), h.count("SELECT count(*) FROM gatehouse_dead_letter WHERE status = 400"
-                    + " AND answer LIKE '%bad event%' AND event LIKE '{\"shardId\":%'"));
+                    + " AND answer LIKE '%bad event%' AND event LIKE '{\"shardId\":%' AND application_id = 123456789"));
             Map<Integer, List<TestBot.Received>> got = new TreeMap<>();
             h.bot.byShard().forEach((shard, list) -> {
                 Set<Long> seen = new HashSet<>();

@@ -56,7 +56,8 @@ public record Config(
         int apiMaxConnections,
         int apiMaxMembersPerRequest,
         long stateMaxJournalBytes,
-        Path stateJournalDir) {
+        Path stateJournalDir,
+        int deliveryDeadLetterRetentionDays) {
 
     /** Worker thread flavour of the clusters. */
     public enum ThreadKind { PLATFORM, VIRTUAL }
@@ -84,7 +85,7 @@ public record Config(
                 apiPort, apiBind, apiSecret,
                 deliveryMaxQueuedBytes, deliveryMaxSpilledBytes, deliverySpillDir, deliveryEvents, deliverySkipEvents,
                 gatewayMaxPausedMs, filtersEditedMessages, controllersDir, apiMaxConnections, apiMaxMembersPerRequest,
-                stateMaxJournalBytes, stateJournalDir);
+                stateMaxJournalBytes, stateJournalDir, deliveryDeadLetterRetentionDays);
     }
 
     /** A copy delivering to another bot endpoint, used by the demo to aim at its sample bot. */
@@ -96,7 +97,7 @@ public record Config(
                 stateBatchMaxEvents, ringSize, demoShards, demoGuilds, demoEventsPerSecond, statusIntervalSeconds,
                 durationSeconds, apiPort, apiBind, apiSecret, deliveryMaxQueuedBytes, deliveryMaxSpilledBytes, deliverySpillDir, deliveryEvents, deliverySkipEvents,
                 gatewayMaxPausedMs, filtersEditedMessages, controllersDir, apiMaxConnections, apiMaxMembersPerRequest,
-                stateMaxJournalBytes, stateJournalDir);
+                stateMaxJournalBytes, stateJournalDir, deliveryDeadLetterRetentionDays);
     }
 
     /** Builds and validates a configuration from resolved string values (every key of {@link Key#ALL} present). */
@@ -149,7 +150,8 @@ public record Config(
                 in.integer("api.maxConnections", 1, 1_000_000),
                 in.integer("api.maxMembersPerRequest", 1, 100_000_000),
                 in.lng("state.maxJournalBytes", 0, Long.MAX_VALUE),
-                Path.of(in.text("state.journalDir", true)));
+                Path.of(in.text("state.journalDir", true)),
+                in.integer("delivery.deadLetterRetentionDays", 0, 36_500));
         c.checkTogether();
         return c;
     }

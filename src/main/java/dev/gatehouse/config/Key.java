@@ -84,7 +84,9 @@ public record Key(String name, String defaultValue, String meaning, boolean secr
                     + " beyond it 413, use GET /guilds/{id}/members."),
             of("state.maxJournalBytes", "1073741824", "With delivery.afterState=false: bytes of events the state keeps on disk while"
                     + " PostgreSQL is down (the bot keeps getting them); past it the ring fills and the shards pause; 0: no journal."),
-            of("state.journalDir", "data/state-journal", "Directory of the state journal (segment files); emptied at start."));
+            of("state.journalDir", "data/state-journal", "Directory of the state journal (segment files); emptied at start."),
+            of("delivery.deadLetterRetentionDays", "30", "Days a dead letter (an event the bot refused) is kept; older ones of this bot are"
+                    + " deleted hourly; 0 keeps them for ever."));
 
     /** The key with this name, or null. */
     public static Key named(String name) {

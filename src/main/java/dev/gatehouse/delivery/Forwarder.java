@@ -67,12 +67,22 @@ public final class Forwarder implements EventHandler<Dispatch> {
      * @param db      where refused events are kept (dead letters)
      */
     public Forwarder(Settings s, Handled handled, DataSource db, GatewayFilters filters, Controllers controllers) {
+        this(s, handled, db, filters, controllers, 0, 0);
+    }
+
+    /**
+     * @param applicationId         the bot, among those sharing the database, whose dead letters these are
+     * @param deadLetterRetentionDays how long dead letters are kept (0: for ever)
+     */
+    public Forwarder(Settings s, Handled handled, DataSource db, GatewayFilters filters, Controllers controllers,
+                     long applicationId, int deadLetterRetentionDays) {
         this.filters = filters;
         this.controllers = controllers;
         this.buffer = new DeliveryBuffer(s.connections(), s.maxQueued(), s.maxQueuedBytes(),
                 s.maxSpilledBytes() > 0 ? s.spillDir() : null, s.maxSpilledBytes(), s.overflow());
         this.handled = handled.with(buffer.spilledMarks());
-        this.deadLetters = new DeadLetters(db);
+        this.deadLetters = new DeadLetters(db, applicationId, deadLetterRetentionDays);
+        deadLetters.startPruning();
         Target target = controllers.deliveryTarget().<Target>map(t -> new ControllerTarget(t, controllers))
                 .orElseGet(() -> new BotClient(s.url(), s.secret(), s.timeoutMs(), s.batchSize() > 1));
         this.lanes = new Lanes(s.connections(), buffer, target, deadLetters, s.batchSize(), latency);
@@ -239,6 +249,7 @@ public final class Forwarder implements EventHandler<Dispatch> {
      */
     public int close(long drainMs) {
         lanes.close(drainMs);
+        deadLetters.close();
         return buffer.close();
     }
 }
