@@ -382,10 +382,14 @@ public final class Gatehouse implements AutoCloseable {
             LOG.log(System.Logger.Level.INFO, "delivery: " + spilled + " events wait in the spill (" + config.deliverySpillDir()
                     + "); the next start delivers them first, in order");
         }
-        return String.format("ran %.0f s: %d dispatches received, %d rows written in %d transactions, %d events forwarded,"
-                        + " %d refused by the bot, %d dropped, %d undelivered at stop (%d of them in the spill)",
-                secs, dispatches(), state.rowsWritten(), state.flushes(), delivery.delivered(), delivery.refused(),
-                delivery.dropped(), left + notReached + spilled, spilled);
+        // received + signals = forwarded + filtered + replays + refused + dropped + undelivered (an event the bot took
+        // but whose answer was lost is forwarded twice)
+        return String.format("ran %.0f s: %d dispatches received and %d Gatehouse signals: %d events forwarded, %d filtered"
+                        + " (delivery.events/skipEvents, unfurled edits, controllers), %d replays the bot already had,"
+                        + " %d refused by the bot, %d dropped, %d undelivered at stop (%d of them in the spill);"
+                        + " %d rows written in %d transactions",
+                secs, dispatches(), delivery.signals(), delivery.delivered(), delivery.filtered(), delivery.replaysSkipped(),
+                delivery.refused(), delivery.dropped(), left + notReached + spilled, spilled, state.rowsWritten(), state.flushes());
     }
 
     @Override

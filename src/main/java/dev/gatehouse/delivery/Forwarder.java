@@ -48,6 +48,7 @@ public final class Forwarder implements EventHandler<Dispatch> {
     private final GatewayFilters filters;
     private final Controllers controllers;
     private final LongAdder droppedByControllers = new LongAdder();
+    private final LongAdder signals = new LongAdder();
     private final Map<Integer, SessionField> sessionFields = new HashMap<>(); // consumer thread only
     private final LatencyHistogram latency = new LatencyHistogram();
     private long order;
@@ -90,6 +91,9 @@ public final class Forwarder implements EventHandler<Dispatch> {
 
     @Override
     public void onEvent(Dispatch d, long sequence, boolean endOfBatch) throws InterruptedException {
+        if (d.type().startsWith(SIGNAL_PREFIX)) {
+            signals.increment();
+        }
         if (handled.covers(d)) {
             replaysSkipped.increment();
         } else if (filters.deliver(d)) {
@@ -167,6 +171,19 @@ public final class Forwarder implements EventHandler<Dispatch> {
     /** The gateway filters in front of the bot (their counters). */
     public GatewayFilters filters() {
         return filters;
+    }
+
+    /** The type prefix of Gatehouse's own events in the stream (GATEHOUSE_SHARD_LOADED, GATEHOUSE_ALL_LOADED). */
+    static final String SIGNAL_PREFIX = "GATEHOUSE_";
+
+    /** Gatehouse's own events (the loaded signals) taken from the ring: not received from Discord, delivered too. */
+    public long signals() {
+        return signals.sum();
+    }
+
+    /** Dispatches not delivered because of a filter (types, unfurled edits) or a controller's drop. */
+    public long filtered() {
+        return filters.skippedTypes() + filters.skippedEdits() + droppedByControllers.sum();
     }
 
     /** Dispatches a controller dropped before delivery. */
