@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.gatehouse.shard.ShardStatus;
+import dev.gatehouse.sim.Simulator;
 import dev.gatehouse.state.EmbeddedPostgres;
 import dev.gatehouse.state.StateJournal;
 import java.nio.file.Path;
@@ -114,6 +115,60 @@ class PostgresOutageTest {
     }
 
     /**
+     * Gatehouse killed (SIGKILL) during a PostgreSQL outage while the state journal holds events: the stored
+     * progress never counted them, so the next process empties the journal, its shards resume from the stored
+     * progress (never identify), Discord replays what the journal held, and the state ends equal to the world;
+     * the bot has every event (what it had already taken comes again and is set aside by its key).
+     */
+    @Test
+    void aKillDuringTheOutageWithTheJournalResumesFromTheStoredProgressAndTheStateCatchesUp() throws Exception {
+        Path dir = TestPostgres.tempDir("gatehouse-pg-journal-kill");
+        Path data = dir.resolve("data");
+        EmbeddedPostgres pg = EmbeddedPostgres.start(data, 0);
+        int port = pg.port();
+        try (Simulator sim = new Simulator(SpillTest.fastHeartbeats(2, 60, 1000)); TestBot bot = new TestBot("test-secret")) {
+            pg.createDatabase("journal");
+            String url = pg.jdbcUrl("journal");
+            Path journalDir = dir.resolve("state-journal");
+            List<String> settings = List.of("--discord.token=test-token", "--rest.url=" + sim.restUrl(),
+                    "--eventHandler.url=" + bot.url(), "--eventHandler.secret=test-secret", "--db.url=" + url,
+                    "--db.user=" + pg.user(), "--delivery.spillDir=" + dir.resolve("spill"), "--state.journalDir=" + journalDir,
+                    "--filters.editedMessages=false", "--delivery.afterState=false", "--ring.size=256", "--delivery.batchSize=50");
+            try (GatehouseProcess first = new GatehouseProcess("journal-first", settings)) {
+                Harness.await("the first process to deliver the guilds", 90_000,
+                        () -> sim.identifies() == 2 && bot.count() >= sim.dispatched() && sim.dispatched() > 2, first::output);
+                sim.startTraffic();
+                Thread.sleep(1_000);
+                pg.close();
+                long before = bot.count();
+                Thread.sleep(4L * SpillTest.HEARTBEAT_MS);
+                assertTrue(bot.count() > before + 1_000, "the bot kept getting events: " + before + " -> " + bot.count());
+                try (var files = java.nio.file.Files.list(journalDir)) {
+                    assertTrue(files.anyMatch(f -> f.toString().endsWith(".seg")), "the journal holds events:\n" + first.output());
+                }
+                first.kill();
+            }
+            pg = EmbeddedPostgres.start(data, port);
+            try (GatehouseProcess second = new GatehouseProcess("journal-second", settings)) {
+                Harness.await("both shards to resume", 90_000, () -> sim.resumes() == 2, second::output);
+                Thread.sleep(1_000);
+                sim.stopTraffic();
+                Harness.await("the bot to hold every dispatch", 120_000, () -> bot.distinct() >= sim.dispatched(),
+                        () -> "bot " + bot.distinct() + "/" + sim.dispatched() + "\n" + second.output());
+                assertEquals(1, second.linesContaining("left by the previous process deleted"), "the journal was emptied");
+                awaitStateEqualsWorld(sim, url, second::output);
+                assertEquals(0, second.stop(), second.output());
+            }
+            assertEquals(2, sim.identifies(), "no shard identified again");
+            assertEquals(2, sim.resumes(), "each shard resumed once, for the restart");
+            Harness.assertNothingLostInOrder(sim, bot);
+        } finally {
+            pg.close();
+            TestPostgres.delete(dir);
+        }
+    }
+
+    /**
      * Returns the bot's event count early in the outage and at its end. With a {@code maxPausedMs} shorter than
      * the outage the paused shards close resumably and resume once the ring has room; never an identify.
      */
@@ -175,14 +230,18 @@ class PostgresOutageTest {
 
     /** Waits until the database equals the simulator's world (the state caught up), then asserts it. */
     private static void awaitStateEqualsWorld(Harness h, String url) throws Exception {
+        awaitStateEqualsWorld(h.sim, url, () -> h.gatehouse.statusLine(0));
+    }
+
+    private static void awaitStateEqualsWorld(Simulator sim, String url, java.util.function.Supplier<String> state) throws Exception {
         Harness.await("the state to catch up with the world", 90_000, () -> {
             try {
-                Harness.assertDatabaseEqualsWorld(h.sim, url);
+                Harness.assertDatabaseEqualsWorld(sim, url);
                 return true;
             } catch (AssertionError | java.sql.SQLException notYet) {
                 return false;
             }
-        }, () -> h.gatehouse.statusLine(0));
-        Harness.assertDatabaseEqualsWorld(h.sim, url);
+        }, state);
+        Harness.assertDatabaseEqualsWorld(sim, url);
     }
 }
