@@ -171,7 +171,8 @@ public final class Gatehouse implements AutoCloseable {
                     config.deliveryAfterState(), List.of(tap));
             ShardManager shards = new ShardManager(plan, ring, token, intents, bot,
                     () -> GatewayBot.fetch(config.restUrl(), token), config.spawnShardDelayMs(), config.clusterThreads() == Config.ThreadKind.VIRTUAL, resumable,
-                    identifyTurns(new IdentifyTurns(database.dataSource(), application)), config.gatewayMaxPausedMs(), controllers);
+                    identifyTurns(new IdentifyTurns(database.dataSource(), application)), config.gatewayMaxPausedMs(),
+                    config.gatewayMaxHeldBytes(), controllers);
             state.onSchemaLost(shards::reidentifyAll);
             shardsStarted = shards;
             Optional<Api> api = Optional.empty();

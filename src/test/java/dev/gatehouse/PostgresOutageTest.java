@@ -115,6 +115,50 @@ class PostgresOutageTest {
     }
 
     /**
+     * A burst of member chunks (a few KB to hundreds of KB each) is on its way when the ring fills: reading pauses,
+     * but what the connection had read still arrives, and past {@code gateway.maxHeldBytes} (1 KiB here) the shard
+     * closes resumably at once instead of holding it, and resumes (never identifies) once the ring took what it held.
+     * Not asserted: the whole stream after the database is back. With a bound this far below a ring's worth of a
+     * replay burst (a ring of 8 slots) every resume crosses it again and the resume backoff grows to 30 s per round;
+     * the resumable close itself is the one {@code gateway.maxPausedMs} uses, whose test below delivers everything.
+     */
+    @Test
+    void aShardHoldingMoreThanGatewayMaxHeldBytesClosesResumablyAndLosesNothing() throws Exception {
+        Path dir = TestPostgres.tempDir("gatehouse-pg-held");
+        Path data = dir.resolve("data");
+        EmbeddedPostgres pg = EmbeddedPostgres.start(data, 0);
+        int port = pg.port();
+        try (LogLines log = new LogLines(Class.forName("dev.gatehouse.shard.Shard"))) {
+            pg.createDatabase("held");
+            String url = pg.jdbcUrl("held");
+            try (Harness h = new Harness(SpillTest.fastHeartbeats(1, 12, 300).withWorld(1, 12, 900).withAverageMembers(300),
+                    "--db.url=" + url, "--db.user=" + pg.user(), "--delivery.afterState=true", "--ring.size=8",
+                    "--gateway.maxHeldBytes=1024", "--gateway.maxPausedMs=120000")) {
+                h.awaitLoaded();
+                List<Long> guilds = List.copyOf(h.sim.onWorld(w -> w.guildIds()));
+                pg.close();
+                for (int round = 0; round < 3; round++) { // 36 chunks or more for a ring of 8: the ninth is held
+                    for (long g : guilds) {
+                        assertTrue(h.gatehouse.shards().command(0, "{\"op\":8,\"d\":{\"guild_id\":\"" + g
+                                + "\",\"query\":\"\",\"limit\":0,\"presences\":true}}").get());
+                    }
+                }
+                Harness.await("the shard to close for what it holds", 30_000,
+                        () -> log.count(java.util.logging.Level.WARNING, "gateway.maxHeldBytes=1024") >= 1, log::all);
+                String line = log.all().lines().filter(l -> l.contains("gateway.maxHeldBytes=1024")).findFirst().orElseThrow();
+                long heldAtClose = Long.parseLong(line.replaceAll(".* holds (\\d+) bytes.*", "$1"));
+                assertTrue(heldAtClose > 1024, line);
+                pg = EmbeddedPostgres.start(data, port);
+                Harness.await("the shard to resume", 60_000, () -> h.sim.resumes() >= 1, log::all);
+                assertEquals(1, h.sim.identifies(), "the shard never identified again");
+            }
+        } finally {
+            pg.close();
+            TestPostgres.delete(dir);
+        }
+    }
+
+    /**
      * Gatehouse killed (SIGKILL) during a PostgreSQL outage while the state journal holds events: the stored
      * progress never counted them, so the next process empties the journal, its shards resume from the stored
      * progress (never identify), Discord replays what the journal held, and the state ends equal to the world;

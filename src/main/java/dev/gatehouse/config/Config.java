@@ -57,7 +57,8 @@ public record Config(
         int apiMaxMembersPerRequest,
         long stateMaxJournalBytes,
         Path stateJournalDir,
-        int deliveryDeadLetterRetentionDays) {
+        int deliveryDeadLetterRetentionDays,
+        long gatewayMaxHeldBytes) {
 
     /** Worker thread flavour of the clusters. */
     public enum ThreadKind { PLATFORM, VIRTUAL }
@@ -85,7 +86,7 @@ public record Config(
                 apiPort, apiBind, apiSecret,
                 deliveryMaxQueuedBytes, deliveryMaxSpilledBytes, deliverySpillDir, deliveryEvents, deliverySkipEvents,
                 gatewayMaxPausedMs, filtersEditedMessages, controllersDir, apiMaxConnections, apiMaxMembersPerRequest,
-                stateMaxJournalBytes, stateJournalDir, deliveryDeadLetterRetentionDays);
+                stateMaxJournalBytes, stateJournalDir, deliveryDeadLetterRetentionDays, gatewayMaxHeldBytes);
     }
 
     /** A copy delivering to another bot endpoint, used by the demo to aim at its sample bot. */
@@ -97,7 +98,7 @@ public record Config(
                 stateBatchMaxEvents, ringSize, demoShards, demoGuilds, demoEventsPerSecond, statusIntervalSeconds,
                 durationSeconds, apiPort, apiBind, apiSecret, deliveryMaxQueuedBytes, deliveryMaxSpilledBytes, deliverySpillDir, deliveryEvents, deliverySkipEvents,
                 gatewayMaxPausedMs, filtersEditedMessages, controllersDir, apiMaxConnections, apiMaxMembersPerRequest,
-                stateMaxJournalBytes, stateJournalDir, deliveryDeadLetterRetentionDays);
+                stateMaxJournalBytes, stateJournalDir, deliveryDeadLetterRetentionDays, gatewayMaxHeldBytes);
     }
 
     /** Builds and validates a configuration from resolved string values (every key of {@link Key#ALL} present). */
@@ -151,7 +152,8 @@ public record Config(
                 in.integer("api.maxMembersPerRequest", 1, 100_000_000),
                 in.lng("state.maxJournalBytes", 0, Long.MAX_VALUE),
                 Path.of(in.text("state.journalDir", true)),
-                in.integer("delivery.deadLetterRetentionDays", 0, 36_500));
+                in.integer("delivery.deadLetterRetentionDays", 0, 36_500),
+                in.lng("gateway.maxHeldBytes", 1024, Long.MAX_VALUE));
         c.checkTogether();
         return c;
     }

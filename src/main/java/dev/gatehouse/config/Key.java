@@ -62,6 +62,7 @@ public record Key(String name, String defaultValue, String meaning, boolean secr
             of("delivery.skipEvents", "", "Dispatch types not delivered to the bot, comma separated (not together with delivery.events)."),
             of("filters.editedMessages", "true", "Do not deliver a MESSAGE_UPDATE whose content did not change (embed unfurls); the state still applies it."),
             of("gateway.maxPausedMs", "120000", "How long a shard pauses reading for a full ring before it closes resumably (it resumes once there is room)."),
+            of("gateway.maxHeldBytes", "16777216", "Bytes of dispatches a shard paused for a full ring holds at most (plus the frame crossing it); past it it closes resumably at once."),
             of("controllers.dir", "", "Directory of controller jars (dev.gatehouse.spi, loaded with ServiceLoader); empty loads none."),
             of("db.url", "", "JDBC URL of an external PostgreSQL; unset runs the embedded server."),
             of("db.user", "postgres", "Database user."),

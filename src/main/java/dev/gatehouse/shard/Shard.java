@@ -82,15 +82,13 @@ final class Shard implements GatewayConnection.Listener {
     private long duplicates;
     /** Dispatches the full ring did not take yet, oldest first: offered again on every tick, before anything newer. */
     private final ArrayDeque<Held> held = new ArrayDeque<>();
-    /** Bytes of the frames in {@link #held}. */
-    private long heldBytes;
     /**
-     * The held dispatches' bound: reading pauses at the first one held, but what the connection had read already
-     * (up to 512 messages, a zlib-stream message inflating to as much as 64 MiB) still arrives. Past this the shard
-     * closes resumably at once, takes nothing more of that connection and resumes once the ring took what it holds:
-     * a shard holds at most this plus the one frame that crossed it (at most 64 MiB inflated).
+     * Bytes of the frames in {@link #held}. Reading pauses at the first one held, but what the connection had read
+     * already (up to 512 messages, a zlib-stream message inflating to as much as 64 MiB) still arrives: past
+     * {@code gateway.maxHeldBytes} the shard closes resumably at once, takes nothing more of that connection and
+     * resumes once the ring took what it holds, so it holds at most that plus the one frame that crossed it.
      */
-    static final long MAX_HELD_BYTES = 16L * 1024 * 1024;
+    private long heldBytes;
     /** When reading was paused for a full ring, or NEVER while reading. */
     private long pausedSince = NEVER;
     /** Reading was paused at some time since the last scheduled heartbeat: a missing ACK is then no zombie sign. */
@@ -429,10 +427,10 @@ final class Shard implements GatewayConnection.Listener {
         }
         held.add(new Held(s, dispatchSeq, type, guildId, kind, java.util.Arrays.copyOf(buf, len), receivedNanos));
         heldBytes += len;
-        if (heldBytes > MAX_HELD_BYTES && !closedForRoom && conn != null && conn != dropping) {
+        if (heldBytes > ctx.maxHeldBytes() && !closedForRoom && conn != null && conn != dropping) {
             closedForRoom = true;
             LOG.log(System.Logger.Level.WARNING, "shard " + id + ": holds " + heldBytes + " bytes of dispatches for the full ring"
-                    + " (bound " + MAX_HELD_BYTES + "); closing resumably, resuming once the ring has room");
+                    + " (gateway.maxHeldBytes=" + ctx.maxHeldBytes() + "); closing resumably, resuming once the ring has room");
             dropConnection(4000, "consumer backlog");
         }
         if (pausedSince == NEVER) {
