@@ -123,7 +123,7 @@ class PostgresOutageTest {
      * the resumable close itself is the one {@code gateway.maxPausedMs} uses, whose test below delivers everything.
      */
     @Test
-    void aShardHoldingMoreThanGatewayMaxHeldBytesClosesResumablyAndLosesNothing() throws Exception {
+    void aShardHoldingMoreThanGatewayMaxHeldBytesClosesResumablyAndResumesWithoutIdentifying() throws Exception {
         Path dir = TestPostgres.tempDir("gatehouse-pg-held");
         Path data = dir.resolve("data");
         EmbeddedPostgres pg = EmbeddedPostgres.start(data, 0);
