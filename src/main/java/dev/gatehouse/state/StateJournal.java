@@ -44,8 +44,12 @@ public final class StateJournal implements EventHandler<Dispatch> {
     private static final System.Logger LOG = System.getLogger(StateJournal.class.getName());
     /** Segments roll at a sixteenth of the bound, between these sizes: the catch-up frees disk as it goes. */
     static final long MIN_SEGMENT_BYTES = 64L * 1024, MAX_SEGMENT_BYTES = 64L * 1024 * 1024;
-    /** Records handed to the writer per round of the catch-up (the writer commits at least once per round). */
+    /**
+     * Records and bytes handed to the writer per round of the catch-up, whichever comes first (the writer commits at
+     * least once per round): a round of GUILD_CREATEs of megabytes each stays this size in memory.
+     */
     private static final int CATCH_UP_BATCH = 2_000;
+    private static final long CATCH_UP_BYTES = 16L * 1024 * 1024;
     /** A record's bytes after its length and before its type and frame. */
     private static final int FIXED = 4 + 8 + 8 + 8 + 8 + 1 + 4 + 2;
     private static final GuildKind[] KINDS = GuildKind.values();
@@ -229,8 +233,9 @@ public final class StateJournal implements EventHandler<Dispatch> {
     private List<Journaled> read(int max) {
         writeOut();
         List<Journaled> batch = new ArrayList<>();
+        long bytes = 0;
         try {
-            while (batch.size() < max && readPos < diskPos) {
+            while (batch.size() < max && bytes < CATCH_UP_BYTES && readPos < diskPos) {
                 var seg = segments.floorEntry(readPos);
                 if (inStart != seg.getKey()) {
                     if (in != null) {
@@ -256,6 +261,7 @@ public final class StateJournal implements EventHandler<Dispatch> {
                 byte[] frame = new byte[rec.remaining()];
                 rec.get(frame);
                 readPos += 4 + rec.capacity();
+                bytes += 4 + rec.capacity();
                 batch.add(new Journaled(new Dispatch(shard, session < 0 ? null : sessions.get(session), seq,
                         new String(type, StandardCharsets.US_ASCII), guild, kind, frame, received), ringSequence));
             }
