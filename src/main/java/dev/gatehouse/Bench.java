@@ -64,7 +64,7 @@ final class Bench {
             List<String> all = new ArrayList<>(List.of("--config=" + Files.createTempFile(data, "empty", ".properties"),
                     "--discord.token=bench-token", "--rest.url=" + sim.restUrl(), "--eventHandler.url=" + bot.url(),
                     "--eventHandler.secret=" + secret, "--db.dataDir=" + data.resolve("postgres"),
-                    "--delivery.spillDir=" + data.resolve("spill"),
+                    "--delivery.spillDir=" + data.resolve("spill"), "--state.journalDir=" + data.resolve("state-journal"),
                     "--status.intervalSeconds=0", "--api.port=0"));
             all.addAll(gatehouseArgs);
             Config config = ConfigLoader.load(all, Map.of());

@@ -9,6 +9,8 @@ import dev.gatehouse.delivery.Overflow;
 import dev.gatehouse.discord.GatewayBot;
 import dev.gatehouse.discord.Intent;
 import dev.gatehouse.pipeline.Controllers;
+import com.lmax.disruptor.EventHandler;
+import dev.gatehouse.pipeline.Dispatch;
 import dev.gatehouse.pipeline.EventRing;
 import dev.gatehouse.pipeline.GatewayFilters;
 import dev.gatehouse.pipeline.Handled;
@@ -26,6 +28,7 @@ import dev.gatehouse.state.ShardGuilds;
 import dev.gatehouse.state.StateCache;
 import dev.gatehouse.state.StateListener;
 import dev.gatehouse.state.StateReads;
+import dev.gatehouse.state.StateJournal;
 import dev.gatehouse.state.StateWriter;
 import java.util.HashMap;
 import java.util.List;
@@ -57,6 +60,7 @@ public final class Gatehouse implements AutoCloseable {
     private final StateCache cache;
     private final ExecutorService readExecutor;
     private final Optional<Api> api;
+    private final Optional<StateJournal> journal;
     private final long startedNanos = System.nanoTime();
     private boolean closed;
 
@@ -65,7 +69,9 @@ public final class Gatehouse implements AutoCloseable {
 
     private Gatehouse(Config config, EmbeddedPostgres embedded, Database database, StateWriter state, Forwarder delivery,
                       AutoCloseable checkpoints, EventRing ring, ShardManager shards, Controllers controllers,
-                      StateReads reads, StateCache cache, ExecutorService readExecutor, Optional<Api> api) {
+                      StateReads reads, StateCache cache, ExecutorService readExecutor, Optional<Api> api,
+                      Optional<StateJournal> journal) {
+        this.journal = journal;
         this.controllers = controllers;
         this.reads = reads;
         this.cache = cache;
@@ -153,13 +159,20 @@ public final class Gatehouse implements AutoCloseable {
                     config.deliveryMaxSpilledBytes(), Overflow.valueOf(config.deliveryOverflow().name()),
                     config.deliveryBatchSize(), config.deliveryMaxBatchSize(), config.deliveryConnections(), config.deliveryTimeoutMs()),
                     new Handled(deliveredMarks), database.dataSource(), new GatewayFilters(config.deliveryEvents(),
-                    config.deliverySkipEvents(), config.filtersEditedMessages()), controllers);
+                    config.deliverySkipEvents(), config.filtersEditedMessages()), controllers, application.id(),
+                    config.deliveryDeadLetterRetentionDays());
             checkpoints = sessions.checkpointEvery(CHECKPOINT_MS, delivery::done);
             DispatchTap tap = new DispatchTap();
-            EventRing ring = new EventRing(config.ringSize(), state, delivery, config.deliveryAfterState(), List.of(tap));
+            // with afterState=false the bot need not wait for PostgreSQL: the journal keeps the state's events meanwhile
+            Optional<StateJournal> journal = !config.deliveryAfterState() && config.stateMaxJournalBytes() > 0
+                    ? Optional.of(new StateJournal(state, config.stateJournalDir(), config.stateMaxJournalBytes()))
+                    : Optional.empty();
+            EventRing ring = new EventRing(config.ringSize(), journal.<EventHandler<Dispatch>>map(j -> j).orElse(state), delivery,
+                    config.deliveryAfterState(), List.of(tap));
             ShardManager shards = new ShardManager(plan, ring, token, intents, bot,
                     () -> GatewayBot.fetch(config.restUrl(), token), config.spawnShardDelayMs(), config.clusterThreads() == Config.ThreadKind.VIRTUAL, resumable,
-                    identifyTurns(new IdentifyTurns(database.dataSource(), application)), config.gatewayMaxPausedMs(), controllers);
+                    identifyTurns(new IdentifyTurns(database.dataSource(), application)), config.gatewayMaxPausedMs(),
+                    config.gatewayMaxHeldBytes(), controllers);
             state.onSchemaLost(shards::reidentifyAll);
             shardsStarted = shards;
             Optional<Api> api = Optional.empty();
@@ -170,7 +183,7 @@ public final class Gatehouse implements AutoCloseable {
                                 database.dataSource())));
             }
             return new Gatehouse(config, embedded, database, state, delivery, checkpoints, ring, shards, controllers, reads, cache,
-                    readExecutor, api);
+                    readExecutor, api, journal);
         } catch (Exception | Error e) {
             if (shardsStarted != null) {
                 shardsStarted.close();
@@ -286,6 +299,11 @@ public final class Gatehouse implements AutoCloseable {
         return api.map(Api::url);
     }
 
+    /** The state's journal (with {@code delivery.afterState=false} and {@code state.maxJournalBytes} above 0). */
+    public Optional<StateJournal> stateJournal() {
+        return journal;
+    }
+
     /** The state reads the API runs (their query counts show what the cache saved). */
     public StateReads reads() {
         return reads;
@@ -317,7 +335,8 @@ public final class Gatehouse implements AutoCloseable {
         return String.format("shards %d/%d ready | guilds %d/%d loaded | %.0f events/s | rows written %d | forwarded %d | queued %d%s",
                 ready, all.size(), loaded, guilds, eventsPerSecond, state.rowsWritten(), delivery.delivered(),
                 delivery.queued(), (delivery.spilledEvents() > 0 ? " | in spill " + delivery.spilledEvents() : "")
-                        + (delivery.dropped() > 0 ? " | dropped " + delivery.dropped() : ""));
+                        + (delivery.dropped() > 0 ? " | dropped " + delivery.dropped() : "")
+                        + journal.filter(StateJournal::journaling).map(j -> " | state journal " + j.bytes() + " bytes").orElse(""));
     }
 
     /**
@@ -364,10 +383,14 @@ public final class Gatehouse implements AutoCloseable {
             LOG.log(System.Logger.Level.INFO, "delivery: " + spilled + " events wait in the spill (" + config.deliverySpillDir()
                     + "); the next start delivers them first, in order");
         }
-        return String.format("ran %.0f s: %d dispatches received, %d rows written in %d transactions, %d events forwarded,"
-                        + " %d refused by the bot, %d dropped, %d undelivered at stop (%d of them in the spill)",
-                secs, dispatches(), state.rowsWritten(), state.flushes(), delivery.delivered(), delivery.refused(),
-                delivery.dropped(), left + notReached + spilled, spilled);
+        // received + signals = forwarded + filtered + replays + refused + dropped + undelivered (an event the bot took
+        // but whose answer was lost is forwarded twice)
+        return String.format("ran %.0f s: %d dispatches received and %d Gatehouse signals: %d events forwarded, %d filtered"
+                        + " (delivery.events/skipEvents, unfurled edits, controllers), %d replays the bot already had,"
+                        + " %d refused by the bot, %d dropped, %d undelivered at stop (%d of them in the spill);"
+                        + " %d rows written in %d transactions",
+                secs, dispatches(), delivery.signals(), delivery.delivered(), delivery.filtered(), delivery.replaysSkipped(),
+                delivery.refused(), delivery.dropped(), left + notReached + spilled, spilled, state.rowsWritten(), state.flushes());
     }
 
     @Override

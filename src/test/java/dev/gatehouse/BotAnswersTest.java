@@ -45,9 +45,52 @@ class BotAnswersTest {
         }
     }
 
+    /**
+     * A 429 (then a 503) with Retry-After on shard 0's lane holds that lane and retries it, shard 0's events arrive
+     * afterwards in order, and shard 1's lane is never held: its requests keep arriving between shard 0's held ones,
+     * none of them answered other than 200, none of its events sent twice. How long the lane waited is read from what
+     * arrived, not from a clock: while shard 0 waits out Retry-After: 2, shard 1's stream (about 200 events/s in
+     * requests of at most 10) needs well over 10 requests, where the lane's own backoff (100 ms) would see two or three.
+     */
+    @Test
+    void aRetryAfterOnOneLaneHoldsThatLaneOnlyAndTheOthersEventsKeepArriving() throws Exception {
+        try (Harness h = new Harness(Harness.world(2, 40, 400), "--delivery.connections=2", "--delivery.batchSize=10")) {
+            h.awaitLoaded();
+            h.sim.startTraffic();
+            Thread.sleep(500);
+            h.bot.holdShard(0, 2, 429, "2");
+            Harness.await("shard 0's two 429s", 30_000, () -> h.bot.requests().stream().filter("0:429"::equals).count() == 2,
+                    () -> h.bot.requests().toString());
+            h.bot.holdShard(0, 1, 503, "2");
+            Harness.await("shard 0's 503", 30_000, () -> h.bot.requests().contains("0:503"), () -> h.bot.requests().toString());
+            Thread.sleep(3_000); // traffic goes on while shard 0 waits out the last Retry-After
+            h.sim.stopTraffic();
+            h.awaitDelivered();
+            Thread.sleep(300);
+            assertEquals(0, h.assertNothingLostInOrder(), "no event was sent twice");
+            List<String> requests = h.bot.requests();
+            assertEquals(3, requests.stream().filter(r -> r.startsWith("0:") && !r.equals("0:200")).count(), "shard 0 held 3 times");
+            assertTrue(requests.stream().filter(r -> r.startsWith("1:")).allMatch("1:200"::equals), "shard 1 never held: " + requests);
+            // after each hold of shard 0, shard 1's lane delivered before shard 0's lane was tried again
+            for (int i = 0; i < requests.size(); i++) {
+                if (requests.get(i).startsWith("0:") && !requests.get(i).equals("0:200")) {
+                    int next0 = i + 1;
+                    while (next0 < requests.size() && !requests.get(next0).startsWith("0:")) {
+                        next0++;
+                    }
+                    long others = requests.subList(i + 1, next0).stream().filter("1:200"::equals).count();
+                    assertTrue(others > 10, "shard 1 delivered " + others + " requests while shard 0 waited out its"
+                            + " Retry-After (request " + i + "): " + requests);
+                }
+            }
+            assertEquals(0, h.gatehouse.delivery().refused());
+        }
+    }
+
     @Test
     void aRefusedEventGoesToTheDeadLettersAndTheRestArrivesInOrder() throws Exception {
-        try (Harness h = new Harness(Harness.world(2, 40, 300), "--delivery.batchSize=10")) {
+        // a token whose first segment carries a bot id (123456789), as Discord's do: the dead letters carry it
+        try (Harness h = new Harness(Harness.world(2, 40, 300).withToken("MTIzNDU2Nzg5.sim.token"), "--delivery.batchSize=10")) {
             h.awaitLoaded();
             h.bot.refuse(r -> r.seq() % 29 == 0);
             h.sim.startTraffic();
@@ -74,7 +117,7 @@ class BotAnswersTest {
                     () -> h.gatehouse.statusLine(0));
             assertEquals(poisoned.size(), f.refused());
             assertEquals(poisoned.size(), h.count("SELECT count(*) FROM gatehouse_dead_letter WHERE status = 400"
-                    + " AND answer LIKE '%bad event%' AND event LIKE '{\"shardId\":%'"));
+                    + " AND answer LIKE '%bad event%' AND event LIKE '{\"shardId\":%' AND application_id = 123456789"));
             Map<Integer, List<TestBot.Received>> got = new TreeMap<>();
             h.bot.byShard().forEach((shard, list) -> {
                 Set<Long> seen = new HashSet<>();

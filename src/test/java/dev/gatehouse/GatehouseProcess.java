@@ -32,7 +32,7 @@ final class GatehouseProcess implements AutoCloseable {
         return new ArrayList<>(List.of("--discord.token=" + token, "--rest.url=" + restUrl,
                 "--eventHandler.url=" + bot.url(), "--eventHandler.secret=test-secret",
                 "--db.url=" + jdbcUrl, "--db.user=" + TestPostgres.server().user(),
-                "--delivery.spillDir=" + Harness.spillDir(jdbcUrl), "--filters.editedMessages=false"));
+                "--delivery.spillDir=" + Harness.spillDir(jdbcUrl), "--state.journalDir=" + Harness.journalDir(jdbcUrl), "--filters.editedMessages=false"));
     }
 
     boolean alive() {

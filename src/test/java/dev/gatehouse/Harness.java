@@ -54,6 +54,7 @@ final class Harness implements AutoCloseable {
                 "--db.url=" + jdbcUrl,
                 "--db.user=" + TestPostgres.server().user(),
                 "--delivery.spillDir=" + spillDir(jdbcUrl),
+                "--state.journalDir=" + journalDir(jdbcUrl),
                 "--filters.editedMessages=false", // the tests compare the bot with every dispatch sent; FiltersTest turns it on
                 "--status.intervalSeconds=0",
                 "--api.port=0")); // the API is off unless a test turns it on at a free port (never 8787)
@@ -76,6 +77,11 @@ final class Harness implements AutoCloseable {
     static String spillDir(String jdbcUrl) {
         String db = jdbcUrl.substring(jdbcUrl.lastIndexOf('/') + 1).replaceAll("[^A-Za-z0-9_]", "_");
         return Path.of(System.getProperty("java.io.tmpdir"), "gatehouse-spill-" + ProcessHandle.current().pid() + "-" + db).toString();
+    }
+
+    /** The state journal's directory of this test run and database. */
+    static String journalDir(String jdbcUrl) {
+        return spillDir(jdbcUrl) + "-state-journal";
     }
 
     static String emptyConfig() throws IOException {
@@ -225,5 +231,6 @@ final class Harness implements AutoCloseable {
         sim.close();
         bot.close();
         TestPostgres.delete(Path.of(spillDir(jdbcUrl)));
+        TestPostgres.delete(Path.of(journalDir(jdbcUrl)));
     }
 }

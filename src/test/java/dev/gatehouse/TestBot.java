@@ -55,6 +55,13 @@ final class TestBot implements AutoCloseable {
     private volatile boolean refuseArrays;
     /** Per request that got through (2xx), how many events it held, negative when it was one object, not an array. */
     private final List<Integer> requestSizes = new ArrayList<>();
+    /** Shard whose requests are held ({@link #holdShard}), -1 for none; how many holds are left; the answer. */
+    private int heldShard = -1;
+    private int holdsLeft;
+    private int holdStatus;
+    private String holdRetryAfter = "";
+    /** Every request with events, in arrival order: "shard:status" of its first event. */
+    private final List<String> requests = new ArrayList<>();
 
     TestBot(String secret) throws IOException {
         this.secret = secret;
@@ -98,6 +105,22 @@ final class TestBot implements AutoCloseable {
     /** Per request the bot took, in arrival order: its number of events, negative for a single object. */
     synchronized List<Integer> requestSizes() {
         return List.copyOf(requestSizes);
+    }
+
+    /**
+     * Answers the next {@code times} requests holding events of {@code shard} with {@code status} and Retry-After
+     * {@code retryAfter} (a busy bot sheds one stream), then takes them again.
+     */
+    synchronized void holdShard(int shard, int times, int status, String retryAfter) {
+        heldShard = shard;
+        holdsLeft = times;
+        holdStatus = status;
+        holdRetryAfter = retryAfter;
+    }
+
+    /** Every request with events so far, in arrival order, as "shard:status" of its first event. */
+    synchronized List<String> requests() {
+        return List.copyOf(requests);
     }
 
     /** Refuses (HTTP 400) any request holding an event that matches. */
@@ -158,6 +181,18 @@ final class TestBot implements AutoCloseable {
             for (Parsed p : parsed) {
                 if (!p.event().type().startsWith("GATEHOUSE_")) {
                     events.add(p.event());
+                }
+            }
+            synchronized (this) {
+                if (!events.isEmpty() && events.get(0).shardId() == heldShard && holdsLeft > 0) {
+                    holdsLeft--;
+                    requests.add(heldShard + ":" + holdStatus);
+                    ex.getResponseHeaders().add("Retry-After", holdRetryAfter);
+                    ex.sendResponseHeaders(holdStatus, -1);
+                    return;
+                }
+                if (!events.isEmpty()) {
+                    requests.add(events.get(0).shardId() + ":200");
                 }
             }
             if (events.stream().anyMatch(poison)) {

@@ -55,7 +55,11 @@ public record Config(
         java.util.Optional<Path> controllersDir,
         int apiMaxConnections,
         int apiMaxMembersPerRequest,
-        int deliveryMaxBatchSize) {
+        int deliveryMaxBatchSize,
+        long stateMaxJournalBytes,
+        Path stateJournalDir,
+        int deliveryDeadLetterRetentionDays,
+        long gatewayMaxHeldBytes) {
 
     /** Worker thread flavour of the clusters. */
     public enum ThreadKind { PLATFORM, VIRTUAL }
@@ -83,7 +87,8 @@ public record Config(
                 apiPort, apiBind, apiSecret,
                 deliveryMaxQueuedBytes, deliveryMaxSpilledBytes, deliverySpillDir, deliveryEvents, deliverySkipEvents,
                 gatewayMaxPausedMs, filtersEditedMessages, controllersDir, apiMaxConnections, apiMaxMembersPerRequest,
-                deliveryMaxBatchSize);
+                deliveryMaxBatchSize,
+                stateMaxJournalBytes, stateJournalDir, deliveryDeadLetterRetentionDays, gatewayMaxHeldBytes);
     }
 
     /** A copy delivering to another bot endpoint, used by the demo to aim at its sample bot. */
@@ -95,7 +100,8 @@ public record Config(
                 stateBatchMaxEvents, ringSize, demoShards, demoGuilds, demoEventsPerSecond, statusIntervalSeconds,
                 durationSeconds, apiPort, apiBind, apiSecret, deliveryMaxQueuedBytes, deliveryMaxSpilledBytes, deliverySpillDir, deliveryEvents, deliverySkipEvents,
                 gatewayMaxPausedMs, filtersEditedMessages, controllersDir, apiMaxConnections, apiMaxMembersPerRequest,
-                deliveryMaxBatchSize);
+                deliveryMaxBatchSize,
+                stateMaxJournalBytes, stateJournalDir, deliveryDeadLetterRetentionDays, gatewayMaxHeldBytes);
     }
 
     /** Builds and validates a configuration from resolved string values (every key of {@link Key#ALL} present). */
@@ -147,7 +153,11 @@ public record Config(
                 java.util.Optional.of(in.text("controllers.dir", false)).filter(s -> !s.isEmpty()).map(Path::of),
                 in.integer("api.maxConnections", 1, 1_000_000),
                 in.integer("api.maxMembersPerRequest", 1, 100_000_000),
-                in.integer("delivery.maxBatchSize", 1, 10_000));
+                in.integer("delivery.maxBatchSize", 1, 10_000),
+                in.lng("state.maxJournalBytes", 0, Long.MAX_VALUE),
+                Path.of(in.text("state.journalDir", true)),
+                in.integer("delivery.deadLetterRetentionDays", 0, 36_500),
+                in.lng("gateway.maxHeldBytes", 1024, Long.MAX_VALUE));
         c.checkTogether();
         return c;
     }

@@ -63,6 +63,7 @@ public record Key(String name, String defaultValue, String meaning, boolean secr
             of("delivery.skipEvents", "", "Dispatch types not delivered to the bot, comma separated (not together with delivery.events)."),
             of("filters.editedMessages", "true", "Do not deliver a MESSAGE_UPDATE whose content did not change (embed unfurls); the state still applies it."),
             of("gateway.maxPausedMs", "120000", "How long a shard pauses reading for a full ring before it closes resumably (it resumes once there is room)."),
+            of("gateway.maxHeldBytes", "16777216", "Bytes of dispatches a shard paused for a full ring holds at most (plus the frame crossing it); past it it closes resumably at once."),
             of("controllers.dir", "", "Directory of controller jars (dev.gatehouse.spi, loaded with ServiceLoader); empty loads none."),
             of("db.url", "", "JDBC URL of an external PostgreSQL; unset runs the embedded server."),
             of("db.user", "postgres", "Database user."),
@@ -82,7 +83,12 @@ public record Key(String name, String defaultValue, String meaning, boolean secr
             secret("api.secret", "Every API route but /healthz and /readyz needs it as the Authorization header."),
             of("api.maxConnections", "1024", "Open API connections at most; a connection beyond them gets 503 and is closed."),
             of("api.maxMembersPerRequest", "100000", "Most members one POST /guilds/{id}/members/request answers (held in memory);"
-                    + " beyond it 413, use GET /guilds/{id}/members."));
+                    + " beyond it 413, use GET /guilds/{id}/members."),
+            of("state.maxJournalBytes", "1073741824", "With delivery.afterState=false: bytes of events the state keeps on disk while"
+                    + " PostgreSQL is down (the bot keeps getting them); past it the ring fills and the shards pause; 0: no journal."),
+            of("state.journalDir", "data/state-journal", "Directory of the state journal (segment files); emptied at start."),
+            of("delivery.deadLetterRetentionDays", "30", "Days a dead letter (an event the bot refused) is kept; older ones of this bot are"
+                    + " deleted hourly; 0 keeps them for ever."));
 
     /** The key with this name, or null. */
     public static Key named(String name) {

@@ -9,15 +9,20 @@ import javax.sql.DataSource;
 
 /**
  * Events the bot refused one by one (400, 413, 422), kept in {@code gatehouse_dead_letter} with the bot's
- * status and answer (cut to {@link BotClient#MAX_BODY} characters). While the database cannot take one the
- * lane waits and retries: a refused event is never dropped silently.
+ * status and answer (cut to {@link BotClient#MAX_BODY} characters) and the bot's application id (several bots may
+ * share the database). While the database cannot take one the lane waits and retries: a refused event is never
+ * dropped silently. Rows older than the retention are deleted at start and then every {@link #PRUNE_EVERY_MS}, each
+ * Gatehouse deleting only its own bot's.
  */
-final class DeadLetters {
+final class DeadLetters implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(DeadLetters.class.getName());
 
     static final String INSERT = """
-            INSERT INTO gatehouse_dead_letter (shard_id, session_id, seq, type, status, answer, event)
-            VALUES (?, ?, ?, ?, ?, ?, ?)""";
+            INSERT INTO gatehouse_dead_letter (shard_id, session_id, seq, type, status, answer, event, application_id)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)""";
+    static final String PRUNE = """
+            DELETE FROM gatehouse_dead_letter WHERE application_id = ? AND refused_at < now() - make_interval(days => ?)""";
+    static final long PRUNE_EVERY_MS = 3_600_000;
 
     private final DataSource db;
     private final LongAdder count = new LongAdder();
@@ -26,8 +31,56 @@ final class DeadLetters {
     private long loggedAt = System.nanoTime() - LOG_EVERY_NANOS;
     private long unlogged;
 
-    DeadLetters(DataSource db) {
+    private final long applicationId;
+    private final int retentionDays;
+    private java.util.concurrent.ScheduledExecutorService pruner;
+
+    /**
+     * @param applicationId the bot whose dead letters these are
+     * @param retentionDays how long they are kept; 0 keeps them for ever
+     */
+    DeadLetters(DataSource db, long applicationId, int retentionDays) {
         this.db = db;
+        this.applicationId = applicationId;
+        this.retentionDays = retentionDays;
+    }
+
+    /** Prunes now and then every {@link #PRUNE_EVERY_MS} on a thread of its own (nothing with a retention of 0). */
+    synchronized void startPruning() {
+        if (retentionDays > 0 && pruner == null) {
+            pruner = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform()
+                    .name("gatehouse-dead-letter-prune").daemon(true).unstarted(r));
+            pruner.scheduleWithFixedDelay(this::pruneLogged, 0, PRUNE_EVERY_MS, java.util.concurrent.TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /** Deletes this bot's dead letters older than the retention; returns how many. */
+    int prune() throws SQLException {
+        try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(PRUNE)) {
+            ps.setLong(1, applicationId);
+            ps.setInt(2, retentionDays);
+            return ps.executeUpdate();
+        }
+    }
+
+    private void pruneLogged() {
+        try {
+            int n = prune();
+            if (n > 0) {
+                LOG.log(System.Logger.Level.INFO, "delivery: deleted " + n + " dead letters older than " + retentionDays
+                        + " days (delivery.deadLetterRetentionDays)");
+            }
+        } catch (SQLException | RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "delivery: cannot delete old dead letters (" + e.getMessage()
+                    + "); trying again in " + PRUNE_EVERY_MS / 60_000 + " minutes");
+        }
+    }
+
+    @Override
+    public synchronized void close() {
+        if (pruner != null) {
+            pruner.shutdownNow();
+        }
     }
 
     /** Stores one refused event; waits out database outages (logged once), gives up only when interrupted. */
@@ -44,6 +97,7 @@ final class DeadLetters {
                 ps.setInt(5, a.status());
                 ps.setString(6, a.detail());
                 ps.setString(7, new String(p.body(), StandardCharsets.UTF_8));
+                ps.setLong(8, applicationId);
                 ps.executeUpdate();
                 count.increment();
                 return;

@@ -48,6 +48,7 @@ public final class Forwarder implements EventHandler<Dispatch> {
     private final GatewayFilters filters;
     private final Controllers controllers;
     private final LongAdder droppedByControllers = new LongAdder();
+    private final LongAdder signals = new LongAdder();
     private final Map<Integer, SessionField> sessionFields = new HashMap<>(); // consumer thread only
     private final LatencyHistogram latency = new LatencyHistogram();
     private long order;
@@ -67,12 +68,22 @@ public final class Forwarder implements EventHandler<Dispatch> {
      * @param db      where refused events are kept (dead letters)
      */
     public Forwarder(Settings s, Handled handled, DataSource db, GatewayFilters filters, Controllers controllers) {
+        this(s, handled, db, filters, controllers, 0, 0);
+    }
+
+    /**
+     * @param applicationId         the bot, among those sharing the database, whose dead letters these are
+     * @param deadLetterRetentionDays how long dead letters are kept (0: for ever)
+     */
+    public Forwarder(Settings s, Handled handled, DataSource db, GatewayFilters filters, Controllers controllers,
+                     long applicationId, int deadLetterRetentionDays) {
         this.filters = filters;
         this.controllers = controllers;
         this.buffer = new DeliveryBuffer(s.connections(), s.maxQueued(), s.maxQueuedBytes(),
                 s.maxSpilledBytes() > 0 ? s.spillDir() : null, s.maxSpilledBytes(), s.overflow());
         this.handled = handled.with(buffer.spilledMarks());
-        this.deadLetters = new DeadLetters(db);
+        this.deadLetters = new DeadLetters(db, applicationId, deadLetterRetentionDays);
+        deadLetters.startPruning();
         Target target = controllers.deliveryTarget().<Target>map(t -> new ControllerTarget(t, controllers))
                 .orElseGet(() -> new BotClient(s.url(), s.secret(), s.timeoutMs(), s.batchSize() > 1,
                         Math.max(s.batchSize(), s.maxBatchSize())));
@@ -81,6 +92,9 @@ public final class Forwarder implements EventHandler<Dispatch> {
 
     @Override
     public void onEvent(Dispatch d, long sequence, boolean endOfBatch) throws InterruptedException {
+        if (d.type().startsWith(SIGNAL_PREFIX)) {
+            signals.increment();
+        }
         if (handled.covers(d)) {
             replaysSkipped.increment();
         } else if (filters.deliver(d)) {
@@ -158,6 +172,19 @@ public final class Forwarder implements EventHandler<Dispatch> {
     /** The gateway filters in front of the bot (their counters). */
     public GatewayFilters filters() {
         return filters;
+    }
+
+    /** The type prefix of Gatehouse's own events in the stream (GATEHOUSE_SHARD_LOADED, GATEHOUSE_ALL_LOADED). */
+    static final String SIGNAL_PREFIX = "GATEHOUSE_";
+
+    /** Gatehouse's own events (the loaded signals) taken from the ring: not received from Discord, delivered too. */
+    public long signals() {
+        return signals.sum();
+    }
+
+    /** Dispatches not delivered because of a filter (types, unfurled edits) or a controller's drop. */
+    public long filtered() {
+        return filters.skippedTypes() + filters.skippedEdits() + droppedByControllers.sum();
     }
 
     /** Dispatches a controller dropped before delivery. */
@@ -240,6 +267,7 @@ public final class Forwarder implements EventHandler<Dispatch> {
      */
     public int close(long drainMs) {
         lanes.close(drainMs);
+        deadLetters.close();
         return buffer.close();
     }
 }

@@ -16,6 +16,19 @@ public final class Dispatch {
     private long receivedNanos;
     private GuildKind kind = GuildKind.NONE;
 
+    /** An empty slot (the ring preallocates them). */
+    public Dispatch() {
+    }
+
+    /**
+     * A dispatch kept outside the ring and handed to a consumer again, as it arrived (the state journal replays
+     * them once PostgreSQL is back). Copies {@code frame}.
+     */
+    public Dispatch(int shardId, Session session, long seq, String type, long guildId, GuildKind kind, byte[] frame,
+                    long receivedNanos) {
+        set(shardId, session, seq, type, guildId, kind, frame, 0, frame.length, receivedNanos);
+    }
+
     void set(int shardId, Session session, long seq, String type, long guildId, GuildKind kind, byte[] buf, int off, int len,
              long receivedNanos) {
         this.kind = kind;

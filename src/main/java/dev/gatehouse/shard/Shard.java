@@ -82,6 +82,13 @@ final class Shard implements GatewayConnection.Listener {
     private long duplicates;
     /** Dispatches the full ring did not take yet, oldest first: offered again on every tick, before anything newer. */
     private final ArrayDeque<Held> held = new ArrayDeque<>();
+    /**
+     * Bytes of the frames in {@link #held}. Reading pauses at the first one held, but what the connection had read
+     * already (up to 512 messages, a zlib-stream message inflating to as much as 64 MiB) still arrives: past
+     * {@code gateway.maxHeldBytes} the shard closes resumably at once, takes nothing more of that connection and
+     * resumes once the ring took what it holds, so it holds at most that plus the one frame that crossed it.
+     */
+    private long heldBytes;
     /** When reading was paused for a full ring, or NEVER while reading. */
     private long pausedSince = NEVER;
     /** Reading was paused at some time since the last scheduled heartbeat: a missing ACK is then no zombie sign. */
@@ -419,6 +426,13 @@ final class Shard implements GatewayConnection.Listener {
             return;
         }
         held.add(new Held(s, dispatchSeq, type, guildId, kind, java.util.Arrays.copyOf(buf, len), receivedNanos));
+        heldBytes += len;
+        if (heldBytes > ctx.maxHeldBytes() && !closedForRoom && conn != null && conn != dropping) {
+            closedForRoom = true;
+            LOG.log(System.Logger.Level.WARNING, "shard " + id + ": holds " + heldBytes + " bytes of dispatches for the full ring"
+                    + " (gateway.maxHeldBytes=" + ctx.maxHeldBytes() + "); closing resumably, resuming once the ring has room");
+            dropConnection(4000, "consumer backlog");
+        }
         if (pausedSince == NEVER) {
             pausedSince = System.nanoTime();
             pausedSinceHeartbeat = true;
@@ -459,7 +473,7 @@ final class Shard implements GatewayConnection.Listener {
                     h.receivedNanos())) {
                 return false;
             }
-            held.poll();
+            heldBytes -= held.poll().frame().length;
         }
         return true;
     }

@@ -38,19 +38,20 @@ public final class ShardManager implements AutoCloseable {
      *                       gateway), by shard id: those shards resume instead of identifying
      * @param identifyTurns  identify turns shared with other processes of the same bot
      * @param maxPausedMs    how long a shard may pause reading for a full ring before closing resumably
+     * @param maxHeldBytes   how many bytes of dispatches a paused shard may hold before closing resumably
      * @param controllers    the user's controllers (identify payload, status observers)
      */
     public ShardManager(ShardPlan plan, EventRing ring, String token, long intents, GatewayBot bot,
                         IdentifyQueue.StartLimit startLimit, long identifyIntervalMs, boolean virtualThreads,
                         Map<Integer, ResumePoint> resumable, IdentifyQueue.Ledger identifyTurns, long maxPausedMs,
-                        dev.gatehouse.pipeline.Controllers controllers) {
+                        long maxHeldBytes, dev.gatehouse.pipeline.Controllers controllers) {
         String gatewayUrl = bot.url();
         int maxConcurrency = bot.maxConcurrency();
         this.loop = new NioEventLoopGroup(Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors() / 2)),
                 Thread.ofPlatform().name("gatehouse-io-", 0).daemon(true).factory());
         this.identifyQueue = new IdentifyQueue(maxConcurrency, identifyIntervalMs, identifyTurns, bot, startLimit);
         ShardContext ctx = new ShardContext(loop, identifyQueue, ring, token, intents, gatewayUrl, plan.total(), 15_000,
-                maxPausedMs * 1_000_000L, new LoadedShards(plan.count()), controllers);
+                maxPausedMs * 1_000_000L, maxHeldBytes, new LoadedShards(plan.count()), controllers);
         this.ctx = ctx;
         int clusterId = 0;
         int resuming = 0;

@@ -28,7 +28,9 @@ import javax.sql.DataSource;
  * of after the whole burst.
  *
  * <p>A database outage blocks this consumer and retries with backoff until the database is back: the ring
- * fills, producers wait, nothing is lost. A batch the database refuses for its content is written again one
+ * fills, producers wait, nothing is lost. Behind a {@link StateJournal} ({@code delivery.afterState=false}) the
+ * consumer stops waiting instead once the database is down, keeping what it holds pending, and the journal takes
+ * the ring's events until the database is back. A batch the database refuses for its content is written again one
  * event at a time so that only the events it refuses (logged with shard, seq and the database's reason)
  * are left out.
  */
@@ -85,6 +87,13 @@ public final class StateWriter implements EventHandler<Dispatch> {
     private final LongAdder flushes = new LongAdder();
     private final StatementClock clock = new StatementClock();
     private volatile boolean stopping;
+    /** True while a flush waits for the database to come back (set by the database thread). */
+    private volatile boolean databaseDown;
+    /**
+     * Set by a {@link StateJournal} in front of this writer: the consumer no longer waits for a database that is
+     * down (what it holds stays pending, in order), so the journal can take the ring's events meanwhile.
+     */
+    private volatile boolean journaled;
 
     /**
      * @param handled what this writer had stored when the previous process stopped: replays of it are skipped
@@ -144,13 +153,18 @@ public final class StateWriter implements EventHandler<Dispatch> {
         }
         lastSequence = sequence;
         if (endOfBatch) {
-            if (!pending.isEmpty() || (!progress.isEmpty() && System.nanoTime() - progressSavedAt >= PROGRESS_EVERY_NANOS)) {
-                submit();
-            }
-            awaitFlushed();
+            endBatch();
         } else if (pending.size() >= maxEvents || pendingRows >= MAX_ROWS) {
             submit();
         }
+    }
+
+    /** The end of a batch: hands over what is pending and waits until it is stored. */
+    void endBatch() {
+        if (!pending.isEmpty() || (!progress.isEmpty() && System.nanoTime() - progressSavedAt >= PROGRESS_EVERY_NANOS)) {
+            submit();
+        }
+        awaitFlushed();
     }
 
     /** Hands what is pending to the database thread (waiting while another flush already waits there). */
@@ -160,7 +174,14 @@ public final class StateWriter implements EventHandler<Dispatch> {
             outstanding[0]++;
         }
         try {
-            flushQueue.put(f);
+            while (!flushQueue.offer(f, 20, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                if (leaveWaiting()) { // kept pending: handed over with what follows once the database is back
+                    synchronized (outstanding) {
+                        outstanding[0]--;
+                    }
+                    return;
+                }
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             synchronized (outstanding) {
@@ -174,15 +195,30 @@ public final class StateWriter implements EventHandler<Dispatch> {
     /** Waits until every flush handed over is committed (or given up at shutdown). */
     private void awaitFlushed() {
         synchronized (outstanding) {
-            while (outstanding[0] > 0) {
+            while (outstanding[0] > 0 && !leaveWaiting()) {
                 try {
-                    outstanding.wait();
+                    outstanding.wait(journaled ? 20 : 0);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     return;
                 }
             }
         }
+    }
+
+    /** True when the consumer should stop waiting for the database: it is down and a journal takes the events. */
+    private boolean leaveWaiting() {
+        return journaled && databaseDown && !stopping;
+    }
+
+    /** Called by the journal in front of this writer (before the ring starts): see {@link #journaled}. */
+    void journaled() {
+        journaled = true;
+    }
+
+    /** True while the database is down and a flush waits for it. */
+    boolean databaseDown() {
+        return databaseDown;
     }
 
     /** The database thread: writes the flushes in the order they were handed over. */
@@ -293,6 +329,7 @@ public final class StateWriter implements EventHandler<Dispatch> {
         while (true) {
             try {
                 write(changes, f.progress());
+                databaseDown = false;
                 if (reported) {
                     LOG.log(System.Logger.Level.INFO, "state: database is back; stored the " + changes.size() + " waiting events");
                 }
@@ -303,6 +340,7 @@ public final class StateWriter implements EventHandler<Dispatch> {
                     continue;
                 }
                 if (!transient_(e)) {
+                    databaseDown = false;
                     writeOneByOne(changes, f.progress(), e);
                     return;
                 }
@@ -312,10 +350,11 @@ public final class StateWriter implements EventHandler<Dispatch> {
                             + " events not stored (" + e.getMessage() + ")");
                     return;
                 }
+                databaseDown = true;
                 if (!reported) {
                     reported = true;
                     LOG.log(System.Logger.Level.WARNING, "state: database unavailable (" + e.getMessage()
-                            + "); holding " + changes.size() + " events and retrying; the gateway waits meanwhile");
+                            + "); holding " + changes.size() + " events and retrying; the ring waits meanwhile unless the state journal takes its events");
                 }
                 try {
                     Thread.sleep(backoff);
