@@ -54,7 +54,15 @@ public record Config(
         boolean filtersEditedMessages,
         java.util.Optional<Path> controllersDir,
         int apiMaxConnections,
-        int apiMaxMembersPerRequest) {
+        int apiMaxMembersPerRequest,
+        Resharding resharding) {
+
+    /**
+     * Resharding keys: {@code reshard}, {@code reshardPercentage} and {@code reshard.*} (see config.properties).
+     */
+    public record Resharding(boolean automatic, int percentage, int guildsPerShard, long checkIntervalMs, int identifyReserve,
+                             long settleMs) {
+    }
 
     /** Worker thread flavour of the clusters. */
     public enum ThreadKind { PLATFORM, VIRTUAL }
@@ -81,7 +89,7 @@ public record Config(
                 ringSize, demoShards, demoGuilds, demoEventsPerSecond, statusIntervalSeconds, durationSeconds,
                 apiPort, apiBind, apiSecret,
                 deliveryMaxQueuedBytes, deliveryMaxSpilledBytes, deliverySpillDir, deliveryEvents, deliverySkipEvents,
-                gatewayMaxPausedMs, filtersEditedMessages, controllersDir, apiMaxConnections, apiMaxMembersPerRequest);
+                gatewayMaxPausedMs, filtersEditedMessages, controllersDir, apiMaxConnections, apiMaxMembersPerRequest, resharding);
     }
 
     /** A copy delivering to another bot endpoint, used by the demo to aim at its sample bot. */
@@ -92,7 +100,7 @@ public record Config(
                 deliveryTimeoutMs, deliveryAfterState, dbUrl, dbUser, dbPassword, dbPoolSize, dbDataDir, dbPort,
                 stateBatchMaxEvents, ringSize, demoShards, demoGuilds, demoEventsPerSecond, statusIntervalSeconds,
                 durationSeconds, apiPort, apiBind, apiSecret, deliveryMaxQueuedBytes, deliveryMaxSpilledBytes, deliverySpillDir, deliveryEvents, deliverySkipEvents,
-                gatewayMaxPausedMs, filtersEditedMessages, controllersDir, apiMaxConnections, apiMaxMembersPerRequest);
+                gatewayMaxPausedMs, filtersEditedMessages, controllersDir, apiMaxConnections, apiMaxMembersPerRequest, resharding);
     }
 
     /** Builds and validates a configuration from resolved string values (every key of {@link Key#ALL} present). */
@@ -143,7 +151,10 @@ public record Config(
                 in.bool("filters.editedMessages"),
                 java.util.Optional.of(in.text("controllers.dir", false)).filter(s -> !s.isEmpty()).map(Path::of),
                 in.integer("api.maxConnections", 1, 1_000_000),
-                in.integer("api.maxMembersPerRequest", 1, 100_000_000));
+                in.integer("api.maxMembersPerRequest", 1, 100_000_000),
+                new Resharding(in.bool("reshard"), in.integer("reshardPercentage", 1, 100),
+                        in.integer("reshard.guildsPerShard", 1, 1_000_000), in.lng("reshard.checkIntervalMs", 10, 86_400_000),
+                        in.integer("reshard.identifyReserve", 0, 1_000_000), in.lng("reshard.settleMs", 0, 600_000)));
         c.checkTogether();
         return c;
     }

@@ -129,13 +129,21 @@ final class Shard implements GatewayConnection.Listener {
 
     /** Cluster thread: stop for good, keeping the session resumable for the next process. */
     void stop() {
+        stop(CloseCode.RESUMABLE_SHUTDOWN, "gatehouse stopping");
+    }
+
+    /**
+     * Cluster thread: stop for good with {@code code}: 1000 ends the session (a shard set replaced by a reshard),
+     * a resumable code keeps it for the next process.
+     */
+    void stop(int code, String reason) {
         stopping = true;
         state = State.STOPPED;
         reconnectAt = NEVER;
         nextHeartbeat = NEVER;
         deadline = NEVER;
         if (conn != null) {
-            conn.close(CloseCode.RESUMABLE_SHUTDOWN, "gatehouse stopping");
+            conn.close(code, reason);
         }
         publishStatus();
     }
@@ -544,6 +552,12 @@ final class Shard implements GatewayConnection.Listener {
                 : "closed with " + CloseCode.describe(code);
         if (action == CloseCode.Action.STOP) {
             state = State.STOPPED;
+            if (code == CloseCode.SHARDING_REQUIRED.code()) {
+                LOG.log(System.Logger.Level.ERROR, "shard " + id + ": " + cause + "; the shard stops and a reshard is asked for");
+                publishStatus();
+                ctx.shardingRequired().accept(id);
+                return;
+            }
             LOG.log(System.Logger.Level.ERROR, "shard " + id + ": " + cause + "; the shard stops, the others keep running");
             publishStatus();
             return;

@@ -23,6 +23,8 @@ public final class GatewaySession {
     private final ArrayDeque<byte[]> replay = new ArrayDeque<>();
     private long firstReplaySeq = 1;
     private final List<Sent> sent = new ArrayList<>();
+    /** Per entry of {@link #sent}, the world event it was (0: this session's own). */
+    private final List<Long> worldEvents = new ArrayList<>();
     private long seq;
     private long count;
     SimConnection connection;
@@ -41,8 +43,8 @@ public final class GatewaySession {
         this.recordTruth = recordTruth;
     }
 
-    /** Assigns the next seq, records the frame, and returns it. */
-    byte[] frame(String type, long guildId, byte[] d) {
+    /** Assigns the next seq, records the frame (and which world event it is, 0 for none), and returns it. */
+    byte[] frame(String type, long guildId, byte[] d, long worldEvent) {
         long s = ++seq;
         byte[] head = ("{\"t\":\"" + type + "\",\"s\":" + s + ",\"op\":0,\"d\":").getBytes(java.nio.charset.StandardCharsets.US_ASCII);
         byte[] f = new byte[head.length + d.length + 1];
@@ -58,6 +60,7 @@ public final class GatewaySession {
             count++;
             if (recordTruth) {
                 sent.add(new Sent(s, type, guildId));
+                worldEvents.add(worldEvent);
             }
         }
         return f;
@@ -95,6 +98,21 @@ public final class GatewaySession {
     /** Every dispatch sent so far, in seq order (empty when truth is not recorded). */
     public synchronized List<Sent> sent() {
         return new ArrayList<>(sent);
+    }
+
+    /**
+     * Per dispatch of {@link #sent()}, in the same order, the world event it carried: the world's events are
+     * numbered in the order they happened and every session that gets one gets the same number (what a test
+     * of resharding compares, since seqs differ per session); 0 for what only this session got (READY, the
+     * GUILD_CREATEs after its identify, answers to its commands).
+     */
+    public synchronized List<Long> worldEvents() {
+        return new ArrayList<>(worldEvents);
+    }
+
+    /** Shard count the session identified with. */
+    public int shardCount() {
+        return shardCount;
     }
 
     /** How many dispatches were sent. */

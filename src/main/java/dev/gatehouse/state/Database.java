@@ -33,6 +33,7 @@ public final class Database implements AutoCloseable {
         "V5__state_complete.sql",
         "V6__member_changes.sql",
         "V7__application_id.sql",
+        "V8__reshard.sql",
     };
 
     private static final long MIGRATION_LOCK = 0x6761746568L;
