@@ -72,6 +72,7 @@ class ReshardTest {
             }
         }
         Map<Long, Integer> got = new HashMap<>();
+        Map<Long, String> firstDelivery = new HashMap<>();
         Map<Long, Long> lastOfGuild = new HashMap<>();
         int own = 0;
         Set<String> seen = new HashSet<>();
@@ -92,7 +93,9 @@ class ReshardTest {
                 continue;
             }
             int n = got.merge(s.worldEvent(), 1, Integer::sum);
-            assertEquals(1, n, "world event " + s.worldEvent() + " (" + s.type() + " of guild " + s.guildId() + ") delivered twice");
+            String first = firstDelivery.putIfAbsent(s.worldEvent(), r.sessionId() + ":" + r.seq() + " (" + s.shardCount() + " shards)");
+            assertEquals(1, n, "world event " + s.worldEvent() + " (" + s.type() + " of guild " + s.guildId() + ") delivered twice: as "
+                    + first + " and as " + r.sessionId() + ":" + r.seq() + " (" + s.shardCount() + " shards)");
             Long before = lastOfGuild.put(s.guildId(), s.worldEvent());
             if (before != null && before > s.worldEvent()) {
                 fail("guild " + s.guildId() + ": world event " + s.worldEvent() + " (" + s.type() + ") reached the bot after "
@@ -139,7 +142,7 @@ class ReshardTest {
             Thread.sleep(1_500); // the state writer's last progress and the delivery checkpoint
 
             assertEquals(oldSent, sentTo(h, from), "the old sessions were ended (the simulator sends them nothing more): "
-                    + h.sim.sessions().stream().filter(x -> x.shardCount() == from).map(x -> x.shardId() + "=" + x.count()).toList());
+                    + h.sim.sessions().stream().filter(x -> x.shardCount() == from).map(GatewaySession::describe).toList());
             assertEquals(0, h.sim.bucketViolations(), "identify bucket violations");
             assertEveryWorldEventOnceInGuildOrder(h.sim, h.bot, from);
             h.assertDatabaseEqualsWorld();

@@ -137,6 +137,14 @@ final class Shard implements GatewayConnection.Listener {
      * a resumable code keeps it for the next process.
      */
     void stop(int code, String reason) {
+        LOG.log(System.Logger.Level.DEBUG, "shard " + id + ": stopping with " + code + " in " + state + " (session " + shortSession()
+                + ", " + (conn == null ? "no connection" : conn == dropping ? "connection being dropped" : "connection open")
+                + ", " + held.size() + " held)");
+        if (code == 1000 && session != null && (conn == null || conn == dropping)) {
+            LOG.log(System.Logger.Level.WARNING, "shard " + id + ": session " + shortSession() + " cannot be ended with 1000 now: its"
+                    + " connection is " + (conn == null ? "gone (reconnecting)" : "already closing resumably")
+                    + "; the gateway ends it once its resume window passes");
+        }
         stopping = true;
         state = State.STOPPED;
         reconnectAt = NEVER;
@@ -146,6 +154,12 @@ final class Shard implements GatewayConnection.Listener {
             conn.close(code, reason);
         }
         publishStatus();
+    }
+
+    /** True while the shard's socket is open (after {@link #stop}: until the gateway answered the close frame). */
+    boolean connectionOpen() {
+        GatewayConnection c = conn;
+        return c != null && c.isOpen();
     }
 
     /** Cluster thread: runs due timers; returns the next time it needs to run. */

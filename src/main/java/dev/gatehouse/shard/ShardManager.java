@@ -189,6 +189,13 @@ public final class ShardManager implements AutoCloseable {
                     LOG.log(System.Logger.Level.WARNING, "cluster " + c.id() + " did not stop within " + STOP_MS + " ms");
                 }
             }
+            // the gateway's answers to the close frames: shutting the event loop down first would drop the sockets
+            // with bytes unread (a TCP reset), and a close frame the gateway had not read yet would be lost with
+            // them (a 1000 that should end the session)
+            long answered = Math.min(deadline, System.nanoTime() + GatewayConnection.CLOSE_ANSWER_MS * 1_000_000L);
+            while (System.nanoTime() < answered && shards.stream().anyMatch(Shard::connectionOpen)) {
+                Thread.sleep(5);
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

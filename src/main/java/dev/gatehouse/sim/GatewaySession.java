@@ -35,6 +35,8 @@ public final class GatewaySession {
     int largeThreshold = 50;
     /** When the connection went away without ending the session (System.nanoTime), 0 while connected. */
     long droppedAtNanos;
+    /** How each of the session's connections ended, oldest first: "close 1000", "dropped without a close frame". */
+    private final List<String> endings = new ArrayList<>();
 
     GatewaySession(String id, int shardId, int shardCount, boolean recordTruth) {
         this.id = id;
@@ -84,6 +86,25 @@ public final class GatewaySession {
     /** True when the session lost its connection longer ago than the resume window: it can no longer resume. */
     boolean expired(long nowNanos, long resumeWindowMs) {
         return connection == null && droppedAtNanos != 0 && nowNanos - droppedAtNanos > resumeWindowMs * 1_000_000L;
+    }
+
+    /** World thread: one of the session's connections ended (a client's close code, or a drop without one). */
+    synchronized void ending(String how) {
+        endings.add(how);
+    }
+
+    /** How each of the session's connections ended so far, oldest first (see {@link #describe()}). */
+    public synchronized List<String> endings() {
+        return new ArrayList<>(endings);
+    }
+
+    /**
+     * How the session stands, for a test's failure message: ended or live, connected or not, and how each of its
+     * connections ended ("close 1000" from the client, "dropped without a close frame").
+     */
+    public synchronized String describe() {
+        return id + " shard " + shardId + "/" + shardCount + (ended ? " ended" : " live") + (connection != null ? ", connected" : "")
+                + ", " + count + " sent, endings " + endings;
     }
 
     /** Session id as sent in READY. */

@@ -680,10 +680,14 @@ public final class Simulator implements AutoCloseable {
             if (frame instanceof CloseWebSocketFrame close) {
                 int code = close.statusCode();
                 SimConnection c = conn;
-                if (c != null && (code == 1000 || code == 1001)) {
+                if (c != null) {
+                    c.closeReceived = true;
                     worldTasks.add(() -> {
                         if (c.session != null) {
-                            c.session.ended = true;
+                            c.session.ending("close " + code);
+                            if (code == 1000 || code == 1001) {
+                                c.session.ended = true;
+                            }
                         }
                     });
                 }
@@ -842,6 +846,9 @@ public final class Simulator implements AutoCloseable {
             SimConnection c = conn;
             if (c != null) {
                 worldTasks.add(() -> {
+                    if (c.session != null && !c.closeReceived) {
+                        c.session.ending("dropped without a close frame");
+                    }
                     if (c.session != null && c.session.connection == c) {
                         c.session.connection = null;
                         c.session.droppedAtNanos = System.nanoTime();
