@@ -22,9 +22,12 @@ import java.util.concurrent.locks.LockSupport;
  * neither stored nor delivered. At the switch the old set is held (its shards keep the dispatches and pause
  * reading, as for a full ring), so its record is final. Each guild is on one shard in each set, so per guild the
  * new set's stream is a contiguous run of the world's events, and the old record is another that overlaps its
- * start: the new stream is aligned with the record at the first event found in it, and from there each new
- * event equal to the next recorded one is dropped (the old set delivered it) until the record is used up or
- * the streams differ; everything after is passed on. The new set's READY and the GUILD_CREATEs of the guilds
+ * start: the new stream is aligned with the record, and from there each new event equal to the next recorded
+ * one is dropped (the old set delivered it) until the record is used up or the streams differ; everything after
+ * is passed on. Where they meet is fixed, exactly, by an event that happens once in the world (a message, a
+ * join, a creation: see {@link #once}) found in both; only a guild whose overlap holds none (presences,
+ * typings, updates, which can repeat byte for byte) falls back to a long unique agreement, then to the
+ * arrival times of the two copies. Until the switch commits only certain alignments are decided. The new set's READY and the GUILD_CREATEs of the guilds
  * its READY listed are its own, never passed on. Once every guild with a record is caught up (or after the
  * settle time), the switch is committed, the buffered events that passed go into the ring in order, and the
  * new set publishes into the ring directly.
@@ -225,7 +228,10 @@ final class HandOver {
         s.buffer.add(h);
         s.undecided.add(h);
         pending.computeIfAbsent(guildId, g -> new ArrayDeque<>()).add(h);
-        if (phase == Phase.RECORDING) {
+        if (phase == Phase.RECORDING || phase == Phase.HOLDING) {
+            // until the switch commits, only what is certain is decided: a guild's first events are aligned once the
+            // stream holds an event that happens once in the world (or a long unique agreement), not one by one as
+            // they come, when a late copy of a repeated presence would be aligned by arrival time alone
             matchEarly(guildId);
         } else {
             decide(s);
@@ -250,9 +256,16 @@ final class HandOver {
             return;
         }
         if (a.cursor < 0) {
-            if (q.size() > EARLY_ALIGN_MAX) {
+            List<Held> stream = new ArrayList<>(q);
+            int anchor = anchored(stream, r);
+            if (anchor >= 0) {
+                a.cursor = anchor;
+                lags.add(stream.get(0).receivedNanos - r.get(anchor).receivedNanos());
+            } else if (q.size() > EARLY_ALIGN_MAX) {
                 return;
             }
+        }
+        if (a.cursor < 0) {
             List<Held> stream = new ArrayList<>(q);
             List<Integer> agreeing = agreeing(stream, r);
             if (agreeing.size() != 1 || !trusted(agreeing.get(0), stream, r)) {
@@ -325,6 +338,11 @@ final class HandOver {
         List<Held> stream = new ArrayList<>();
         stream.add(first);
         stream.addAll(later);
+        int anchor = anchored(stream, r);
+        if (anchor >= 0) {
+            lags.add(first.receivedNanos - r.get(anchor).receivedNanos());
+            return anchor;
+        }
         List<Integer> agreeing = agreeing(stream, r);
         if (agreeing.isEmpty()) {
             return r.size();
@@ -339,10 +357,61 @@ final class HandOver {
         long lag = lag();
         for (int p : agreeing) {
             if (Math.abs(first.receivedNanos - r.get(p).receivedNanos() - lag) <= TOLERANCE_NANOS) {
+                LOG.log(System.Logger.Level.DEBUG, "reshard: guild " + first.guildId + ": no event that happens once in the world"
+                        + " to align on; " + agreeing.size() + " candidates, position " + p + " of " + r.size() + " fits the lag");
                 return p;
             }
         }
+        LOG.log(System.Logger.Level.DEBUG, "reshard: guild " + first.guildId + ": no event that happens once in the world to align"
+                + " on and none of " + agreeing.size() + " candidates fits the lag " + lag / 1_000_000 + " ms; the new stream is taken"
+                + " to begin after the " + r.size() + " recorded events");
         return r.size();
+    }
+
+    /**
+     * The alignment an event that happens once in the world pins (see {@link #once}): found in the stream at
+     * {@code i} and in the record at {@code k}, the stream begins at record position {@code k - i}, whatever the
+     * arrival times. -1 when the stream has no such event the record holds, or when the position it gives does
+     * not agree with the rest of the stream (then the other rules decide).
+     */
+    private static int anchored(List<Held> stream, List<Recorded> r) {
+        for (int i = 0; i < stream.size(); i++) {
+            Held h = stream.get(i);
+            if (!once(h.type, h.kind)) {
+                continue;
+            }
+            for (int k = r.size() - 1; k >= 0; k--) {
+                if (r.get(k).identity().equals(h.identity)) {
+                    int p = k - i;
+                    return p >= 0 && agreesAt(p, stream, r) ? p : -1;
+                }
+            }
+        }
+        return -1;
+    }
+
+    /**
+     * Events whose payload the world produces once: a creation carrying a new id or a one-time timestamp (a message,
+     * a channel, a thread, a role, a member's or the bot's joining) or a message's deletion. Two of them with equal
+     * identities are the same event, so one found on both sets fixes where the streams meet. Presences, typings and
+     * updates can repeat byte for byte and fix nothing.
+     */
+    static boolean once(String type, GuildKind kind) {
+        return switch (type) {
+            case "MESSAGE_CREATE", "MESSAGE_DELETE", "CHANNEL_CREATE", "THREAD_CREATE", "GUILD_ROLE_CREATE", "GUILD_MEMBER_ADD" -> true;
+            case "GUILD_CREATE" -> kind == GuildKind.JOIN;
+            default -> false;
+        };
+    }
+
+    /** True when the record from {@code p} agrees with the stream as far as both go. */
+    private static boolean agreesAt(int p, List<Held> stream, List<Recorded> r) {
+        for (int i = 0; i < stream.size() && p + i < r.size(); i++) {
+            if (!r.get(p + i).identity().equals(stream.get(i).identity)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**
@@ -372,11 +441,7 @@ final class HandOver {
     private static List<Integer> agreeing(List<Held> stream, List<Recorded> r) {
         List<Integer> agreeing = new ArrayList<>();
         for (int p = 0; p < r.size(); p++) {
-            int i = 0;
-            while (i < stream.size() && p + i < r.size() && r.get(p + i).identity().equals(stream.get(i).identity)) {
-                i++;
-            }
-            if (i == stream.size() || p + i == r.size()) {
+            if (agreesAt(p, stream, r)) {
                 agreeing.add(p);
             }
         }
@@ -393,11 +458,14 @@ final class HandOver {
         return sorted.get(sorted.size() / 2);
     }
 
-    /** Stops the old set's publishing (its shards hold what comes) and decides what the new set buffered. */
+    /**
+     * Stops the old set's publishing (its shards hold what comes): its record is final. What the new set buffered
+     * is decided at {@link #sessions()}, with as much of the new streams as the settle time brings.
+     */
     synchronized void hold() {
         phase = Phase.HOLDING;
-        for (NewShard s : newShards.values()) {
-            decide(s);
+        for (Long g : new ArrayList<>(pending.keySet())) {
+            matchEarly(g);
         }
     }
 

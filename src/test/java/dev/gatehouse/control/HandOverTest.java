@@ -41,6 +41,16 @@ class HandOverTest {
         assertTrue(h.newSide.tryPublish(0, newSession, seq, "PRESENCE_UPDATE", G, GuildKind.NONE, f, 0, f.length, atMs * MS));
     }
 
+    private void old(HandOver h, String type, GuildKind kind, long seq, String d, long atMs) {
+        byte[] f = frame(type, seq, d);
+        assertTrue(h.oldSide.tryPublish(0, oldSession, seq, type, G, kind, f, 0, f.length, atMs * MS));
+    }
+
+    private void fresh(HandOver h, String type, GuildKind kind, long seq, String d, long atMs) {
+        byte[] f = frame(type, seq, d);
+        assertTrue(h.newSide.tryPublish(0, newSession, seq, type, G, kind, f, 0, f.length, atMs * MS));
+    }
+
     private void ready(HandOver h) {
         byte[] f = frame("READY", 1, "{\"session_id\":\"new\",\"guilds\":[]}");
         h.newSide.tryPublish(0, newSession, 1, "READY", 0, GuildKind.NONE, f, 0, f.length, 0);
@@ -93,5 +103,46 @@ class HandOverTest {
         h.goLive();
         assertEquals(true, h.oldSide.tryPublish(0, oldSession, 20, "PRESENCE_UPDATE", G, GuildKind.NONE, f, 0, f.length, 0));
         assertEquals(List.of(), ring, "after the switch the new set has it");
+    }
+
+    /**
+     * A guild joined while the new set loaded: its GUILD_CREATE is its only recorded event, and it reaches the new
+     * set two seconds after the old one (a starved machine), far outside any arrival-time tolerance. The join
+     * happens once in the world, so it fixes the alignment by itself: dropped, not delivered twice.
+     */
+    @Test
+    void aJoinTheNewSetGetsLateIsAlignedByItselfNotByArrivalTime() {
+        HandOver h = new HandOver(recording, recording, 1, shard -> true);
+        ready(h);
+        old(h, "GUILD_CREATE", GuildKind.JOIN, 10, "{\"id\":\"5\",\"joined_at\":\"t1\"}", 1_000);
+        h.hold();
+        fresh(h, "GUILD_CREATE", GuildKind.JOIN, 2, "{\"id\":\"5\",\"joined_at\":\"t1\"}", 3_000);
+        fresh(h, 3, "{\"s\":\"online\"}", 3_010);
+        h.sessions();
+        h.goLive();
+        assertEquals(List.of("0:10:{\"id\":\"5\",\"joined_at\":\"t1\"}}", "0:3:{\"s\":\"online\"}}"), ring,
+                "the join once (from the old set), then the presence the old set never got");
+    }
+
+    /**
+     * The new stream begins with a presence that also came before it (two candidates), and arrives late; the message
+     * after it, which happens once, says where the streams meet: only what follows the old record passes.
+     */
+    @Test
+    void aMessageInTheOverlapFixesTheAlignmentOfRepeatedPresencesBeforeIt() {
+        HandOver h = new HandOver(recording, recording, 1, shard -> true);
+        ready(h);
+        old(h, 10, "{\"s\":\"online\"}", 1_000);
+        old(h, 11, "{\"s\":\"online\"}", 1_100);
+        old(h, "MESSAGE_CREATE", GuildKind.NONE, 12, "{\"id\":\"77\"}", 1_200);
+        h.hold();
+        fresh(h, 2, "{\"s\":\"online\"}", 2_600);
+        fresh(h, "MESSAGE_CREATE", GuildKind.NONE, 3, "{\"id\":\"77\"}", 2_700);
+        fresh(h, 4, "{\"s\":\"idle\"}", 2_800);
+        h.sessions();
+        h.goLive();
+        assertEquals(List.of("0:4:{\"s\":\"idle\"}}"), ring.stream().filter(e -> !e.startsWith("0:1")).toList(),
+                "the new set's presence and message were the old set's last two: " + ring);
+        assertEquals(4, ring.size(), ring.toString());
     }
 }
