@@ -77,6 +77,12 @@ final class HandOver {
 
     /** One shard of the new set. */
     private static final class NewShard {
+        final int id;
+
+        NewShard(int id) {
+            this.id = id;
+        }
+
         final ArrayDeque<Held> buffer = new ArrayDeque<>();
         /** The buffered events not decided yet (the buffer's tail). */
         final ArrayDeque<Held> undecided = new ArrayDeque<>();
@@ -95,8 +101,23 @@ final class HandOver {
     private final java.util.function.IntPredicate oldShardServed;
     private Phase phase = Phase.RECORDING;
     /** An event the old set published while recording, with when it arrived. */
-    private record Recorded(EventIdentity identity, long receivedNanos) {
+    private record Recorded(EventIdentity identity, long receivedNanos, int shard, String session, long seq) {
     }
+
+    /**
+     * An event that happens once in the world, seen by both sets: where the old shard's stream (its session and
+     * seq) and the new shard's (its seq) meet. Each stream is in the order Discord sent it, so per pair of shards
+     * it orders the events of every guild the two share against each other, whatever the arrival times here.
+     */
+    private record Anchor(String oldSession, long oldSeq, long newSeq) {
+    }
+
+    /** The old set's recorded events that happen once, by identity. */
+    private final Map<EventIdentity, Recorded> onceOld = new HashMap<>();
+    /** The new set's buffered events that happen once, by identity. */
+    private final Map<EventIdentity, Held> onceNew = new HashMap<>();
+    /** Per (old shard, new shard), the latest anchor. */
+    private final Map<Long, Anchor> anchors = new HashMap<>();
 
     /**
      * How far apart in time the two sets' copies of one event may arrive for a guild whose alignment only time can
@@ -158,8 +179,16 @@ final class HandOver {
                         oldSessions.add(session.id());
                     }
                     if (!"READY".equals(type) && !"RESUMED".equals(type) && !signal(type)) {
-                        record.computeIfAbsent(guildId, g -> new ArrayList<>())
-                                .add(new Recorded(EventIdentity.of(type, guildId, buf, off, len), receivedNanos));
+                        Recorded x = new Recorded(EventIdentity.of(type, guildId, buf, off, len), receivedNanos, shardId,
+                                session == null ? "" : session.id(), seq);
+                        record.computeIfAbsent(guildId, g -> new ArrayList<>()).add(x);
+                        if (once(type, kind)) {
+                            onceOld.put(x.identity(), x);
+                            Held h = onceNew.get(x.identity());
+                            if (h != null) {
+                                anchor(x, h);
+                            }
+                        }
                         if (pending.containsKey(guildId)) {
                             matchEarly(guildId); // the old set caught up with events the new set got first
                         }
@@ -179,7 +208,7 @@ final class HandOver {
 
     private synchronized boolean fromNew(int shardId, Session session, long seq, String type, long guildId, GuildKind kind,
                                          byte[] buf, int off, int len, long receivedNanos) {
-        NewShard s = newShards.computeIfAbsent(shardId, id -> new NewShard());
+        NewShard s = newShards.computeIfAbsent(shardId, id -> new NewShard(id));
         if (s.live) {
             return ring.tryPublish(shardId, session, seq, type, guildId, kind, buf, off, len, receivedNanos);
         }
@@ -193,6 +222,8 @@ final class HandOver {
         }
         if ("READY".equals(type)) {
             // a first READY, or a new session after an invalid one: what was buffered of the shard is void
+            anchors.keySet().removeIf(k -> (int) (k & 0xffffffffL) == s.id);
+            onceNew.values().removeIf(h -> h.shard == s);
             s.buffer.clear();
             s.undecided.clear();
             for (ArrayDeque<Held> q : pending.values()) {
@@ -227,6 +258,13 @@ final class HandOver {
                 EventIdentity.of(type, guildId, buf, off, len));
         s.buffer.add(h);
         s.undecided.add(h);
+        if (once(type, kind) && phase != Phase.DRAINING) {
+            onceNew.put(h.identity, h);
+            Recorded x = onceOld.get(h.identity);
+            if (x != null) {
+                anchor(x, h);
+            }
+        }
         pending.computeIfAbsent(guildId, g -> new ArrayDeque<>()).add(h);
         if (phase == Phase.RECORDING || phase == Phase.HOLDING) {
             // until the switch commits, only what is certain is decided: a guild's first events are aligned once the
@@ -343,6 +381,10 @@ final class HandOver {
             lags.add(first.receivedNanos - r.get(anchor).receivedNanos());
             return anchor;
         }
+        int paired = pairAnchored(stream, r);
+        if (paired >= 0) {
+            return paired;
+        }
         List<Integer> agreeing = agreeing(stream, r);
         if (agreeing.isEmpty()) {
             return r.size();
@@ -366,6 +408,46 @@ final class HandOver {
                 + " on and none of " + agreeing.size() + " candidates fits the lag " + lag / 1_000_000 + " ms; the new stream is taken"
                 + " to begin after the " + r.size() + " recorded events");
         return r.size();
+    }
+
+    private void anchor(Recorded x, Held h) {
+        anchors.merge(((long) x.shard() << 32) | h.shard.id, new Anchor(x.session(), x.seq(), h.seq),
+                (a, b) -> b.newSeq() > a.newSeq() ? b : a);
+    }
+
+    /**
+     * For a guild without an event of its own that fixes the alignment: the latest anchor of its old and new shards
+     * (an event of another guild the two share that happens once). The guild's new events before it in the new
+     * shard's stream happened before it, so the old set recorded them; its recorded events after it in the old
+     * shard's stream happened after the new session began, so the new set gets them next. The stream thus begins
+     * at record position {@code size - before - after}. -1 without an anchor, or when that does not agree.
+     */
+    private int pairAnchored(List<Held> stream, List<Recorded> r) {
+        if (r.isEmpty() || stream.isEmpty()) {
+            return -1;
+        }
+        Recorded first = r.get(0);
+        Anchor a = anchors.get(((long) first.shard() << 32) | stream.get(0).shard.id);
+        if (a == null) {
+            return -1;
+        }
+        int after = 0;
+        for (Recorded x : r) {
+            if (x.shard() != first.shard() || !x.session().equals(a.oldSession())) {
+                return -1; // the old shard changed sessions meanwhile: its seqs no longer compare
+            }
+            if (x.seq() > a.oldSeq()) {
+                after++;
+            }
+        }
+        int before = 0;
+        for (Held h : stream) {
+            if (h.seq < a.newSeq()) {
+                before++;
+            }
+        }
+        int p = r.size() - before - after;
+        return p >= 0 && agreesAt(p, stream, r) ? p : -1;
     }
 
     /**
@@ -583,6 +665,8 @@ final class HandOver {
             phase = Phase.LIVE;
             record.clear();
             pending.clear();
+            onceOld.clear();
+            onceNew.clear();
         }
         LOG.log(System.Logger.Level.INFO, "reshard: hand-over done: " + passedEvents + " buffered events of the new set passed on, "
                 + droppedEvents + " dropped (delivered by the old set, or the new set's own READY and guild loads)"
@@ -597,6 +681,8 @@ final class HandOver {
     synchronized void abort() {
         phase = Phase.ABORTED;
         record.clear();
+        onceOld.clear();
+        onceNew.clear();
         newShards.clear();
         pending.clear();
     }

@@ -145,4 +145,36 @@ class HandOverTest {
                 "the new set's presence and message were the old set's last two: " + ring);
         assertEquals(4, ring.size(), ring.toString());
     }
+
+    private static void send(DispatchSink side, Session session, long guild, String type, long seq, String d, long atMs) {
+        byte[] f = frame(type, seq, d);
+        assertTrue(side.tryPublish(0, session, seq, type, guild, GuildKind.NONE, f, 0, f.length, atMs * MS));
+    }
+
+    /**
+     * A guild with only repeated presences: its own events cannot say where the streams meet, and the arrival
+     * times mislead (the old shard was slow for a moment). A message of another guild the two shards share orders it: the
+     * presence before the message on the new shard was recorded, and so was the one after it on the old shard.
+     */
+    @Test
+    void aGuildOfRepeatedPresencesIsAlignedByAnotherGuildsMessageOnTheSameShards() {
+        long other = 7L << 22;
+        HandOver h = new HandOver(recording, recording, 1, shard -> true);
+        ready(h);
+        String on = "{\"s\":\"online\"}";
+        send(h.oldSide, oldSession, G, "PRESENCE_UPDATE", 10, on, 1_000); // before the new session began
+        send(h.oldSide, oldSession, G, "PRESENCE_UPDATE", 11, on, 1_100);
+        // the old shard was slow for a moment: the lag the message measures (1450 ms) misleads for the presences
+        send(h.oldSide, oldSession, other, "MESSAGE_CREATE", 12, "{\"id\":\"77\"}", 1_700);
+        send(h.oldSide, oldSession, G, "PRESENCE_UPDATE", 13, on, 1_750);
+        h.hold();
+        send(h.newSide, newSession, G, "PRESENCE_UPDATE", 2, on, 3_100);
+        send(h.newSide, newSession, other, "MESSAGE_CREATE", 3, "{\"id\":\"77\"}", 3_150);
+        send(h.newSide, newSession, G, "PRESENCE_UPDATE", 4, on, 3_200);
+        send(h.newSide, newSession, G, "PRESENCE_UPDATE", 5, "{\"s\":\"idle\"}", 3_300);
+        h.sessions();
+        h.goLive();
+        assertEquals(List.of("0:5:{\"s\":\"idle\"}}"), ring.stream().filter(e -> !e.startsWith("0:1")).toList(),
+                "only the presence after the old record passes: " + ring);
+    }
 }
