@@ -25,9 +25,11 @@ import java.util.concurrent.locks.LockSupport;
  * start: the new stream is aligned with the record, and from there each new event equal to the next recorded
  * one is dropped (the old set delivered it) until the record is used up or the streams differ; everything after
  * is passed on. Where they meet is fixed, exactly, by an event that happens once in the world (a message, a
- * join, a creation: see {@link #once}) found in both; only a guild whose overlap holds none (presences,
- * typings, updates, which can repeat byte for byte) falls back to a long unique agreement, then to the
- * arrival times of the two copies. Until the switch commits only certain alignments are decided. The new set's READY and the GUILD_CREATEs of the guilds
+ * join, a creation: see {@link #once}) found in both; a guild whose overlap holds none (presences, typings,
+ * updates, which can repeat byte for byte) is aligned through such an event of another guild on the same old
+ * and new shard, since each shard's stream is in the order Discord sent it; only without one does it fall
+ * back to a long unique agreement, then to the arrival times of the two copies. Until the switch commits
+ * only certain alignments are decided. The new set's READY and the GUILD_CREATEs of the guilds
  * its READY listed are its own, never passed on. Once every guild with a record is caught up (or after the
  * settle time), the switch is committed, the buffered events that passed go into the ring in order, and the
  * new set publishes into the ring directly.
