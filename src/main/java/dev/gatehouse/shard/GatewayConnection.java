@@ -143,8 +143,9 @@ final class GatewayConnection {
     }
 
     /**
-     * Ends the connection with a close frame carrying {@code code} (1000 ends the session at the gateway, a
-     * resumable code keeps it). Any thread; the work happens on the event loop: from now on nothing more reaches
+     * Ends the connection with a close frame carrying {@code code}. A resumable code closes the socket right
+     * after the frame ({@link #closeAtOnce}). 1000, which ends the session at the gateway, is done with care, on
+     * the event loop: from now on nothing more reaches
      * the listener but {@code closed}; reading goes on (even when paused) and what arrives is dropped until the
      * gateway answers with its own close frame, then the socket is closed, at the latest after
      * {@link #CLOSE_ANSWER_MS}. Closing at once would shut a socket with bytes unread, which resets the TCP
@@ -152,6 +153,10 @@ final class GatewayConnection {
      * resumable and keeps receiving. A second call adds nothing (one close frame per connection).
      */
     void close(int code, String reason) {
+        if (code != 1000) {
+            closeAtOnce(code, reason);
+            return;
+        }
         closeAsked = true;
         Channel ch = channel;
         if (ch == null) {
@@ -161,6 +166,28 @@ final class GatewayConnection {
             ch.eventLoop().execute(() -> closeOnLoop(ch, code, reason));
         } catch (java.util.concurrent.RejectedExecutionException e) {
             ch.close(); // the event loop is shut down: its channels are closed already
+        }
+    }
+
+    /**
+     * A resumable close (a reconnect, a process stop): the close frame, then the socket at once. The session stays
+     * resumable whether or not the gateway reads the frame, and a stopping process must not wait for answers.
+     */
+    private void closeAtOnce(int code, String reason) {
+        Channel ch = channel;
+        if (ch == null) {
+            return;
+        }
+        if (closeCode < 0) {
+            closeCode = code;
+            closeReason = reason;
+        }
+        if (ch.isActive()) {
+            ch.writeAndFlush(new CloseWebSocketFrame(code, reason)).addListener(ChannelFutureListener.CLOSE);
+            // a zombie peer may never take the close frame: drop the socket regardless after a while
+            ch.eventLoop().schedule(() -> ch.close(), 5, java.util.concurrent.TimeUnit.SECONDS);
+        } else {
+            ch.close();
         }
     }
 

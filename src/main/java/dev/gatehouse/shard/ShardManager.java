@@ -193,7 +193,7 @@ public final class ShardManager implements AutoCloseable {
             // with bytes unread (a TCP reset), and a close frame the gateway had not read yet would be lost with
             // them (a 1000 that should end the session)
             long answered = Math.min(deadline, System.nanoTime() + GatewayConnection.CLOSE_ANSWER_MS * 1_000_000L);
-            while (System.nanoTime() < answered && shards.stream().anyMatch(Shard::connectionOpen)) {
+            while (code == 1000 && System.nanoTime() < answered && shards.stream().anyMatch(Shard::connectionOpen)) {
                 Thread.sleep(5);
             }
         } catch (InterruptedException e) {
