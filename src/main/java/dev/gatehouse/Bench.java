@@ -29,6 +29,9 @@ final class Bench {
         if (!args.isEmpty() && "startup".equals(args.get(0))) {
             return StartupBench.run(args.subList(1, args.size()));
         }
+        if (!args.isEmpty() && "reshard".equals(args.get(0))) {
+            return ReshardBench.run(args.subList(1, args.size()));
+        }
         if (!args.isEmpty() && "spill".equals(args.get(0))) {
             return SpillBench.run(args.subList(1, args.size()));
         }

@@ -4,6 +4,10 @@ import dev.gatehouse.api.Api;
 import dev.gatehouse.api.DispatchTap;
 import dev.gatehouse.config.Config;
 import dev.gatehouse.config.ConfigException;
+import dev.gatehouse.control.Reshard;
+import dev.gatehouse.control.ReshardSettings;
+import dev.gatehouse.control.ReshardStatus;
+import dev.gatehouse.control.SkipFilter;
 import dev.gatehouse.delivery.Forwarder;
 import dev.gatehouse.delivery.Overflow;
 import dev.gatehouse.discord.GatewayBot;
@@ -11,6 +15,7 @@ import dev.gatehouse.discord.Intent;
 import dev.gatehouse.pipeline.Controllers;
 import com.lmax.disruptor.EventHandler;
 import dev.gatehouse.pipeline.Dispatch;
+import dev.gatehouse.pipeline.DispatchSink;
 import dev.gatehouse.pipeline.EventRing;
 import dev.gatehouse.pipeline.GatewayFilters;
 import dev.gatehouse.pipeline.Handled;
@@ -25,6 +30,7 @@ import dev.gatehouse.state.EmbeddedPostgres;
 import dev.gatehouse.state.IdentifyTurns;
 import dev.gatehouse.state.SessionStore;
 import dev.gatehouse.state.ShardGuilds;
+import dev.gatehouse.state.ShardSets;
 import dev.gatehouse.state.StateCache;
 import dev.gatehouse.state.StateListener;
 import dev.gatehouse.state.StateReads;
@@ -34,10 +40,12 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * One Gatehouse process, wired by hand in dependency order: database, Discord's /gateway/bot, the ring with
@@ -54,7 +62,8 @@ public final class Gatehouse implements AutoCloseable {
     private final Forwarder delivery;
     private final AutoCloseable checkpoints;
     private final EventRing ring;
-    private final ShardManager shards;
+    /** Owns the shard sets: the running one, and a reshard's new one while it loads. */
+    private final Reshard shards;
     private final Controllers controllers;
     private final StateReads reads;
     private final StateCache cache;
@@ -68,7 +77,7 @@ public final class Gatehouse implements AutoCloseable {
     static final long CHECKPOINT_MS = 100;
 
     private Gatehouse(Config config, EmbeddedPostgres embedded, Database database, StateWriter state, Forwarder delivery,
-                      AutoCloseable checkpoints, EventRing ring, ShardManager shards, Controllers controllers,
+                      AutoCloseable checkpoints, EventRing ring, Reshard shards, Controllers controllers,
                       StateReads reads, StateCache cache, ExecutorService readExecutor, Optional<Api> api,
                       Optional<StateJournal> journal) {
         this.journal = journal;
@@ -95,18 +104,11 @@ public final class Gatehouse implements AutoCloseable {
         long intents = intentsOf(config);
         String token = config.discordToken().reveal();
         GatewayBot bot = GatewayBot.fetch(config.restUrl(), token);
-        int total = config.totalShards() > 0 ? config.totalShards() : bot.shards();
+        int configured = config.totalShards() > 0 ? config.totalShards() : bot.shards();
         if (config.totalShards() == 0 && config.useOptimalLargeBotSharding()) {
-            total = (total + bot.maxConcurrency() - 1) / bot.maxConcurrency() * bot.maxConcurrency();
+            configured = (configured + bot.maxConcurrency() - 1) / bot.maxConcurrency() * bot.maxConcurrency();
         }
-        ShardPlan plan;
-        try {
-            plan = ShardPlan.of(total, config.firstShardId(), config.lastShardId(), config.shardsPerCluster(), config.maxClusters());
-        } catch (IllegalArgumentException e) {
-            throw new ConfigException("shards", e.getMessage());
-        }
-        LOG.log(System.Logger.Level.INFO, "gateway " + bot.url() + ": " + total + " shards (Discord recommends " + bot.shards()
-                + "), max_concurrency " + bot.maxConcurrency() + ", " + bot.remaining() + " identifies left today");
+        plan(config, configured); // a range that cannot fit any count is a configuration error before anything starts
 
         Controllers controllers = Controllers.none();
         if (config.controllersDir().isPresent()) {
@@ -121,7 +123,7 @@ public final class Gatehouse implements AutoCloseable {
         Forwarder delivery = null;
         AutoCloseable checkpoints = null;
         ExecutorService readExecutor = null;
-        ShardManager shardsStarted = null;
+        Reshard shardsStarted = null;
         try {
             String url = config.dbUrl();
             String user = config.dbUser();
@@ -133,6 +135,11 @@ public final class Gatehouse implements AutoCloseable {
             }
             database = Database.open(url, user, config.dbPassword().reveal(), config.dbPoolSize());
             ApplicationId application = ApplicationId.fromToken(token);
+            ShardSets shardSets = new ShardSets(database.dataSource(), application);
+            int total = shardCount(shardSets, config, configured);
+            ShardPlan plan = plan(config, total);
+            LOG.log(System.Logger.Level.INFO, "gateway " + bot.url() + ": " + total + " shards (Discord recommends " + bot.shards()
+                    + "), max_concurrency " + bot.maxConcurrency() + ", " + bot.remaining() + " identifies left today");
             SessionStore sessions = new SessionStore(database.dataSource(), application);
             Map<Integer, SessionStore.Stored> stored = sessions.load();
             Map<Integer, ResumePoint> resumable = withGuilds(resumable(stored, plan, bot.url()),
@@ -161,7 +168,9 @@ public final class Gatehouse implements AutoCloseable {
                     new Handled(deliveredMarks), database.dataSource(), new GatewayFilters(config.deliveryEvents(),
                     config.deliverySkipEvents(), config.filtersEditedMessages()), controllers, application.id(),
                     config.deliveryDeadLetterRetentionDays());
-            checkpoints = sessions.checkpointEvery(CHECKPOINT_MS, delivery::done);
+            AtomicReference<Reshard> resharding = new AtomicReference<>();
+            Forwarder forwarder = delivery;
+            checkpoints = sessions.checkpointEvery(CHECKPOINT_MS, () -> withoutRetired(forwarder.done(), resharding.get()));
             DispatchTap tap = new DispatchTap();
             // with afterState=false the bot need not wait for PostgreSQL: the journal keeps the state's events meanwhile
             Optional<StateJournal> journal = !config.deliveryAfterState() && config.stateMaxJournalBytes() > 0
@@ -169,24 +178,48 @@ public final class Gatehouse implements AutoCloseable {
                     : Optional.empty();
             EventRing ring = new EventRing(config.ringSize(), journal.<EventHandler<Dispatch>>map(j -> j).orElse(state), delivery,
                     config.deliveryAfterState(), List.of(tap));
-            ShardManager shards = new ShardManager(plan, ring, token, intents, bot,
-                    () -> GatewayBot.fetch(config.restUrl(), token), config.spawnShardDelayMs(), config.clusterThreads() == Config.ThreadKind.VIRTUAL, resumable,
-                    identifyTurns(new IdentifyTurns(database.dataSource(), application)), config.gatewayMaxPausedMs(),
-                    config.gatewayMaxHeldBytes(), controllers);
-            state.onSchemaLost(shards::reidentifyAll);
+            IdentifyQueue.Ledger turns = identifyTurns(new IdentifyTurns(database.dataSource(), application));
+            Controllers loadedControllers = controllers;
+            Reshard.Sets sets = (p, sink, gateway, resume, shardingRequired) -> new ShardManager(p, sink, token, intents, gateway,
+                    () -> GatewayBot.fetch(config.restUrl(), token), config.spawnShardDelayMs(),
+                    config.clusterThreads() == Config.ThreadKind.VIRTUAL, resume, turns, config.gatewayMaxPausedMs(),
+                    config.gatewayMaxHeldBytes(), loadedControllers, shardingRequired);
+            Config.Resharding r = config.resharding();
+            Reshard shards = new Reshard(plan, bot, resumable, ring, firstSink(ring, shardSets, resumable), sets,
+                    (count, started) -> shardSets.switchTo(count, started.stream().map(x -> new ShardSets.Start(x.shardId(),
+                            x.session(), x.mark(), x.skipRanges())).toList()),
+                    () -> GatewayBot.fetch(config.restUrl(), token),
+                    () -> ring.backlog() == 0 && forwarder.queued() == 0,
+                    new ReshardSettings(r.automatic(), r.percentage(), r.guildsPerShard(), r.checkIntervalMs(), r.identifyReserve(),
+                            r.settleMs(), config.useOptimalLargeBotSharding()));
+            resharding.set(shards);
             shardsStarted = shards;
+            // the schema was lost: the CURRENT shard set re-identifies (a reshard may have replaced the first one)
+            state.onSchemaLost(() -> shards.shards().reidentifyAll());
             Optional<Api> api = Optional.empty();
             if (config.apiPort() > 0) {
                 api = Optional.of(Api.start(new Api.Settings(config.apiBind(), config.apiPort(), config.apiSecret().reveal(),
                         config.apiMaxConnections(), config.apiMaxMembersPerRequest()),
-                        new Api.Parts(shards, total, intents, state, reads, cache, readExecutor, delivery, ring, tap,
-                                database.dataSource())));
+                        new Api.Parts(shards::shards, intents, state, reads, cache, readExecutor, delivery, ring, tap,
+                                database.dataSource(), new Api.Resharding() {
+                                    @Override
+                                    public ReshardStatus status() {
+                                        return shards.status();
+                                    }
+
+                                    @Override
+                                    public ReshardStatus request(OptionalInt count) {
+                                        return shards.request(count, "asked for through the HTTP API"
+                                                + (count.isPresent() ? " (" + count.getAsInt() + " shards)" : ""));
+                                    }
+                                })));
             }
             return new Gatehouse(config, embedded, database, state, delivery, checkpoints, ring, shards, controllers, reads, cache,
                     readExecutor, api, journal);
         } catch (Exception | Error e) {
             if (shardsStarted != null) {
                 shardsStarted.close();
+                shardsStarted.shards().close();
             }
             if (readExecutor != null) {
                 readExecutor.shutdownNow();
@@ -235,6 +268,62 @@ public final class Gatehouse implements AutoCloseable {
         return out;
     }
 
+    /** This process's shards of {@code total}; a range that does not fit is a configuration error. */
+    private static ShardPlan plan(Config config, int total) {
+        try {
+            return ShardPlan.of(total, config.firstShardId(), config.lastShardId(), config.shardsPerCluster(), config.maxClusters());
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("shards", e.getMessage());
+        }
+    }
+
+    /**
+     * The shard count to run: the one a reshard recorded, unless the totalShards setting changed since (a changed
+     * setting is the operator's new decision); recorded for the next start and for the state writer's sessions.
+     */
+    static int shardCount(ShardSets sets, Config config, int configured) throws java.sql.SQLException {
+        int total = configured;
+        java.util.Optional<ShardSets.Recorded> recorded = sets.recorded();
+        if (recorded.isPresent() && recorded.get().configuredShards() == config.totalShards()
+                && recorded.get().totalShards() != configured) {
+            total = recorded.get().totalShards();
+            LOG.log(System.Logger.Level.INFO, "shards: running the " + total + " shards a reshard switched to (totalShards="
+                    + config.totalShards() + " would give " + configured + ")");
+        }
+        sets.record(total, config.totalShards());
+        return total;
+    }
+
+    /**
+     * Where the first shard set publishes: the ring, behind a filter of the seqs a reshard's hand-over did not pass
+     * on when the sessions it left are resumed now (they come again from Discord).
+     */
+    private static DispatchSink firstSink(EventRing ring, ShardSets sets, Map<Integer, ResumePoint> resumable)
+            throws java.sql.SQLException {
+        Map<Integer, SkipFilter.Skips> skips = new HashMap<>();
+        for (ShardSets.Skips s : sets.skips().values()) {
+            ResumePoint r = resumable.get(s.shardId());
+            if (r != null && r.session().id().equals(s.sessionId())) {
+                skips.put(s.shardId(), new SkipFilter.Skips(s.sessionId(), s.ranges()));
+            }
+        }
+        return skips.isEmpty() ? ring : new SkipFilter(ring, skips);
+    }
+
+    /** Delivery marks without those of sessions a reshard replaced (their rows now belong to the new set). */
+    static Map<Integer, Handled.Mark> withoutRetired(Map<Integer, Handled.Mark> marks, Reshard reshard) {
+        if (reshard == null) {
+            return marks;
+        }
+        java.util.Set<String> retired = reshard.retiredSessions();
+        if (retired.isEmpty()) {
+            return marks;
+        }
+        Map<Integer, Handled.Mark> out = new HashMap<>(marks);
+        out.values().removeIf(m -> retired.contains(m.sessionId()));
+        return out;
+    }
+
     /** The resume points with the guilds the state holds for their shards (a resume sends no GUILD_CREATE). */
     static Map<Integer, ResumePoint> withGuilds(Map<Integer, ResumePoint> points, ShardGuilds guilds) throws java.sql.SQLException {
         if (points.isEmpty()) {
@@ -273,8 +362,35 @@ public final class Gatehouse implements AutoCloseable {
         }
     }
 
+    /** The shard set that is the source of events now (a reshard replaces it). */
     public ShardManager shards() {
-        return shards;
+        return shards.shards();
+    }
+
+    /**
+     * Starts a zero-downtime reshard to {@code shards} shards, or to what Discord recommends and the guild count
+     * needs when empty; returns at once with where it stands ({@link #reshardStatus()} follows it). The HTTP API's
+     * {@code POST /reshard} calls this.
+     *
+     * @throws IllegalArgumentException for a count below 1, the running count, or a shard range split over processes
+     */
+    public ReshardStatus reshard(OptionalInt shards) {
+        return this.shards.request(shards, "asked for" + (shards.isPresent() ? " " + shards.getAsInt() + " shards" : ""));
+    }
+
+    /** The status line's part about a reshard in progress, empty when none runs. */
+    private String resharding() {
+        ReshardStatus r = shards.status();
+        if (!r.running()) {
+            return "";
+        }
+        return " | resharding " + r.fromShards() + " -> " + r.toShards() + ": " + r.phase() + ", new shards " + r.shardsReady()
+                + "/" + r.toShards() + " ready, guilds " + r.guildsLoaded() + "/" + r.guilds() + " loaded";
+    }
+
+    /** Where resharding stands: idle, refused (and why), loading, switching, done or failed. */
+    public ReshardStatus reshardStatus() {
+        return shards.status();
     }
 
     public StateWriter state() {
@@ -317,7 +433,7 @@ public final class Gatehouse implements AutoCloseable {
     /** Dispatches received by all shards so far. */
     public long dispatches() {
         long n = 0;
-        for (ShardStatus s : shards.statuses()) {
+        for (ShardStatus s : shards().statuses()) {
             n += s.dispatches();
         }
         return n;
@@ -325,7 +441,7 @@ public final class Gatehouse implements AutoCloseable {
 
     /** One line for operators: shards, guilds, events, rows, deliveries, queue. */
     public String statusLine(double eventsPerSecond) {
-        List<ShardStatus> all = shards.statuses();
+        List<ShardStatus> all = shards().statuses();
         int ready = 0, guilds = 0, loaded = 0;
         for (ShardStatus s : all) {
             ready += s.ready() ? 1 : 0;
@@ -336,7 +452,8 @@ public final class Gatehouse implements AutoCloseable {
                 ready, all.size(), loaded, guilds, eventsPerSecond, state.rowsWritten(), delivery.delivered(),
                 delivery.queued(), (delivery.spilledEvents() > 0 ? " | in spill " + delivery.spilledEvents() : "")
                         + (delivery.dropped() > 0 ? " | dropped " + delivery.dropped() : "")
-                        + journal.filter(StateJournal::journaling).map(j -> " | state journal " + j.bytes() + " bytes").orElse(""));
+                        + journal.filter(StateJournal::journaling).map(j -> " | state journal " + j.bytes() + " bytes").orElse("")
+                        + resharding());
     }
 
     /**
@@ -353,6 +470,7 @@ public final class Gatehouse implements AutoCloseable {
         // one deadline for the whole stop: shards (in parallel, bounded inside), the ring, the bot's drain
         long deadline = System.nanoTime() + (drainMs + 5_000) * 1_000_000L;
         shards.close();
+        shards.shards().close();
         long notReached = ring.shutdown(Math.max(0, Math.min(drainMs, (deadline - System.nanoTime()) / 1_000_000)));
         try {
             state.awaitShutdown(Math.max(0, Math.min(2_000, (deadline - System.nanoTime()) / 1_000_000)));

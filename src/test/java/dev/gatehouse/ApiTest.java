@@ -260,6 +260,23 @@ class ApiTest {
     }
 
     @Test
+    void reshardRefusalsAre400AndShardsTellWhereReshardingStands() throws Exception {
+        HttpResponse<String> same = api.post("/reshard", "{\"shards\":2}");
+        assertEquals(400, same.statusCode(), same.body());
+        assertEquals("shards", json(same).path("field").asText(), same.body());
+        assertTrue(json(same).path("error").asText().contains("2"), same.body());
+        assertEquals(400, api.post("/reshard", "{\"shards\":0}").statusCode());
+        assertEquals(400, api.post("/reshard", "{\"shards\":\"four\"}").statusCode());
+        HttpResponse<String> unknown = api.post("/reshard", "{\"shard\":4}");
+        assertEquals(400, unknown.statusCode(), unknown.body());
+        assertEquals("shard", json(unknown).path("field").asText());
+        assertEquals(401, anonymous.post("/reshard", "{\"shards\":4}").statusCode());
+        JsonNode reshard = json(api.get("/shards")).path("reshard");
+        assertEquals(2, reshard.path("from_shards").asInt(), reshard.toString());
+        assertTrue(List.of("idle", "refused").contains(reshard.path("phase").asText()), reshard.toString());
+    }
+
+    @Test
     void shardsAndReadinessDescribeEveryShard() throws Exception {
         JsonNode shards = json(api.get("/shards")).path("shards");
         assertEquals(2, shards.size());

@@ -323,6 +323,11 @@ final class TestBot implements AutoCloseable {
         return unauthorized;
     }
 
+    /** Every received event, in arrival order. */
+    synchronized List<Received> all() {
+        return new ArrayList<>(received);
+    }
+
     /** Received events per shard, in arrival order. */
     synchronized Map<Integer, List<Received>> byShard() {
         Map<Integer, List<Received>> out = new TreeMap<>();

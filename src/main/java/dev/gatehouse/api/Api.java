@@ -2,6 +2,7 @@ package dev.gatehouse.api;
 
 import dev.gatehouse.delivery.Forwarder;
 import dev.gatehouse.pipeline.EventRing;
+import dev.gatehouse.control.ReshardStatus;
 import dev.gatehouse.shard.ShardManager;
 import dev.gatehouse.state.StateCache;
 import dev.gatehouse.state.StateReads;
@@ -43,9 +44,26 @@ public final class Api implements AutoCloseable {
     }
 
     /** The parts of the gateway the API reads and commands. */
-    public record Parts(ShardManager shards, int totalShards, long intents, StateWriter state, StateReads reads,
+    /**
+     * The parts of the gateway the API reads and commands. {@code shards}: the running shard set, looked up per
+     * request (a reshard replaces it); {@code resharding}: {@code POST /reshard} and the progress in {@code /shards}.
+     */
+    public record Parts(java.util.function.Supplier<ShardManager> shards, long intents, StateWriter state, StateReads reads,
                         StateCache cache, ExecutorService readExecutor, Forwarder delivery, EventRing ring, DispatchTap tap,
-                        DataSource db) {
+                        DataSource db, Resharding resharding) {
+    }
+
+    /** Resharding as the API drives it. */
+    public interface Resharding {
+        /** Where resharding stands. */
+        ReshardStatus status();
+
+        /**
+         * Starts a reshard to {@code shards} (empty: what Discord and the guild count need); returns at once.
+         *
+         * @throws IllegalArgumentException for a count the reshard refuses outright (below 1, the running one, ...)
+         */
+        ReshardStatus request(java.util.OptionalInt shards);
     }
 
     private final ApiServer server;
@@ -68,10 +86,10 @@ public final class Api implements AutoCloseable {
             Metrics metrics = new Metrics(new Metrics.Sources(p.shards(), p.state(), p.delivery(), p.ring(), p.tap(), p.cache(),
                     p.db(), stats));
             p.tap().members.limit(settings.maxMembersPerRequest());
-            Commands commands = new Commands(p.shards(), p.totalShards(), p.intents(), p.tap().members, timer);
+            Commands commands = new Commands(p.shards(), p.intents(), p.tap().members, timer);
             p.tap().onSessionReady(commands::sessionReady);
             Routes routes = new Routes();
-            new OperatorRoutes(p.shards(), p.delivery(), p.state(), health, metrics, p.tap()).addTo(routes);
+            new OperatorRoutes(p.shards(), p.delivery(), p.state(), health, metrics, p.tap(), p.resharding()).addTo(routes);
             new StateRoutes(p.cache(), p.reads(), p.readExecutor()).addTo(routes);
             routes.add("POST", "/guilds/{guild_id}/voice-state", commands::voiceState)
                     .add("POST", "/guilds/{guild_id}/members/request", commands::requestMembers)

@@ -53,8 +53,8 @@ final class Commands {
     private static final Set<String> STATUSES = Set.of("online", "dnd", "idle", "invisible", "offline");
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
-    private final ShardManager shards;
-    private final int totalShards;
+    /** The running shard set, looked up per request: a reshard replaces it (and the shard count). */
+    private final java.util.function.Supplier<ShardManager> shards;
     private final long intents;
     private final MemberRequests members;
     private final ScheduledExecutorService timer;
@@ -69,9 +69,8 @@ final class Commands {
     private final Map<Integer, ArrayDeque<Parked>> parked = new HashMap<>();
     private ScheduledFuture<?> recheck;
 
-    Commands(ShardManager shards, int totalShards, long intents, MemberRequests members, ScheduledExecutorService timer) {
+    Commands(java.util.function.Supplier<ShardManager> shards, long intents, MemberRequests members, ScheduledExecutorService timer) {
         this.shards = shards;
-        this.totalShards = totalShards;
         this.intents = intents;
         this.members = members;
         this.timer = timer;
@@ -80,7 +79,7 @@ final class Commands {
 
     /** The shard of a guild, as Discord routes it. */
     int shardOf(long guildId) {
-        return (int) ((guildId >> 22) % totalShards);
+        return (int) ((guildId >> 22) % shards.get().totalShards());
     }
 
     /** {@code POST /guilds/{guild_id}/voice-state}: join, move or leave ({@code channel_id null}) a voice channel. */
@@ -112,7 +111,7 @@ final class Commands {
         long timeout = timeout(r);
         List<Integer> targets = new ArrayList<>();
         if (allShards) {
-            for (ShardStatus s : shards.statuses()) {
+            for (ShardStatus s : shards.get().statuses()) {
                 targets.add(s.id());
             }
         } else {
@@ -370,7 +369,7 @@ final class Commands {
      */
     private void release() {
         Map<Integer, ShardStatus> byId = new HashMap<>();
-        for (ShardStatus s : shards.statuses()) {
+        for (ShardStatus s : shards.get().statuses()) {
             byId.put(s.id(), s);
         }
         long now = System.nanoTime();
@@ -417,7 +416,7 @@ final class Commands {
                     p.out.completeExceptionally(busy(shard, queued));
                     return CompletableFuture.completedFuture(null);
                 }
-                queuedIt = shards.command(shard, p.payload);
+                queuedIt = shards.get().command(shard, p.payload);
             } catch (RuntimeException e) {
                 p.out.completeExceptionally(e);
                 return CompletableFuture.completedFuture(null);
@@ -458,12 +457,12 @@ final class Commands {
     }
 
     private ShardStatus status(int shard) {
-        for (ShardStatus s : shards.statuses()) {
+        for (ShardStatus s : shards.get().statuses()) {
             if (s.id() == shard) {
                 return s;
             }
         }
-        throw new ApiError(409, "shard_id", "shard " + shard + " (of " + totalShards + ") is not run by this process");
+        throw new ApiError(409, "shard_id", "shard " + shard + " (of " + shards.get().totalShards() + ") is not run by this process");
     }
 
     private static Answer accepted(int shard, int queued) {

@@ -38,7 +38,7 @@ final class Health {
     private record Sample(long atMs, double eventsPerSecond, int queued, long backlog) {
     }
 
-    private final ShardManager shards;
+    private final java.util.function.Supplier<ShardManager> shards;
     private final Forwarder delivery;
     private final EventRing ring;
     private final DispatchTap tap;
@@ -54,7 +54,7 @@ final class Health {
     /** When the probe in flight was queued (System.nanoTime), 0 when none is. */
     private long probeSince;
 
-    Health(ShardManager shards, Forwarder delivery, EventRing ring, DispatchTap tap, StateReads reads, Executor readExecutor,
+    Health(java.util.function.Supplier<ShardManager> shards, Forwarder delivery, EventRing ring, DispatchTap tap, StateReads reads, Executor readExecutor,
            ScheduledExecutorService timer) {
         this.shards = shards;
         this.delivery = delivery;
@@ -80,7 +80,7 @@ final class Health {
             lastDelivered = delivered;
             deliveredAt = now;
         }
-        for (ShardStatus s : shards.statuses()) {
+        for (ShardStatus s : shards.get().statuses()) {
             if (s.ready()) {
                 awaySince.remove(s.id());
             } else {
@@ -131,7 +131,7 @@ final class Health {
         ObjectNode out = NODES.objectNode();
         ArrayNode reasons = out.putArray("reasons");
         long now = System.nanoTime();
-        for (ShardStatus s : shards.statuses()) {
+        for (ShardStatus s : shards.get().statuses()) {
             Long since = awaySince.get(s.id());
             boolean longAway = since != null && now - since > TimeUnit.MILLISECONDS.toNanos(AWAY_MS);
             if (!s.ready() && (longAway || !resumingLike(s.state()))) {

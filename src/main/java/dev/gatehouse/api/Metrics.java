@@ -29,7 +29,7 @@ final class Metrics {
     private final PrometheusTextFormatWriter writer = PrometheusTextFormatWriter.create();
 
     /** The parts whose figures are exposed. */
-    record Sources(ShardManager shards, StateWriter state, Forwarder delivery, EventRing ring, DispatchTap tap,
+    record Sources(java.util.function.Supplier<ShardManager> shards, StateWriter state, Forwarder delivery, EventRing ring, DispatchTap tap,
                    StateCache cache, DataSource db, ApiStats api) {
     }
 
@@ -48,7 +48,7 @@ final class Metrics {
         shardCounter("gatehouse_shard_dispatches", "Dispatches received", s, ShardStatus::dispatches);
         GaugeWithCallback.builder().name("gatehouse_shard_state").help("1 for the state each shard is in")
                 .labelNames("shard", "state").callback(cb -> {
-                    for (ShardStatus st : s.shards().statuses()) {
+                    for (ShardStatus st : s.shards().get().statuses()) {
                         cb.call(1, Integer.toString(st.id()), st.state());
                     }
                 }).register(registry);
@@ -101,7 +101,7 @@ final class Metrics {
 
     private void shardGauge(String name, String help, Sources s, ToDoubleFunction<ShardStatus> value) {
         GaugeWithCallback.builder().name(name).help(help).labelNames("shard").callback(cb -> {
-            for (ShardStatus st : s.shards().statuses()) {
+            for (ShardStatus st : s.shards().get().statuses()) {
                 cb.call(value.applyAsDouble(st), Integer.toString(st.id()));
             }
         }).register(registry);
@@ -109,7 +109,7 @@ final class Metrics {
 
     private void shardCounter(String name, String help, Sources s, ToDoubleFunction<ShardStatus> value) {
         CounterWithCallback.builder().name(name).help(help).labelNames("shard").callback(cb -> {
-            for (ShardStatus st : s.shards().statuses()) {
+            for (ShardStatus st : s.shards().get().statuses()) {
                 cb.call(value.applyAsDouble(st), Integer.toString(st.id()));
             }
         }).register(registry);

@@ -59,7 +59,15 @@ public record Config(
         long stateMaxJournalBytes,
         Path stateJournalDir,
         int deliveryDeadLetterRetentionDays,
-        long gatewayMaxHeldBytes) {
+        long gatewayMaxHeldBytes,
+        Resharding resharding) {
+
+    /**
+     * Resharding keys: {@code reshard}, {@code reshardPercentage} and {@code reshard.*} (see config.properties).
+     */
+    public record Resharding(boolean automatic, int percentage, int guildsPerShard, long checkIntervalMs, int identifyReserve,
+                             long settleMs) {
+    }
 
     /** Worker thread flavour of the clusters. */
     public enum ThreadKind { PLATFORM, VIRTUAL }
@@ -88,7 +96,7 @@ public record Config(
                 deliveryMaxQueuedBytes, deliveryMaxSpilledBytes, deliverySpillDir, deliveryEvents, deliverySkipEvents,
                 gatewayMaxPausedMs, filtersEditedMessages, controllersDir, apiMaxConnections, apiMaxMembersPerRequest,
                 deliveryMaxBatchSize,
-                stateMaxJournalBytes, stateJournalDir, deliveryDeadLetterRetentionDays, gatewayMaxHeldBytes);
+                stateMaxJournalBytes, stateJournalDir, deliveryDeadLetterRetentionDays, gatewayMaxHeldBytes, resharding);
     }
 
     /** A copy delivering to another bot endpoint, used by the demo to aim at its sample bot. */
@@ -101,7 +109,7 @@ public record Config(
                 durationSeconds, apiPort, apiBind, apiSecret, deliveryMaxQueuedBytes, deliveryMaxSpilledBytes, deliverySpillDir, deliveryEvents, deliverySkipEvents,
                 gatewayMaxPausedMs, filtersEditedMessages, controllersDir, apiMaxConnections, apiMaxMembersPerRequest,
                 deliveryMaxBatchSize,
-                stateMaxJournalBytes, stateJournalDir, deliveryDeadLetterRetentionDays, gatewayMaxHeldBytes);
+                stateMaxJournalBytes, stateJournalDir, deliveryDeadLetterRetentionDays, gatewayMaxHeldBytes, resharding);
     }
 
     /** Builds and validates a configuration from resolved string values (every key of {@link Key#ALL} present). */
@@ -157,7 +165,10 @@ public record Config(
                 in.lng("state.maxJournalBytes", 0, Long.MAX_VALUE),
                 Path.of(in.text("state.journalDir", true)),
                 in.integer("delivery.deadLetterRetentionDays", 0, 36_500),
-                in.lng("gateway.maxHeldBytes", 1024, Long.MAX_VALUE));
+                in.lng("gateway.maxHeldBytes", 1024, Long.MAX_VALUE),
+                new Resharding(in.bool("reshard"), in.integer("reshardPercentage", 1, 100),
+                        in.integer("reshard.guildsPerShard", 1, 1_000_000), in.lng("reshard.checkIntervalMs", 10, 86_400_000),
+                        in.integer("reshard.identifyReserve", 0, 1_000_000), in.lng("reshard.settleMs", 0, 600_000)));
         c.checkTogether();
         return c;
     }

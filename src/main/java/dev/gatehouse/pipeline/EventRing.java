@@ -18,7 +18,7 @@ import java.util.concurrent.locks.LockSupport;
  * threads. A full ring never makes a producer wait: {@link #tryPublish} says no, and the shard holds the
  * dispatch and stops reading its socket (the backpressure of the whole gateway, without stopping heartbeats).
  */
-public final class EventRing {
+public final class EventRing implements DispatchSink {
     private static final System.Logger LOG = System.getLogger(EventRing.class.getName());
 
     private final Disruptor<Dispatch> disruptor;
@@ -71,6 +71,7 @@ public final class EventRing {
      * Copies one dispatch into the next slot and publishes it, or returns false at once when the ring is full
      * (the caller keeps the dispatch and offers it again later, in order). Never waits.
      */
+    @Override
     public boolean tryPublish(int shardId, Session session, long seq, String type, long guildId, GuildKind kind, byte[] buf,
                               int off, int len, long receivedNanos) {
         long s;

@@ -68,6 +68,16 @@ final class GatewayConnection {
     private volatile boolean paused;
     /** The WebSocket handshake completed: only then may a pause take effect. Event loop. */
     private boolean handshaken;
+    /**
+     * Our close frame is on its way (set on the event loop): from then on nothing more reaches the listener; what still
+     * arrives is read and dropped until the gateway's answer, so the socket is never shut with bytes unread.
+     */
+    private volatile boolean closing;
+    /** Asked to close before the TCP connection was established: it is dropped as soon as it is. */
+    private volatile boolean closeAsked;
+    /** How long a close waits for the gateway's answer to its close frame before it drops the socket. */
+    static final long CLOSE_ANSWER_MS = 2_000;
+    private static final System.Logger LOG = System.getLogger(GatewayConnection.class.getName());
 
     private GatewayConnection(Listener listener) {
         this.listener = listener;
@@ -105,6 +115,9 @@ final class GatewayConnection {
             if (f.isSuccess()) {
                 c.channel = f.channel(); // never paused before the handshake: the 101 and Hello must be read
                 f.channel().closeFuture().addListener(x -> c.reportClosed());
+                if (c.closeAsked) {
+                    f.channel().close(); // closed while connecting: no handshake, no session to end
+                }
             } else {
                 c.closeReason = "connect to " + host + ":" + port + " failed: " + f.cause();
                 c.reportClosed();
@@ -121,7 +134,7 @@ final class GatewayConnection {
     /** Sends a text frame; {@code written} runs (on the event loop) once it is on the socket. */
     void send(String text, Runnable written) {
         Channel ch = channel;
-        if (ch != null && ch.isActive()) {
+        if (ch != null && ch.isActive() && !closeAsked) { // nothing may follow our close frame
             var f = ch.writeAndFlush(new TextWebSocketFrame(text));
             if (written != null) {
                 f.addListener(done -> written.run());
@@ -129,8 +142,38 @@ final class GatewayConnection {
         }
     }
 
-    /** Sends a close frame with the code, then closes the socket. */
+    /**
+     * Ends the connection with a close frame carrying {@code code}. A resumable code closes the socket right
+     * after the frame ({@link #closeAtOnce}). 1000, which ends the session at the gateway, is done with care, on
+     * the event loop: from now on nothing more reaches
+     * the listener but {@code closed}; reading goes on (even when paused) and what arrives is dropped until the
+     * gateway answers with its own close frame, then the socket is closed, at the latest after
+     * {@link #CLOSE_ANSWER_MS}. Closing at once would shut a socket with bytes unread, which resets the TCP
+     * connection, and a gateway that had not read our close frame yet loses it: the session it should end stays
+     * resumable and keeps receiving. A second call adds nothing (one close frame per connection).
+     */
     void close(int code, String reason) {
+        if (code != 1000) {
+            closeAtOnce(code, reason);
+            return;
+        }
+        closeAsked = true;
+        Channel ch = channel;
+        if (ch == null) {
+            return; // still connecting: dropped as soon as the connection is established
+        }
+        try {
+            ch.eventLoop().execute(() -> closeOnLoop(ch, code, reason));
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            ch.close(); // the event loop is shut down: its channels are closed already
+        }
+    }
+
+    /**
+     * A resumable close (a reconnect, a process stop): the close frame, then the socket at once. The session stays
+     * resumable whether or not the gateway reads the frame, and a stopping process must not wait for answers.
+     */
+    private void closeAtOnce(int code, String reason) {
         Channel ch = channel;
         if (ch == null) {
             return;
@@ -146,6 +189,43 @@ final class GatewayConnection {
         } else {
             ch.close();
         }
+    }
+
+    private void closeOnLoop(Channel ch, int code, String reason) {
+        if (closing) {
+            return;
+        }
+        closing = true;
+        if (closeCode < 0) {
+            closeCode = code;
+            closeReason = reason;
+        }
+        if (!ch.isActive() || !handshaken) {
+            ch.close(); // no WebSocket yet: nothing to say to the gateway
+            return;
+        }
+        ch.config().setAutoRead(true);
+        ch.writeAndFlush(new CloseWebSocketFrame(code, reason)).addListener((ChannelFutureListener) f -> {
+            if (!f.isSuccess()) {
+                LOG.log(System.Logger.Level.WARNING, "gateway connection: the close frame (" + code + ") could not be sent ("
+                        + f.cause() + "); dropping the socket");
+                f.channel().close();
+            }
+        });
+        // a zombie peer may never answer: drop the socket regardless after a while
+        ch.eventLoop().schedule(() -> {
+            if (ch.isOpen()) {
+                LOG.log(System.Logger.Level.DEBUG, "gateway connection: no answer to the close frame (" + code + ") within "
+                        + CLOSE_ANSWER_MS + " ms; dropping the socket");
+                ch.close();
+            }
+        }, CLOSE_ANSWER_MS, java.util.concurrent.TimeUnit.MILLISECONDS);
+    }
+
+    /** True until the socket is closed: after {@link #close}, until the gateway answered (or the wait ran out). */
+    boolean isOpen() {
+        Channel ch = channel;
+        return ch == null ? !reported : ch.isOpen();
     }
 
     /**
@@ -189,6 +269,9 @@ final class GatewayConnection {
      * (a pause decided on the reader and a resume on the consumer could, leaving the socket paused for good).
      */
     private void updateAutoRead(Channel ch) {
+        if (closing) {
+            return; // reads on, dropping, until the close answer
+        }
         int backlog = inFlight.get();
         boolean pause = paused && handshaken;
         if (ch.config().isAutoRead() && (pause || backlog >= HIGH_MARK)) {
@@ -226,6 +309,10 @@ final class GatewayConnection {
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, WebSocketFrame frame) {
             long now = System.nanoTime();
+            if (closing && !(frame instanceof CloseWebSocketFrame)) {
+                frame.release(); // after our close frame: the shard takes nothing more from this connection
+                return;
+            }
             if (frame instanceof BinaryWebSocketFrame || frame instanceof TextWebSocketFrame) {
                 if (inFlight.incrementAndGet() >= HIGH_MARK) {
                     updateAutoRead(ctx.channel());
@@ -238,7 +325,12 @@ final class GatewayConnection {
                     closeCode = close.statusCode();
                     closeReason = close.reasonText();
                 }
-                ctx.writeAndFlush(new CloseWebSocketFrame(close.statusCode(), "")).addListener(ChannelFutureListener.CLOSE);
+                if (closing) {
+                    ctx.close(); // the answer to our close frame: nothing follows it, nothing is left unread
+                } else {
+                    closing = true;
+                    ctx.writeAndFlush(new CloseWebSocketFrame(close.statusCode(), "")).addListener(ChannelFutureListener.CLOSE);
+                }
             }
             frame.release();
         }

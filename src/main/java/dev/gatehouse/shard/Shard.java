@@ -136,15 +136,37 @@ final class Shard implements GatewayConnection.Listener {
 
     /** Cluster thread: stop for good, keeping the session resumable for the next process. */
     void stop() {
+        stop(CloseCode.RESUMABLE_SHUTDOWN, "gatehouse stopping");
+    }
+
+    /**
+     * Cluster thread: stop for good with {@code code}: 1000 ends the session (a shard set replaced by a reshard),
+     * a resumable code keeps it for the next process.
+     */
+    void stop(int code, String reason) {
+        LOG.log(System.Logger.Level.DEBUG, "shard " + id + ": stopping with " + code + " in " + state + " (session " + shortSession()
+                + ", " + (conn == null ? "no connection" : conn == dropping ? "connection being dropped" : "connection open")
+                + ", " + held.size() + " held)");
+        if (code == 1000 && session != null && (conn == null || conn == dropping)) {
+            LOG.log(System.Logger.Level.WARNING, "shard " + id + ": session " + shortSession() + " cannot be ended with 1000 now: its"
+                    + " connection is " + (conn == null ? "gone (reconnecting)" : "already closing resumably")
+                    + "; the gateway ends it once its resume window passes");
+        }
         stopping = true;
         state = State.STOPPED;
         reconnectAt = NEVER;
         nextHeartbeat = NEVER;
         deadline = NEVER;
         if (conn != null) {
-            conn.close(CloseCode.RESUMABLE_SHUTDOWN, "gatehouse stopping");
+            conn.close(code, reason);
         }
         publishStatus();
+    }
+
+    /** True while the shard's socket is open (after {@link #stop}: until the gateway answered the close frame). */
+    boolean connectionOpen() {
+        GatewayConnection c = conn;
+        return c != null && c.isOpen();
     }
 
     /** Cluster thread: runs due timers; returns the next time it needs to run. */
@@ -558,6 +580,12 @@ final class Shard implements GatewayConnection.Listener {
                 : "closed with " + CloseCode.describe(code);
         if (action == CloseCode.Action.STOP) {
             state = State.STOPPED;
+            if (code == CloseCode.SHARDING_REQUIRED.code()) {
+                LOG.log(System.Logger.Level.ERROR, "shard " + id + ": " + cause + "; the shard stops and a reshard is asked for");
+                publishStatus();
+                ctx.shardingRequired().accept(id);
+                return;
+            }
             LOG.log(System.Logger.Level.ERROR, "shard " + id + ": " + cause + "; the shard stops, the others keep running");
             publishStatus();
             return;

@@ -1,6 +1,7 @@
 package dev.gatehouse.shard;
 
 import dev.gatehouse.discord.GatewayBot;
+import dev.gatehouse.pipeline.DispatchSink;
 import dev.gatehouse.pipeline.EventRing;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.nio.NioEventLoopGroup;
@@ -45,13 +46,26 @@ public final class ShardManager implements AutoCloseable {
                         IdentifyQueue.StartLimit startLimit, long identifyIntervalMs, boolean virtualThreads,
                         Map<Integer, ResumePoint> resumable, IdentifyQueue.Ledger identifyTurns, long maxPausedMs,
                         long maxHeldBytes, dev.gatehouse.pipeline.Controllers controllers) {
+        this(plan, ring, token, intents, bot, startLimit, identifyIntervalMs, virtualThreads, resumable, identifyTurns,
+                maxPausedMs, maxHeldBytes, controllers, shard -> { });
+    }
+
+    /**
+     * As the other constructor, publishing into any {@link DispatchSink} (the ring, or a reshard's hand-over) and
+     * telling {@code shardingRequired} the id of a shard the gateway closed with 4011 (that shard stops).
+     */
+    public ShardManager(ShardPlan plan, DispatchSink ring, String token, long intents, GatewayBot bot,
+                        IdentifyQueue.StartLimit startLimit, long identifyIntervalMs, boolean virtualThreads,
+                        Map<Integer, ResumePoint> resumable, IdentifyQueue.Ledger identifyTurns, long maxPausedMs,
+                        long maxHeldBytes, dev.gatehouse.pipeline.Controllers controllers,
+                        java.util.function.IntConsumer shardingRequired) {
         String gatewayUrl = bot.url();
         int maxConcurrency = bot.maxConcurrency();
         this.loop = new NioEventLoopGroup(Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors() / 2)),
                 Thread.ofPlatform().name("gatehouse-io-", 0).daemon(true).factory());
         this.identifyQueue = new IdentifyQueue(maxConcurrency, identifyIntervalMs, identifyTurns, bot, startLimit);
         ShardContext ctx = new ShardContext(loop, identifyQueue, ring, token, intents, gatewayUrl, plan.total(), 15_000,
-                maxPausedMs * 1_000_000L, maxHeldBytes, new LoadedShards(plan.count()), controllers);
+                maxPausedMs * 1_000_000L, maxHeldBytes, new LoadedShards(plan.count()), controllers, shardingRequired);
         this.ctx = ctx;
         int clusterId = 0;
         int resuming = 0;
@@ -77,6 +91,11 @@ public final class ShardManager implements AutoCloseable {
         for (Cluster c : clusters) {
             c.start(virtualThreads);
         }
+    }
+
+    /** The shard count of this set (all processes together). */
+    public int totalShards() {
+        return ctx.totalShards();
     }
 
     /** Status of every shard, by shard id. */
@@ -143,13 +162,21 @@ public final class ShardManager implements AutoCloseable {
      */
     @Override
     public void close() {
+        close(dev.gatehouse.discord.CloseCode.RESUMABLE_SHUTDOWN, "gatehouse stopping");
+    }
+
+    /**
+     * As {@link #close()}, closing every connection with {@code code}: 1000 ends the sessions (the set a reshard
+     * replaced), so Discord stops sending to them.
+     */
+    public void close(int code, String reason) {
         closed = true;
         long deadline = System.nanoTime() + STOP_MS * 1_000_000L;
         CountDownLatch stopped = new CountDownLatch(clusters.size());
         for (Cluster c : clusters) {
             c.execute(() -> {
                 for (Shard s : c.shards()) {
-                    s.stop();
+                    s.stop(code, reason);
                 }
                 stopped.countDown();
             });
@@ -163,6 +190,13 @@ public final class ShardManager implements AutoCloseable {
                 if (!c.awaitStopped(deadline)) {
                     LOG.log(System.Logger.Level.WARNING, "cluster " + c.id() + " did not stop within " + STOP_MS + " ms");
                 }
+            }
+            // the gateway's answers to the close frames: shutting the event loop down first would drop the sockets
+            // with bytes unread (a TCP reset), and a close frame the gateway had not read yet would be lost with
+            // them (a 1000 that should end the session)
+            long answered = Math.min(deadline, System.nanoTime() + GatewayConnection.CLOSE_ANSWER_MS * 1_000_000L);
+            while (code == 1000 && System.nanoTime() < answered && shards.stream().anyMatch(Shard::connectionOpen)) {
+                Thread.sleep(5);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -23,6 +23,8 @@ public final class GatewaySession {
     private final ArrayDeque<byte[]> replay = new ArrayDeque<>();
     private long firstReplaySeq = 1;
     private final List<Sent> sent = new ArrayList<>();
+    /** Per entry of {@link #sent}, the world event it was (0: this session's own). */
+    private final List<Long> worldEvents = new ArrayList<>();
     private long seq;
     private long count;
     SimConnection connection;
@@ -33,6 +35,8 @@ public final class GatewaySession {
     int largeThreshold = 50;
     /** When the connection went away without ending the session (System.nanoTime), 0 while connected. */
     long droppedAtNanos;
+    /** How each of the session's connections ended, oldest first: "close 1000", "dropped without a close frame". */
+    private final List<String> endings = new ArrayList<>();
 
     GatewaySession(String id, int shardId, int shardCount, boolean recordTruth) {
         this.id = id;
@@ -41,8 +45,8 @@ public final class GatewaySession {
         this.recordTruth = recordTruth;
     }
 
-    /** Assigns the next seq, records the frame, and returns it. */
-    byte[] frame(String type, long guildId, byte[] d) {
+    /** Assigns the next seq, records the frame (and which world event it is, 0 for none), and returns it. */
+    byte[] frame(String type, long guildId, byte[] d, long worldEvent) {
         long s = ++seq;
         byte[] head = ("{\"t\":\"" + type + "\",\"s\":" + s + ",\"op\":0,\"d\":").getBytes(java.nio.charset.StandardCharsets.US_ASCII);
         byte[] f = new byte[head.length + d.length + 1];
@@ -58,6 +62,7 @@ public final class GatewaySession {
             count++;
             if (recordTruth) {
                 sent.add(new Sent(s, type, guildId));
+                worldEvents.add(worldEvent);
             }
         }
         return f;
@@ -83,6 +88,25 @@ public final class GatewaySession {
         return connection == null && droppedAtNanos != 0 && nowNanos - droppedAtNanos > resumeWindowMs * 1_000_000L;
     }
 
+    /** World thread: one of the session's connections ended (a client's close code, or a drop without one). */
+    synchronized void ending(String how) {
+        endings.add(how);
+    }
+
+    /** How each of the session's connections ended so far, oldest first (see {@link #describe()}). */
+    public synchronized List<String> endings() {
+        return new ArrayList<>(endings);
+    }
+
+    /**
+     * How the session stands, for a test's failure message: ended or live, connected or not, and how each of its
+     * connections ended ("close 1000" from the client, "dropped without a close frame").
+     */
+    public synchronized String describe() {
+        return id + " shard " + shardId + "/" + shardCount + (ended ? " ended" : " live") + (connection != null ? ", connected" : "")
+                + ", " + count + " sent, endings " + endings;
+    }
+
     /** Session id as sent in READY. */
     public String id() {
         return id;
@@ -95,6 +119,21 @@ public final class GatewaySession {
     /** Every dispatch sent so far, in seq order (empty when truth is not recorded). */
     public synchronized List<Sent> sent() {
         return new ArrayList<>(sent);
+    }
+
+    /**
+     * Per dispatch of {@link #sent()}, in the same order, the world event it carried: the world's events are
+     * numbered in the order they happened and every session that gets one gets the same number (what a test
+     * of resharding compares, since seqs differ per session); 0 for what only this session got (READY, the
+     * GUILD_CREATEs after its identify, answers to its commands).
+     */
+    public synchronized List<Long> worldEvents() {
+        return new ArrayList<>(worldEvents);
+    }
+
+    /** Shard count the session identified with. */
+    public int shardCount() {
+        return shardCount;
     }
 
     /** How many dispatches were sent. */

@@ -19,6 +19,8 @@ final class SimConnection {
     private final ZstdStream zstd;
     private byte[] out = new byte[64 * 1024];
     GatewaySession session;
+    /** The client's close frame arrived on this connection (event loop). */
+    volatile boolean closeReceived;
     /** False after the zombie fault: heartbeats are no longer acknowledged. */
     volatile boolean ackHeartbeats = true;
     /** The intents of the identify this connection sent (read by the world thread when it starts the session). */

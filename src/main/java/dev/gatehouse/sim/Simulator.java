@@ -72,6 +72,8 @@ public final class Simulator implements AutoCloseable {
     private volatile boolean trafficOn;
     private final int rate;
     private volatile long dispatched;
+    /** World events so far (world thread only): see {@link GatewaySession#worldEvents()}. */
+    private long worldEvents;
     private volatile long identifies;
     private volatile long bucketViolations;
     private volatile long heartbeats;
@@ -317,9 +319,10 @@ public final class Simulator implements AutoCloseable {
         }
         // a GUILD_CREATE depends on each session's large_threshold: one payload per threshold (joins are rare)
         Map<Integer, byte[]> byThreshold = new java.util.HashMap<>();
+        long event = ++worldEvents;
         for (GatewaySession s : sessionOrder) {
             if (!s.ended && s.routes(g.id)) {
-                dispatchTo(s, e.type(), g.id, byThreshold.computeIfAbsent(s.largeThreshold, t -> SimJson.guildCreate(g, t)));
+                dispatchTo(s, e.type(), g.id, byThreshold.computeIfAbsent(s.largeThreshold, t -> SimJson.guildCreate(g, t)), event);
             }
         }
         return g.id;
@@ -414,16 +417,26 @@ public final class Simulator implements AutoCloseable {
     }
 
     private void dispatch(String type, long guildId, byte[] d) {
+        long event = ++worldEvents;
         for (GatewaySession s : sessionOrder) {
             if (!s.ended && s.routes(guildId) && IntentGate.receives(s.intents, type)) {
-                dispatchTo(s, type, guildId, d);
+                dispatchTo(s, type, guildId, d, event);
             }
         }
     }
 
-    /** Sends one dispatch on one session: recorded (replay, truth) even while its connection is away. */
+    /** Sends one dispatch meant for this session only (a command's answer): no world event of its own. */
     private void dispatchTo(GatewaySession s, String type, long guildId, byte[] d) {
-        byte[] frame = s.frame(type, guildId, d);
+        dispatchTo(s, type, guildId, d, 0);
+    }
+
+    /**
+     * Sends one dispatch on one session: recorded (replay, truth) even while its connection is away.
+     * {@code worldEvent} numbers the world's events in the order they happened, the same on every session that
+     * gets one (0 for what only this session gets: READY, its GUILD_CREATEs, answers to its commands).
+     */
+    private void dispatchTo(GatewaySession s, String type, long guildId, byte[] d, long worldEvent) {
+        byte[] frame = s.frame(type, guildId, d, worldEvent);
         dispatched++;
         SimConnection c = s.connection;
         if (c != null) {
@@ -521,7 +534,7 @@ public final class Simulator implements AutoCloseable {
             j.writeString("[\"gatehouse-simulator\",{\"micros\":0}]");
             j.writeEndArray();
         });
-        c.send(s.frame("READY", 0, ready));
+        c.send(s.frame("READY", 0, ready, 0));
         dispatched++;
         int created = 0;
         for (World.Guild g : mine) {
@@ -530,7 +543,7 @@ public final class Simulator implements AutoCloseable {
             }
             awaitWritable(c);
             byte[] prepared = s.largeThreshold == preparedThreshold ? preparedBurst.remove(g.id) : null;
-            c.send(s.frame("GUILD_CREATE", g.id, prepared != null ? prepared : traffic.guildCreate(g, s.largeThreshold)));
+            c.send(s.frame("GUILD_CREATE", g.id, prepared != null ? prepared : traffic.guildCreate(g, s.largeThreshold), 0));
             dispatched++;
             created++;
         }
@@ -605,7 +618,7 @@ public final class Simulator implements AutoCloseable {
             awaitWritable(c);
             c.send(f);
         }
-        c.send(s.frame("RESUMED", 0, "{}".getBytes(StandardCharsets.US_ASCII)));
+        c.send(s.frame("RESUMED", 0, "{}".getBytes(StandardCharsets.US_ASCII), 0));
         dispatched++;
     }
 
@@ -697,10 +710,14 @@ public final class Simulator implements AutoCloseable {
             if (frame instanceof CloseWebSocketFrame close) {
                 int code = close.statusCode();
                 SimConnection c = conn;
-                if (c != null && (code == 1000 || code == 1001)) {
+                if (c != null) {
+                    c.closeReceived = true;
                     worldTasks.add(() -> {
                         if (c.session != null) {
-                            c.session.ended = true;
+                            c.session.ending("close " + code);
+                            if (code == 1000 || code == 1001) {
+                                c.session.ended = true;
+                            }
                         }
                     });
                 }
@@ -859,6 +876,9 @@ public final class Simulator implements AutoCloseable {
             SimConnection c = conn;
             if (c != null) {
                 worldTasks.add(() -> {
+                    if (c.session != null && !c.closeReceived) {
+                        c.session.ending("dropped without a close frame");
+                    }
                     if (c.session != null && c.session.connection == c) {
                         c.session.connection = null;
                         c.session.droppedAtNanos = System.nanoTime();

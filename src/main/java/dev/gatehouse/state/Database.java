@@ -33,6 +33,7 @@ public final class Database implements AutoCloseable {
         "V5__state_complete.sql",
         "V6__member_changes.sql",
         "V7__application_id.sql",
+        "V8__reshard.sql",
         "V10__dead_letter_application.sql",
     };
 

@@ -1,0 +1,425 @@
+package dev.gatehouse.control;
+
+import dev.gatehouse.discord.GatewayBot;
+import dev.gatehouse.pipeline.DispatchSink;
+import dev.gatehouse.pipeline.Session;
+import dev.gatehouse.shard.ResumePoint;
+import dev.gatehouse.shard.ShardManager;
+import dev.gatehouse.shard.ShardPlan;
+import dev.gatehouse.shard.ShardStatus;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalInt;
+import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.function.IntConsumer;
+
+/**
+ * Owns the running shard set and replaces it without downtime: a reshard starts a second set with the new
+ * count in the background (its identifies through the same identify queue rules), and once every new shard is
+ * READY with all its guilds, {@link HandOver} switches exactly and the old set closes with 1000. One control
+ * thread runs reshards and the trigger checks one at a time, so there is never more than one reshard.
+ */
+public final class Reshard implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(Reshard.class.getName());
+
+    /** How the process starts a shard set (the root wires the shard layer's {@link ShardManager}). */
+    public interface Sets {
+        /** Starts every shard of {@code plan} at {@code bot}'s gateway, publishing into {@code sink}. */
+        ShardManager start(ShardPlan plan, DispatchSink sink, GatewayBot bot, Map<Integer, ResumePoint> resumable,
+                           IntConsumer shardingRequired) throws Exception;
+    }
+
+    /** The database side of the switch (the root wires the state layer). */
+    public interface Store {
+        /**
+         * In one transaction: the shard count becomes {@code totalShards}, every guild's shard follows it, and the
+         * stored sessions are exactly {@code sessions}. A crash before it commits restarts the old set, after it the
+         * new one.
+         */
+        void switchTo(int totalShards, List<NewSession> sessions) throws Exception;
+    }
+
+    /** Discord's {@code /gateway/bot}, asked again for each reshard (recommendation, session_start_limit). */
+    public interface Discord {
+        GatewayBot gatewayBot() throws Exception;
+    }
+
+    /**
+     * A session of the new set at the switch.
+     *
+     * @param mark       a restart resumes it from here (READY and what the hand-over dropped right after it)
+     * @param skipRanges seqs after {@code mark} the hand-over dropped, as ascending ranges {@code [first, last]}
+     */
+    public record NewSession(int shardId, Session session, long mark, long[] skipRanges) {
+    }
+
+    /** One running shard set and the sink it publishes into. */
+    private record ShardSet(ShardPlan plan, ShardManager manager, SetSink sink) {
+    }
+
+    private final DispatchSink ring;
+    private final Sets sets;
+    private final Store store;
+    private final Discord discord;
+    private final BooleanSupplier consumersCaughtUp;
+    private final ReshardSettings settings;
+    private final int shardsPerCluster;
+    private final int maxClusters;
+    private final ScheduledExecutorService control = Executors.newSingleThreadScheduledExecutor(
+            Thread.ofPlatform().name("gatehouse-reshard").daemon(true).factory());
+    private volatile ShardSet current;
+    private volatile ShardSet loading;
+    private volatile ReshardStatus status;
+    private volatile boolean closed;
+    private final Set<String> retired = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    /**
+     * Starts the first shard set.
+     *
+     * @param ring              the event ring
+     * @param firstSink         where the first set publishes (the ring, or a skip filter after a restart past a switch)
+     * @param consumersCaughtUp true when the state writer and the forwarder have taken everything published
+     *                          (ring empty, nothing held only in memory): the old set's events are safe
+     */
+    public Reshard(ShardPlan plan, GatewayBot bot, Map<Integer, ResumePoint> resumable, DispatchSink ring, DispatchSink firstSink, Sets sets,
+                   Store store, Discord discord, BooleanSupplier consumersCaughtUp, ReshardSettings settings) throws Exception {
+        this.ring = ring;
+        this.sets = sets;
+        this.store = store;
+        this.discord = discord;
+        this.consumersCaughtUp = consumersCaughtUp;
+        this.settings = settings;
+        this.shardsPerCluster = plan.shardsPerCluster();
+        this.maxClusters = plan.maxClusters();
+        SetSink sink = new SetSink(firstSink);
+        current = new ShardSet(plan, sets.start(plan, sink, bot, resumable, shard -> shardingRequired(plan.total(), shard)), sink);
+        status = new ReshardStatus("idle", plan.total(), 0, 0, 0, 0, "");
+        if (settings.automatic()) {
+            control.scheduleWithFixedDelay(this::check, settings.checkIntervalMs(), settings.checkIntervalMs(), TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /** The shard set that is the source of events now. */
+    public ShardManager shards() {
+        return current.manager();
+    }
+
+    /** The shard count running now. */
+    public int totalShards() {
+        return current.plan().total();
+    }
+
+    /** Where resharding stands. */
+    public ReshardStatus status() {
+        ShardSet l = loading;
+        ReshardStatus s = status;
+        if (l != null && "loading".equals(s.phase())) {
+            int ready = 0, loaded = 0, guilds = 0;
+            for (ShardStatus x : l.manager().statuses()) {
+                ready += x.ready() ? 1 : 0;
+                loaded += x.guildsLoaded();
+                guilds += x.guilds();
+            }
+            return new ReshardStatus(s.phase(), s.fromShards(), s.toShards(), ready, loaded, guilds, s.detail());
+        }
+        return s;
+    }
+
+    /** Sessions of replaced sets: their delivery checkpoints no longer count. */
+    public Set<String> retiredSessions() {
+        return Set.copyOf(retired);
+    }
+
+    /**
+     * Asks for a reshard to {@code shards} (or, when empty, to what Discord recommends and the guild count needs,
+     * at least one more than now). Returns at once: the status says whether it started, or why not.
+     *
+     * @throws IllegalArgumentException for a count that is not a whole number above 0 or equals the running one
+     */
+    public ReshardStatus request(OptionalInt shards, String reason) {
+        if (shards.isPresent() && shards.getAsInt() < 1) {
+            throw new IllegalArgumentException("shards must be at least 1, got " + shards.getAsInt());
+        }
+        if (shards.isPresent() && shards.getAsInt() == totalShards()) {
+            throw new IllegalArgumentException("the bot already runs " + shards.getAsInt() + " shards");
+        }
+        if (splitRange()) {
+            throw new IllegalArgumentException(splitRangeReason());
+        }
+        synchronized (this) {
+            if (status.running()) {
+                return status;
+            }
+            status = new ReshardStatus("loading", totalShards(), shards.orElse(0), 0, 0, 0, "starting: " + reason);
+        }
+        control.execute(() -> run(shards, reason));
+        return status;
+    }
+
+    /**
+     * A shard of the set of {@code setTotal} shards was closed with 4011: more shards are needed, unless that set was
+     * replaced meanwhile (its other shards' 4011s are answered by the reshard already done). Cluster thread: hands
+     * off at once.
+     */
+    private void shardingRequired(int setTotal, int shardId) {
+        if (closed) {
+            return;
+        }
+        control.execute(() -> {
+            if (!status.running() && setTotal == totalShards()) {
+                int next = Math.max(totalShards() * 2, 1);
+                LOG.log(System.Logger.Level.WARNING, "reshard: shard " + shardId + " was closed with 4011 (sharding required);"
+                        + " resharding to " + next + " shards");
+                requestNow(OptionalInt.of(next), "shard " + shardId + " closed with 4011 (sharding required)");
+            }
+        });
+    }
+
+    private void requestNow(OptionalInt shards, String reason) {
+        synchronized (this) {
+            if (status.running()) {
+                return;
+            }
+            status = new ReshardStatus("loading", totalShards(), shards.orElse(0), 0, 0, 0, "starting: " + reason);
+        }
+        run(shards, reason);
+    }
+
+    /** The automatic triggers: the guild count against reshardPercentage, and Discord's recommendation. */
+    private void check() {
+        if (closed || status.running()) {
+            return;
+        }
+        try {
+            int total = totalShards();
+            long guilds = 0;
+            for (ShardStatus s : current.manager().statuses()) {
+                if (!s.ready()) {
+                    return; // a set still identifying (a start, a re-identify): its guild count is not known yet
+                }
+                guilds += s.guilds();
+            }
+            long threshold = (long) total * settings.guildsPerShard() * settings.percentage() / 100;
+            if (guilds >= threshold) {
+                requestNow(OptionalInt.empty(), guilds + " guilds reached reshardPercentage " + settings.percentage() + "% of "
+                        + total + " shards x " + settings.guildsPerShard() + " guilds (" + threshold + ")");
+                return;
+            }
+            GatewayBot bot = discord.gatewayBot();
+            if (bot.shards() > total) {
+                requestNow(OptionalInt.empty(), "Discord recommends " + bot.shards() + " shards, " + total + " run");
+            }
+        } catch (Exception e) {
+            LOG.log(System.Logger.Level.WARNING, "reshard: trigger check failed (" + e.getMessage() + "); checking again in "
+                    + settings.checkIntervalMs() + " ms");
+        }
+    }
+
+    /** The shard count a reshard without a given count goes to. */
+    private int target(GatewayBot bot) {
+        long guilds = 0;
+        for (ShardStatus s : current.manager().statuses()) {
+            guilds += s.guilds();
+        }
+        // the smallest count whose capacity at reshardPercentage holds the guilds with room to grow
+        long perShard = Math.max(1, (long) settings.guildsPerShard() * settings.percentage() / 100);
+        int needed = (int) Math.min(Integer.MAX_VALUE, guilds / perShard + 1);
+        return Math.max(Math.max(bot.shards(), needed), totalShards() + 1);
+    }
+
+    /** True when this process runs only part of the shards (the others are run by other processes). */
+    private boolean splitRange() {
+        ShardPlan plan = current.plan();
+        return plan.first() != 0 || plan.last() != plan.total() - 1;
+    }
+
+    private String splitRangeReason() {
+        ShardPlan plan = current.plan();
+        return "this process runs shards " + plan.first() + ".." + plan.last() + " of " + plan.total()
+                + "; resharding a shard range split over processes is not supported yet";
+    }
+
+    /** Control thread: one whole reshard. */
+    private void run(OptionalInt requested, String reason) {
+        ShardSet old = current;
+        int from = old.plan().total();
+        if (splitRange()) {
+            refuse(from, requested.orElse(0), splitRangeReason() + " (" + reason + ")");
+            return;
+        }
+        GatewayBot bot;
+        try {
+            bot = discord.gatewayBot();
+        } catch (Exception e) {
+            refuse(from, requested.orElse(0), "cannot ask Discord for /gateway/bot (" + e.getMessage() + "); retrying at the next check");
+            return;
+        }
+        int to = requested.isPresent() ? requested.getAsInt() : target(bot);
+        if (settings.optimalSharding() && bot.maxConcurrency() > 1) {
+            to = (to + bot.maxConcurrency() - 1) / bot.maxConcurrency() * bot.maxConcurrency();
+        }
+        if (bot.remaining() < (long) to + settings.identifyReserve()) {
+            refuse(from, to, "Discord allows " + bot.remaining() + " more identifies today (session_start_limit), fewer than the "
+                    + to + " new shards plus reshard.identifyReserve " + settings.identifyReserve() + "; it resets in "
+                    + bot.resetAfterMs() / 1000 + " s; the " + from + " running shards are untouched, retrying at the next check");
+            return;
+        }
+        ShardPlan plan;
+        try {
+            plan = ShardPlan.of(to, 0, -1, shardsPerCluster, maxClusters);
+        } catch (IllegalArgumentException e) {
+            refuse(from, to, e.getMessage());
+            return;
+        }
+        LOG.log(System.Logger.Level.INFO, "reshard: " + from + " -> " + to + " shards (" + reason + "); the new set identifies and"
+                + " loads in the background while the " + from + " running shards keep delivering");
+        status = new ReshardStatus("loading", from, to, 0, 0, 0, reason);
+        DispatchSink before = old.sink().target();
+        Map<Integer, Boolean> served = new java.util.concurrent.ConcurrentHashMap<>();
+        for (ShardStatus x : old.manager().statuses()) {
+            served.put(x.id(), !x.session().isEmpty()); // a shard closed with 4011 at its identify never had one
+        }
+        HandOver handOver = new HandOver(before, ring, from, shard -> served.getOrDefault(shard, false));
+        SetSink newSink = new SetSink(handOver.newSide);
+        old.sink().aim(handOver.oldSide);
+        ShardSet next;
+        try {
+            next = new ShardSet(plan, sets.start(plan, newSink, bot, Map.of(), shard -> shardingRequired(plan.total(), shard)), newSink);
+        } catch (Exception e) {
+            old.sink().aim(before);
+            fail(from, to, "cannot start the new shard set: " + e.getMessage());
+            return;
+        }
+        loading = next;
+        try {
+            if (!awaitLoaded(next)) {
+                boolean tooFew = !closed && next.manager().statuses().stream()
+                        .anyMatch(x -> x.lastCloseCode() == dev.gatehouse.discord.CloseCode.SHARDING_REQUIRED.code());
+                abort(old, next, before, handOver, from, to, closed ? "Gatehouse is stopping"
+                        : "a shard of the new set stopped (" + stoppedShard(next) + ")");
+                if (tooFew) {
+                    // Discord wants more shards than the new count: try again with twice as many
+                    requestNow(OptionalInt.of(to * 2), "the new set of " + to + " shards got 4011 (sharding required)");
+                }
+                return;
+            }
+            status = new ReshardStatus("switching", from, to, to, 0, 0, reason);
+            long held = System.nanoTime();
+            handOver.hold();
+            long settleEnd = held + settings.settleMs() * 1_000_000L;
+            while (handOver.guildsBehind() > 0 && System.nanoTime() < settleEnd) {
+                sleep(10);
+            }
+            int behind = handOver.guildsBehind();
+            long caughtUp = System.nanoTime();
+            while (!consumersCaughtUp.getAsBoolean() && !closed) {
+                sleep(5);
+            }
+            long drained = System.nanoTime();
+            List<NewSession> sessions = handOver.sessions();
+            Set<String> oldSessions = new HashSet<>(handOver.oldSessions());
+            for (ShardStatus x : old.manager().statuses()) {
+                if (!x.session().isEmpty()) {
+                    oldSessions.add(x.session());
+                }
+            }
+            retired.addAll(oldSessions); // before the commit: no checkpoint of theirs may land on the new rows
+            try {
+                store.switchTo(to, sessions);
+            } catch (Exception e) {
+                retired.removeAll(oldSessions);
+                throw e;
+            }
+            long committed = System.nanoTime();
+            current = next;
+            loading = null;
+            handOver.goLive();
+            newSink.aim(ring);
+            old.sink().aim(SetSink.DISCARD);
+            LOG.log(System.Logger.Level.INFO, "reshard: switched to " + to + " shards (" + handOver.recorded() + " events of the old"
+                    + " set recorded during the reshard" + (behind > 0 ? "; " + behind + " guilds had no new event within"
+                    + " reshard.settleMs" : "") + "; the old set was held " + (committed - held) / 1_000_000 + " ms: "
+                    + (caughtUp - held) / 1_000_000 + " ms for the new set to catch up, " + (drained - caughtUp) / 1_000_000
+                    + " ms for the state and the bot to take the old set's last events, " + (committed - drained) / 1_000_000
+                    + " ms to commit); closing the " + from + " old sessions with 1000");
+            old.manager().close(1000, "resharded");
+            status = new ReshardStatus("done", from, to, to, 0, 0, reason);
+        } catch (Exception e) {
+            abort(old, next, before, handOver, from, to, "the switch failed: " + e.getMessage());
+        }
+    }
+
+    private boolean awaitLoaded(ShardSet next) {
+        while (!closed) {
+            List<ShardStatus> all = next.manager().statuses();
+            boolean loaded = true;
+            for (ShardStatus s : all) {
+                if ("STOPPED".equals(s.state())) {
+                    return false;
+                }
+                loaded &= s.ready() && s.guildsLoaded() == s.guilds();
+            }
+            if (loaded) {
+                return true;
+            }
+            sleep(50);
+        }
+        return false;
+    }
+
+    private static String stoppedShard(ShardSet set) {
+        for (ShardStatus s : set.manager().statuses()) {
+            if ("STOPPED".equals(s.state())) {
+                return "shard " + s.id() + ", last close code " + s.lastCloseCode();
+            }
+        }
+        return "none";
+    }
+
+    private void abort(ShardSet old, ShardSet next, DispatchSink before, HandOver handOver, int from, int to, String why) {
+        handOver.abort();
+        old.sink().aim(before);
+        loading = null;
+        next.manager().close(1000, "reshard abandoned");
+        fail(from, to, why + "; the " + from + " running shards stay the source, the new set was closed");
+    }
+
+    private void refuse(int from, int to, String why) {
+        LOG.log(System.Logger.Level.WARNING, "reshard: not resharding " + from + " -> " + (to == 0 ? "?" : to) + " shards: " + why);
+        status = new ReshardStatus("refused", from, to, 0, 0, 0, why);
+    }
+
+    private void fail(int from, int to, String why) {
+        LOG.log(System.Logger.Level.ERROR, "reshard: " + from + " -> " + to + " failed: " + why);
+        status = new ReshardStatus("failed", from, to, 0, 0, 0, why);
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Stops the triggers and a reshard in progress (its new set closes with 1000); the running set is left to the caller. */
+    @Override
+    public void close() {
+        closed = true;
+        control.shutdownNow();
+        try {
+            control.awaitTermination(15, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        ShardSet l = loading;
+        if (l != null) {
+            l.manager().close(1000, "gatehouse stopping during a reshard");
+        }
+    }
+}

@@ -1,0 +1,192 @@
+package dev.gatehouse.state;
+
+import dev.gatehouse.pipeline.Session;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import javax.sql.DataSource;
+
+/**
+ * The shard count the stored state belongs to ({@code gatehouse_shard_set}) and a reshard's switch: one
+ * transaction moving the count, every guild's shard and the stored sessions to the new set together.
+ */
+public final class ShardSets {
+    /** The recorded count and the totalShards setting it was recorded under. */
+    public record Recorded(int totalShards, int configuredShards) {
+    }
+
+    /** A new set's session at the switch: resumed from {@code mark}; seqs in {@code skipRanges} are not passed on. */
+    public record Start(int shardId, Session session, long mark, long[] skipRanges) {
+    }
+
+    /** One shard's skipped seqs after a switch, as ranges [first, last]. */
+    public record Skips(int shardId, String sessionId, long[] ranges) {
+    }
+
+    static final String READ = "SELECT total_shards, configured_shards FROM gatehouse_shard_set WHERE application_id = ?";
+    static final String RECORD = """
+            INSERT INTO gatehouse_shard_set (application_id, total_shards, configured_shards) VALUES (?, ?, ?)
+            ON CONFLICT (application_id) DO UPDATE SET total_shards = EXCLUDED.total_shards,
+                configured_shards = EXCLUDED.configured_shards, switched_at = now()""";
+    /** Locked in the order the state writer takes them (guilds, then sessions), so the switch never deadlocks with it. */
+    static final String LOCK = """
+            LOCK TABLE guilds, guild_bots, gatehouse_session, gatehouse_delivery, gatehouse_shard_set IN EXCLUSIVE MODE""";
+    static final String SWITCH_COUNT = "UPDATE gatehouse_shard_set SET total_shards = ?, switched_at = now() WHERE application_id = ?";
+    /** This bot's guilds; guilds.shard_id is that of the bot that wrote last, so only the guilds this bot is in. */
+    static final String MOVE_GUILDS = """
+            UPDATE guilds g SET shard_id = ((g.id >> 22) % ?)::integer
+            WHERE g.shard_id <> ((g.id >> 22) % ?)::integer
+              AND EXISTS (SELECT 1 FROM guild_bots b WHERE b.application_id = ? AND b.guild_id = g.id)""";
+    static final String MOVE_GUILD_BOTS = """
+            UPDATE guild_bots SET shard_id = ((guild_id >> 22) % ?)::integer
+            WHERE application_id = ? AND shard_id <> ((guild_id >> 22) % ?)::integer""";
+    static final String CLEAR_SESSIONS = "DELETE FROM gatehouse_session WHERE application_id = ?";
+    static final String CLEAR_DELIVERY = "DELETE FROM gatehouse_delivery WHERE application_id = ?";
+    static final String CLEAR_SKIPS = "DELETE FROM gatehouse_handover_skip WHERE application_id = ?";
+    static final String INSERT_SESSION = """
+            INSERT INTO gatehouse_session (application_id, shard_id, total_shards, session_id, resume_url, stored_seq, gateway_url)
+            VALUES (?, ?, ?, ?, ?, ?, ?)""";
+    static final String INSERT_DELIVERY = """
+            INSERT INTO gatehouse_delivery (application_id, shard_id, session_id, delivered_seq) VALUES (?, ?, ?, ?)""";
+    static final String INSERT_SKIP = """
+            INSERT INTO gatehouse_handover_skip (application_id, shard_id, session_id, first_seq, last_seq) VALUES (?, ?, ?, ?, ?)""";
+    static final String READ_SKIPS = """
+            SELECT shard_id, session_id, first_seq, last_seq FROM gatehouse_handover_skip WHERE application_id = ?
+            ORDER BY shard_id, first_seq""";
+
+    private final DataSource db;
+    private final long applicationId;
+
+    /** The shard set of application 0 (one bot on the database). */
+    public ShardSets(DataSource db) {
+        this(db, new ApplicationId(0));
+    }
+
+    /** The shard set of one bot of those sharing the database. */
+    public ShardSets(DataSource db, ApplicationId application) {
+        this.db = db;
+        this.applicationId = application.id();
+    }
+
+    /** The recorded count, if any process recorded one. */
+    public Optional<Recorded> recorded() throws SQLException {
+        try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(READ)) {
+            ps.setLong(1, applicationId);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? Optional.of(new Recorded(rs.getInt(1), rs.getInt(2))) : Optional.empty();
+            }
+        }
+    }
+
+    /** Records the count a starting process runs. */
+    public void record(int totalShards, int configuredShards) throws SQLException {
+        try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(RECORD)) {
+            ps.setLong(1, applicationId);
+            ps.setInt(2, totalShards);
+            ps.setInt(3, configuredShards);
+            ps.executeUpdate();
+        }
+    }
+
+    /** The switch, in one transaction: count, guilds' shards, sessions, delivery marks and skipped seqs. */
+    public void switchTo(int totalShards, List<Start> sessions) throws SQLException {
+        try (Connection c = db.getConnection()) {
+            c.setAutoCommit(false);
+            try {
+                try (Statement st = c.createStatement()) {
+                    st.execute(LOCK);
+                }
+                for (String clear : List.of(CLEAR_SESSIONS, CLEAR_DELIVERY, CLEAR_SKIPS)) {
+                    try (PreparedStatement ps = c.prepareStatement(clear)) {
+                        ps.setLong(1, applicationId);
+                        ps.executeUpdate();
+                    }
+                }
+                try (PreparedStatement ps = c.prepareStatement(SWITCH_COUNT)) {
+                    ps.setInt(1, totalShards);
+                    ps.setLong(2, applicationId);
+                    if (ps.executeUpdate() == 0) {
+                        throw new SQLException("gatehouse_shard_set has no row: the running count was never recorded");
+                    }
+                }
+                try (PreparedStatement ps = c.prepareStatement(MOVE_GUILDS)) {
+                    ps.setInt(1, totalShards);
+                    ps.setInt(2, totalShards);
+                    ps.setLong(3, applicationId);
+                    ps.executeUpdate();
+                }
+                try (PreparedStatement ps = c.prepareStatement(MOVE_GUILD_BOTS)) {
+                    ps.setInt(1, totalShards);
+                    ps.setLong(2, applicationId);
+                    ps.setInt(3, totalShards);
+                    ps.executeUpdate();
+                }
+                try (PreparedStatement s = c.prepareStatement(INSERT_SESSION); PreparedStatement d = c.prepareStatement(INSERT_DELIVERY);
+                     PreparedStatement k = c.prepareStatement(INSERT_SKIP)) {
+                    for (Start x : sessions) {
+                        s.setLong(1, applicationId);
+                        s.setInt(2, x.shardId());
+                        s.setInt(3, totalShards);
+                        s.setString(4, x.session().id());
+                        s.setString(5, x.session().resumeUrl());
+                        s.setLong(6, x.mark());
+                        s.setString(7, x.session().gatewayUrl());
+                        s.addBatch();
+                        d.setLong(1, applicationId);
+                        d.setInt(2, x.shardId());
+                        d.setString(3, x.session().id());
+                        d.setLong(4, x.mark());
+                        d.addBatch();
+                        for (int i = 0; i + 1 < x.skipRanges().length; i += 2) {
+                            k.setLong(1, applicationId);
+                            k.setInt(2, x.shardId());
+                            k.setString(3, x.session().id());
+                            k.setLong(4, x.skipRanges()[i]);
+                            k.setLong(5, x.skipRanges()[i + 1]);
+                            k.addBatch();
+                        }
+                    }
+                    s.executeBatch();
+                    d.executeBatch();
+                    k.executeBatch();
+                }
+                c.commit();
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            }
+        }
+    }
+
+    /** The skipped seqs a switch recorded, by shard. */
+    public Map<Integer, Skips> skips() throws SQLException {
+        Map<Integer, List<long[]>> ranges = new HashMap<>();
+        Map<Integer, String> sessionOf = new HashMap<>();
+        try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(READ_SKIPS)) {
+            ps.setLong(1, applicationId);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    int shard = rs.getInt(1);
+                    sessionOf.put(shard, rs.getString(2));
+                    ranges.computeIfAbsent(shard, k -> new java.util.ArrayList<>()).add(new long[] {rs.getLong(3), rs.getLong(4)});
+                }
+            }
+        }
+        Map<Integer, Skips> out = new HashMap<>();
+        ranges.forEach((shard, list) -> {
+            long[] flat = new long[list.size() * 2];
+            for (int i = 0; i < list.size(); i++) {
+                flat[2 * i] = list.get(i)[0];
+                flat[2 * i + 1] = list.get(i)[1];
+            }
+            out.put(shard, new Skips(shard, sessionOf.get(shard), flat));
+        });
+        return out;
+    }
+}
