@@ -439,6 +439,14 @@ public final class Gatehouse implements AutoCloseable {
         return n;
     }
 
+    /**
+     * Events that entered the ring so far (every shard set's dispatches and Gatehouse's signals): the status line's
+     * rate, which a reshard must not move backwards as it does {@link #dispatches()} (the running set's counters).
+     */
+    public long eventsPublished() {
+        return ring.published();
+    }
+
     /** One line for operators: shards, guilds, events, rows, deliveries, queue. */
     public String statusLine(double eventsPerSecond) {
         List<ShardStatus> all = shards().statuses();
@@ -506,9 +514,12 @@ public final class Gatehouse implements AutoCloseable {
         return String.format("ran %.0f s: %d dispatches received and %d Gatehouse signals: %d events forwarded, %d filtered"
                         + " (delivery.events/skipEvents, unfurled edits, controllers), %d replays the bot already had,"
                         + " %d refused by the bot, %d dropped, %d undelivered at stop (%d of them in the spill);"
-                        + " %d rows written in %d transactions",
+                        + " %d rows written in %d transactions%s",
                 secs, dispatches(), delivery.signals(), delivery.delivered(), delivery.filtered(), delivery.replaysSkipped(),
-                delivery.refused(), delivery.dropped(), left + notReached + spilled, spilled, state.rowsWritten(), state.flushes());
+                delivery.refused(), delivery.dropped(), left + notReached + spilled, spilled, state.rowsWritten(), state.flushes(),
+                shards.replacedDispatches() == 0 ? "" : "; shard sets replaced by a reshard received another "
+                        + shards.replacedDispatches() + " dispatches (the events around a switch arrive on both sets and"
+                        + " are passed on once, so received counts the running set only)");
     }
 
     @Override

@@ -144,7 +144,7 @@ public final class Main {
                 if (intervalSeconds <= 0) {
                     return;
                 }
-                long lastCount = g.dispatches();
+                long lastCount = g.eventsPublished();
                 long lastTime = System.nanoTime();
                 while (!Thread.currentThread().isInterrupted()) {
                     try {
@@ -152,7 +152,7 @@ public final class Main {
                     } catch (InterruptedException e) {
                         return;
                     }
-                    long count = g.dispatches();
+                    long count = g.eventsPublished();
                     long now = System.nanoTime();
                     double rate = (count - lastCount) / ((now - lastTime) / 1e9);
                     lastCount = count;

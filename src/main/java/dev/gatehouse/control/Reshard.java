@@ -77,6 +77,8 @@ public final class Reshard implements AutoCloseable {
     private volatile ReshardStatus status;
     private volatile boolean closed;
     private final Set<String> retired = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /** Dispatches received by shard sets a switch replaced (their counters leave with them). */
+    private final java.util.concurrent.atomic.AtomicLong replacedDispatches = new java.util.concurrent.atomic.AtomicLong();
 
     /**
      * Starts the first shard set.
@@ -128,6 +130,11 @@ public final class Reshard implements AutoCloseable {
             return new ReshardStatus(s.phase(), s.fromShards(), s.toShards(), ready, loaded, guilds, s.detail());
         }
         return s;
+    }
+
+    /** Dispatches received by shard sets a switch replaced, for the shutdown summary. */
+    public long replacedDispatches() {
+        return replacedDispatches.get();
     }
 
     /** Sessions of replaced sets: their delivery checkpoints no longer count. */
@@ -348,6 +355,7 @@ public final class Reshard implements AutoCloseable {
                     + " ms for the state and the bot to take the old set's last events, " + (committed - drained) / 1_000_000
                     + " ms to commit); closing the " + from + " old sessions with 1000");
             old.manager().close(1000, "resharded");
+            replacedDispatches.addAndGet(old.manager().statuses().stream().mapToLong(ShardStatus::dispatches).sum());
             status = new ReshardStatus("done", from, to, to, 0, 0, reason);
         } catch (Exception e) {
             abort(old, next, before, handOver, from, to, "the switch failed: " + e.getMessage());

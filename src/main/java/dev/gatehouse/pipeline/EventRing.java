@@ -88,6 +88,11 @@ public final class EventRing implements DispatchSink {
         return true;
     }
 
+    /** Slots published since start: dispatches of every shard set and Gatehouse's signals; it never goes back. */
+    public long published() {
+        return ring.getCursor() + 1;
+    }
+
     /** Slots published but not yet consumed by every consumer. */
     public long backlog() {
         return ring.getBufferSize() - ring.remainingCapacity();

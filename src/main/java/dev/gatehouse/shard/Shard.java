@@ -596,6 +596,7 @@ final class Shard implements GatewayConnection.Listener {
             LOG.log(System.Logger.Level.WARNING, "shard " + id + ": " + failedResumes + " resumes in a row got no RESUMED"
                     + " (last: " + cause + "); giving the session up and identifying anew");
             forgetSession();
+            failures = 0; // a fresh identify starts its own backoff; the identify queue paces it
         }
         failures++;
         long backoff = failures <= 1 ? ThreadLocalRandom.current().nextLong(1_000_000_000L)
