@@ -1,8 +1,6 @@
 package dev.gatehouse;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -21,13 +19,9 @@ final class ApiClient {
         this.secret = secret;
     }
 
-    /** A port nobody listens on right now, for {@code --api.port} (tests never use 8787). */
+    /** A port nobody listens on right now, for {@code --api.port} (tests never use 8787); see {@link TestPorts}. */
     static int freePort() {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return TestPorts.free();
     }
 
     HttpRequest.Builder request(String path) {

@@ -96,7 +96,8 @@ class StateCompleteTest {
             String jdbc = TestPostgres.freshDatabase();
             List<String> args = List.of("--config=" + Harness.emptyConfig(), "--discord.token=test-token",
                     "--rest.url=" + sim.restUrl(), "--eventHandler.url=" + bot.url(), "--eventHandler.secret=test-secret",
-                    "--db.url=" + jdbc, "--db.user=" + TestPostgres.server().user(), "--status.intervalSeconds=0");
+                    "--db.url=" + jdbc, "--db.user=" + TestPostgres.server().user(), "--status.intervalSeconds=0",
+                    "--api.port=0", "--delivery.spillDir=" + Harness.spillDir(jdbc), "--state.journalDir=" + Harness.journalDir(jdbc));
             Gatehouse first = Gatehouse.start(ConfigLoader.load(new ArrayList<>(args), Map.of()));
             awaitStored(first, 21);
             first.close(10_000);

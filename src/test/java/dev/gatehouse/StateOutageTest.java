@@ -32,7 +32,8 @@ class StateOutageTest {
             String jdbc = pg.jdbcUrl("gatehouse");
             List<String> args = List.of("--config=" + Harness.emptyConfig(), "--discord.token=test-token",
                     "--rest.url=" + sim.restUrl(), "--eventHandler.url=" + bot.url(), "--eventHandler.secret=test-secret",
-                    "--db.url=" + jdbc, "--db.user=" + pg.user(), "--status.intervalSeconds=0", "--db.poolSize=2",
+                    "--db.url=" + jdbc, "--db.user=" + pg.user(), "--status.intervalSeconds=0", "--db.poolSize=2", "--api.port=0",
+                    "--delivery.spillDir=" + Harness.spillDir(jdbc), "--state.journalDir=" + Harness.journalDir(jdbc),
                     "--filters.editedMessages=false"); // it compares the bot with every dispatch sent, as Harness does
             Gatehouse g = Gatehouse.start(ConfigLoader.load(new ArrayList<>(args), Map.of()));
             try {

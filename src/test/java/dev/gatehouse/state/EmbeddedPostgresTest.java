@@ -7,8 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -88,7 +86,7 @@ class EmbeddedPostgresTest {
     @Test
     void takesOverAServerLeftRunningOnTheSameDataDirectory() throws Exception {
         Path dataDir = base.resolve("leftover");
-        int fixedPort = freePort();
+        int fixedPort = dev.gatehouse.TestPorts.free();
         // The first server is never closed before the second start, as when the JVM was killed with SIGKILL.
         EmbeddedPostgres abandoned = EmbeddedPostgres.start(dataDir, 0);
         try (abandoned; EmbeddedPostgres pg = EmbeddedPostgres.start(dataDir, fixedPort)) {
@@ -122,12 +120,6 @@ class EmbeddedPostgresTest {
         try (ResultSet rs = s.executeQuery(sql)) {
             assertTrue(rs.next(), sql);
             return rs.getString(1);
-        }
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
-            return s.getLocalPort();
         }
     }
 }
