@@ -47,7 +47,7 @@ class SpillRestartTest {
                 Thread.sleep(500);
                 bot.stop();
                 outageStart = System.nanoTime();
-                Thread.sleep(4L * SpillTest.HEARTBEAT_MS);
+                Thread.sleep(2L * SpillTest.HEARTBEAT_MS); // 8000 events meanwhile, 160x delivery.maxQueued
                 if (kill) {
                     first.kill();
                 } else {
@@ -59,7 +59,9 @@ class SpillRestartTest {
             try (GatehouseProcess second = new GatehouseProcess("spill-second", settings)) {
                 Harness.await("both shards to resume", 90_000, () -> sim.resumes() == SHARDS, second::output);
                 long sinceOutage = (System.nanoTime() - outageStart) / 1_000_000;
-                Thread.sleep(Math.max(4L * SpillTest.HEARTBEAT_MS, RESUME_WINDOW_MS + 1_000 - sinceOutage));
+                // the bot stays down past the resume window: 5 heartbeat intervals or more in all, 2 or more of them
+                // after the restart
+                Thread.sleep(Math.max(2L * SpillTest.HEARTBEAT_MS, RESUME_WINDOW_MS + 1_000 - sinceOutage));
                 assertTrue((System.nanoTime() - outageStart) / 1_000_000 > RESUME_WINDOW_MS, "the outage outlasts the resume window");
                 bot.start();
                 sim.stopTraffic();
