@@ -77,6 +77,10 @@ class ApiStateTest {
         int port = ApiClient.freePort();
         try (Harness h = new Harness(Harness.world(1, 10, 0), "--api.port=" + port)) {
             h.awaitLoaded();
+            // loaded means the shards received every GUILD_CREATE, not that the state writer stored them yet: a read
+            // before that answers 404 (seen on a machine at load 23)
+            Harness.await("the state to store every dispatch", 60_000, () -> h.gatehouse.state().eventsStored() >= h.sim.dispatched(),
+                    () -> h.gatehouse.statusLine(0));
             ApiClient api = new ApiClient("http://127.0.0.1:" + port, "");
             long[] m = someMembers(h, 2);
 
