@@ -29,7 +29,7 @@ class ReshardRestartTest {
 
     private static List<String> settings(Simulator sim, TestBot bot, String jdbc, boolean automatic) {
         List<String> s = new ArrayList<>(GatehouseProcess.settings("test-token", sim.restUrl(), bot, jdbc));
-        s.addAll(List.of("--reshard=" + automatic, "--reshard.guildsPerShard=100", "--reshard.checkIntervalMs=3000"));
+        s.addAll(List.of("--reshard=" + automatic, "--reshard.guildsPerShard=100", "--reshard.checkIntervalMinutes=0.05"));
         return s;
     }
 

@@ -120,7 +120,7 @@ class ReshardTest {
     @CsvSource({"2, 4", "4, 6"})
     void aReshardUnderTrafficDeliversEveryWorldEventOnceInGuildOrder(int from, int to) throws Exception {
         SimOptions world = Harness.world(from, 400, 1200).withChurn(new GuildChurn(60, 0, 0, 10_000));
-        try (Harness h = new Harness(world, "--reshard.checkIntervalMs=600000")) {
+        try (Harness h = new Harness(world, "--reshard.checkIntervalMinutes=10")) {
             h.awaitLoaded();
             h.sim.startTraffic();
             long target = h.bot.count() + 3000;
@@ -153,7 +153,7 @@ class ReshardTest {
     @org.junit.jupiter.api.Test
     void postReshardThroughTheApiStartsOneAndShardsFollowIt() throws Exception {
         int port = ApiClient.freePort();
-        try (Harness h = new Harness(Harness.world(2, 60, 100), "--reshard.checkIntervalMs=600000", "--api.port=" + port)) {
+        try (Harness h = new Harness(Harness.world(2, 60, 100), "--reshard.checkIntervalMinutes=10", "--api.port=" + port)) {
             h.awaitLoaded();
             ApiClient api = new ApiClient("http://127.0.0.1:" + port, "");
             com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
@@ -177,7 +177,7 @@ class ReshardTest {
     void guildsGrowingPastReshardPercentageReshardByThemselves() throws Exception {
         // 300 guilds on 2 shards of 200 at 80% (320): ten joins a second pass the threshold within seconds
         SimOptions world = Harness.world(2, 300, 500).withChurn(new GuildChurn(600, 0, 0, 10_000));
-        try (Harness h = new Harness(world, "--reshard.guildsPerShard=200", "--reshard.checkIntervalMs=500")) {
+        try (Harness h = new Harness(world, "--reshard.guildsPerShard=200", "--reshard.checkIntervalMinutes=0.01")) {
             h.awaitLoaded();
             assertEquals("idle", h.gatehouse.reshardStatus().phase(), "below the threshold nothing happens");
             h.sim.startTraffic();
@@ -203,7 +203,7 @@ class ReshardTest {
     @CsvSource({"400, 4", "700, 8"})
     void aShardClosedWith4011StartsAReshardInsteadOfStoppingForGood(int guilds, int shards) throws Exception {
         SimOptions world = Harness.world(2, guilds, 300).withLimits(16, 5000, 41_250, 150, true);
-        try (Harness h = new Harness(world, "--totalShards=2", "--reshard.checkIntervalMs=600000")) {
+        try (Harness h = new Harness(world, "--totalShards=2", "--reshard.checkIntervalMinutes=10")) {
             Harness.await("the reshard after 4011", 120_000, () -> "done".equals(h.gatehouse.reshardStatus().phase()),
                     () -> h.gatehouse.reshardStatus().toString());
             assertTrue(h.gatehouse.reshardStatus().detail().contains("4011"), h.gatehouse.reshardStatus().toString());
@@ -227,7 +227,7 @@ class ReshardTest {
     @CsvSource({"false, 4", "true, 16"})
     void discordRecommendingMoreShardsThanRunReshards(boolean optimal, int shards) throws Exception {
         SimOptions world = Harness.world(4, 200, 300);
-        try (Harness h = new Harness(world, "--totalShards=2", "--reshard.checkIntervalMs=500",
+        try (Harness h = new Harness(world, "--totalShards=2", "--reshard.checkIntervalMinutes=0.01",
                 "--useOptimalLargeBotSharding=" + optimal)) {
             Harness.await("the reshard Discord recommends", 120_000, () -> "done".equals(h.gatehouse.reshardStatus().phase()),
                     () -> h.gatehouse.reshardStatus().toString());
@@ -251,7 +251,7 @@ class ReshardTest {
         SimOptions world = Harness.world(2, 100, 200)
                 .withSessionLimits(dev.gatehouse.sim.SessionLimits.defaults().withSessionStarts(6, 86_400_000));
         try (LogLines log = new LogLines(Class.forName("dev.gatehouse.control.Reshard"));
-             Harness h = new Harness(world, "--reshard.checkIntervalMs=600000")) {
+             Harness h = new Harness(world, "--reshard.checkIntervalMinutes=10")) {
             h.awaitLoaded();
             List<String> sessions = h.gatehouse.shards().statuses().stream().map(x -> x.session()).toList();
             h.gatehouse.reshard(OptionalInt.of(4));
@@ -272,7 +272,7 @@ class ReshardTest {
 
     @org.junit.jupiter.api.Test
     void badReshardRequestsAreRefusedWithAClearError() throws Exception {
-        try (Harness h = new Harness(Harness.world(2, 20, 0), "--reshard.checkIntervalMs=600000")) {
+        try (Harness h = new Harness(Harness.world(2, 20, 0), "--reshard.checkIntervalMinutes=10")) {
             IllegalArgumentException zero = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
                     () -> h.gatehouse.reshard(OptionalInt.of(0)));
             assertEquals("shards must be at least 1, got 0", zero.getMessage());
@@ -280,7 +280,7 @@ class ReshardTest {
                     () -> h.gatehouse.reshard(OptionalInt.of(2)));
             assertEquals("the bot already runs 2 shards", same.getMessage());
         }
-        try (Harness h = new Harness(Harness.world(2, 20, 0), "--reshard.checkIntervalMs=600000", "--totalShards=2",
+        try (Harness h = new Harness(Harness.world(2, 20, 0), "--reshard.checkIntervalMinutes=10", "--totalShards=2",
                 "--lastShardId=0")) {
             IllegalArgumentException split = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
                     () -> h.gatehouse.reshard(OptionalInt.of(4)));
