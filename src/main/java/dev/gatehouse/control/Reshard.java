@@ -85,6 +85,8 @@ public final class Reshard implements AutoCloseable {
      * set's last dispatches after it.
      */
     private final java.util.concurrent.atomic.AtomicLong secondCopies = new java.util.concurrent.atomic.AtomicLong();
+    /** After a restart past a switch: the filter dropping what the hand-over had left to the other set. */
+    private final java.util.Optional<SkipFilter> resumedSkips;
 
     /**
      * Starts the first shard set.
@@ -104,6 +106,7 @@ public final class Reshard implements AutoCloseable {
         this.settings = settings;
         this.shardsPerCluster = plan.shardsPerCluster();
         this.maxClusters = plan.maxClusters();
+        this.resumedSkips = firstSink instanceof SkipFilter f ? java.util.Optional.of(f) : java.util.Optional.empty();
         SetSink sink = new SetSink(firstSink);
         current = new ShardSet(plan, sets.start(plan, sink, bot, resumable, shard -> shardingRequired(plan.total(), shard)), sink);
         status = new ReshardStatus("idle", plan.total(), 0, 0, 0, 0, "");
@@ -145,11 +148,12 @@ public final class Reshard implements AutoCloseable {
 
     /**
      * Of the dispatches every shard set received, those a completed reshard did not pass on because the event
-     * reached the ring through the other set (or was a set's own READY and guild load): received minus this is what
-     * went into the ring.
+     * reached the ring through the other set (or was a set's own READY and guild load), and, after a restart past a
+     * switch, those the resumed sessions' filter dropped for the same reason: received minus this is what went into
+     * the ring.
      */
     public long secondCopies() {
-        return secondCopies.get();
+        return secondCopies.get() + resumedSkips.map(SkipFilter::skipped).orElse(0L);
     }
 
     /** Sessions of replaced sets: their delivery checkpoints no longer count. */
