@@ -157,7 +157,10 @@ class ReshardTest {
             Thread.sleep(500);
             Harness.await("the bot to receive the new set's events", 90_000,
                     () -> h.gatehouse.delivery().queued() == 0 && h.gatehouse.dispatches() >= sentTo(h, to)
-                            && missingWorldEvents(h.sim, h.bot) == 0, () -> h.gatehouse.statusLine(0));
+                            && missingWorldEvents(h.sim, h.bot) == 0,
+                    () -> h.gatehouse.statusLine(0) + "; dispatches " + h.gatehouse.dispatches() + " of " + sentTo(h, to)
+                            + " sent to the new set; world events not at the bot " + missingWorldEvents(h.sim, h.bot)
+                            + "; published, not forwarded yet " + (h.gatehouse.eventsPublished() - h.gatehouse.delivery().delivered()));
             Thread.sleep(1_500); // the state writer's last progress and the delivery checkpoint
 
             assertEquals(oldSent, sentTo(h, from), "the old sessions were ended (the simulator sends them nothing more): "
