@@ -6,6 +6,7 @@
 #   ./run.sh bench peers [...]   the same firehose into gatehouse, JDA and @discordjs/ws, each in its own process
 #   ./run.sh jmh [JMH options]   the JMH microbenchmarks in jmh/
 #   ./run.sh simulate [...]      the Discord gateway simulator alone
+#   ./run.sh reshard [--shards=N] asks the running gatehouse (api.port of config.properties) for a zero-downtime reshard
 #   ./run.sh simbench [...]      the simulator's own throughput (dispatches/s on one core, zlib-stream)
 #   ./run.sh build               build the jar only
 set -euo pipefail
@@ -101,6 +102,11 @@ case "$cmd" in
     shift
     test_classpath
     exec "$JAVA" -cp "$CLASSPATH_TEST" org.openjdk.jmh.Main "$@"
+    ;;
+  reshard)
+    shift
+    build_if_stale
+    exec "$JAVA" -jar target/gatehouse.jar reshard --config=config.properties "$@"
     ;;
   run)
     shift || true

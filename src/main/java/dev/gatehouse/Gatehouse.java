@@ -515,11 +515,27 @@ public final class Gatehouse implements AutoCloseable {
                         + " (delivery.events/skipEvents, unfurled edits, controllers), %d replays the bot already had,"
                         + " %d refused by the bot, %d dropped, %d undelivered at stop (%d of them in the spill);"
                         + " %d rows written in %d transactions%s",
-                secs, dispatches(), delivery.signals(), delivery.delivered(), delivery.filtered(), delivery.replaysSkipped(),
+                secs, dispatches() + shards.replacedDispatches() - shards.secondCopies(), delivery.signals(), delivery.delivered(),
+                delivery.filtered(), delivery.replaysSkipped(),
                 delivery.refused(), delivery.dropped(), left + notReached + spilled, spilled, state.rowsWritten(), state.flushes(),
-                shards.replacedDispatches() == 0 ? "" : "; shard sets replaced by a reshard received another "
-                        + shards.replacedDispatches() + " dispatches (the events around a switch arrive on both sets and"
-                        + " are passed on once, so received counts the running set only)");
+                reshardCounts());
+    }
+
+    /**
+     * The summary's part about resharding, empty without one: what all shard sets received, and how many of those were
+     * second copies around a switch that never went into the ring (received counts what went in).
+     */
+    private String reshardCounts() {
+        long copies = shards.secondCopies();
+        if (shards.replacedDispatches() == 0) {
+            return copies == 0 ? "" : "; " + dispatches() + " dispatches received in all, of which " + copies + " were second"
+                    + " copies around a reshard's switch before the restart, not passed on (the other set's copy had reached"
+                    + " the ring)";
+        }
+        return "; resharding: the shard sets received " + (dispatches() + shards.replacedDispatches()) + " dispatches in all ("
+                + dispatches() + " the running set, " + shards.replacedDispatches() + " the sets it replaced), of which " + copies
+                + " were second copies around a switch, not passed on (the events arrive on both sets and reach the ring once;"
+                + " a new set's own READY and guild loads)";
     }
 
     @Override

@@ -19,7 +19,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * The command line: {@code gatehouse [run] [--key=value ...]} runs the gateway (or, with no
  * {@code discord.token}, the self-contained demo); {@code gatehouse simulate [...]} runs the simulator alone;
- * {@code gatehouse bench [...]} runs the end-to-end benchmark. Exit 2 for bad configuration.
+ * {@code gatehouse bench [...]} runs the end-to-end benchmark; {@code gatehouse reshard [--shards=N]} asks a running
+ * process for a reshard through its HTTP API. Exit 2 for bad configuration.
  */
 public final class Main {
     /** Exit code for bad configuration or arguments. */
@@ -43,12 +44,13 @@ public final class Main {
                 case "simulate" -> simulate(SimOptions.parse(SimSetup.others(rest)), SimSetup.parse(rest));
                 case "bench" -> Bench.run(rest);
                 case "simbench" -> SimBench.run(rest);
+                case "reshard" -> ReshardCommand.run(rest, System.getenv(), System.out);
                 default -> {
                     // echo only what looks like a mistyped command word: anything else may be a secret given bare
                     String shown = command.matches("[a-z]{1,20}") ? "unknown command '" + command + "'"
                             : command.contains("=") ? "unknown command '" + ConfigLoader.argumentName(command) + "'"
                             : "the first argument is not a command (not shown: it may be a secret)";
-                    System.err.println("gatehouse: " + shown + "; expected run, simulate, bench or simbench (settings are --key=value)");
+                    System.err.println("gatehouse: " + shown + "; expected run, simulate, bench, simbench or reshard (settings are --key=value)");
                     yield EXIT_CONFIG;
                 }
             };

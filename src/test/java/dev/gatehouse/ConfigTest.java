@@ -46,6 +46,13 @@ class ConfigTest {
         assertEquals(Config.ThreadKind.PLATFORM, c.clusterThreads());
         assertEquals(Config.Overflow.BLOCK, c.deliveryOverflow());
         assertFalse(c.externalDatabase());
+        assertEquals(300_000, c.resharding().checkIntervalMs(), "reshard.checkIntervalMinutes=5");
+    }
+
+    @Test
+    void reshardCheckIntervalMinutesTakesDecimalsForShortTestIntervals() throws IOException {
+        assertEquals(600, load("", Map.of(), "--reshard.checkIntervalMinutes=0.01").resharding().checkIntervalMs());
+        assertEquals(90_000, load("reshard.checkIntervalMinutes=1.5\n", Map.of()).resharding().checkIntervalMs());
     }
 
     @Test
@@ -77,6 +84,10 @@ class ConfigTest {
         "--db.url=postgres://x|db.url|jdbc:postgresql",
         "--noSuchKey=1|noSuchKey|unknown key",
         "--firstShardId=5|lastShardId|>= firstShardId",
+        "--reshard.checkIntervalMinutes=soon|reshard.checkIntervalMinutes|expected minutes from",
+        "--reshard.checkIntervalMinutes=0|reshard.checkIntervalMinutes|decimals allowed",
+        "--reshard.checkIntervalMinutes=-1|reshard.checkIntervalMinutes|expected minutes from",
+        "--reshard.checkIntervalMinutes=NaN|reshard.checkIntervalMinutes|expected minutes from",
     })
     void badValuesNameTheKeyAndWhatIsExpected(String arg, String key, String expected) {
         ConfigException e = assertThrows(ConfigException.class,
@@ -127,6 +138,7 @@ class ConfigTest {
         "--intents=GUILDS,NOT_AN_INTENT|intents",
         "--discord.token=" + TOKEN + "|eventHandler.url",
         "--unknownThing=1|unknownThing",
+        "--reshard.checkIntervalMinutes=5m|reshard.checkIntervalMinutes",
     })
     void badConfigurationExitsWithCode2AndOneLine(String arg, String key) throws Exception {
         Path empty = dir.resolve("empty.properties");

@@ -86,14 +86,7 @@ class FiltersTest {
             assertTrue(h.count("SELECT count(*) FROM presences") > 0, "the state still stores the skipped types");
             // the shutdown summary adds up: what came in is what went out, was filtered, or is still queued
             String summary = h.gatehouse.close(5_000);
-            java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d+) dispatches received and (\\d+) Gatehouse signals:"
-                    + " (\\d+) events forwarded, (\\d+) filtered .*?, (\\d+) replays the bot already had, (\\d+) refused by the bot,"
-                    + " (\\d+) dropped, (\\d+) undelivered at stop").matcher(summary);
-            assertTrue(m.find(), summary);
-            long[] n = new long[9];
-            for (int i = 1; i <= 8; i++) {
-                n[i] = Long.parseLong(m.group(i));
-            }
+            long[] n = Harness.summaryCounts(summary);
             assertEquals(h.sim.dispatched(), n[1], summary);
             assertEquals(skipped + h.gatehouse.delivery().filters().skippedTypes(), n[4], "filtered: " + summary);
             assertEquals(n[1] + n[2], n[3] + n[4] + n[5] + n[6] + n[7] + n[8], "received + signals = the rest: " + summary);

@@ -233,4 +233,22 @@ final class Harness implements AutoCloseable {
         TestPostgres.delete(Path.of(spillDir(jdbcUrl)));
         TestPostgres.delete(Path.of(journalDir(jdbcUrl)));
     }
+
+    /**
+     * The shutdown summary's counts, n[1..8]: dispatches received, Gatehouse signals, forwarded, filtered, replays the
+     * bot already had, refused by the bot, dropped, undelivered at stop.
+     */
+    static long[] summaryCounts(String summary) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d+) dispatches received and (\\d+) Gatehouse signals:"
+                + " (\\d+) events forwarded, (\\d+) filtered .*?, (\\d+) replays the bot already had, (\\d+) refused by the bot,"
+                + " (\\d+) dropped, (\\d+) undelivered at stop").matcher(summary);
+        if (!m.find()) {
+            throw new AssertionError("not a shutdown summary: " + summary);
+        }
+        long[] n = new long[9];
+        for (int i = 1; i <= 8; i++) {
+            n[i] = Long.parseLong(m.group(i));
+        }
+        return n;
+    }
 }

@@ -120,11 +120,29 @@ class ReshardTest {
     @CsvSource({"2, 4", "4, 6"})
     void aReshardUnderTrafficDeliversEveryWorldEventOnceInGuildOrder(int from, int to) throws Exception {
         SimOptions world = Harness.world(from, 400, 1200).withChurn(new GuildChurn(60, 0, 0, 10_000));
-        try (Harness h = new Harness(world, "--reshard.checkIntervalMs=600000")) {
+        try (Harness h = new Harness(world, "--reshard.checkIntervalMinutes=10")) {
             h.awaitLoaded();
             h.sim.startTraffic();
             long target = h.bot.count() + 3000;
             Harness.await("traffic before the reshard", 60_000, () -> h.bot.count() >= target, () -> h.gatehouse.statusLine(0));
+            // the status line's rate is the growth of eventsPublished(): across the switch it never goes backwards
+            java.util.concurrent.atomic.AtomicLong backwards = new java.util.concurrent.atomic.AtomicLong();
+            java.util.concurrent.atomic.AtomicBoolean sampling = new java.util.concurrent.atomic.AtomicBoolean(true);
+            Thread sampler = Thread.ofPlatform().daemon(true).start(() -> {
+                long last = h.gatehouse.eventsPublished();
+                while (sampling.get()) {
+                    long now = h.gatehouse.eventsPublished();
+                    if (now < last) {
+                        backwards.set(now - last);
+                    }
+                    last = now;
+                    try {
+                        Thread.sleep(5);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+            });
             ReshardStatus started = h.gatehouse.reshard(OptionalInt.of(to));
             assertEquals(to, started.toShards());
             Harness.await("the reshard to switch", 120_000, () -> "done".equals(h.gatehouse.reshardStatus().phase())
@@ -138,7 +156,11 @@ class ReshardTest {
             h.sim.stopTraffic();
             Thread.sleep(500);
             Harness.await("the bot to receive the new set's events", 90_000,
-                    () -> h.gatehouse.delivery().queued() == 0 && h.gatehouse.dispatches() >= sentTo(h, to), () -> h.gatehouse.statusLine(0));
+                    () -> h.gatehouse.delivery().queued() == 0 && h.gatehouse.dispatches() >= sentTo(h, to)
+                            && missingWorldEvents(h.sim, h.bot) == 0,
+                    () -> h.gatehouse.statusLine(0) + "; dispatches " + h.gatehouse.dispatches() + " of " + sentTo(h, to)
+                            + " sent to the new set; world events not at the bot " + missingWorldEvents(h.sim, h.bot)
+                            + "; published, not forwarded yet " + (h.gatehouse.eventsPublished() - h.gatehouse.delivery().delivered()));
             Thread.sleep(1_500); // the state writer's last progress and the delivery checkpoint
 
             assertEquals(oldSent, sentTo(h, from), "the old sessions were ended (the simulator sends them nothing more): "
@@ -147,19 +169,44 @@ class ReshardTest {
             assertEveryWorldEventOnceInGuildOrder(h.sim, h.bot, from);
             h.assertDatabaseEqualsWorld();
             assertStateFollowsNewSet(h, to);
+            sampling.set(false);
+            sampler.join();
+            assertEquals(0, backwards.get(), "eventsPublished() went backwards (a negative events/s in the status line)");
+            assertSummaryAddsUp(h.gatehouse.close(5_000), h.sim.dispatched(), h.bot.count());
         }
+    }
+
+    /**
+     * The shutdown summary after a reshard: what entered the ring adds up with what went out and is what the bot got
+     * (each event once); what all shard sets received is that plus the second copies around the switch, and at most
+     * what the simulator sent (an old session's last dispatches after our close frame are read and dropped).
+     */
+    static void assertSummaryAddsUp(String summary, long sent, int botGot) {
+        long[] n = Harness.summaryCounts(summary);
+        assertEquals(n[1] + n[2], n[3] + n[4] + n[5] + n[6] + n[7] + n[8], "received + signals = the rest: " + summary);
+        java.util.regex.Matcher all = java.util.regex.Pattern.compile("received (\\d+) dispatches in all \\((\\d+) the running set, (\\d+)"
+                + " the sets it replaced\\), of which (\\d+) were second copies").matcher(summary);
+        assertTrue(all.find(), summary);
+        long inAll = Long.parseLong(all.group(1));
+        assertEquals(inAll, Long.parseLong(all.group(2)) + Long.parseLong(all.group(3)), summary);
+        assertEquals(n[1], inAll - Long.parseLong(all.group(4)), "received = in all - second copies: " + summary);
+        assertEquals(botGot, n[1], "received counts each event once, as the bot got it: " + summary);
+        assertTrue(inAll <= sent, "no set received more than the simulator sent (" + sent + "): " + summary);
     }
 
     @org.junit.jupiter.api.Test
     void postReshardThroughTheApiStartsOneAndShardsFollowIt() throws Exception {
         int port = ApiClient.freePort();
-        try (Harness h = new Harness(Harness.world(2, 60, 100), "--reshard.checkIntervalMs=600000", "--api.port=" + port)) {
+        try (Harness h = new Harness(Harness.world(2, 60, 100), "--reshard.checkIntervalMinutes=10", "--api.port=" + port)) {
             h.awaitLoaded();
             ApiClient api = new ApiClient("http://127.0.0.1:" + port, "");
             com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
-            java.net.http.HttpResponse<String> started = api.post("/reshard", "{\"shards\":3}");
-            assertEquals(202, started.statusCode(), started.body());
-            assertEquals(3, json.readTree(started.body()).path("to_shards").asInt(), started.body());
+            // gatehouse reshard --shards=3, against the running process: it POSTs /reshard on api.port
+            String[] started = reshardCommand("--shards=3", "--api.port=" + port);
+            assertEquals("0", started[0], started[1]);
+            assertTrue(started[1].contains("HTTP 202"), started[1]);
+            String body = started[1].substring(started[1].indexOf('{'));
+            assertEquals(3, json.readTree(body).path("to_shards").asInt(), started[1]);
             Harness.await("the reshard through the API", 120_000, () -> {
                 try {
                     return "done".equals(json.readTree(api.get("/shards").body()).path("reshard").path("phase").asText());
@@ -169,15 +216,35 @@ class ReshardTest {
             }, () -> h.gatehouse.reshardStatus().toString());
             com.fasterxml.jackson.databind.JsonNode after = json.readTree(api.get("/shards").body());
             assertEquals(3, after.path("shards").size(), "/shards lists the new set: " + after);
+            com.fasterxml.jackson.databind.JsonNode page = json.readTree(api.get("/status").body()).path("reshard");
+            assertEquals("done", page.path("phase").asText(), "the status page's data tells the reshard: " + page);
+            assertEquals(3, page.path("to_shards").asInt(), page.toString());
             assertEquals(400, api.post("/reshard", "{\"shards\":3}").statusCode(), "the running count is refused");
+            String[] again = reshardCommand("--shards=3", "--api.port=" + port);
+            assertEquals("1", again[0], again[1]);
+            assertTrue(again[1].contains("HTTP 400") && again[1].contains("the bot already runs 3 shards"), again[1]);
+            String[] bad = reshardCommand("--shards=many", "--api.port=" + port);
+            assertEquals("2", bad[0], bad[1]);
+            assertTrue(bad[1].contains("shards") && bad[1].contains("'many'"), bad[1]);
         }
+    }
+
+    /** {@code gatehouse reshard ...} in its own JVM: its exit code and what it printed. */
+    static String[] reshardCommand(String... args) throws Exception {
+        List<String> command = new ArrayList<>(List.of(java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), "dev.gatehouse.Main", "reshard", "--config=" + Harness.emptyConfig()));
+        command.addAll(List.of(args));
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS), out);
+        return new String[] {Integer.toString(p.exitValue()), out};
     }
 
     @org.junit.jupiter.api.Test
     void guildsGrowingPastReshardPercentageReshardByThemselves() throws Exception {
         // 300 guilds on 2 shards of 200 at 80% (320): ten joins a second pass the threshold within seconds
         SimOptions world = Harness.world(2, 300, 500).withChurn(new GuildChurn(600, 0, 0, 10_000));
-        try (Harness h = new Harness(world, "--reshard.guildsPerShard=200", "--reshard.checkIntervalMs=500")) {
+        try (Harness h = new Harness(world, "--reshard.guildsPerShard=200", "--reshard.checkIntervalMinutes=0.01")) {
             h.awaitLoaded();
             assertEquals("idle", h.gatehouse.reshardStatus().phase(), "below the threshold nothing happens");
             h.sim.startTraffic();
@@ -203,7 +270,7 @@ class ReshardTest {
     @CsvSource({"400, 4", "700, 8"})
     void aShardClosedWith4011StartsAReshardInsteadOfStoppingForGood(int guilds, int shards) throws Exception {
         SimOptions world = Harness.world(2, guilds, 300).withLimits(16, 5000, 41_250, 150, true);
-        try (Harness h = new Harness(world, "--totalShards=2", "--reshard.checkIntervalMs=600000")) {
+        try (Harness h = new Harness(world, "--totalShards=2", "--reshard.checkIntervalMinutes=10")) {
             Harness.await("the reshard after 4011", 120_000, () -> "done".equals(h.gatehouse.reshardStatus().phase()),
                     () -> h.gatehouse.reshardStatus().toString());
             assertTrue(h.gatehouse.reshardStatus().detail().contains("4011"), h.gatehouse.reshardStatus().toString());
@@ -222,12 +289,79 @@ class ReshardTest {
         }
     }
 
+    /**
+     * A voice state for a guild whose old shard is closed with 4011 waits (parked) while the reshard to 4 loads; at the
+     * switch it goes to the guild's shard of the new set, (guild_id >> 22) % 4, not to the new shard with the old id.
+     * A guild in an outage on new shard 0 (which identifies last, a turn after old shard 0) holds the switch back.
+     */
+    @org.junit.jupiter.api.Test
+    void aCommandParkedDuringAReshardGoesToTheGuildsShardOfTheNewSet() throws Exception {
+        SimOptions world = Harness.world(2, 400, 0).withLimits(16, 5000, 41_250, 150, true); // 200 a shard: 4011
+        int port = ApiClient.freePort();
+        try (Harness h = new Harness(world, "--totalShards=2", "--reshard.checkIntervalMinutes=10", "--api.port=" + port)) {
+            java.util.Set<Long> ids = h.sim.onWorld(w -> w.guildIds());
+            long stuck = ids.stream().filter(g -> (g >> 22) % 4 == 0).findFirst().orElseThrow();
+            h.sim.guildOutage(stuck);
+            long guild = 0, channel = 0;
+            for (long g : ids) {
+                List<Long> voice = h.sim.onWorld(w -> w.voiceChannelIds(g));
+                if ((g >> 22) % 4 >= 2 && !voice.isEmpty()) {
+                    guild = g;
+                    channel = voice.get(0);
+                    break;
+                }
+            }
+            assertTrue(guild != 0, "a guild of new shard 2 or 3 with a voice channel");
+            Harness.await("the reshard after 4011 to load", 60_000, () -> "loading".equals(h.gatehouse.reshardStatus().phase())
+                    && h.gatehouse.reshardStatus().toShards() == 4, () -> h.gatehouse.reshardStatus().toString());
+            ApiClient api = new ApiClient("http://127.0.0.1:" + port, "");
+            assertEquals(200, api.get("/shards").statusCode(), "the API answers (its client warmed up)");
+            long g = guild, c = channel;
+            java.util.concurrent.CompletableFuture<java.net.http.HttpResponse<String>> answer =
+                    java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                        try {
+                            return api.post("/guilds/" + g + "/voice-state?timeout=90000", "{\"channel_id\":\"" + c + "\"}");
+                        } catch (Exception e) {
+                            throw new java.util.concurrent.CompletionException(e);
+                        }
+                    });
+            Thread.sleep(1_000);
+            assertEquals("loading", h.gatehouse.reshardStatus().phase(), "the switch waits for the guild in an outage");
+            assertTrue(!answer.isDone(), "the command waits while the old shard " + (g >> 22) % 2 + " is closed with 4011");
+            h.sim.guildReturns(stuck);
+            java.net.http.HttpResponse<String> r = answer.get(90, java.util.concurrent.TimeUnit.SECONDS);
+            assertEquals(202, r.statusCode(), r.body());
+            Harness.await("the reshard to finish", 30_000, () -> "done".equals(h.gatehouse.reshardStatus().phase()),
+                    () -> h.gatehouse.reshardStatus().toString()); // the command may go while the old set closes
+            int expected = (int) ((g >> 22) % 4);
+            assertEquals(expected, new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.body()).path("shard").asInt(), r.body());
+            Harness.await("VOICE_SERVER_UPDATE of guild " + g, 30_000, () -> serverUpdates(h, g).size() == 1,
+                    () -> serverUpdates(h, g).toString());
+            GatewaySession answered = serverUpdates(h, g).get(0);
+            assertEquals(4, answered.shardCount(), "answered by a session of the new set");
+            assertEquals(expected, answered.shardId(), "the command went to the guild's shard of the new set");
+        }
+    }
+
+    /** The sessions that sent a VOICE_SERVER_UPDATE of {@code guildId} (the simulator answers the session that asked). */
+    private static List<GatewaySession> serverUpdates(Harness h, long guildId) {
+        List<GatewaySession> out = new ArrayList<>();
+        for (GatewaySession s : h.sim.sessions()) {
+            for (GatewaySession.Sent x : s.sent()) {
+                if ("VOICE_SERVER_UPDATE".equals(x.type()) && x.guildId() == guildId) {
+                    out.add(s);
+                }
+            }
+        }
+        return out;
+    }
+
     /** The simulator's /gateway/bot recommends 4 shards while 2 run; with large bot sharding 4 rounds up to 16. */
     @ParameterizedTest(name = "useOptimalLargeBotSharding={0} -> {1} shards")
     @CsvSource({"false, 4", "true, 16"})
     void discordRecommendingMoreShardsThanRunReshards(boolean optimal, int shards) throws Exception {
         SimOptions world = Harness.world(4, 200, 300);
-        try (Harness h = new Harness(world, "--totalShards=2", "--reshard.checkIntervalMs=500",
+        try (Harness h = new Harness(world, "--totalShards=2", "--reshard.checkIntervalMinutes=0.01",
                 "--useOptimalLargeBotSharding=" + optimal)) {
             Harness.await("the reshard Discord recommends", 120_000, () -> "done".equals(h.gatehouse.reshardStatus().phase()),
                     () -> h.gatehouse.reshardStatus().toString());
@@ -251,7 +385,7 @@ class ReshardTest {
         SimOptions world = Harness.world(2, 100, 200)
                 .withSessionLimits(dev.gatehouse.sim.SessionLimits.defaults().withSessionStarts(6, 86_400_000));
         try (LogLines log = new LogLines(Class.forName("dev.gatehouse.control.Reshard"));
-             Harness h = new Harness(world, "--reshard.checkIntervalMs=600000")) {
+             Harness h = new Harness(world, "--reshard.checkIntervalMinutes=10")) {
             h.awaitLoaded();
             List<String> sessions = h.gatehouse.shards().statuses().stream().map(x -> x.session()).toList();
             h.gatehouse.reshard(OptionalInt.of(4));
@@ -272,7 +406,7 @@ class ReshardTest {
 
     @org.junit.jupiter.api.Test
     void badReshardRequestsAreRefusedWithAClearError() throws Exception {
-        try (Harness h = new Harness(Harness.world(2, 20, 0), "--reshard.checkIntervalMs=600000")) {
+        try (Harness h = new Harness(Harness.world(2, 20, 0), "--reshard.checkIntervalMinutes=10")) {
             IllegalArgumentException zero = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
                     () -> h.gatehouse.reshard(OptionalInt.of(0)));
             assertEquals("shards must be at least 1, got 0", zero.getMessage());
@@ -280,7 +414,7 @@ class ReshardTest {
                     () -> h.gatehouse.reshard(OptionalInt.of(2)));
             assertEquals("the bot already runs 2 shards", same.getMessage());
         }
-        try (Harness h = new Harness(Harness.world(2, 20, 0), "--reshard.checkIntervalMs=600000", "--totalShards=2",
+        try (Harness h = new Harness(Harness.world(2, 20, 0), "--reshard.checkIntervalMinutes=10", "--totalShards=2",
                 "--lastShardId=0")) {
             IllegalArgumentException split = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
                     () -> h.gatehouse.reshard(OptionalInt.of(4)));

@@ -107,6 +107,7 @@ class StatusPageTest {
             assertTrue(dom.contains("<span id=\"shard-ready\">3</span>"), "ready count");
             assertTrue(dom.contains("database reachable"), "database badge");
             assertTrue(dom.contains("<polyline"), "the events/s graph");
+            assertTrue(dom.contains("<span id=\"reshard\">idle</span>"), "where resharding stands");
         }
     }
 }

@@ -62,8 +62,12 @@ final class Commands {
     private final Executor work;
     /** Per shard, the last command handed: the next one goes after it. */
     private final Map<Integer, CompletableFuture<?>> tails = new ConcurrentHashMap<>();
-    /** A command waiting, in its shard's FIFO, for the shard to be READY. */
-    private record Parked(String payload, long deadline, long timeoutMs, CompletableFuture<Integer> out) {
+    /**
+     * A command waiting, in its shard's FIFO, for the shard to be READY; {@code guildId} (0 for a command addressed to
+     * a shard) routed it to its shard under {@code totalShards}, so that a reshard's switch routes it again.
+     */
+    private record Parked(String payload, long deadline, long timeoutMs, CompletableFuture<Integer> out, long guildId,
+                          int totalShards) {
     }
     /** Per shard, the commands waiting for READY/RESUMED, oldest first; also the lock of {@link #recheck}. */
     private final Map<Integer, ArrayDeque<Parked>> parked = new HashMap<>();
@@ -101,7 +105,8 @@ final class Commands {
         d.put("self_mute", bool(body, "self_mute"));
         d.put("self_deaf", bool(body, "self_deaf"));
         int shard = shardOf(guildId);
-        return send(shard, Opcode.VOICE_STATE_UPDATE, d, timeout(r)).thenApply(q -> accepted(shard, q));
+        // the shard that took it: a reshard's switch while it waited routes it to the guild's shard of the new set
+        return send(shard, guildId, Opcode.VOICE_STATE_UPDATE, d, timeout(r)).thenApply(q -> accepted(shardOf(guildId), q));
     }
 
     /** {@code POST /presence} (every shard) and {@code POST /shards/{shard_id}/presence}. */
@@ -119,7 +124,7 @@ final class Commands {
         }
         List<CompletableFuture<ObjectNode>> sent = new ArrayList<>();
         for (int shard : targets) {
-            sent.add(send(shard, Opcode.PRESENCE_UPDATE, d, timeout).handle((q, e) -> {
+            sent.add(send(shard, 0, Opcode.PRESENCE_UPDATE, d, timeout).handle((q, e) -> {
                 ObjectNode n = NODES.objectNode().put("shard", shard);
                 if (e == null) {
                     return n.put("queued", true).put("commands_queued", q);
@@ -289,7 +294,7 @@ final class Commands {
         CompletableFuture<Answer> answer = members.answer(nonce);
         CompletableFuture<Integer> sent;
         try {
-            sent = send(shard, Opcode.REQUEST_GUILD_MEMBERS, d, timeout);
+            sent = send(shard, guildId, Opcode.REQUEST_GUILD_MEMBERS, d, timeout);
         } catch (ApiError e) {
             members.cancel(nonce);
             throw e;
@@ -313,9 +318,10 @@ final class Commands {
 
     /**
      * Sends one command to a shard once it is READY (waiting at most {@code timeoutMs}); completes, on the API's
-     * executor, with the shard's queued commands after it, or fails with the ApiError to answer.
+     * executor, with the shard's queued commands after it, or fails with the ApiError to answer. A command for a
+     * guild ({@code guildId} not 0) still waiting when a reshard switches goes to the guild's shard of the new set.
      */
-    CompletableFuture<Integer> send(int shard, int op, ObjectNode d, long timeoutMs) {
+    CompletableFuture<Integer> send(int shard, long guildId, int op, ObjectNode d, long timeoutMs) {
         ObjectNode payload = NODES.objectNode().put("op", op);
         payload.set("d", d);
         String text = payload.toString();
@@ -326,7 +332,8 @@ final class Commands {
         }
         boolean ready = status(shard).ready();
         CompletableFuture<Integer> out = new CompletableFuture<>();
-        Parked p = new Parked(text, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs), timeoutMs, out);
+        Parked p = new Parked(text, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs), timeoutMs, out, guildId,
+                shards.get().totalShards());
         synchronized (parked) {
             ArrayDeque<Parked> q = parked.computeIfAbsent(shard, k -> new ArrayDeque<>());
             if (ready && q.isEmpty()) {
@@ -368,13 +375,15 @@ final class Commands {
      * check (for all of them) follows after {@link #RECHECK_MS}, in case the READY/RESUMED dispatch is not seen.
      */
     private void release() {
+        ShardManager set = shards.get();
         Map<Integer, ShardStatus> byId = new HashMap<>();
-        for (ShardStatus s : shards.get().statuses()) {
+        for (ShardStatus s : set.statuses()) {
             byId.put(s.id(), s);
         }
         long now = System.nanoTime();
         boolean left = false;
         synchronized (parked) {
+            reroute(set.totalShards());
             for (Map.Entry<Integer, ArrayDeque<Parked>> e : parked.entrySet()) {
                 int shard = e.getKey();
                 ArrayDeque<Parked> q = e.getValue();
@@ -406,17 +415,42 @@ final class Commands {
         }
     }
 
-    /** Hands one released command to the shard, behind the ones handed before it. */
-    private void handOut(int shard, Parked p) {
-        hand(shard, () -> {
+    /**
+     * Under {@code parked}'s lock: after a reshard's switch, the commands parked for a guild under the replaced count
+     * move, in their order, to the queue of the guild's shard under {@code totalShards} (the same shard id may now hold
+     * other guilds); commands addressed to a shard stay with its id.
+     */
+    private void reroute(int totalShards) {
+        Map<Integer, List<Parked>> moved = new HashMap<>();
+        for (Map.Entry<Integer, ArrayDeque<Parked>> e : parked.entrySet()) {
+            for (Iterator<Parked> it = e.getValue().iterator(); it.hasNext(); ) {
+                Parked p = it.next();
+                if (p.guildId() != 0 && p.totalShards() != totalShards) {
+                    it.remove();
+                    moved.computeIfAbsent((int) ((p.guildId() >> 22) % totalShards), k -> new ArrayList<>())
+                            .add(new Parked(p.payload(), p.deadline(), p.timeoutMs(), p.out(), p.guildId(), totalShards));
+                }
+            }
+        }
+        moved.forEach((shard, list) -> parked.computeIfAbsent(shard, k -> new ArrayDeque<>()).addAll(list));
+    }
+
+    /**
+     * Hands one released command to the shard, behind the ones handed before it; a command for a guild goes to the
+     * guild's shard of the set running when it is handed (a reshard may have switched since it was routed).
+     */
+    private void handOut(int routed, Parked p) {
+        hand(routed, () -> {
             CompletableFuture<Boolean> queuedIt;
+            ShardManager set = shards.get();
+            int shard = p.guildId() != 0 ? (int) ((p.guildId() >> 22) % set.totalShards()) : routed;
             try {
                 int queued = status(shard).commandsQueued();
                 if (queued >= MAX_WAITING) {
                     p.out.completeExceptionally(busy(shard, queued));
                     return CompletableFuture.completedFuture(null);
                 }
-                queuedIt = shards.get().command(shard, p.payload);
+                queuedIt = set.command(shard, p.payload);
             } catch (RuntimeException e) {
                 p.out.completeExceptionally(e);
                 return CompletableFuture.completedFuture(null);

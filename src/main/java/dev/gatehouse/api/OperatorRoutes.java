@@ -64,6 +64,7 @@ final class OperatorRoutes {
         List<ShardStatus> all = shards.get().statuses();
         ObjectNode n = NODES.objectNode();
         n.set("shards", Health.shardsJson(all));
+        n.set("reshard", reshardJson(resharding.status()));
         n.set("history", health.history());
         n.put("database", health.databaseReachable());
         n.putObject("bot").put("reachable", health.botReachable()).put("queued", delivery.queued());

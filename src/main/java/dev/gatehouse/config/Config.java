@@ -167,7 +167,7 @@ public record Config(
                 in.integer("delivery.deadLetterRetentionDays", 0, 36_500),
                 in.lng("gateway.maxHeldBytes", 1024, Long.MAX_VALUE),
                 new Resharding(in.bool("reshard"), in.integer("reshardPercentage", 1, 100),
-                        in.integer("reshard.guildsPerShard", 1, 1_000_000), in.lng("reshard.checkIntervalMs", 10, 86_400_000),
+                        in.integer("reshard.guildsPerShard", 1, 1_000_000), in.minutesAsMs("reshard.checkIntervalMinutes", 10, 86_400_000),
                         in.integer("reshard.identifyReserve", 0, 1_000_000), in.lng("reshard.settleMs", 0, 600_000)));
         c.checkTogether();
         return c;
@@ -239,6 +239,24 @@ public record Config(
                 throw new ConfigException(key, "expected a whole number from " + min + " to " + max + ", got " + n);
             }
             return n;
+        }
+
+        /**
+         * A number of minutes, decimals allowed ({@code 0.01}), as whole milliseconds from {@code minMs} to {@code maxMs}.
+         */
+        long minutesAsMs(String key, long minMs, long maxMs) {
+            String s = text(key, true);
+            String expected = "expected minutes from " + minMs / 60_000.0 + " to " + maxMs / 60_000 + " (decimals allowed, 0.01 is 600 ms)";
+            double minutes;
+            try {
+                minutes = Double.parseDouble(s);
+            } catch (NumberFormatException e) {
+                throw new ConfigException(key, expected + ", got '" + s + "'");
+            }
+            if (!Double.isFinite(minutes) || minutes * 60_000 < minMs || minutes * 60_000 > maxMs) {
+                throw new ConfigException(key, expected + ", got " + s);
+            }
+            return Math.round(minutes * 60_000);
         }
 
         /** Dispatch type names separated by commas ({@code PRESENCE_UPDATE,TYPING_START}); empty for none. */

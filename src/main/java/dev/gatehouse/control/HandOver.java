@@ -142,6 +142,11 @@ final class HandOver {
     private long recorded;
     private long droppedEvents;
     private long passedEvents;
+    /** The new set's READYs (its own, never passed on) and buffered events a later READY of their shard made void. */
+    private long readies;
+    private long voided;
+    /** The old set's dispatches offered after the switch (held by its shards at the hold): the new set has them. */
+    private long afterSwitch;
     private long divergences;
 
     /**
@@ -203,6 +208,9 @@ final class HandOver {
                 return false; // the shard holds it and pauses reading: nothing is lost if the switch fails
             }
             default -> {
+                if (!signal(type)) {
+                    afterSwitch++;
+                }
                 return true; // switched: the new set has it
             }
         }
@@ -224,6 +232,13 @@ final class HandOver {
         }
         if ("READY".equals(type)) {
             // a first READY, or a new session after an invalid one: what was buffered of the shard is void
+            readies++;
+            for (Held h : s.buffer) {
+                if (h.verdict >= 0) {
+                    voided++; // a dropped one (-1) is counted already
+                    passedEvents -= h.verdict;
+                }
+            }
             anchors.keySet().removeIf(k -> (int) (k & 0xffffffffL) == s.id);
             onceNew.values().removeIf(h -> h.shard == s);
             s.buffer.clear();
@@ -708,5 +723,15 @@ final class HandOver {
 
     synchronized long passed() {
         return passedEvents;
+    }
+
+    /**
+     * Dispatches the new set received that never went into the ring: {@link #dropped()} (the old set delivered
+     * them, or they were the set's own guild loads and RESUMEDs), its READYs, and what a new session of a shard made
+     * void, and the old set's dispatches offered after the switch. With the dispatches the replaced set sends to its
+     * discarding sink afterwards this makes the shutdown summary's arithmetic exact.
+     */
+    synchronized long notPassedOn() {
+        return droppedEvents + readies + voided + afterSwitch;
     }
 }

@@ -79,6 +79,14 @@ public final class Reshard implements AutoCloseable {
     private final Set<String> retired = java.util.concurrent.ConcurrentHashMap.newKeySet();
     /** Dispatches received by shard sets a switch replaced (their counters leave with them). */
     private final java.util.concurrent.atomic.AtomicLong replacedDispatches = new java.util.concurrent.atomic.AtomicLong();
+    /**
+     * Dispatches the sets of completed reshards received that never went into the ring: second copies of events around
+     * a switch (the new set's copies of what the old set delivered, its READYs and guild loads) and the replaced
+     * set's last dispatches after it.
+     */
+    private final java.util.concurrent.atomic.AtomicLong secondCopies = new java.util.concurrent.atomic.AtomicLong();
+    /** After a restart past a switch: the filter dropping what the hand-over had left to the other set. */
+    private final java.util.Optional<SkipFilter> resumedSkips;
 
     /**
      * Starts the first shard set.
@@ -98,6 +106,7 @@ public final class Reshard implements AutoCloseable {
         this.settings = settings;
         this.shardsPerCluster = plan.shardsPerCluster();
         this.maxClusters = plan.maxClusters();
+        this.resumedSkips = firstSink instanceof SkipFilter f ? java.util.Optional.of(f) : java.util.Optional.empty();
         SetSink sink = new SetSink(firstSink);
         current = new ShardSet(plan, sets.start(plan, sink, bot, resumable, shard -> shardingRequired(plan.total(), shard)), sink);
         status = new ReshardStatus("idle", plan.total(), 0, 0, 0, 0, "");
@@ -135,6 +144,16 @@ public final class Reshard implements AutoCloseable {
     /** Dispatches received by shard sets a switch replaced, for the shutdown summary. */
     public long replacedDispatches() {
         return replacedDispatches.get();
+    }
+
+    /**
+     * Of the dispatches every shard set received, those a completed reshard did not pass on because the event
+     * reached the ring through the other set (or was a set's own READY and guild load), and, after a restart past a
+     * switch, those the resumed sessions' filter dropped for the same reason: received minus this is what went into
+     * the ring.
+     */
+    public long secondCopies() {
+        return secondCopies.get() + resumedSkips.map(SkipFilter::skipped).orElse(0L);
     }
 
     /** Sessions of replaced sets: their delivery checkpoints no longer count. */
@@ -347,7 +366,7 @@ public final class Reshard implements AutoCloseable {
             loading = null;
             handOver.goLive();
             newSink.aim(ring);
-            old.sink().aim(SetSink.DISCARD);
+            old.sink().aim(SetSink.discard(secondCopies));
             LOG.log(System.Logger.Level.INFO, "reshard: switched to " + to + " shards (" + handOver.recorded() + " events of the old"
                     + " set recorded during the reshard" + (behind > 0 ? "; " + behind + " guilds had no new event within"
                     + " reshard.settleMs" : "") + "; the old set was held " + (committed - held) / 1_000_000 + " ms: "
@@ -355,6 +374,8 @@ public final class Reshard implements AutoCloseable {
                     + " ms for the state and the bot to take the old set's last events, " + (committed - drained) / 1_000_000
                     + " ms to commit); closing the " + from + " old sessions with 1000");
             old.manager().close(1000, "resharded");
+            // the old set is stopped and the new one publishes into the ring directly: the hand-over's counts are final
+            secondCopies.addAndGet(handOver.notPassedOn());
             replacedDispatches.addAndGet(old.manager().statuses().stream().mapToLong(ShardStatus::dispatches).sum());
             status = new ReshardStatus("done", from, to, to, 0, 0, reason);
         } catch (Exception e) {

@@ -27,8 +27,18 @@ public final class SetSink implements DispatchSink {
         target = next;
     }
 
-    /** A sink that takes everything and keeps nothing: the replaced set's last dispatches (the new set has them). */
-    static final DispatchSink DISCARD = (shard, session, seq, type, guild, kind, buf, off, len, at) -> true;
+    /**
+     * A sink that takes everything and keeps nothing: the replaced set's last dispatches (the new set has them),
+     * counted into {@code discarded} (Gatehouse's own signals are no dispatches and are not counted).
+     */
+    static DispatchSink discard(java.util.concurrent.atomic.AtomicLong discarded) {
+        return (shard, session, seq, type, guild, kind, buf, off, len, at) -> {
+            if (!HandOver.signal(type)) {
+                discarded.incrementAndGet();
+            }
+            return true;
+        };
+    }
 
     @Override
     public boolean tryPublish(int shardId, Session session, long seq, String type, long guildId, GuildKind kind, byte[] buf,

@@ -17,6 +17,7 @@ public final class SkipFilter implements DispatchSink {
 
     private final DispatchSink next;
     private final Map<Integer, Skips> skips;
+    private final java.util.concurrent.atomic.AtomicLong skipped = new java.util.concurrent.atomic.AtomicLong();
 
     public SkipFilter(DispatchSink next, Map<Integer, Skips> skips) {
         this.next = next;
@@ -32,9 +33,15 @@ public final class SkipFilter implements DispatchSink {
         Skips s = skips.get(shardId);
         if (s != null && session != null && !type.startsWith(GATEHOUSE_SIGNAL) && s.sessionId().equals(session.id())
                 && skipped(s.ranges(), seq)) {
+            skipped.incrementAndGet();
             return true;
         }
         return next.tryPublish(shardId, session, seq, type, guildId, kind, buf, off, len, receivedNanos);
+    }
+
+    /** Dispatches dropped so far (received by the shards, never in the ring), for the shutdown summary. */
+    long skipped() {
+        return skipped.get();
     }
 
     static boolean skipped(long[] ranges, long seq) {

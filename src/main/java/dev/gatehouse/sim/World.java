@@ -398,6 +398,12 @@ public final class World {
         return new java.util.TreeSet<>(guilds.keySet());
     }
 
+    /** Ids of the voice channels of one guild, none for a guild the bot is not in. */
+    public java.util.List<Long> voiceChannelIds(long guildId) {
+        Guild g = guilds.get(guildId);
+        return g == null ? java.util.List.of() : java.util.List.copyOf(g.voiceChannels());
+    }
+
     /** Ids of every guild in an outage now (the bot is still in them). */
     public java.util.Set<Long> unavailableGuildIds() {
         java.util.Set<Long> out = new java.util.TreeSet<>();
