@@ -54,6 +54,51 @@ public final class LoadBench {
         return top;
     }
 
+    /** The largest heap left after any collection while watching: what the load holds plus old garbage not collected yet. */
+    private static final class HeapAfterGc implements javax.management.NotificationListener {
+        private volatile boolean watching;
+        private final java.util.concurrent.atomic.AtomicLong max = new java.util.concurrent.atomic.AtomicLong();
+        private final java.util.Set<String> heapPools = new java.util.HashSet<>();
+
+        HeapAfterGc() {
+            for (MemoryPoolMXBean p : ManagementFactory.getMemoryPoolMXBeans()) {
+                if (p.getType() == MemoryType.HEAP) {
+                    heapPools.add(p.getName());
+                }
+            }
+        }
+
+        void watch() {
+            watching = true;
+            for (java.lang.management.GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
+                ((javax.management.NotificationEmitter) gc).addNotificationListener(this, null, null);
+            }
+        }
+
+        void stop() {
+            watching = false;
+        }
+
+        long max() {
+            return max.get();
+        }
+
+        @Override
+        public void handleNotification(javax.management.Notification n, Object handback) {
+            if (!watching || !com.sun.management.GarbageCollectionNotificationInfo.GARBAGE_COLLECTION_NOTIFICATION.equals(n.getType())) {
+                return;
+            }
+            var info = com.sun.management.GarbageCollectionNotificationInfo.from((javax.management.openmbean.CompositeData) n.getUserData());
+            long used = 0;
+            for (Map.Entry<String, java.lang.management.MemoryUsage> e : info.getGcInfo().getMemoryUsageAfterGc().entrySet()) {
+                if (heapPools.contains(e.getKey())) {
+                    used += e.getValue().getUsed();
+                }
+            }
+            max.accumulateAndGet(used, Math::max);
+        }
+    }
+
     private static final int STAGING_ROUNDS = 3;
 
     /**
@@ -126,6 +171,8 @@ public final class LoadBench {
             settings.addAll(gatehouseArgs);
             Gatehouse g = Gatehouse.start(ConfigLoader.load(settings, Map.of()));
             long peakHeap = 0;
+            long heldAfter;
+            HeapAfterGc afterGc = new HeapAfterGc();
             var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
             long cpu0;
             double cpuSeconds;
@@ -150,6 +197,7 @@ public final class LoadBench {
                 for (MemoryPoolMXBean p : ManagementFactory.getMemoryPoolMXBeans()) {
                     p.resetPeakUsage();
                 }
+                afterGc.watch();
                 firstDelivered = -1;
                 while (g.state().eventsStored() < 1L + guilds) {
                     if (firstDelivered < 0 && g.delivery().delivered() >= 2) { // READY and the first GUILD_CREATE
@@ -168,6 +216,9 @@ public final class LoadBench {
                     Thread.sleep(10);
                 }
                 deliveredSeconds = (System.nanoTime() - t0) / 1e9;
+                afterGc.stop();
+                System.gc();
+                heldAfter = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
                 for (MemoryPoolMXBean p : ManagementFactory.getMemoryPoolMXBeans()) {
                     if (p.getType() == MemoryType.HEAP) {
                         peakHeap += p.getPeakUsage().getUsed();
@@ -234,7 +285,9 @@ public final class LoadBench {
                     + " (%.1f MB), binary COPY %.2f s (%.1f MB)%n", STAGING_ROUNDS, staging[0], staging[2] / 1e6, staging[1], staging[3] / 1e6);
             System.out.printf("cpu during the load: gatehouse's JVM %.1f s (%s), PostgreSQL %.1f s, the simulator's JVM %.1f s%n",
                     cpuSeconds, threadCpu, pgCpu, simCpu);
-            System.out.printf("peak heap during the load: %d MiB (this JVM: gatehouse alone)%n", peakHeap >> 20);
+            System.out.printf("peak heap during the load: %d MiB (this JVM: gatehouse alone); the most left after a collection"
+                    + " during the load: %d MiB (after young collections: old garbage included); held once the burst was"
+                    + " delivered, after a full collection: %d MiB%n", peakHeap >> 20, afterGc.max() >> 20, heldAfter >> 20);
         } finally {
             PeersBench.deleteTree(data);
         }

@@ -77,7 +77,7 @@ public record Key(String name, String defaultValue, String meaning, boolean secr
             of("db.poolSize", "4", "Connections in the HikariCP pool."),
             of("db.dataDir", "data/postgres", "Data directory of the embedded PostgreSQL."),
             of("db.port", "0", "Port of the embedded PostgreSQL; 0 picks a free one."),
-            of("state.batchMaxEvents", "2000", "Most events one state transaction covers (a transaction also ends at each Disruptor batch and at 10000 rows)."),
+            of("state.batchMaxEvents", "2000", "Most events one state transaction covers (a transaction also ends at each Disruptor batch, at 20000 rows and at 16 MiB of payload)."),
             of("ring.size", "8192", "Slots of the Disruptor ring (a power of two)."),
             of("demo.shards", "4", "Demo: shards of the simulated bot."),
             of("demo.guilds", "3000", "Demo: synthetic guilds in the simulated world."),

@@ -6,10 +6,9 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 import org.postgresql.PGConnection;
 import org.postgresql.copy.CopyIn;
 
@@ -64,24 +63,40 @@ final class BulkLoader {
         try (Statement st = conn.createStatement()) {
             st.execute(NO_SYNC_COMMIT);
         }
-        CopyBinary directRows = new CopyBinary(t, true);
-        Set<Long> present = present(conn, t, rows);
+        Keys keys = Keys.of(rows);
+        long[] present = present(conn, t, keys);
         t0 = clock.since(t.name + " probe", t0);
-        List<Change.Row> direct = new ArrayList<>();
         List<Change.Row> merged = new ArrayList<>();
-        for (Change.Row r : rows) {
-            Long k = firstKey(r);
-            if (!r.gone && k != null && !present.contains(k) && directRows.encodable(r)) {
-                direct.add(r);
-            } else {
-                merged.add(r);
-            }
-        }
-        t0 = clock.since(t.name + " split", t0);
         int n = 0;
-        if (!direct.isEmpty()) {
-            n += copy(conn, t.copyDirect, directRows, direct);
-            t0 = clock.since(t.name + " copy (new rows)", t0);
+        CopyIn in = null;
+        CopyBinary direct = null;
+        try {
+            int i = 0;
+            for (Change.Row r : rows) {
+                long k = keys.first[i];
+                if (r.gone || !keys.numeric[i++] || Arrays.binarySearch(present, k) >= 0) {
+                    merged.add(r);
+                    continue;
+                }
+                if (in == null) {
+                    in = conn.unwrap(PGConnection.class).getCopyAPI().copyIn(t.copyDirect);
+                    direct = new CopyBinary(t, true);
+                    direct.start();
+                }
+                if (direct.add(in, r)) {
+                    n++;
+                } else {
+                    merged.add(r); // a value without an exact binary form: PostgreSQL reads it in the merge
+                }
+            }
+            if (in != null) {
+                direct.end(in);
+                t0 = clock.since(t.name + " copy (new rows)", t0);
+            }
+        } finally {
+            if (in != null && in.isActive()) {
+                in.cancelCopy();
+            }
         }
         if (merged.isEmpty()) {
             return n;
@@ -104,6 +119,44 @@ final class BulkLoader {
         }
     }
 
+    /** Each row's first key as a number, read once (no boxing): whether it is one, and its value. */
+    private record Keys(long[] first, boolean[] numeric) {
+        static Keys of(Collection<Change.Row> rows) {
+            long[] first = new long[rows.size()];
+            boolean[] numeric = new boolean[rows.size()];
+            int i = 0;
+            for (Change.Row r : rows) {
+                try {
+                    first[i] = Long.parseLong(r.values[0]);
+                    numeric[i] = true;
+                } catch (NumberFormatException e) {
+                    numeric[i] = false; // the merge lets PostgreSQL judge it
+                }
+                i++;
+            }
+            return new Keys(first, numeric);
+        }
+
+        /** The distinct numeric keys, sorted. */
+        long[] distinct() {
+            long[] k = new long[first.length];
+            int n = 0;
+            for (int i = 0; i < first.length; i++) {
+                if (numeric[i]) {
+                    k[n++] = first[i];
+                }
+            }
+            Arrays.sort(k, 0, n);
+            int u = 0;
+            for (int i = 0; i < n; i++) {
+                if (u == 0 || k[i] != k[u - 1]) {
+                    k[u++] = k[i];
+                }
+            }
+            return Arrays.copyOf(k, u);
+        }
+    }
+
     private static int copy(Connection conn, String sql, CopyBinary encoder, List<Change.Row> rows) throws SQLException {
         CopyIn in = conn.unwrap(PGConnection.class).getCopyAPI().copyIn(sql);
         try {
@@ -116,39 +169,27 @@ final class BulkLoader {
         }
     }
 
-    /** The row's first key as a number, or null when it is not one (the merge then lets PostgreSQL judge it). */
-    private static Long firstKey(Change.Row r) {
-        try {
-            return Long.parseLong(r.values[0]);
-        } catch (NumberFormatException e) {
-            return null;
-        }
-    }
-
-    /** The first-key values of {@code rows} that already have a row in {@code t}. */
-    private static Set<Long> present(Connection conn, Table t, Collection<Change.Row> rows) throws SQLException {
-        Set<Long> keys = new HashSet<>();
-        for (Change.Row r : rows) {
-            Long k = firstKey(r);
-            if (k != null) {
-                keys.add(k);
-            }
-        }
-        Set<Long> present = new HashSet<>();
+    /** The first-key values of {@code keys} that already have a row in {@code t}, sorted. */
+    private static long[] present(Connection conn, Table t, Keys keys) throws SQLException {
+        long[] distinct = keys.distinct();
+        long[] present = new long[distinct.length];
+        int n = 0;
         try (Statement st = conn.createStatement()) {
             st.execute(PROBE_BY_INDEX);
         }
         try (PreparedStatement ps = conn.prepareStatement(t.present)) {
-            ps.setArray(1, conn.createArrayOf("bigint", keys.toArray(Long[]::new)));
+            ps.setArray(1, conn.unwrap(PGConnection.class).createArrayOf("bigint", distinct));
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    present.add(rs.getLong(1));
+                    present[n++] = rs.getLong(1);
                 }
             }
         }
         try (Statement st = conn.createStatement()) {
             st.execute(PROBE_DONE);
         }
-        return present;
+        long[] out = Arrays.copyOf(present, n);
+        Arrays.sort(out);
+        return out;
     }
 }

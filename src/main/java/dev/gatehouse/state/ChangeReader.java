@@ -327,12 +327,24 @@ final class ChangeReader {
         StringBuilder b = new StringBuilder(2 + ids.size() * 20).append('{');
         for (int i = 0; i < ids.size(); i++) {
             String id = ids.get(i);
-            if (id.isEmpty() || !id.chars().allMatch(ch -> ch >= '0' && ch <= '9')) {
+            if (!digits(id)) {
                 throw new IOException("member roles[] holds '" + id + "', not a snowflake");
             }
             b.append(i == 0 ? "" : ",").append(id);
         }
         return b.append('}').toString();
+    }
+
+    private static boolean digits(String s) {
+        if (s.isEmpty()) {
+            return false;
+        }
+        for (int i = 0; i < s.length(); i++) {
+            if (s.charAt(i) < '0' || s.charAt(i) > '9') {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static void presence(Change c, Entity p, String guildId) throws IOException {

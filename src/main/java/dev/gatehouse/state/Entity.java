@@ -1,21 +1,28 @@
 package dev.gatehouse.state;
 
 import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
-import com.fasterxml.jackson.core.util.ByteArrayBuilder;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * One JSON object of a payload, read in a single streaming pass: its top-level scalars, its arrays of
- * scalars, the children its {@link Shape} names (objects or arrays of objects, read as entities of their own
- * and left out of this one's JSON), and the compact JSON text of the rest, which becomes a {@code data} column.
+ * One JSON object of a payload, read in a single streaming pass over the payload's bytes: where each field lies, its
+ * arrays of scalars, the children its {@link Shape} names (objects or arrays of objects, read as entities of their own
+ * and left out of this one's JSON), and, as a {@code data} column, the object's own bytes without those children.
+ *
+ * <p>Nothing is decoded that is not asked for: a field's text is made from its bytes when {@link #text} or {@link #id}
+ * asks for it, and {@link #json} is the payload's slice of the object (the fields stored apart cut out), never a
+ * re-serialisation. A burst of GUILD_CREATEs holds hundreds of thousands of objects; four hash maps and a JSON
+ * generator per object cost more than reading them (about 1.1 GB allocated per load of 250,000 members).
+ *
+ * <p>An entity refers to the payload's bytes, so it lives only while its dispatch is read ({@link ChangeReader}); what it
+ * gives out are strings of their own.
  */
 final class Entity {
     static final JsonFactory JSON = new JsonFactory();
@@ -33,100 +40,148 @@ final class Entity {
         }
     }
 
-    private final Map<String, String> scalars = new HashMap<>();
-    private final Map<String, List<String>> lists = new HashMap<>();
-    private final Map<String, Entity> objects = new HashMap<>();
-    private final Map<String, List<Entity>> arrays = new HashMap<>();
-    private String json;
+    /** Kinds of field: a scalar, an array kept in the JSON, a child object or child array stored apart, another object. */
+    /** Fields an object has room for before its arrays grow: a member or user has about ten. */
+    private static final int INITIAL_FIELDS = 10;
+    private static final byte SCALAR = 0, LIST = 1, OBJECT = 2, ARRAY = 3, OTHER = 4;
 
+    private final byte[] src;
+    /** The object's bytes in {@link #src}: from its '{' to just after its '}'. */
+    private final int start;
+    private int end;
+    private int n;
+    private String[] names = new String[INITIAL_FIELDS];
+    private byte[] kinds = new byte[INITIAL_FIELDS];
     /**
-     * One JSON writer per nesting depth, reused for every object read at that depth: creating a generator per
-     * object (hundreds of thousands in a burst of GUILD_CREATEs) cost more than reading the objects. Each thread
-     * that reads (the state writer's) has its own.
+     * Three offsets per field, in one array: where its bytes start (its name's opening quote), where its value starts,
+     * and where it ends (-1 until the next field or the object's end is seen).
      */
-    private static final class Writers {
-        private final List<ByteArrayBuilder> bytes = new ArrayList<>();
-        private final List<JsonGenerator> generators = new ArrayList<>();
+    private int[] at = new int[3 * INITIAL_FIELDS];
+    /** The lists and children of fields that have them. */
+    private Object[] parts;
+    /** True when some field is stored apart, so {@link #json} is not the object's slice as it stands. */
+    private boolean cut;
 
-        JsonGenerator at(int depth) throws IOException {
-            while (generators.size() <= depth) {
-                ByteArrayBuilder b = new ByteArrayBuilder(1024);
-                JsonGenerator g = JSON.createGenerator(b);
-                g.setRootValueSeparator(null);
-                bytes.add(b);
-                generators.add(g);
-            }
-            return generators.get(depth);
-        }
-
-        /** The text written at this depth since the last call. */
-        String take(int depth) throws IOException {
-            generators.get(depth).flush();
-            ByteArrayBuilder b = bytes.get(depth);
-            String s = new String(b.getCurrentSegment(), 0, b.getCurrentSegmentLength(), StandardCharsets.UTF_8);
-            if (b.size() != b.getCurrentSegmentLength()) {
-                s = new String(b.toByteArray(), StandardCharsets.UTF_8); // a long object spilled over segments
-            }
-            b.reset();
-            return s;
-        }
+    private Entity(byte[] src, int start) {
+        this.src = src;
+        this.start = start;
     }
 
-    private static final ThreadLocal<Writers> WRITERS = ThreadLocal.withInitial(Writers::new);
-
-    /** Reads the object starting at the parser's current START_OBJECT token. */
-    static Entity read(JsonParser p, Shape shape) throws IOException {
-        return read(p, shape, WRITERS.get(), 0);
-    }
-
-    private static Entity read(JsonParser p, Shape shape, Writers writers, int depth) throws IOException {
-        Entity e = new Entity();
-        JsonGenerator g = writers.at(depth);
-        try {
-            g.writeStartObject();
-            while (p.nextToken() == JsonToken.FIELD_NAME) {
-                String name = p.currentName();
-                JsonToken v = p.nextToken();
-                Shape child = shape.children().get(name);
-                if (child != null && v == JsonToken.START_OBJECT) {
-                    e.objects.put(name, read(p, child, writers, depth + 1));
-                } else if (child != null && v == JsonToken.START_ARRAY) {
-                    List<Entity> items = new ArrayList<>();
-                    while (p.nextToken() == JsonToken.START_OBJECT) {
-                        items.add(read(p, child, writers, depth + 1));
+    /** Reads the object starting at the parser's current START_OBJECT token; {@code src} is what the parser reads. */
+    private static Entity read(JsonParser p, byte[] src, Shape shape) throws IOException {
+        Entity e = new Entity(src, offset(p));
+        JsonToken t;
+        while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
+            int at = offset(p);
+            e.close(at);
+            String name = p.currentName();
+            JsonToken v = p.nextToken();
+            int i = e.add(name, at, offset(p));
+            Shape child = shape.children().get(name);
+            if (child != null && v == JsonToken.START_OBJECT) {
+                e.part(i, OBJECT, read(p, src, child));
+            } else if (child != null && v == JsonToken.START_ARRAY) {
+                List<Entity> items = new ArrayList<>();
+                JsonToken it;
+                while ((it = p.nextToken()) != JsonToken.END_ARRAY) {
+                    if (it == JsonToken.START_OBJECT) {
+                        items.add(read(p, src, child));
+                    } else {
+                        p.skipChildren();
                     }
-                    e.arrays.put(name, items);
-                } else if (v == JsonToken.START_ARRAY) {
-                    g.writeFieldName(name);
-                    g.writeStartArray();
-                    List<String> list = null;
-                    JsonToken t;
-                    while ((t = p.nextToken()) != JsonToken.END_ARRAY) {
-                        if (t.isScalarValue()) {
-                            (list == null ? list = new ArrayList<>() : list).add(p.getText());
-                            g.copyCurrentEvent(p);
-                        } else {
-                            g.copyCurrentStructure(p);
-                        }
-                    }
-                    g.writeEndArray();
-                    e.lists.put(name, list == null ? List.of() : list);
-                } else if (v == JsonToken.START_OBJECT) {
-                    g.writeFieldName(name);
-                    g.copyCurrentStructure(p);
-                } else {
-                    g.writeFieldName(name);
-                    g.copyCurrentEvent(p);
-                    e.scalars.put(name, v == JsonToken.VALUE_NULL ? null : p.getText());
                 }
+                e.part(i, ARRAY, items);
+            } else if (v == JsonToken.START_ARRAY) {
+                List<String> list = null;
+                JsonToken it;
+                while ((it = p.nextToken()) != JsonToken.END_ARRAY) {
+                    if (it.isScalarValue()) {
+                        (list == null ? list = new ArrayList<>(4) : list).add(p.getText());
+                    } else {
+                        p.skipChildren();
+                    }
+                }
+                e.part(i, LIST, list == null ? List.of() : list);
+            } else if (v == JsonToken.START_OBJECT) {
+                p.skipChildren();
+                e.kinds[i] = OTHER;
+            } else if (v == null) {
+                throw new IOException("the payload ends inside an object");
             }
-            g.writeEndObject();
-            e.json = writers.take(depth);
-        } catch (IOException | RuntimeException ex) {
-            WRITERS.remove(); // a generator left mid-object is not reused
-            throw ex;
         }
+        if (t != JsonToken.END_OBJECT) {
+            throw new IOException("the payload ends inside an object");
+        }
+        int close = offset(p);
+        e.close(close);
+        e.end = close + 1;
         return e;
+    }
+
+    private static int offset(JsonParser p) {
+        return (int) p.currentTokenLocation().getByteOffset();
+    }
+
+    private int add(String name, int at, int value) {
+        if (n == names.length) {
+            int size = n * 2;
+            names = Arrays.copyOf(names, size);
+            kinds = Arrays.copyOf(kinds, size);
+            this.at = Arrays.copyOf(this.at, 3 * size);
+            if (parts != null) {
+                parts = Arrays.copyOf(parts, size);
+            }
+        }
+        names[n] = name;
+        kinds[n] = SCALAR;
+        this.at[3 * n] = at;
+        this.at[3 * n + 1] = value;
+        this.at[3 * n + 2] = -1;
+        return n++;
+    }
+
+    private void part(int i, byte kind, Object part) {
+        if (parts == null) {
+            parts = new Object[names.length];
+        }
+        parts[i] = part;
+        kinds[i] = kind;
+        cut |= kind == OBJECT || kind == ARRAY;
+    }
+
+    /** Ends the last field before {@code next} (the next name's quote or the object's '}'): spaces and its comma dropped. */
+    private void close(int next) {
+        if (n == 0 || to(n - 1) >= 0) {
+            return;
+        }
+        int value = valueAt(n - 1);
+        int k = next;
+        while (k > value && space(src[k - 1])) {
+            k--;
+        }
+        if (src[k - 1] == ',') {
+            k--;
+            while (k > value && space(src[k - 1])) {
+                k--;
+            }
+        }
+        at[3 * (n - 1) + 2] = k;
+    }
+
+    private int from(int i) {
+        return at[3 * i];
+    }
+
+    private int valueAt(int i) {
+        return at[3 * i + 1];
+    }
+
+    private int to(int i) {
+        return at[3 * i + 2];
+    }
+
+    private static boolean space(byte b) {
+        return b == ' ' || b == '\n' || b == '\r' || b == '\t';
     }
 
     /** Reads {@code d} of a whole gateway frame, or returns null when {@code d} is not an object. */
@@ -139,7 +194,7 @@ final class Entity {
                 String name = p.currentName();
                 JsonToken v = p.nextToken();
                 if ("d".equals(name) && v == JsonToken.START_OBJECT) {
-                    return read(p, shape);
+                    return read(p, frame, shape);
                 }
                 p.skipChildren();
             }
@@ -147,44 +202,124 @@ final class Entity {
         return null;
     }
 
-    /** Compact JSON of this object without the children stored apart. */
+    /** Compact JSON of this object without the children stored apart: the payload's own bytes of it. */
     String json() {
-        return json;
+        if (!cut) {
+            return new String(src, start, end - start, StandardCharsets.UTF_8);
+        }
+        int len = 2;
+        int kept = 0;
+        for (int i = 0; i < n; i++) {
+            if (kinds[i] != OBJECT && kinds[i] != ARRAY) {
+                len += to(i) - from(i) + (kept++ > 0 ? 1 : 0);
+            }
+        }
+        byte[] b = new byte[len];
+        int pos = 0;
+        b[pos++] = '{';
+        kept = 0;
+        for (int i = 0; i < n; i++) {
+            if (kinds[i] != OBJECT && kinds[i] != ARRAY) {
+                if (kept++ > 0) {
+                    b[pos++] = ',';
+                }
+                System.arraycopy(src, from(i), b, pos, to(i) - from(i));
+                pos += to(i) - from(i);
+            }
+        }
+        b[pos] = '}';
+        return new String(b, StandardCharsets.UTF_8);
+    }
+
+    /** The last field of that name (as a JSON object's duplicate names go, the last wins), or -1. */
+    private int find(String name) {
+        for (int i = n - 1; i >= 0; i--) {
+            if (names[i].equals(name)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private int scalar(String name) {
+        int i = find(name);
+        return i >= 0 && kinds[i] == SCALAR ? i : -1;
     }
 
     /** A top-level scalar as text; null when absent or JSON null. */
     String text(String name) {
-        return scalars.get(name);
+        int i = scalar(name);
+        if (i < 0) {
+            return null;
+        }
+        int a = valueAt(i), b = to(i);
+        byte first = src[a];
+        if (first == '"') {
+            for (int k = a + 1; k < b - 1; k++) {
+                if (src[k] == '\\') {
+                    return unescaped(a, b);
+                }
+            }
+            return new String(src, a + 1, b - a - 2, StandardCharsets.UTF_8);
+        }
+        if (first == 'n') {
+            return null;
+        }
+        return new String(src, a, b - a, StandardCharsets.ISO_8859_1); // a number, true or false: ASCII
+    }
+
+    /** A JSON string with escapes, read by the parser. */
+    private String unescaped(int a, int b) {
+        try (JsonParser p = JSON.createParser(src, a, b - a)) {
+            p.nextToken();
+            return p.getText();
+        } catch (IOException e) {
+            throw new IllegalStateException("a string the parser read once cannot be read again", e);
+        }
     }
 
     boolean has(String name) {
-        return scalars.containsKey(name) || objects.containsKey(name) || arrays.containsKey(name) || lists.containsKey(name);
+        int i = find(name);
+        return i >= 0 && kinds[i] != OTHER;
     }
 
     /** A snowflake (or any integer) field as text for a bigint column; null when absent or not a number. */
     String id(String name) {
-        String s = scalars.get(name);
-        if (s == null || s.isEmpty()) {
+        int i = scalar(name);
+        if (i < 0) {
             return null;
         }
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if ((c < '0' || c > '9') && !(i == 0 && c == '-')) {
+        int a = valueAt(i), b = to(i);
+        if (src[a] == '"') {
+            a++;
+            b--;
+        }
+        if (a >= b) {
+            return null;
+        }
+        for (int k = a; k < b; k++) {
+            byte c = src[k];
+            if ((c < '0' || c > '9') && !(k == a && c == '-')) {
                 return null;
             }
         }
-        return s;
+        return new String(src, a, b - a, StandardCharsets.ISO_8859_1);
     }
 
     Entity object(String name) {
-        return objects.get(name);
+        int i = find(name);
+        return i >= 0 && kinds[i] == OBJECT ? (Entity) parts[i] : null;
     }
 
+    @SuppressWarnings("unchecked")
     List<Entity> array(String name) {
-        return arrays.getOrDefault(name, List.of());
+        int i = find(name);
+        return i >= 0 && kinds[i] == ARRAY ? (List<Entity>) parts[i] : List.of();
     }
 
+    @SuppressWarnings("unchecked")
     List<String> list(String name) {
-        return lists.getOrDefault(name, List.of());
+        int i = find(name);
+        return i >= 0 && kinds[i] == LIST ? (List<String>) parts[i] : List.of();
     }
 }

@@ -51,6 +51,13 @@ public final class StateWriter implements EventHandler<Dispatch> {
      * being read, the writer holds at most about 45 MB of rows.
      */
     static final int MAX_ROWS = 20_000;
+    /**
+     * Payload bytes one transaction holds at most (the dispatches' JSON, which its rows hold about as much of as text):
+     * a flush is handed over at whichever of this and {@link #MAX_ROWS} comes first, so with one flush being written,
+     * one waiting and one being read the writer holds at most about three times this, whatever the guilds' sizes (a
+     * single dispatch larger than this is one flush of its own).
+     */
+    static final int MAX_BYTES = 16 << 20;
 
     private final Handled handled;
     private final StateListener listener;
@@ -66,6 +73,7 @@ public final class StateWriter implements EventHandler<Dispatch> {
     private long progressSavedAt = System.nanoTime();
     private final java.util.concurrent.CountDownLatch shutDown = new java.util.concurrent.CountDownLatch(1);
     private int pendingRows;
+    private long pendingBytes;
     /** The ring sequence of the last event taken. */
     private long lastSequence = -1;
     /** This consumer's sequence in the ring: advanced after each commit, so delivery need not wait for a whole batch. */
@@ -154,7 +162,7 @@ public final class StateWriter implements EventHandler<Dispatch> {
         lastSequence = sequence;
         if (endOfBatch) {
             endBatch();
-        } else if (pending.size() >= maxEvents || pendingRows >= MAX_ROWS) {
+        } else if (pending.size() >= maxEvents || pendingRows >= MAX_ROWS || pendingBytes >= MAX_BYTES) {
             submit();
         }
     }
@@ -277,6 +285,7 @@ public final class StateWriter implements EventHandler<Dispatch> {
                 if (c != null) {
                     pending.add(c);
                     pendingRows += c.size();
+                    pendingBytes += d.length();
                 }
             } catch (IOException | RuntimeException e) {
                 eventsRejected.increment();
@@ -371,6 +380,7 @@ public final class StateWriter implements EventHandler<Dispatch> {
         progressSavedAt = System.nanoTime();
         pending.clear();
         pendingRows = 0;
+        pendingBytes = 0;
         progress.clear();
     }
 
