@@ -78,6 +78,13 @@ public final class PeersBench {
                 PeersSimulator.class.getName(), Integer.toString(shards), Integer.toString(guilds), Integer.toString(members),
                 Integer.toString(rate), token))) {
             Map<String, String> urls = sim.await("ready", 120);
+            int fullest = Integer.parseInt(urls.get("fullestShardGuilds"));
+            int max = Integer.parseInt(urls.get("maxGuildsPerShard"));
+            if (fullest > max) { // every peer would wait its whole load timeout for guilds it is never sent
+                throw new IllegalArgumentException("--guilds=" + guilds + " --shards=" + shards + ": the simulator puts " + fullest
+                        + " guilds on shard " + urls.get("fullestShard") + ", over its " + max + " per shard, and closes that shard's"
+                        + " identify with 4011 (sharding required), as Discord does; use more --shards or fewer --guilds");
+            }
             String rest = urls.get("rest");
             String gateway = urls.get("gateway");
             for (String peer : peers) {
