@@ -86,7 +86,9 @@ final class Bench {
             sim.startTraffic();
             Thread.sleep(warmup * 1000L);
             LatencyHistogram latency = g.delivery().latency();
+            LatencyHistogram reached = g.delivery().reachedDelivery();
             latency.reset();
+            reached.reset();
             var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
             long cpu0 = os.getProcessCpuTime();
             long delivered0 = g.delivery().delivered();
@@ -111,6 +113,8 @@ final class Bench {
             double cpu = (os.getProcessCpuTime() - cpu0) / 1e9;
             long p50 = latency.quantileMicros(0.50);
             long p99 = latency.quantileMicros(0.99);
+            long reachedP50 = reached.quantileMicros(0.50);
+            long reachedP99 = reached.quantileMicros(0.99);
             sim.stopTraffic();
             String summary = g.close(10_000);
             System.out.println();
@@ -126,6 +130,9 @@ final class Bench {
             System.out.printf("received from the gateway: %.0f events/s (%d events)%n", received / elapsed, received);
             System.out.printf("delivered to the bot: %.0f events/s (%d events)%n", delivered / elapsed, delivered);
             System.out.printf("latency frame arrival -> bot 2xx: p50 %.1f ms, p99 %.1f ms%n", p50 / 1000.0, p99 / 1000.0);
+            System.out.printf("  of which frame arrival -> delivery consumer (ring%s): p50 %.1f ms, p99 %.1f ms;"
+                            + " the rest is the lanes and the POST%n", config.deliveryAfterState() ? " and the state writer's commit" : "",
+                    reachedP50 / 1000.0, reachedP99 / 1000.0);
             System.out.printf("database: %.0f rows/s%n", rows / elapsed);
             System.out.printf("peak heap: %d MiB%n", peakHeap >> 20);
             System.out.printf("cpu: %.1f s per million received events (this JVM: gatehouse + simulator + sample bot;"

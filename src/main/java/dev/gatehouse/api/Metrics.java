@@ -67,6 +67,8 @@ final class Metrics {
         gauge("gatehouse_delivery_latency_p99_seconds", "99th percentile from receipt to the bot's acknowledgement",
                 () -> s.delivery().latency().quantileMicros(0.99) / 1e6);
         gauge("gatehouse_ring_backlog", "Ring slots not yet consumed by every consumer", () -> s.ring().backlog());
+        gauge("gatehouse_ring_retained_bytes", "Payload bytes the ring's slots hold (their kept buffers and large frames not yet dropped)",
+                () -> s.ring().retainedBytes());
         gauge("gatehouse_state_lag_dispatches", "Ring slots the state writer has not stored yet", () -> s.ring().stateBacklog());
         counter("gatehouse_state_rows_written", "Rows upserted or swept", () -> s.state().rowsWritten());
         counter("gatehouse_state_events_stored", "Dispatches whose change is in the database", () -> s.state().eventsStored());

@@ -20,7 +20,8 @@ import java.util.UUID;
  * per shard, peak RSS; then the ratios, and an SVG plot.
  *
  * <p>Options: {@code --seconds=20 --warmup=10 --rate=3000 --shards=4 --guilds=2000 --members=1000
- * --peers=gatehouse,jda,discordjs --plot=docs/peers.svg --histogram=FILE} (Gatehouse's whole class histogram,
+ * --peers=gatehouse,jda,discordjs --plot=docs/peers.svg} ({@code gatehouse-single}: Gatehouse again, one event per POST
+ * whatever the bot asks, as for a bot that does not batch) {@code --histogram=FILE} (Gatehouse's whole class histogram,
  * written to FILE), and any Gatehouse key as {@code --key=value}.
  * Run through {@code run.sh}, which puts JDA (a test-scope dependency) on the class path.
  */
@@ -78,6 +79,13 @@ public final class PeersBench {
                 PeersSimulator.class.getName(), Integer.toString(shards), Integer.toString(guilds), Integer.toString(members),
                 Integer.toString(rate), token))) {
             Map<String, String> urls = sim.await("ready", 120);
+            int fullest = Integer.parseInt(urls.get("fullestShardGuilds"));
+            int max = Integer.parseInt(urls.get("maxGuildsPerShard"));
+            if (fullest > max) { // every peer would wait its whole load timeout for guilds it is never sent
+                throw new IllegalArgumentException("--guilds=" + guilds + " --shards=" + shards + ": the simulator puts " + fullest
+                        + " guilds on shard " + urls.get("fullestShard") + ", over its " + max + " per shard, and closes that shard's"
+                        + " identify with 4011 (sharding required), as Discord does; use more --shards or fewer --guilds");
+            }
             String rest = urls.get("rest");
             String gateway = urls.get("gateway");
             for (String peer : peers) {
@@ -85,11 +93,14 @@ public final class PeersBench {
                 Result r;
                 try {
                     r = switch (peer) {
-                    case "gatehouse" -> gatehouse(java, jcmd, jar, rest, token, work, guilds, warmup, seconds, gatehouseArgs,
+                    case "gatehouse" -> gatehouse(peer, java, jcmd, jar, rest, token, work, guilds, warmup, seconds, gatehouseArgs,
                             histogram);
+                    case "gatehouse-single" -> gatehouse(peer, java, jcmd, jar, rest, token, work, guilds, warmup, seconds,
+                            withSinglePosts(gatehouseArgs), Optional.empty());
                     case "jda" -> jda(java, jcmd, classpath, rest, gateway, token, guilds, warmup, seconds);
                     case "discordjs" -> discordjs(rest.substring(0, rest.lastIndexOf('/')), token, guilds, warmup, seconds);
-                    default -> throw new IllegalArgumentException("--peers: unknown peer '" + peer + "'; expected gatehouse, jda or discordjs");
+                    default -> throw new IllegalArgumentException("--peers: unknown peer '" + peer
+                            + "'; expected gatehouse, gatehouse-single (one event per POST), jda or discordjs");
                     };
                 } catch (IllegalStateException e) {
                     System.err.println("peers: " + peer + " left out of this run: " + e.getMessage());
@@ -113,17 +124,26 @@ public final class PeersBench {
         return 0;
     }
 
-    private static Result gatehouse(Path java, Path jcmd, Path jar, String rest, String token, Path work, int guilds, int warmup,
-                                    int seconds, List<String> extra, Optional<Path> histogram) throws Exception {
+    /** The same Gatehouse with one event per POST whatever the bot asks (as with a bot that does not batch). */
+    private static List<String> withSinglePosts(List<String> extra) {
+        List<String> args = new ArrayList<>(extra);
+        args.add("--delivery.maxBatchSize=1");
+        return args;
+    }
+
+    private static Result gatehouse(String peer, Path java, Path jcmd, Path jar, String rest, String token, Path work, int guilds,
+                                    int warmup, int seconds, List<String> extra, Optional<Path> histogram) throws Exception {
         String secret = "peers-bot-" + UUID.randomUUID();
         Path config = Files.createTempFile(work, "gatehouse", ".properties");
+        Path postgres = work.resolve(peer + "-postgres"); // each run its own state, spill and journal: nothing carried over
         try (DeliveryCounter bot = new DeliveryCounter(secret)) {
             List<String> cmd = new ArrayList<>(List.of(java.toString(), "-jar", jar.toString(), "run", "--config=" + config,
                     "--discord.token=" + token, "--rest.url=" + rest, "--eventHandler.url=" + bot.url(),
-                    "--eventHandler.secret=" + secret, "--db.dataDir=" + work.resolve("postgres"), "--status.intervalSeconds=0",
+                    "--eventHandler.secret=" + secret, "--db.dataDir=" + postgres, "--status.intervalSeconds=0",
+                    "--delivery.spillDir=" + work.resolve(peer + "-spill"), "--state.journalDir=" + work.resolve(peer + "-journal"),
                     "--api.port=0"));
             cmd.addAll(extra);
-            try (PeerProcess g = new PeerProcess("gatehouse", new ProcessBuilder(cmd))) {
+            try (PeerProcess g = new PeerProcess(peer, new ProcessBuilder(cmd))) {
                 long deadline = System.nanoTime() + 300_000_000_000L;
                 while (bot.guilds() < guilds) {
                     if (System.nanoTime() > deadline) {
@@ -136,12 +156,12 @@ public final class PeersBench {
                 bot.mark();
                 long e0 = bot.events();
                 double cpu0 = ProcessMeter.cpuSeconds(pid);
-                double db0 = ProcessMeter.postgresCpuSeconds(work.resolve("postgres"));
+                double db0 = ProcessMeter.postgresCpuSeconds(postgres);
                 long t0 = System.nanoTime();
                 Thread.sleep(seconds * 1000L);
                 long e1 = bot.events();
                 double cpu1 = ProcessMeter.cpuSeconds(pid);
-                double db1 = ProcessMeter.postgresCpuSeconds(work.resolve("postgres"));
+                double db1 = ProcessMeter.postgresCpuSeconds(postgres);
                 double elapsed = (System.nanoTime() - t0) / 1e9;
                 long[] q = bot.quantiles();
                 String classes = ProcessMeter.classHistogram(jcmd, pid);
@@ -152,7 +172,7 @@ public final class PeersBench {
                 }
                 long rss = ProcessMeter.peakRssBytes(pid);
                 g.terminate(60);
-                return new Result("gatehouse", elapsed, e1 - e0, cpu1 - cpu0, db1 - db0, q[0], q[1], q[2], heap, rss);
+                return new Result(peer, elapsed, e1 - e0, cpu1 - cpu0, db1 - db0, q[0], q[1], q[2], heap, rss);
             }
         }
     }
@@ -259,7 +279,7 @@ public final class PeersBench {
         System.out.println("|---|---|---|---|---|---|---|---|");
         for (Result r : results) {
             System.out.printf(Locale.ROOT, "| %s | %.0f | %.1f | %s | %.1f | %.1f | %.1f MiB | %d MiB |%n", r.peer(), r.eventsPerSecond(),
-                    r.cpuMicrosPerEvent(), r.peer().equals("gatehouse")
+                    r.cpuMicrosPerEvent(), r.peer().startsWith("gatehouse")
                             ? String.format(Locale.ROOT, "%.1f", r.cpuMicrosPerEvent() + r.databaseCpuMicrosPerEvent()) : "-",
                     r.p50Micros() / 1000.0, r.p99Micros() / 1000.0, r.heapAfterGcBytes() / 1048576.0 / shards, r.peakRssBytes() >> 20);
         }

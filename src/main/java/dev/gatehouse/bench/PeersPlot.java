@@ -24,7 +24,7 @@ final class PeersPlot {
             PeersBench.Result r = results.get(i);
             cpu[i] = r.cpuMicrosPerEvent() + r.databaseCpuMicrosPerEvent();
             heap[i] = r.heapAfterGcBytes() / 1048576.0 / shards;
-            labels[i] = r.peer().equals("gatehouse") ? "gatehouse + PostgreSQL" : r.peer();
+            labels[i] = r.peer().startsWith("gatehouse") ? r.peer() + " + PostgreSQL" : r.peer();
         }
         panel(s, 40, "CPU per event (us)", cpu, labels, results, true);
         panel(s, 410, "live heap per shard after GC (MiB)", heap, labels, results, false);

@@ -17,8 +17,14 @@ public final class PeersSimulator {
         SimOptions options = SimOptions.defaults().withWorld(Integer.parseInt(args[0]), Integer.parseInt(args[1]), Integer.parseInt(args[2]))
                 .withTraffic(Integer.parseInt(args[3])).withToken(args[4]).withTruth(false);
         try (Simulator sim = new Simulator(options)) {
+            int[] perShard = sim.guildsPerShard(options.shards());
+            int fullest = 0;
+            for (int i = 1; i < perShard.length; i++) {
+                fullest = perShard[i] > perShard[fullest] ? i : fullest;
+            }
             sim.startTraffic();
-            serve(sim);
+            serve(sim, ",\"fullestShard\":\"" + fullest + "\",\"fullestShardGuilds\":\"" + perShard[fullest]
+                    + "\",\"maxGuildsPerShard\":\"" + options.maxGuildsPerShard() + "\"");
         }
     }
 

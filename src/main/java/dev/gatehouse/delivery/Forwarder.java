@@ -51,6 +51,7 @@ public final class Forwarder implements EventHandler<Dispatch> {
     private final LongAdder signals = new LongAdder();
     private final Map<Integer, SessionField> sessionFields = new HashMap<>(); // consumer thread only
     private final LatencyHistogram latency = new LatencyHistogram();
+    private final LatencyHistogram reached = new LatencyHistogram();
     private long order;
 
     /** How the forwarder holds events and talks to the bot. */
@@ -92,6 +93,9 @@ public final class Forwarder implements EventHandler<Dispatch> {
 
     @Override
     public void onEvent(Dispatch d, long sequence, boolean endOfBatch) throws InterruptedException {
+        if (d.receivedNanos() != 0) {
+            reached.record(System.nanoTime() - d.receivedNanos());
+        }
         if (d.type().startsWith(SIGNAL_PREFIX)) {
             signals.increment();
         }
@@ -259,6 +263,14 @@ public final class Forwarder implements EventHandler<Dispatch> {
 
     public LatencyHistogram latency() {
         return latency;
+    }
+
+    /**
+     * From a frame's arrival to this consumer taking it: the ring's part of {@link #latency} (with
+     * {@code delivery.afterState}, the state writer's transaction included); the rest is the lanes and the POST.
+     */
+    public LatencyHistogram reachedDelivery() {
+        return reached;
     }
 
     /**

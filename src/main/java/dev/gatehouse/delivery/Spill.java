@@ -33,6 +33,9 @@ final class Spill implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(Spill.class.getName());
     static final long SEGMENT_BYTES = 64L * 1024 * 1024;
     private static final int HEADER = 8;
+    /** The write buffer's and the read-ahead's size, each allocated while the spill holds records only. */
+    private static final int BUFFER_BYTES = 1 << 20;
+    private static final ByteBuffer NONE = ByteBuffer.allocate(0);
 
     private final Path dir;
     private final long segmentBytes;
@@ -40,7 +43,7 @@ final class Spill implements AutoCloseable {
     private final TreeMap<Long, Path> segments = new TreeMap<>();
     private FileChannel writer;
     private long writerStart;
-    private final ByteBuffer out = ByteBuffer.allocate(1 << 20);
+    private ByteBuffer out = NONE;
     /** {@link #out} holds records a failed write left, flipped for reading. */
     private boolean outFlipped;
     /** End of all appended records (buffered ones included). */
@@ -56,7 +59,7 @@ final class Spill implements AutoCloseable {
     private long ackSaved = -1;
     private FileChannel reader;
     private long readerStart = -1;
-    private final ByteBuffer readAhead = ByteBuffer.allocate(1 << 20).limit(0);
+    private ByteBuffer readAhead = NONE;
     /** Logical position of readAhead's first byte; its limit is the end of what it holds. */
     private long aheadStart = -1;
 
@@ -150,6 +153,9 @@ final class Spill implements AutoCloseable {
         byte[] type = p.type().getBytes(StandardCharsets.US_ASCII);
         byte[] dest = p.destination().getBytes(StandardCharsets.UTF_8);
         int len = 4 + 8 + 2 + session.length + 2 + type.length + 2 + dest.length + p.body().length;
+        if (out == NONE) {
+            out = ByteBuffer.allocate(BUFFER_BYTES);
+        }
         if (outFlipped || out.remaining() < HEADER + len) {
             writeOut();
         }
@@ -333,6 +339,9 @@ final class Spill implements AutoCloseable {
     }
 
     private void fill(long off) throws IOException {
+        if (readAhead == NONE) {
+            readAhead = ByteBuffer.allocate(BUFFER_BYTES);
+        }
         readAhead.clear();
         while (readAhead.hasRemaining() && reader.read(readAhead, off + readAhead.position()) > 0) {
             // a segment ends where its last record ends: a short read is its end
@@ -372,6 +381,16 @@ final class Spill implements AutoCloseable {
                 LOG.log(System.Logger.Level.WARNING, "delivery spill: cannot delete " + f + ": " + e.getMessage());
             }
         }
+        if (ackPos == writePos && !outFlipped) { // drained: a lane that does not spill holds no buffers
+            out = NONE;
+            readAhead = NONE;
+            aheadStart = -1;
+        }
+    }
+
+    /** Bytes of buffers the spill holds now (none while it is empty). */
+    int bufferBytes() {
+        return out.capacity() + readAhead.capacity();
     }
 
     /** Forgets what was read and not acknowledged: the lane reads it again (after a failed POST). */

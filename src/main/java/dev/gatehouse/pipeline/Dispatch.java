@@ -1,17 +1,25 @@
 package dev.gatehouse.pipeline;
 
 /**
- * One ring slot: a gateway dispatch as it arrived, with its routing keys. Slots are preallocated and reused;
- * the payload buffer grows to the largest frame a slot has held and is never shrunk, so steady traffic
- * allocates nothing here. Consumers must copy what they keep beyond {@code onEvent}.
+ * One ring slot: a gateway dispatch as it arrived, with its routing keys. Slots are preallocated and reused.
+ * A frame of up to {@link #SLOT_BYTES} is copied into the slot's own buffer, which grows to at most that size
+ * and is kept, so steady traffic allocates nothing here. A larger frame (a GUILD_CREATE: up to megabytes) gets
+ * an array of its own, the same single copy; the ring's reclaimer lets go of it once every consumer has passed
+ * the slot ({@link #release}), so a burst of large frames is not pinned by the slots afterwards.
+ * Consumers must copy what they keep beyond the batch that handed them the slot (their sequence's release).
  */
 public final class Dispatch {
+    /** Frames up to this size live in the slot's kept buffer; a larger one in an array dropped once consumed. */
+    public static final int SLOT_BYTES = 4096;
+    private static final int FIRST_BYTES = 1024;
+    private static final byte[] NONE = new byte[0];
+
     private int shardId;
     private Session session;
     private long seq;
     private String type;
     private long guildId;
-    private byte[] payload = new byte[1024];
+    private byte[] payload = NONE; // allocated at first use: an idle ring holds nothing
     private int length;
     private long receivedNanos;
     private GuildKind kind = GuildKind.NONE;
@@ -38,7 +46,7 @@ public final class Dispatch {
         this.type = type;
         this.guildId = guildId;
         if (payload.length < len) {
-            payload = new byte[Math.max(len, payload.length * 2)];
+            payload = new byte[len > SLOT_BYTES ? len : Math.min(SLOT_BYTES, Math.max(len, Math.max(FIRST_BYTES, payload.length * 2)))];
         }
         System.arraycopy(buf, off, payload, 0, len);
         this.length = len;
@@ -87,6 +95,22 @@ public final class Dispatch {
     /** {@link System#nanoTime()} when the frame's last WebSocket fragment arrived. */
     public long receivedNanos() {
         return receivedNanos;
+    }
+
+    /**
+     * Lets go of a frame larger than {@link #SLOT_BYTES}. Only the ring's reclaimer calls it, for a slot every
+     * consumer has passed: no consumer reads the slot then, and the producer cannot claim it before.
+     */
+    void release() {
+        if (payload.length > SLOT_BYTES) {
+            payload = NONE;
+            length = 0;
+        }
+    }
+
+    /** The bytes this slot's buffer holds (its capacity, not the frame's length). */
+    int retainedBytes() {
+        return payload.length;
     }
 
     @Override

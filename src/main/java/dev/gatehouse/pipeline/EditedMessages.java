@@ -1,8 +1,8 @@
 package dev.gatehouse.pipeline;
 
-import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import dev.gatehouse.discord.DataFields;
 import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -20,7 +20,6 @@ import java.util.Map;
  */
 final class EditedMessages {
     static final int DEFAULT_CAPACITY = 100_000;
-    private static final JsonFactory JSON = new JsonFactory();
 
     private final Map<Long, Long> contentHash;
 
@@ -39,35 +38,14 @@ final class EditedMessages {
         if (!create && !"MESSAGE_UPDATE".equals(d.type())) {
             return true;
         }
-        long id = 0;
-        Long hash = null;
-        try (JsonParser p = JSON.createParser(d.payload(), 0, d.length())) {
-            if (p.nextToken() != JsonToken.START_OBJECT) {
-                return true;
-            }
-            while (p.nextToken() == JsonToken.FIELD_NAME) {
-                String name = p.currentName();
-                JsonToken v = p.nextToken();
-                if (!"d".equals(name) || v != JsonToken.START_OBJECT) {
-                    p.skipChildren();
-                    continue;
-                }
-                while (p.nextToken() == JsonToken.FIELD_NAME) {
-                    String f = p.currentName();
-                    JsonToken fv = p.nextToken();
-                    if ("id".equals(f) && fv == JsonToken.VALUE_STRING) {
-                        id = Long.parseLong(p.getText());
-                    } else if ("content".equals(f) && fv == JsonToken.VALUE_STRING) {
-                        hash = hash(p.getText());
-                    } else {
-                        p.skipChildren();
-                    }
-                }
-                break;
-            }
+        Message m = new Message();
+        try {
+            DataFields.read(d.payload(), 0, d.length(), m);
         } catch (IOException | NumberFormatException e) {
             return true; // not ours to judge: deliver
         }
+        long id = m.id;
+        Long hash = m.hash;
         if (id == 0) {
             return true;
         }
@@ -82,6 +60,23 @@ final class EditedMessages {
         }
         Long before = contentHash.put(id, hash);
         return before == null || before.longValue() != hash;
+    }
+
+    /** A message's {@code id} and the hash of its {@code content}, the other members of {@code d} skipped. */
+    private static final class Message implements DataFields.Member {
+        long id;
+        Long hash;
+
+        @Override
+        public void read(String name, JsonToken value, JsonParser p) throws IOException {
+            if ("id".equals(name) && value == JsonToken.VALUE_STRING) {
+                id = Long.parseLong(p.getText());
+            } else if ("content".equals(name) && value == JsonToken.VALUE_STRING) {
+                hash = hash(p.getText());
+            } else {
+                p.skipChildren();
+            }
+        }
     }
 
     /** FNV-1a over the UTF-16 content: 64 bits make a false "unchanged" practically impossible. */

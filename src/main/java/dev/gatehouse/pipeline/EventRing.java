@@ -25,6 +25,7 @@ public final class EventRing implements DispatchSink {
     private final RingBuffer<Dispatch> ring;
     private final EventHandler<Dispatch> state;
     private final EventHandler<Dispatch> delivery;
+    private final java.util.List<EventHandler<Dispatch>> consumers;
 
     public EventRing(int size, EventHandler<Dispatch> state, EventHandler<Dispatch> delivery, boolean deliveryAfterState) {
         this(size, state, delivery, deliveryAfterState, java.util.List.of());
@@ -53,6 +54,12 @@ public final class EventRing implements DispatchSink {
         for (EventHandler<Dispatch> tap : taps) {
             disruptor.after(state).handleEventsWith(tap); // after state: an op 8 answer never precedes its stored chunks
         }
+        java.util.List<EventHandler<Dispatch>> all = new java.util.ArrayList<>(java.util.List.of(state, delivery));
+        all.addAll(taps);
+        consumers = java.util.List.copyOf(all);
+        @SuppressWarnings("unchecked")
+        EventHandler<Dispatch>[] gates = all.toArray(EventHandler[]::new);
+        disruptor.after(gates).handleEventsWith(SlotReclaimer::new); // last: large frames dropped once all passed
         ring = disruptor.start();
     }
 
@@ -93,9 +100,26 @@ public final class EventRing implements DispatchSink {
         return ring.getCursor() + 1;
     }
 
-    /** Slots published but not yet consumed by every consumer. */
+    /** Slots published but not yet consumed by every consumer (the reclaimer, which only frees memory, aside). */
     public long backlog() {
-        return ring.getBufferSize() - ring.remainingCapacity();
+        long slowest = ring.getCursor();
+        for (EventHandler<Dispatch> c : consumers) {
+            slowest = Math.min(slowest, disruptor.getSequenceValueFor(c));
+        }
+        return ring.getCursor() - slowest;
+    }
+
+    /**
+     * Payload bytes the ring's slots hold now: their kept buffers (at most {@link Dispatch#SLOT_BYTES} each,
+     * allocated at a slot's first use) and the large frames the reclaimer has not dropped yet. Read without
+     * synchronisation: a gauge, exact once the ring is quiet.
+     */
+    public long retainedBytes() {
+        long bytes = 0;
+        for (int i = 0; i < ring.getBufferSize(); i++) {
+            bytes += ring.get(i).retainedBytes();
+        }
+        return bytes;
     }
 
     /** Slots published that the state writer has not finished yet: the state's lag, in dispatches. */

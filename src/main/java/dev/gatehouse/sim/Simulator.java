@@ -341,6 +341,20 @@ public final class Simulator implements AutoCloseable {
         });
     }
 
+    /**
+     * How many of the world's guilds each of {@code shardCount} shards would get; an identify of a shard with more
+     * than {@link SimOptions#maxGuildsPerShard} is closed with 4011 (sharding required).
+     */
+    public int[] guildsPerShard(int shardCount) {
+        return onWorld(w -> {
+            int[] n = new int[shardCount];
+            for (World.Guild g : w.guildList) {
+                n[dev.gatehouse.discord.Snowflake.shardOf(g.id, shardCount)]++;
+            }
+            return n;
+        });
+    }
+
     /** Every session started so far, in start order. */
     public List<GatewaySession> sessions() {
         return onWorld(w -> new ArrayList<>(sessionOrder));

@@ -76,6 +76,30 @@ class SpillFileTest {
     }
 
     @Test
+    void buffersAreHeldOnlyWhileTheSpillHoldsRecords() throws IOException {
+        Spill s = new Spill(Files.createTempDirectory("spill"), 1024);
+        assertEquals(0, s.bufferBytes(), "a lane that never spills holds no buffers");
+        for (int i = 1; i <= 30; i++) {
+            s.append(event(i));
+        }
+        assertTrue(s.bufferBytes() > 0, "appending takes the write buffer");
+        List<Pending> batch = new ArrayList<>();
+        s.read(20, batch);
+        s.acknowledge(batch.get(19).spillEnd());
+        assertTrue(s.bufferBytes() > 0, "records left: the buffers stay");
+        batch.clear();
+        s.read(20, batch);
+        assertEquals(10, batch.size());
+        s.acknowledge(batch.get(9).spillEnd());
+        assertEquals(0, s.bufferBytes(), "drained: both buffers dropped");
+        s.append(event(31));
+        batch.clear();
+        s.read(5, batch);
+        assertEquals(List.of(31L), batch.stream().map(Pending::seq).toList(), "a later spill takes them again");
+        s.close();
+    }
+
+    @Test
     void aTornLastRecordIsCutOffAtOpen() throws IOException {
         Path dir = Files.createTempDirectory("spill");
         Spill s = new Spill(dir);

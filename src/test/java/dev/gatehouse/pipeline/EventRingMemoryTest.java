@@ -1,0 +1,124 @@
+package dev.gatehouse.pipeline;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.lmax.disruptor.EventHandler;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * The ring's slots do not pin the largest frame they held: a burst of large GUILD_CREATE-sized frames is held
+ * while the consumers have not finished with it, and let go of once every consumer has passed it, whatever the
+ * wiring (delivery after state or beside it, with or without taps). Every consumer keeps the slots of its batch
+ * until the batch ends (as the state writer and the forwarder do) and finds every one of them whole then.
+ */
+class EventRingMemoryTest {
+    private static final int SLOTS = 1024;
+    private static final int BURST = 64;
+    private static final int LARGE = 300_000;
+
+    @ParameterizedTest(name = "deliveryAfterState={0}, taps={1}")
+    @CsvSource({"true,0", "true,1", "false,0", "false,2"})
+    void burstOfLargeFramesIsReleasedOnceConsumed(boolean afterState, int taps) throws Exception {
+        CountDownLatch open = new CountDownLatch(1);
+        AtomicInteger wrong = new AtomicInteger();
+        AtomicInteger seen = new AtomicInteger();
+        EventHandler<Dispatch> delivery = new BatchKeeper(wrong, seen, open);
+        EventHandler<Dispatch> state = new BatchKeeper(wrong, new AtomicInteger(), new CountDownLatch(0));
+        List<EventHandler<Dispatch>> tapList = new ArrayList<>();
+        for (int i = 0; i < taps; i++) {
+            tapList.add(new BatchKeeper(wrong, new AtomicInteger(), new CountDownLatch(0)));
+        }
+        EventRing ring = new EventRing(SLOTS, state, delivery, afterState, tapList);
+        try {
+            assertEquals(0, ring.retainedBytes(), "a fresh ring holds no buffers: a slot gets one at first use");
+            for (int i = 0; i < BURST; i++) {
+                byte[] f = frame(i, i % 4 == 0 ? 200 : LARGE + i);
+                ring.publish(i % 4, null, i + 1, "GUILD_CREATE", 0, f, 0, f.length, System.nanoTime());
+            }
+            long held = ring.retainedBytes();
+            assertTrue(held >= (long) (BURST * 3 / 4) * LARGE, "while unconsumed the large frames are counted: " + held);
+            open.countDown();
+            awaitTrue(() -> seen.get() == BURST && ring.backlog() == 0, () -> seen.get() + " seen, backlog " + ring.backlog());
+            long small = (long) (BURST / 4) * 1024;
+            awaitTrue(() -> ring.retainedBytes() == small, () -> "ring holds " + ring.retainedBytes() + " bytes, expected " + small);
+            assertEquals(0, wrong.get(), "every consumer read every frame of its batch whole at the batch's end");
+            assertEquals(small, ring.retainedBytes(), "after the burst the ring holds only the small frames' buffers");
+
+            // small frames after the burst: every slot gets a buffer of at most SLOT_BYTES, kept
+            for (int i = 0; i < SLOTS * 2; i++) {
+                byte[] f = frame(i, i < SLOTS ? Dispatch.SLOT_BYTES : 100); // the kept buffer does not shrink
+                ring.publish(0, null, i + 1, "MESSAGE_CREATE", 0, f, 0, f.length, System.nanoTime());
+            }
+            awaitTrue(() -> seen.get() == BURST + SLOTS * 2 && ring.backlog() == 0, () -> seen.get() + " seen, backlog " + ring.backlog());
+            assertEquals(0, wrong.get());
+            assertEquals((long) SLOTS * Dispatch.SLOT_BYTES, ring.retainedBytes(), "bounded by slots x SLOT_BYTES");
+        } finally {
+            open.countDown();
+            ring.shutdown(5_000);
+        }
+    }
+
+    private static void awaitTrue(BooleanSupplier condition, java.util.function.Supplier<String> state) {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (!condition.getAsBoolean()) {
+            assertTrue(System.nanoTime() < deadline, () -> "not reached within 10 s: " + state.get());
+            LockSupport.parkNanos(1_000_000);
+        }
+    }
+
+    /** A consumer that keeps the slots of its batch and checks them all at the batch's end. */
+    private static final class BatchKeeper implements EventHandler<Dispatch> {
+        private final List<Dispatch> batch = new ArrayList<>();
+        private final AtomicInteger wrong;
+        private final AtomicInteger seen;
+        private final CountDownLatch open;
+
+        BatchKeeper(AtomicInteger wrong, AtomicInteger seen, CountDownLatch open) {
+            this.wrong = wrong;
+            this.seen = seen;
+            this.open = open;
+        }
+
+        @Override
+        public void onEvent(Dispatch d, long sequence, boolean endOfBatch) throws Exception {
+            open.await(); // the delivery keeper holds the burst in the ring until the test has counted it
+            batch.add(d);
+            if (endOfBatch) {
+                LockSupport.parkNanos(2_000_000); // longer than the reclaimer's pause: a release too early would show
+                for (Dispatch kept : batch) {
+                    check(kept, wrong);
+                }
+                seen.addAndGet(batch.size());
+                batch.clear();
+            }
+        }
+    }
+
+    /** A frame whose bytes say which one it is: {@code {"i":N,"pad":"xxxx..."}} of exactly {@code size} bytes. */
+    private static byte[] frame(int i, int size) {
+        byte[] head = ("{\"i\":" + i + ",\"pad\":\"").getBytes(StandardCharsets.US_ASCII);
+        byte[] f = new byte[size];
+        Arrays.fill(f, (byte) ('a' + i % 26));
+        System.arraycopy(head, 0, f, 0, head.length);
+        f[size - 2] = '"';
+        f[size - 1] = '}';
+        return f;
+    }
+
+    private static void check(Dispatch d, AtomicInteger wrong) {
+        byte[] expected = frame((int) d.seq() - 1, d.length());
+        if (d.length() == 0 || !Arrays.equals(expected, 0, expected.length, d.payload(), 0, d.length())) {
+            wrong.incrementAndGet();
+        }
+    }
+}
