@@ -423,7 +423,7 @@ public final class Reshard implements AutoCloseable {
         }
         loading = next;
         try {
-            if (!awaitLoaded(next)) {
+            if (!awaitLoaded(next, old)) {
                 boolean tooFew = !closed && next.manager().statuses().stream()
                         .anyMatch(x -> x.lastCloseCode() == dev.gatehouse.discord.CloseCode.SHARDING_REQUIRED.code());
                 abort(old, next, before, handOver, from, to, closed ? "Gatehouse is stopping"
@@ -489,7 +489,12 @@ public final class Reshard implements AutoCloseable {
         }
     }
 
-    private boolean awaitLoaded(ShardSet next) {
+    /**
+     * Waits until every shard of {@code next} is READY with all its guilds and every running shard of {@code old} is
+     * READY too: an old shard still resuming (a restart just before, a reconnect) replays events from before the new
+     * set's identify, which only it delivers, so the switch waits for its RESUMED.
+     */
+    private boolean awaitLoaded(ShardSet next, ShardSet old) {
         long told = 0;
         while (!closed) {
             if (System.nanoTime() - told > 1_000_000_000L) {
@@ -507,6 +512,9 @@ public final class Reshard implements AutoCloseable {
                     return false;
                 }
                 loaded &= s.ready() && s.guildsLoaded() == s.guilds();
+            }
+            for (ShardStatus s : old.manager().statuses()) {
+                loaded &= s.ready() || "STOPPED".equals(s.state());
             }
             if (loaded) {
                 return true;
