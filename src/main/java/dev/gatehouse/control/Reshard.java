@@ -514,7 +514,8 @@ public final class Reshard implements AutoCloseable {
                 loaded &= s.ready() && s.guildsLoaded() == s.guilds();
             }
             for (ShardStatus s : old.manager().statuses()) {
-                loaded &= s.ready() || "STOPPED".equals(s.state());
+                // nor while it holds dispatches for a full ring: some may be replayed ones only it has
+                loaded &= (s.ready() && !s.readingPaused()) || "STOPPED".equals(s.state());
             }
             if (loaded) {
                 return true;
