@@ -108,7 +108,7 @@ public final class Gatehouse implements AutoCloseable {
         if (config.totalShards() == 0 && config.useOptimalLargeBotSharding()) {
             configured = (configured + bot.maxConcurrency() - 1) / bot.maxConcurrency() * bot.maxConcurrency();
         }
-        plan(config, configured); // a range that cannot fit any count is a configuration error before anything starts
+        plan(config, configured, configured); // a range that cannot fit any count is a configuration error before anything starts
 
         Controllers controllers = Controllers.none();
         if (config.controllersDir().isPresent()) {
@@ -135,9 +135,11 @@ public final class Gatehouse implements AutoCloseable {
             }
             database = Database.open(url, user, config.dbPassword().reveal(), config.dbPoolSize());
             ApplicationId application = ApplicationId.fromToken(token);
-            ShardSets shardSets = new ShardSets(database.dataSource(), application);
+            ShardPlan range = plan(config, configured, configured);
+            ShardSets.Part part = range.split() ? new ShardSets.Part(range.modulus(), range.first(), range.last()) : ShardSets.Part.WHOLE;
+            ShardSets shardSets = new ShardSets(database.dataSource(), application, part);
             int total = shardCount(shardSets, config, configured);
-            ShardPlan plan = plan(config, total);
+            ShardPlan plan = plan(config, total, range.split() ? configured : total);
             LOG.log(System.Logger.Level.INFO, "gateway " + bot.url() + ": " + total + " shards (Discord recommends " + bot.shards()
                     + "), max_concurrency " + bot.maxConcurrency() + ", " + bot.remaining() + " identifies left today");
             SessionStore sessions = new SessionStore(database.dataSource(), application);
@@ -191,7 +193,9 @@ public final class Gatehouse implements AutoCloseable {
                     () -> GatewayBot.fetch(config.restUrl(), token),
                     () -> ring.backlog() == 0 && forwarder.queued() == 0,
                     new ReshardSettings(r.automatic(), r.percentage(), r.guildsPerShard(), r.checkIntervalMs(), r.identifyReserve(),
-                            r.settleMs(), config.useOptimalLargeBotSharding()));
+                            r.settleMs(), config.useOptimalLargeBotSharding()),
+                    plan.split() ? new ReshardPeers(new dev.gatehouse.state.ReshardRuns(database.dataSource(), application, plan.modulus()),
+                            ProcessHandle.current().pid() + ":" + java.util.UUID.randomUUID()) : Reshard.Peers.ALONE);
             resharding.set(shards);
             shardsStarted = shards;
             // the schema was lost: the CURRENT shard set re-identifies (a reshard may have replaced the first one)
@@ -260,7 +264,7 @@ public final class Gatehouse implements AutoCloseable {
     static Map<Integer, ResumePoint> resumable(Map<Integer, SessionStore.Stored> stored, ShardPlan plan, String gatewayUrl) {
         Map<Integer, ResumePoint> out = new HashMap<>();
         for (SessionStore.Stored s : stored.values()) {
-            if (s.shardId() >= plan.first() && s.shardId() <= plan.last() && s.session().totalShards() == plan.total()
+            if (plan.holds(s.shardId()) && s.session().totalShards() == plan.total()
                     && s.session().gatewayUrl().equals(gatewayUrl)) {
                 out.put(s.shardId(), new ResumePoint(s.session(), s.resumeSeq()));
             }
@@ -268,10 +272,15 @@ public final class Gatehouse implements AutoCloseable {
         return out;
     }
 
-    /** This process's shards of {@code total}; a range that does not fit is a configuration error. */
-    private static ShardPlan plan(Config config, int total) {
+    /**
+     * This process's shards of {@code total}: firstShardId..lastShardId are residues modulo {@code modulus} (the
+     * count the range was split of; {@code total} itself for a whole range); a range that does not fit is a
+     * configuration error.
+     */
+    private static ShardPlan plan(Config config, int total, int modulus) {
         try {
-            return ShardPlan.of(total, config.firstShardId(), config.lastShardId(), config.shardsPerCluster(), config.maxClusters());
+            return ShardPlan.of(total, config.firstShardId(), config.lastShardId(), config.shardsPerCluster(), config.maxClusters(),
+                    modulus);
         } catch (IllegalArgumentException e) {
             throw new ConfigException("shards", e.getMessage());
         }

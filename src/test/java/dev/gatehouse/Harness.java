@@ -35,6 +35,8 @@ final class Harness implements AutoCloseable {
     final TestBot bot;
     final Gatehouse gatehouse;
     final String jdbcUrl;
+    /** The settings of {@link #gatehouse} before the test's own: another process of this deployment starts from them. */
+    private final List<String> base;
 
     Harness(SimOptions simOptions, String... settings) throws Exception {
         this(simOptions, SimSetup.NONE, settings);
@@ -58,6 +60,7 @@ final class Harness implements AutoCloseable {
                 "--filters.editedMessages=false", // the tests compare the bot with every dispatch sent; FiltersTest turns it on
                 "--status.intervalSeconds=0",
                 "--api.port=0")); // the API is off unless a test turns it on at a free port (never 8787)
+        base = List.copyOf(args);
         args.addAll(List.of(settings));
         Config config = ConfigLoader.load(args, Map.of());
         try {
@@ -67,6 +70,26 @@ final class Harness implements AutoCloseable {
             bot.close();
             throw e;
         }
+    }
+
+    /**
+     * Another Gatehouse process of this deployment, in this JVM: the same simulator, bot and database, its own spill
+     * and journal directories ({@code name} tells them apart), and {@code settings} instead of the first one's. The
+     * caller closes it before the harness.
+     */
+    Gatehouse another(String name, String... settings) throws Exception {
+        List<String> args = new ArrayList<>();
+        for (String a : base) {
+            if (a.startsWith("--delivery.spillDir=")) {
+                args.add("--delivery.spillDir=" + spillDir(jdbcUrl) + "-" + name);
+            } else if (a.startsWith("--state.journalDir=")) {
+                args.add("--state.journalDir=" + spillDir(jdbcUrl) + "-" + name + "-state-journal");
+            } else {
+                args.add(a);
+            }
+        }
+        args.addAll(List.of(settings));
+        return Gatehouse.start(ConfigLoader.load(args, Map.of()));
     }
 
     static SimOptions world(int shards, int guilds, int rate) {

@@ -99,21 +99,10 @@ class ReshardRestartTest {
 
     /** gatehouse_session holds exactly the sessions of one shard count, and the recorded count is that one. */
     private static void assertStoredSet(Simulator sim, String jdbc, int shards) throws Exception {
-        Map<Integer, String> expected = new TreeMap<>();
-        for (GatewaySession s : sim.sessions()) {
-            if (s.shardCount() == shards) {
-                expected.put(s.shardId(), s.id());
-            }
-        }
-        Map<Integer, String> stored = new TreeMap<>();
+        Map<Integer, String> expected = newestSessions(sim, shards);
+        Map<Integer, String> stored = storedSessions(jdbc, shards);
         try (Connection c = DriverManager.getConnection(jdbc, TestPostgres.server().user(), "");
              Statement st = c.createStatement()) {
-            try (ResultSet rs = st.executeQuery("SELECT shard_id, session_id, total_shards FROM gatehouse_session")) {
-                while (rs.next()) {
-                    stored.put(rs.getInt(1), rs.getString(2));
-                    assertEquals(shards, rs.getInt(3));
-                }
-            }
             try (ResultSet rs = st.executeQuery("SELECT total_shards FROM gatehouse_shard_set")) {
                 assertTrue(rs.next());
                 assertEquals(shards, rs.getInt(1), "recorded shard count");
@@ -122,5 +111,30 @@ class ReshardRestartTest {
                     "guilds on a shard of another count");
         }
         assertEquals(expected, stored, "stored sessions are exactly those of the " + shards + "-shard set");
+    }
+
+    /** The newest session the simulator saw of each shard of {@code shards} (sessions are listed in start order). */
+    static Map<Integer, String> newestSessions(Simulator sim, int shards) {
+        Map<Integer, String> out = new TreeMap<>();
+        for (GatewaySession s : sim.sessions()) {
+            if (s.shardCount() == shards) {
+                out.put(s.shardId(), s.id());
+            }
+        }
+        return out;
+    }
+
+    /** gatehouse_session's session by shard; every row must be of {@code shards}. */
+    static Map<Integer, String> storedSessions(String jdbc, int shards) throws Exception {
+        Map<Integer, String> out = new TreeMap<>();
+        try (Connection c = DriverManager.getConnection(jdbc, TestPostgres.server().user(), "");
+             Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT shard_id, session_id, total_shards FROM gatehouse_session")) {
+            while (rs.next()) {
+                out.put(rs.getInt(1), rs.getString(2));
+                assertEquals(shards, rs.getInt(3), "total_shards of shard " + rs.getInt(1));
+            }
+        }
+        return out;
     }
 }

@@ -417,9 +417,9 @@ class ReshardTest {
         try (Harness h = new Harness(Harness.world(2, 20, 0), "--reshard.checkIntervalMinutes=10", "--totalShards=2",
                 "--lastShardId=0")) {
             IllegalArgumentException split = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
-                    () -> h.gatehouse.reshard(OptionalInt.of(4)));
-            assertEquals("this process runs shards 0..0 of 2; resharding a shard range split over processes is not supported yet",
-                    split.getMessage());
+                    () -> h.gatehouse.reshard(OptionalInt.of(3)));
+            assertEquals("this process runs shards 0..0 of 2; processes that split a shard range reshard to multiples of 2"
+                    + " (the totalShards their ranges are of), and 3 is not one", split.getMessage());
         }
     }
 
@@ -452,8 +452,17 @@ class ReshardTest {
         return n;
     }
 
-    /** Guilds' shards follow the new count; the stored sessions are exactly the new set's, at their last seq. */
+    /**
+     * Guilds' shards follow the new count; the stored sessions are exactly the new set's, at their last seq; the
+     * recorded count is the new one.
+     */
     static void assertStateFollowsNewSet(Harness h, int to) throws Exception {
+        assertGuildsAndSessionsFollow(h, to);
+        assertEquals(to, h.count("SELECT total_shards FROM gatehouse_shard_set"));
+    }
+
+    /** Guilds' shards follow the new count; the stored sessions are exactly the new set's, at their last seq. */
+    static void assertGuildsAndSessionsFollow(Harness h, int to) throws Exception {
         assertEquals(0, h.count("SELECT count(*) FROM guilds WHERE shard_id <> ((id >> 22) % " + to + ")::integer"),
                 "guilds whose shard_id does not follow " + to + " shards");
         Map<Integer, GatewaySession> newest = new TreeMap<>();
@@ -477,7 +486,6 @@ class ReshardTest {
         Map<Integer, String> expected = new TreeMap<>();
         newest.forEach((shard, s) -> expected.put(shard, s.id()));
         assertEquals(expected, stored, "gatehouse_session holds exactly the new set");
-        assertEquals(to, h.count("SELECT total_shards FROM gatehouse_shard_set"));
     }
 
     static List<Integer> counts(Map<Integer, List<TestBot.Received>> m) {

@@ -44,7 +44,10 @@ class TwoProcessTest {
 
     private static List<String> range(Simulator sim, TestBot bot, String jdbc, int first, int last) {
         List<String> s = new ArrayList<>(GatehouseProcess.settings("test-token", sim.restUrl(), bot, jdbc));
-        s.addAll(List.of("--totalShards=4", "--firstShardId=" + first, "--lastShardId=" + last, "--spawnShardDelay=2000"));
+        s.addAll(List.of("--totalShards=4", "--firstShardId=" + first, "--lastShardId=" + last, "--spawnShardDelay=2000",
+                // each process its own spill and journal: two sharing one race for its lock file at start
+                "--delivery.spillDir=" + Harness.spillDir(jdbc) + "-" + first,
+                "--state.journalDir=" + Harness.spillDir(jdbc) + "-" + first + "-state-journal"));
         return s;
     }
 }

@@ -44,6 +44,55 @@ public final class Reshard implements AutoCloseable {
         void switchTo(int totalShards, List<NewSession> sessions) throws Exception;
     }
 
+    /**
+     * The other processes running this bot's shards, when the shards are split over processes (the root wires a
+     * table in PostgreSQL): one process leads a reshard, the others follow it, each switching its own part.
+     */
+    public interface Peers {
+        /** One process runs every shard: nobody to coordinate with. */
+        Peers ALONE = new Peers() {
+            @Override
+            public int lead(int from, int to) {
+                return to;
+            }
+
+            @Override
+            public OptionalInt follow(int running) {
+                return OptionalInt.empty();
+            }
+
+            @Override
+            public void loading() {
+            }
+
+            @Override
+            public void switched() {
+            }
+
+            @Override
+            public void failed() {
+            }
+        };
+
+        /** Opens the reshard of every process {@code from -> to}; the count of the one open already, if another leads. */
+        int lead(int from, int to) throws Exception;
+
+        /** The count of a reshard another process opened that this one has not followed yet. */
+        OptionalInt follow(int running) throws Exception;
+
+        /** This process's part of the reshard is still loading (a leader's lease runs on). */
+        void loading() throws Exception;
+
+        /** This process's part switched. */
+        void switched() throws Exception;
+
+        /** This process's part failed or was refused. */
+        void failed() throws Exception;
+    }
+
+    /** How often a process that splits the shards with others looks for a reshard another process opened. */
+    static final long FOLLOW_POLL_MS = 500;
+
     /** Discord's {@code /gateway/bot}, asked again for each reshard (recommendation, session_start_limit). */
     public interface Discord {
         GatewayBot gatewayBot() throws Exception;
@@ -68,6 +117,7 @@ public final class Reshard implements AutoCloseable {
     private final Discord discord;
     private final BooleanSupplier consumersCaughtUp;
     private final ReshardSettings settings;
+    private final Peers peers;
     private final int shardsPerCluster;
     private final int maxClusters;
     private final ScheduledExecutorService control = Executors.newSingleThreadScheduledExecutor(
@@ -97,13 +147,15 @@ public final class Reshard implements AutoCloseable {
      *                          (ring empty, nothing held only in memory): the old set's events are safe
      */
     public Reshard(ShardPlan plan, GatewayBot bot, Map<Integer, ResumePoint> resumable, DispatchSink ring, DispatchSink firstSink, Sets sets,
-                   Store store, Discord discord, BooleanSupplier consumersCaughtUp, ReshardSettings settings) throws Exception {
+                   Store store, Discord discord, BooleanSupplier consumersCaughtUp, ReshardSettings settings, Peers peers)
+            throws Exception {
         this.ring = ring;
         this.sets = sets;
         this.store = store;
         this.discord = discord;
         this.consumersCaughtUp = consumersCaughtUp;
         this.settings = settings;
+        this.peers = peers;
         this.shardsPerCluster = plan.shardsPerCluster();
         this.maxClusters = plan.maxClusters();
         this.resumedSkips = firstSink instanceof SkipFilter f ? java.util.Optional.of(f) : java.util.Optional.empty();
@@ -112,6 +164,9 @@ public final class Reshard implements AutoCloseable {
         status = new ReshardStatus("idle", plan.total(), 0, 0, 0, 0, "");
         if (settings.automatic()) {
             control.scheduleWithFixedDelay(this::check, settings.checkIntervalMs(), settings.checkIntervalMs(), TimeUnit.MILLISECONDS);
+        }
+        if (plan.split()) {
+            control.scheduleWithFixedDelay(this::follow, FOLLOW_POLL_MS, FOLLOW_POLL_MS, TimeUnit.MILLISECONDS);
         }
     }
 
@@ -174,8 +229,11 @@ public final class Reshard implements AutoCloseable {
         if (shards.isPresent() && shards.getAsInt() == totalShards()) {
             throw new IllegalArgumentException("the bot already runs " + shards.getAsInt() + " shards");
         }
-        if (splitRange()) {
-            throw new IllegalArgumentException(splitRangeReason());
+        ShardPlan plan = current.plan();
+        if (shards.isPresent() && plan.split() && shards.getAsInt() % plan.modulus() != 0) {
+            throw new IllegalArgumentException("this process runs shards " + plan.describe() + "; processes that split a shard range"
+                    + " reshard to multiples of " + plan.modulus() + " (the totalShards their ranges are of), and "
+                    + shards.getAsInt() + " is not one");
         }
         synchronized (this) {
             if (status.running()) {
@@ -183,7 +241,7 @@ public final class Reshard implements AutoCloseable {
             }
             status = new ReshardStatus("loading", totalShards(), shards.orElse(0), 0, 0, 0, "starting: " + reason);
         }
-        control.execute(() -> run(shards, reason));
+        control.execute(() -> run(shards, reason, false));
         return status;
     }
 
@@ -207,13 +265,33 @@ public final class Reshard implements AutoCloseable {
     }
 
     private void requestNow(OptionalInt shards, String reason) {
+        requestNow(shards, reason, false);
+    }
+
+    private void requestNow(OptionalInt shards, String reason, boolean following) {
         synchronized (this) {
             if (status.running()) {
                 return;
             }
             status = new ReshardStatus("loading", totalShards(), shards.orElse(0), 0, 0, 0, "starting: " + reason);
         }
-        run(shards, reason);
+        run(shards, reason, following);
+    }
+
+    /** Control thread, when the shards are split over processes: follows a reshard another process opened. */
+    private void follow() {
+        if (closed || status.running()) {
+            return;
+        }
+        try {
+            OptionalInt to = peers.follow(totalShards());
+            if (to.isPresent()) {
+                requestNow(to, "following the reshard to " + to.getAsInt() + " shards another process started", true);
+            }
+        } catch (Exception e) {
+            LOG.log(System.Logger.Level.WARNING, "reshard: cannot read whether another process started a reshard (" + e.getMessage()
+                    + "); looking again in " + FOLLOW_POLL_MS + " ms");
+        }
     }
 
     /** The automatic triggers: the guild count against reshardPercentage, and Discord's recommendation. */
@@ -230,7 +308,7 @@ public final class Reshard implements AutoCloseable {
                 }
                 guilds += s.guilds();
             }
-            long threshold = (long) total * settings.guildsPerShard() * settings.percentage() / 100;
+            long threshold = (long) current.plan().count() * settings.guildsPerShard() * settings.percentage() / 100;
             if (guilds >= threshold) {
                 requestNow(OptionalInt.empty(), guilds + " guilds reached reshardPercentage " + settings.percentage() + "% of "
                         + total + " shards x " + settings.guildsPerShard() + " guilds (" + threshold + ")");
@@ -254,30 +332,32 @@ public final class Reshard implements AutoCloseable {
         }
         // the smallest count whose capacity at reshardPercentage holds the guilds with room to grow
         long perShard = Math.max(1, (long) settings.guildsPerShard() * settings.percentage() / 100);
-        int needed = (int) Math.min(Integer.MAX_VALUE, guilds / perShard + 1);
+        // of a split range, this process's guilds stand for the whole bot's in the proportion of its shards
+        long all = guilds * totalShards() / Math.max(1, current.plan().count());
+        int needed = (int) Math.min(Integer.MAX_VALUE, all / perShard + 1);
         return Math.max(Math.max(bot.shards(), needed), totalShards() + 1);
     }
 
-    /** True when this process runs only part of the shards (the others are run by other processes). */
-    private boolean splitRange() {
-        ShardPlan plan = current.plan();
-        return plan.first() != 0 || plan.last() != plan.total() - 1;
+    /** The smallest count of at least {@code to} that is a multiple of every one of {@code steps}. */
+    static int roundUp(int to, int... steps) {
+        long step = 1;
+        for (int s : steps) {
+            step = step / gcd(step, s) * s;
+        }
+        return (int) Math.min(Integer.MAX_VALUE, (to + step - 1) / step * step);
     }
 
-    private String splitRangeReason() {
-        ShardPlan plan = current.plan();
-        return "this process runs shards " + plan.first() + ".." + plan.last() + " of " + plan.total()
-                + "; resharding a shard range split over processes is not supported yet";
+    private static long gcd(long a, long b) {
+        return b == 0 ? a : gcd(b, a % b);
     }
 
-    /** Control thread: one whole reshard. */
-    private void run(OptionalInt requested, String reason) {
+    /**
+     * Control thread: one whole reshard of this process's shards; when the shards are split over processes, led by
+     * this one ({@code following} false: it opens the reshard for the others) or following another's.
+     */
+    private void run(OptionalInt requested, String reason, boolean following) {
         ShardSet old = current;
         int from = old.plan().total();
-        if (splitRange()) {
-            refuse(from, requested.orElse(0), splitRangeReason() + " (" + reason + ")");
-            return;
-        }
         GatewayBot bot;
         try {
             bot = discord.gatewayBot();
@@ -286,20 +366,39 @@ public final class Reshard implements AutoCloseable {
             return;
         }
         int to = requested.isPresent() ? requested.getAsInt() : target(bot);
-        if (settings.optimalSharding() && bot.maxConcurrency() > 1) {
-            to = (to + bot.maxConcurrency() - 1) / bot.maxConcurrency() * bot.maxConcurrency();
-        }
+        int concurrency = settings.optimalSharding() ? Math.max(1, bot.maxConcurrency()) : 1;
+        ShardPlan was = old.plan();
+        // a split range keeps its residues: the new count is a multiple of the count the ranges are of
+        to = roundUp(to, concurrency, was.split() ? was.modulus() : 1);
         if (bot.remaining() < (long) to + settings.identifyReserve()) {
-            refuse(from, to, "Discord allows " + bot.remaining() + " more identifies today (session_start_limit), fewer than the "
+            refuseTogether(from, to, "Discord allows " + bot.remaining() + " more identifies today (session_start_limit), fewer than the "
                     + to + " new shards plus reshard.identifyReserve " + settings.identifyReserve() + "; it resets in "
                     + bot.resetAfterMs() / 1000 + " s; the " + from + " running shards are untouched, retrying at the next check");
             return;
         }
+        if (was.split() && !following) {
+            int open;
+            try {
+                open = peers.lead(from, to);
+            } catch (Exception e) {
+                refuse(from, to, "cannot open the reshard for the other processes (" + e.getMessage() + "); retrying at the next check");
+                return;
+            }
+            if (open != to) {
+                LOG.log(System.Logger.Level.INFO, "reshard: another process started a reshard to " + open + " shards; following it");
+                to = open;
+            }
+        }
+        if (to == from) {
+            status = new ReshardStatus("done", from, to, to, 0, 0, reason + "; this process runs " + to + " shards already");
+            return;
+        }
         ShardPlan plan;
         try {
-            plan = ShardPlan.of(to, 0, -1, shardsPerCluster, maxClusters);
+            plan = was.split() ? ShardPlan.of(to, was.first(), was.last(), shardsPerCluster, maxClusters, was.modulus())
+                    : ShardPlan.of(to, 0, -1, shardsPerCluster, maxClusters);
         } catch (IllegalArgumentException e) {
-            refuse(from, to, e.getMessage());
+            refuseTogether(from, to, e.getMessage());
             return;
         }
         LOG.log(System.Logger.Level.INFO, "reshard: " + from + " -> " + to + " shards (" + reason + "); the new set identifies and"
@@ -319,11 +418,12 @@ public final class Reshard implements AutoCloseable {
         } catch (Exception e) {
             old.sink().aim(before);
             fail(from, to, "cannot start the new shard set: " + e.getMessage());
+            tellFailed();
             return;
         }
         loading = next;
         try {
-            if (!awaitLoaded(next)) {
+            if (!awaitLoaded(next, old)) {
                 boolean tooFew = !closed && next.manager().statuses().stream()
                         .anyMatch(x -> x.lastCloseCode() == dev.gatehouse.discord.CloseCode.SHARDING_REQUIRED.code());
                 abort(old, next, before, handOver, from, to, closed ? "Gatehouse is stopping"
@@ -364,6 +464,12 @@ public final class Reshard implements AutoCloseable {
             long committed = System.nanoTime();
             current = next;
             loading = null;
+            try {
+                peers.switched();
+            } catch (Exception e) {
+                LOG.log(System.Logger.Level.WARNING, "reshard: switched, but cannot record it for the other processes ("
+                        + e.getMessage() + ")");
+            }
             handOver.goLive();
             newSink.aim(ring);
             old.sink().aim(SetSink.discard(secondCopies));
@@ -372,7 +478,7 @@ public final class Reshard implements AutoCloseable {
                     + " reshard.settleMs" : "") + "; the old set was held " + (committed - held) / 1_000_000 + " ms: "
                     + (caughtUp - held) / 1_000_000 + " ms for the new set to catch up, " + (drained - caughtUp) / 1_000_000
                     + " ms for the state and the bot to take the old set's last events, " + (committed - drained) / 1_000_000
-                    + " ms to commit); closing the " + from + " old sessions with 1000");
+                    + " ms to commit); closing the " + old.plan().count() + " old sessions with 1000");
             old.manager().close(1000, "resharded");
             // the old set is stopped and the new one publishes into the ring directly: the hand-over's counts are final
             secondCopies.addAndGet(handOver.notPassedOn());
@@ -383,8 +489,22 @@ public final class Reshard implements AutoCloseable {
         }
     }
 
-    private boolean awaitLoaded(ShardSet next) {
+    /**
+     * Waits until every shard of {@code next} is READY with all its guilds and every running shard of {@code old} is
+     * READY too: an old shard still resuming (a restart just before, a reconnect) replays events from before the new
+     * set's identify, which only it delivers, so the switch waits for its RESUMED.
+     */
+    private boolean awaitLoaded(ShardSet next, ShardSet old) {
+        long told = 0;
         while (!closed) {
+            if (System.nanoTime() - told > 1_000_000_000L) {
+                told = System.nanoTime();
+                try {
+                    peers.loading();
+                } catch (Exception e) {
+                    LOG.log(System.Logger.Level.WARNING, "reshard: cannot renew the lease of the reshard (" + e.getMessage() + ")");
+                }
+            }
             List<ShardStatus> all = next.manager().statuses();
             boolean loaded = true;
             for (ShardStatus s : all) {
@@ -392,6 +512,10 @@ public final class Reshard implements AutoCloseable {
                     return false;
                 }
                 loaded &= s.ready() && s.guildsLoaded() == s.guilds();
+            }
+            for (ShardStatus s : old.manager().statuses()) {
+                // nor while it holds dispatches for a full ring: some may be replayed ones only it has
+                loaded &= (s.ready() && !s.readingPaused()) || "STOPPED".equals(s.state());
             }
             if (loaded) {
                 return true;
@@ -416,6 +540,20 @@ public final class Reshard implements AutoCloseable {
         loading = null;
         next.manager().close(1000, "reshard abandoned");
         fail(from, to, why + "; the " + from + " running shards stay the source, the new set was closed");
+        tellFailed();
+    }
+
+    private void refuseTogether(int from, int to, String why) {
+        refuse(from, to, why);
+        tellFailed();
+    }
+
+    private void tellFailed() {
+        try {
+            peers.failed();
+        } catch (Exception e) {
+            LOG.log(System.Logger.Level.WARNING, "reshard: cannot record the failure for the other processes (" + e.getMessage() + ")");
+        }
     }
 
     private void refuse(int from, int to, String why) {

@@ -84,7 +84,7 @@ public final class ShardManager implements AutoCloseable {
             }
             clusters.add(c);
         }
-        LOG.log(System.Logger.Level.INFO, "starting shards " + plan.first() + ".." + plan.last() + " of " + plan.total()
+        LOG.log(System.Logger.Level.INFO, "starting shards " + plan.describe()
                 + " in " + clusters.size() + " clusters on " + (virtualThreads ? "virtual" : "platform")
                 + " threads, identify buckets " + maxConcurrency + "; " + resuming + " resume sessions of the previous run, "
                 + (plan.count() - resuming) + " identify");

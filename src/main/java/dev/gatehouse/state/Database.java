@@ -35,6 +35,7 @@ public final class Database implements AutoCloseable {
         "V7__application_id.sql",
         "V8__reshard.sql",
         "V10__dead_letter_application.sql",
+        "V11__reshard_processes.sql",
     };
 
     private static final long MIGRATION_LOCK = 0x6761746568L;

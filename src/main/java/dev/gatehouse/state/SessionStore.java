@@ -53,13 +53,16 @@ public final class SessionStore {
     /**
      * Rows in shard order (the caller sorts), so two transactions of this writer lock them in one order. Progress
      * of a shard count other than the recorded one ({@code gatehouse_shard_set}) is ignored: the old set's last
-     * progress, saved after a reshard's switch, must not overwrite the new set's sessions.
+     * progress, saved after a reshard's switch, must not overwrite the new set's sessions. Processes that split the
+     * shards record their part's count ({@code gatehouse_shard_part}): a shard's progress is checked against its part's.
      */
     static final String SAVE_STORED = """
             INSERT INTO gatehouse_session AS s (application_id, shard_id, total_shards, session_id, resume_url, stored_seq, gateway_url)
             SELECT ?, u.* FROM unnest(?::integer[], ?::integer[], ?::text[], ?::text[], ?::bigint[], ?::text[])
                 AS u(shard_id, total_shards, session_id, resume_url, stored_seq, gateway_url)
             WHERE NOT EXISTS (SELECT 1 FROM gatehouse_shard_set c WHERE c.application_id = ? AND c.total_shards <> u.total_shards)
+              AND NOT EXISTS (SELECT 1 FROM gatehouse_shard_part p WHERE p.application_id = ? AND p.total_shards <> u.total_shards
+                              AND u.shard_id % p.modulus BETWEEN p.first_residue AND p.last_residue)
             ON CONFLICT (application_id, shard_id) DO UPDATE SET
                 total_shards = EXCLUDED.total_shards, session_id = EXCLUDED.session_id,
                 resume_url = EXCLUDED.resume_url, stored_seq = EXCLUDED.stored_seq, gateway_url = EXCLUDED.gateway_url,
@@ -139,6 +142,7 @@ public final class SessionStore {
             ps.setArray(6, conn.createArrayOf("bigint", seqs));
             ps.setArray(7, conn.createArrayOf("text", gateways));
             ps.setLong(8, applicationId);
+            ps.setLong(9, applicationId);
             return ps.executeUpdate();
         }
     }

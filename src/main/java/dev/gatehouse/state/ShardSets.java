@@ -25,6 +25,18 @@ public final class ShardSets {
     public record Start(int shardId, Session session, long mark, long[] skipRanges) {
     }
 
+    /**
+     * The shards this process runs of every count: ids whose residue modulo {@code modulus} lies in
+     * {@code first..last}; {@link #WHOLE} for a process running every shard.
+     */
+    public record Part(int modulus, int first, int last) {
+        public static final Part WHOLE = new Part(1, 0, 0);
+
+        public boolean whole() {
+            return first == 0 && last == modulus - 1;
+        }
+    }
+
     /** One shard's skipped seqs after a switch, as ranges [first, last]. */
     public record Skips(int shardId, String sessionId, long[] ranges) {
     }
@@ -34,21 +46,36 @@ public final class ShardSets {
             INSERT INTO gatehouse_shard_set (application_id, total_shards, configured_shards) VALUES (?, ?, ?)
             ON CONFLICT (application_id) DO UPDATE SET total_shards = EXCLUDED.total_shards,
                 configured_shards = EXCLUDED.configured_shards, switched_at = now()""";
+    static final String READ_PART = """
+            SELECT total_shards, configured_shards FROM gatehouse_shard_part
+            WHERE application_id = ? AND modulus = ? AND first_residue = ? AND last_residue = ?""";
+    static final String RECORD_PART = """
+            INSERT INTO gatehouse_shard_part (application_id, modulus, first_residue, last_residue, total_shards, configured_shards)
+            VALUES (?, ?, ?, ?, ?, ?)
+            ON CONFLICT (application_id, modulus, first_residue, last_residue) DO UPDATE SET total_shards = EXCLUDED.total_shards,
+                configured_shards = EXCLUDED.configured_shards, switched_at = now()""";
+    /** A bot runs either whole (gatehouse_shard_set) or split (gatehouse_shard_part): starting one way drops the other's row. */
+    static final String DROP_WHOLE = "DELETE FROM gatehouse_shard_set WHERE application_id = ?";
+    static final String DROP_PARTS = "DELETE FROM gatehouse_shard_part WHERE application_id = ?";
+    static final String SWITCH_PART = """
+            UPDATE gatehouse_shard_part SET total_shards = ?, switched_at = now()
+            WHERE application_id = ? AND modulus = ? AND first_residue = ? AND last_residue = ?""";
     /** Locked in the order the state writer takes them (guilds, then sessions), so the switch never deadlocks with it. */
     static final String LOCK = """
-            LOCK TABLE guilds, guild_bots, gatehouse_session, gatehouse_delivery, gatehouse_shard_set IN EXCLUSIVE MODE""";
+            LOCK TABLE guilds, guild_bots, gatehouse_session, gatehouse_delivery, gatehouse_shard_set, gatehouse_shard_part
+            IN EXCLUSIVE MODE""";
     static final String SWITCH_COUNT = "UPDATE gatehouse_shard_set SET total_shards = ?, switched_at = now() WHERE application_id = ?";
     /** This bot's guilds; guilds.shard_id is that of the bot that wrote last, so only the guilds this bot is in. */
     static final String MOVE_GUILDS = """
             UPDATE guilds g SET shard_id = ((g.id >> 22) % ?)::integer
-            WHERE g.shard_id <> ((g.id >> 22) % ?)::integer
+            WHERE g.shard_id <> ((g.id >> 22) % ?)::integer AND ((g.id >> 22) % ?) BETWEEN ? AND ?
               AND EXISTS (SELECT 1 FROM guild_bots b WHERE b.application_id = ? AND b.guild_id = g.id)""";
     static final String MOVE_GUILD_BOTS = """
             UPDATE guild_bots SET shard_id = ((guild_id >> 22) % ?)::integer
-            WHERE application_id = ? AND shard_id <> ((guild_id >> 22) % ?)::integer""";
-    static final String CLEAR_SESSIONS = "DELETE FROM gatehouse_session WHERE application_id = ?";
-    static final String CLEAR_DELIVERY = "DELETE FROM gatehouse_delivery WHERE application_id = ?";
-    static final String CLEAR_SKIPS = "DELETE FROM gatehouse_handover_skip WHERE application_id = ?";
+            WHERE application_id = ? AND shard_id <> ((guild_id >> 22) % ?)::integer AND ((guild_id >> 22) % ?) BETWEEN ? AND ?""";
+    static final String CLEAR_SESSIONS = "DELETE FROM gatehouse_session WHERE application_id = ? AND shard_id % ? BETWEEN ? AND ?";
+    static final String CLEAR_DELIVERY = "DELETE FROM gatehouse_delivery WHERE application_id = ? AND shard_id % ? BETWEEN ? AND ?";
+    static final String CLEAR_SKIPS = "DELETE FROM gatehouse_handover_skip WHERE application_id = ? AND shard_id % ? BETWEEN ? AND ?";
     static final String INSERT_SESSION = """
             INSERT INTO gatehouse_session (application_id, shard_id, total_shards, session_id, resume_url, stored_seq, gateway_url)
             VALUES (?, ?, ?, ?, ?, ?, ?)""";
@@ -62,39 +89,67 @@ public final class ShardSets {
 
     private final DataSource db;
     private final long applicationId;
+    private final Part part;
 
     /** The shard set of application 0 (one bot on the database). */
     public ShardSets(DataSource db) {
         this(db, new ApplicationId(0));
     }
 
-    /** The shard set of one bot of those sharing the database. */
+    /** The shard set of one bot of those sharing the database, run whole by one process. */
     public ShardSets(DataSource db, ApplicationId application) {
+        this(db, application, Part.WHOLE);
+    }
+
+    /** The shard set of one bot, of which this process runs {@code part}. */
+    public ShardSets(DataSource db, ApplicationId application, Part part) {
         this.db = db;
         this.applicationId = application.id();
+        this.part = part;
     }
 
     /** The recorded count, if any process recorded one. */
     public Optional<Recorded> recorded() throws SQLException {
-        try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(READ)) {
+        try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(part.whole() ? READ : READ_PART)) {
             ps.setLong(1, applicationId);
+            if (!part.whole()) {
+                setPart(ps, 2);
+            }
             try (ResultSet rs = ps.executeQuery()) {
                 return rs.next() ? Optional.of(new Recorded(rs.getInt(1), rs.getInt(2))) : Optional.empty();
             }
         }
     }
 
-    /** Records the count a starting process runs. */
+    /** Records the count a starting process runs (its part's, when the shards are split over processes). */
     public void record(int totalShards, int configuredShards) throws SQLException {
-        try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(RECORD)) {
+        try (Connection c = db.getConnection(); PreparedStatement drop = c.prepareStatement(part.whole() ? DROP_PARTS : DROP_WHOLE);
+             PreparedStatement ps = c.prepareStatement(part.whole() ? RECORD : RECORD_PART)) {
+            drop.setLong(1, applicationId);
+            drop.executeUpdate();
             ps.setLong(1, applicationId);
-            ps.setInt(2, totalShards);
-            ps.setInt(3, configuredShards);
+            int next = 2;
+            if (!part.whole()) {
+                next = setPart(ps, 2);
+            }
+            ps.setInt(next, totalShards);
+            ps.setInt(next + 1, configuredShards);
             ps.executeUpdate();
         }
     }
 
-    /** The switch, in one transaction: count, guilds' shards, sessions, delivery marks and skipped seqs. */
+    /** Binds modulus, first, last from {@code at}; the next index. */
+    private int setPart(PreparedStatement ps, int at) throws SQLException {
+        ps.setInt(at, part.modulus());
+        ps.setInt(at + 1, part.first());
+        ps.setInt(at + 2, part.last());
+        return at + 3;
+    }
+
+    /**
+     * The switch, in one transaction: count, guilds' shards, sessions, delivery marks and skipped seqs, of this
+     * process's part only (every shard's when it runs them all).
+     */
     public void switchTo(int totalShards, List<Start> sessions) throws SQLException {
         try (Connection c = db.getConnection()) {
             c.setAutoCommit(false);
@@ -105,26 +160,33 @@ public final class ShardSets {
                 for (String clear : List.of(CLEAR_SESSIONS, CLEAR_DELIVERY, CLEAR_SKIPS)) {
                     try (PreparedStatement ps = c.prepareStatement(clear)) {
                         ps.setLong(1, applicationId);
+                        setPart(ps, 2);
                         ps.executeUpdate();
                     }
                 }
-                try (PreparedStatement ps = c.prepareStatement(SWITCH_COUNT)) {
+                try (PreparedStatement ps = c.prepareStatement(part.whole() ? SWITCH_COUNT : SWITCH_PART)) {
                     ps.setInt(1, totalShards);
                     ps.setLong(2, applicationId);
+                    if (!part.whole()) {
+                        setPart(ps, 3);
+                    }
                     if (ps.executeUpdate() == 0) {
-                        throw new SQLException("gatehouse_shard_set has no row: the running count was never recorded");
+                        throw new SQLException((part.whole() ? "gatehouse_shard_set" : "gatehouse_shard_part")
+                                + " has no row: the running count was never recorded");
                     }
                 }
                 try (PreparedStatement ps = c.prepareStatement(MOVE_GUILDS)) {
                     ps.setInt(1, totalShards);
                     ps.setInt(2, totalShards);
-                    ps.setLong(3, applicationId);
+                    setPart(ps, 3);
+                    ps.setLong(6, applicationId);
                     ps.executeUpdate();
                 }
                 try (PreparedStatement ps = c.prepareStatement(MOVE_GUILD_BOTS)) {
                     ps.setInt(1, totalShards);
                     ps.setLong(2, applicationId);
                     ps.setInt(3, totalShards);
+                    setPart(ps, 4);
                     ps.executeUpdate();
                 }
                 try (PreparedStatement s = c.prepareStatement(INSERT_SESSION); PreparedStatement d = c.prepareStatement(INSERT_DELIVERY);

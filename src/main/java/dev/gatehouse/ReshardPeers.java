@@ -1,0 +1,72 @@
+package dev.gatehouse;
+
+import dev.gatehouse.control.Reshard;
+import dev.gatehouse.state.ReshardRuns;
+import java.util.Optional;
+import java.util.OptionalInt;
+
+/**
+ * The processes splitting one bot's shards, met in {@code gatehouse_reshard}: this process leads the reshard its
+ * trigger opens, follows one another process opened (once per opening), and tells how its own part went.
+ */
+final class ReshardPeers implements Reshard.Peers {
+    /** How long an open reshard waits for its leader to renew the lease before another process may open a new one. */
+    static final long LEASE_MS = 30_000;
+
+    private final ReshardRuns runs;
+    private final String me;
+    private volatile Optional<ReshardRuns.Open> joined = Optional.empty();
+    private volatile long followed;
+
+    ReshardPeers(ReshardRuns runs, String me) {
+        this.runs = runs;
+        this.me = me;
+    }
+
+    @Override
+    public int lead(int from, int to) throws Exception {
+        ReshardRuns.Open open = runs.lead(from, to, me, LEASE_MS);
+        joined = Optional.of(open);
+        followed = open.generation();
+        return open.toShards();
+    }
+
+    @Override
+    public OptionalInt follow(int running) throws Exception {
+        Optional<ReshardRuns.Open> open = runs.open();
+        if (open.isEmpty() || open.get().generation() == followed) {
+            return OptionalInt.empty();
+        }
+        followed = open.get().generation();
+        if (open.get().toShards() == running) {
+            runs.finish(open.get()); // this part runs that count already (a restart after its switch)
+            return OptionalInt.empty();
+        }
+        joined = open;
+        return OptionalInt.of(open.get().toShards());
+    }
+
+    @Override
+    public void loading() throws Exception {
+        Optional<ReshardRuns.Open> open = joined;
+        if (open.isPresent() && open.get().leader().equals(me)) {
+            runs.renew(open.get(), LEASE_MS);
+        }
+    }
+
+    @Override
+    public void switched() throws Exception {
+        Optional<ReshardRuns.Open> open = joined;
+        if (open.isPresent()) {
+            runs.finish(open.get());
+        }
+    }
+
+    @Override
+    public void failed() throws Exception {
+        Optional<ReshardRuns.Open> open = joined;
+        if (open.isPresent() && open.get().leader().equals(me)) {
+            runs.abort(open.get());
+        }
+    }
+}
