@@ -29,7 +29,9 @@ class ReshardRestartTest {
 
     private static List<String> settings(Simulator sim, TestBot bot, String jdbc, boolean automatic) {
         List<String> s = new ArrayList<>(GatehouseProcess.settings("test-token", sim.restUrl(), bot, jdbc));
-        s.addAll(List.of("--reshard=" + automatic, "--reshard.guildsPerShard=100", "--reshard.checkIntervalMinutes=0.05"));
+        // the first check 6 s after start: time for the test to see the first set identified and to put a guild in
+        // an outage before the reshard starts (at 3 s a loaded machine let it start, and switch, before either)
+        s.addAll(List.of("--reshard=" + automatic, "--reshard.guildsPerShard=100", "--reshard.checkIntervalMinutes=0.1"));
         return s;
     }
 
