@@ -96,6 +96,8 @@ public final class Reshard implements AutoCloseable {
      * @param consumersCaughtUp true when the state writer and the forwarder have taken everything published
      *                          (ring empty, nothing held only in memory): the old set's events are safe
      */
+    private volatile java.util.function.Consumer<Map<Integer, List<String>>> unsentCommands = unsent -> { };
+
     public Reshard(ShardPlan plan, GatewayBot bot, Map<Integer, ResumePoint> resumable, DispatchSink ring, DispatchSink firstSink, Sets sets,
                    Store store, Discord discord, BooleanSupplier consumersCaughtUp, ReshardSettings settings) throws Exception {
         this.ring = ring;
@@ -364,6 +366,7 @@ public final class Reshard implements AutoCloseable {
             long committed = System.nanoTime();
             current = next;
             loading = null;
+            handBackUnsentCommands(old);
             handOver.goLive();
             newSink.aim(ring);
             old.sink().aim(SetSink.discard(secondCopies));
@@ -381,6 +384,26 @@ public final class Reshard implements AutoCloseable {
         } catch (Exception e) {
             abort(old, next, before, handOver, from, to, "the switch failed: " + e.getMessage());
         }
+    }
+
+    /**
+     * Right after the switch, before the old set closes: the commands its shards took (the API answered 202) and have
+     * not sent go to the API, which sends them through the new set by guild; closing would drop them.
+     */
+    private void handBackUnsentCommands(ShardSet old) {
+        try {
+            Map<Integer, List<String>> unsent = old.manager().takeUnsentCommands();
+            if (!unsent.isEmpty()) {
+                unsentCommands.accept(unsent);
+            }
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "reshard: the old set's unsent commands could not be handed on: " + e);
+        }
+    }
+
+    /** Where the old set's unsent commands go at a switch (the HTTP API's commands, when it runs). */
+    public void handUnsentCommandsTo(java.util.function.Consumer<Map<Integer, List<String>>> to) {
+        unsentCommands = to;
     }
 
     private boolean awaitLoaded(ShardSet next) {
