@@ -216,6 +216,11 @@ public final class Gatehouse implements AutoCloseable {
                                         return shards.request(count, "asked for through the HTTP API"
                                                 + (count.isPresent() ? " (" + count.getAsInt() + " shards)" : ""));
                                     }
+
+                                    @Override
+                                    public void handUnsentCommandsTo(java.util.function.Consumer<Map<Integer, List<String>>> to) {
+                                        shards.handUnsentCommandsTo(to);
+                                    }
                                 })));
             }
             return new Gatehouse(config, embedded, database, state, delivery, checkpoints, ring, shards, controllers, reads, cache,

@@ -15,7 +15,7 @@ import java.util.Map;
 
 /**
  * {@code gatehouse reshard [--shards=N] [--key=value ...]}: asks a running Gatehouse for a zero-downtime reshard
- * through its HTTP API ({@code POST /reshard} at 127.0.0.1:{@code api.port}, with {@code api.secret}), read from the
+ * through its HTTP API ({@code POST /reshard} at {@code api.bind}:{@code api.port}, loopback for a wildcard bind, with {@code api.secret}), read from the
  * same configuration (file, environment, arguments) the process runs with. Prints the answer: where the reshard
  * stands, or why it was refused. Exit 0 when it started (202), 1 when refused or unreachable, 2 for bad arguments.
  */
@@ -24,7 +24,7 @@ final class ReshardCommand {
     }
 
     static int run(List<String> args, Map<String, String> env, PrintStream out) throws Exception {
-        String shards = "";
+        String shards = null;
         List<String> rest = new ArrayList<>();
         for (String a : args) {
             if (a.startsWith("--shards=")) {
@@ -33,7 +33,9 @@ final class ReshardCommand {
                 rest.add(a);
             }
         }
-        if (!shards.isEmpty() && !shards.matches("[1-9][0-9]{0,8}")) {
+        if (shards == null) {
+            shards = "";
+        } else if (!shards.matches("[1-9][0-9]{0,8}")) {
             throw new ConfigException("shards", "expected a whole number of shards above 0, got '" + shards + "'");
         }
         Config config = ConfigLoader.load(rest, env);
@@ -41,7 +43,7 @@ final class ReshardCommand {
             throw new ConfigException("api.port", "is 0 (the HTTP API is off): gatehouse reshard talks to the running process"
                     + " through it");
         }
-        URI uri = URI.create("http://127.0.0.1:" + config.apiPort() + "/reshard");
+        URI uri = URI.create("http://" + host(config.apiBind()) + ":" + config.apiPort() + "/reshard");
         HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(30))
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(shards.isEmpty() ? "{}" : "{\"shards\":" + shards + "}"));
@@ -57,5 +59,20 @@ final class ReshardCommand {
         }
         out.println("gatehouse: POST " + uri + ": HTTP " + answer.statusCode() + " " + answer.body());
         return answer.statusCode() == 202 ? 0 : 1;
+    }
+
+    /** Where to reach an API bound to {@code bind}: loopback for a wildcard bind, an IPv6 literal in brackets. */
+    static String host(String bind) {
+        String b = bind.strip();
+        if (b.startsWith("[") && b.endsWith("]")) {
+            b = b.substring(1, b.length() - 1);
+        }
+        if (b.equals("0.0.0.0")) {
+            return "127.0.0.1";
+        }
+        if (b.contains(":")) {
+            return b.matches("[0:]+") ? "[::1]" : "[" + b + "]";
+        }
+        return b;
     }
 }

@@ -85,9 +85,15 @@ class ConfigTest {
         "--noSuchKey=1|noSuchKey|unknown key",
         "--firstShardId=5|lastShardId|>= firstShardId",
         "--reshard.checkIntervalMinutes=soon|reshard.checkIntervalMinutes|expected minutes from",
-        "--reshard.checkIntervalMinutes=0|reshard.checkIntervalMinutes|decimals allowed",
+        "--reshard.checkIntervalMinutes=0|reshard.checkIntervalMinutes|got 0",
         "--reshard.checkIntervalMinutes=-1|reshard.checkIntervalMinutes|expected minutes from",
         "--reshard.checkIntervalMinutes=NaN|reshard.checkIntervalMinutes|expected minutes from",
+        "--reshard.checkIntervalMinutes=5d|reshard.checkIntervalMinutes|plain decimal",
+        "--reshard.checkIntervalMinutes=5f|reshard.checkIntervalMinutes|plain decimal",
+        "--reshard.checkIntervalMinutes=0x1p3|reshard.checkIntervalMinutes|plain decimal",
+        "--reshard.checkIntervalMinutes=1e1|reshard.checkIntervalMinutes|plain decimal",
+        "--reshard.checkIntervalMinutes=.5|reshard.checkIntervalMinutes|from 10 ms to 1440 minutes",
+        "--reshard.checkIntervalMs=60000|reshard.checkIntervalMs|did you mean reshard.checkIntervalMinutes?",
     })
     void badValuesNameTheKeyAndWhatIsExpected(String arg, String key, String expected) {
         ConfigException e = assertThrows(ConfigException.class,

@@ -343,6 +343,51 @@ class ReshardTest {
         }
     }
 
+    /**
+     * Commands the old shard 0 took (202) but holds behind Discord's send limit when the reshard to 3 switches: the
+     * switch hands them to the new set, each to its guild's shard, and every one is answered; none is dropped with
+     * the old set. (Should the reshard take longer than the limit's 60 s window, the old shard sends them itself and
+     * this proves less, never fails wrongly.)
+     */
+    @org.junit.jupiter.api.Test
+    void commandsQueuedInAnOldShardAtTheSwitchAreSentByTheNewSet() throws Exception {
+        int port = ApiClient.freePort();
+        try (Harness h = new Harness(Harness.world(2, 400, 0), "--totalShards=2", "--reshard.checkIntervalMinutes=10",
+                "--api.port=" + port)) {
+            h.awaitLoaded();
+            ApiClient api = new ApiClient("http://127.0.0.1:" + port, "");
+            Map<Long, Long> voice = new java.util.LinkedHashMap<>();
+            for (long g : h.sim.onWorld(w -> w.guildIds())) {
+                List<Long> channels = h.sim.onWorld(w -> w.voiceChannelIds(g));
+                if ((g >> 22) % 2 == 0 && !channels.isEmpty()) {
+                    voice.put(g, channels.get(0));
+                }
+            }
+            List<Long> accepted = new ArrayList<>();
+            for (Map.Entry<Long, Long> e : voice.entrySet()) {
+                java.net.http.HttpResponse<String> r = api.post("/guilds/" + e.getKey() + "/voice-state",
+                        "{\"channel_id\":\"" + e.getValue() + "\"}");
+                if (r.statusCode() == 202) {
+                    accepted.add(e.getKey());
+                }
+                if (h.gatehouse.shards().statuses().get(0).commandsQueued() >= 10) {
+                    break;
+                }
+            }
+            int queued = h.gatehouse.shards().statuses().get(0).commandsQueued();
+            assertTrue(queued >= 10, "old shard 0 holds commands behind the send limit: " + queued + " of " + accepted.size());
+            h.gatehouse.reshard(java.util.OptionalInt.of(3));
+            Harness.await("the reshard to finish", 120_000, () -> "done".equals(h.gatehouse.reshardStatus().phase()),
+                    () -> h.gatehouse.reshardStatus().toString());
+            Harness.await("a VOICE_SERVER_UPDATE for each of the " + accepted.size() + " accepted commands", 30_000,
+                    () -> accepted.stream().allMatch(g -> !serverUpdates(h, g).isEmpty()),
+                    () -> accepted.stream().filter(g -> serverUpdates(h, g).isEmpty()).toList() + " unanswered");
+            long byNewSet = accepted.stream().filter(g -> serverUpdates(h, g).stream().anyMatch(s -> s.shardCount() == 3
+                    && s.shardId() == (int) ((g >> 22) % 3))).count();
+            assertTrue(byNewSet > 0, "some were sent by the guild's shard of the new set");
+        }
+    }
+
     /** The sessions that sent a VOICE_SERVER_UPDATE of {@code guildId} (the simulator answers the session that asked). */
     private static List<GatewaySession> serverUpdates(Harness h, long guildId) {
         List<GatewaySession> out = new ArrayList<>();

@@ -64,6 +64,10 @@ public final class Api implements AutoCloseable {
          * @throws IllegalArgumentException for a count the reshard refuses outright (below 1, the running one, ...)
          */
         ReshardStatus request(java.util.OptionalInt shards);
+
+        /** At a reshard's switch, the replaced shards' unsent commands (per old shard id, oldest first) go to {@code to}. */
+        default void handUnsentCommandsTo(java.util.function.Consumer<java.util.Map<Integer, java.util.List<String>>> to) {
+        }
     }
 
     private final ApiServer server;
@@ -88,6 +92,7 @@ public final class Api implements AutoCloseable {
             p.tap().members.limit(settings.maxMembersPerRequest());
             Commands commands = new Commands(p.shards(), p.intents(), p.tap().members, timer);
             p.tap().onSessionReady(commands::sessionReady);
+            p.resharding().handUnsentCommandsTo(commands::handBack);
             Routes routes = new Routes();
             new OperatorRoutes(p.shards(), p.delivery(), p.state(), health, metrics, p.tap(), p.resharding()).addTo(routes);
             new StateRoutes(p.cache(), p.reads(), p.readExecutor()).addTo(routes);

@@ -50,6 +50,8 @@ final class Commands {
     /** Commands the limiter lets out per minute, for Retry-After estimates. */
     static final int PER_MINUTE = 110;
     static final long DEFAULT_TIMEOUT_MS = 10_000;
+    private static final com.fasterxml.jackson.databind.ObjectMapper READER = new com.fasterxml.jackson.databind.ObjectMapper();
+    private static final System.Logger LOG = System.getLogger(Commands.class.getName());
     private static final Set<String> STATUSES = Set.of("online", "dnd", "idle", "invisible", "offline");
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
@@ -67,8 +69,10 @@ final class Commands {
      * a shard) routed it to its shard under {@code totalShards}, so that a reshard's switch routes it again.
      */
     private record Parked(String payload, long deadline, long timeoutMs, CompletableFuture<Integer> out, long guildId,
-                          int totalShards) {
+                          int totalShards, long arrival) {
     }
+    /** Under {@code parked}'s lock: numbers the parked commands in their arrival, the order a reroute keeps. */
+    private long arrivals;
     /** Per shard, the commands waiting for READY/RESUMED, oldest first; also the lock of {@link #recheck}. */
     private final Map<Integer, ArrayDeque<Parked>> parked = new HashMap<>();
     private ScheduledFuture<?> recheck;
@@ -330,11 +334,18 @@ final class Commands {
             throw new ApiError(400, "body", "the command is " + bytes + " bytes serialized; Discord closes the connection for"
                     + " more than " + MAX_PAYLOAD);
         }
-        boolean ready = status(shard).ready();
         CompletableFuture<Integer> out = new CompletableFuture<>();
-        Parked p = new Parked(text, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs), timeoutMs, out, guildId,
-                shards.get().totalShards());
         synchronized (parked) {
+            // one snapshot of the count routes this command; commands parked under an older count move first, so a
+            // command for a guild never overtakes one parked for it before a reshard's switch
+            int total = shards.get().totalShards();
+            if (guildId != 0) {
+                shard = (int) ((guildId >> 22) % total);
+            }
+            reroute(total);
+            boolean ready = status(shard).ready();
+            Parked p = new Parked(text, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs), timeoutMs, out, guildId,
+                    total, arrivals++);
             ArrayDeque<Parked> q = parked.computeIfAbsent(shard, k -> new ArrayDeque<>());
             if (ready && q.isEmpty()) {
                 handOut(shard, p); // nothing parked before it: straight to the shard, still behind earlier hand-outs
@@ -417,7 +428,7 @@ final class Commands {
 
     /**
      * Under {@code parked}'s lock: after a reshard's switch, the commands parked for a guild under the replaced count
-     * move, in their order, to the queue of the guild's shard under {@code totalShards} (the same shard id may now hold
+     * move, in their arrival order among the commands waiting there, to the queue of the guild's shard under {@code totalShards} (the same shard id may now hold
      * other guilds); commands addressed to a shard stay with its id.
      */
     private void reroute(int totalShards) {
@@ -428,11 +439,61 @@ final class Commands {
                 if (p.guildId() != 0 && p.totalShards() != totalShards) {
                     it.remove();
                     moved.computeIfAbsent((int) ((p.guildId() >> 22) % totalShards), k -> new ArrayList<>())
-                            .add(new Parked(p.payload(), p.deadline(), p.timeoutMs(), p.out(), p.guildId(), totalShards));
+                            .add(new Parked(p.payload(), p.deadline(), p.timeoutMs(), p.out(), p.guildId(), totalShards,
+                                    p.arrival()));
                 }
             }
         }
-        moved.forEach((shard, list) -> parked.computeIfAbsent(shard, k -> new ArrayDeque<>()).addAll(list));
+        moved.forEach(this::mergeInto);
+    }
+
+    /** Under {@code parked}'s lock: {@code list} joins {@code shard}'s queue, in arrival order with those waiting there. */
+    private void mergeInto(int shard, List<Parked> list) {
+        ArrayDeque<Parked> q = parked.computeIfAbsent(shard, k -> new ArrayDeque<>());
+        list.addAll(q);
+        list.sort(java.util.Comparator.comparingLong(Parked::arrival));
+        q.clear();
+        q.addAll(list);
+    }
+
+    /**
+     * A reshard's switch: the commands the replaced shards had queued and not sent (already answered 202), per old
+     * shard id, oldest first. Each goes to its guild's shard of the running set ({@code (guild_id >> 22) % count}),
+     * a command without a guild (presence) to the shard with the same id, ahead of every command parked since.
+     */
+    void handBack(Map<Integer, List<String>> unsent) {
+        int total = shards.get().totalShards();
+        Map<Integer, List<Parked>> byShard = new HashMap<>();
+        synchronized (parked) {
+            long first = Long.MIN_VALUE + arrivals; // before anything parked: these were handed to a shard already
+            for (Map.Entry<Integer, List<String>> e : unsent.entrySet()) {
+                for (String payload : e.getValue()) {
+                    long guildId = guildOf(payload);
+                    int shard = guildId != 0 ? (int) ((guildId >> 22) % total) : e.getKey();
+                    CompletableFuture<Integer> out = new CompletableFuture<>();
+                    out.whenComplete((q, x) -> {
+                        if (x != null) {
+                            LOG.log(System.Logger.Level.WARNING, "a command the replaced shard " + e.getKey() + " had not sent"
+                                    + " was not sent by shard " + shard + ": " + x.getMessage());
+                        }
+                    });
+                    byShard.computeIfAbsent(shard, k -> new ArrayList<>()).add(new Parked(payload, System.nanoTime()
+                            + TimeUnit.MILLISECONDS.toNanos(DEFAULT_TIMEOUT_MS), DEFAULT_TIMEOUT_MS, out, guildId, total, first++));
+                }
+            }
+            byShard.forEach(this::mergeInto);
+        }
+        work.execute(this::release);
+    }
+
+    /** The guild a queued command payload ({@code {"op":..,"d":{"guild_id":"..."}}}) is for; 0 for none. */
+    private static long guildOf(String payload) {
+        try {
+            JsonNode g = READER.readTree(payload).path("d").path("guild_id");
+            return g.isTextual() ? Long.parseUnsignedLong(g.asText()) : 0;
+        } catch (java.io.IOException | NumberFormatException e) {
+            return 0;
+        }
     }
 
     /**

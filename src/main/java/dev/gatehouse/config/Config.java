@@ -246,17 +246,16 @@ public record Config(
          */
         long minutesAsMs(String key, long minMs, long maxMs) {
             String s = text(key, true);
-            String expected = "expected minutes from " + minMs / 60_000.0 + " to " + maxMs / 60_000 + " (decimals allowed, 0.01 is 600 ms)";
-            double minutes;
-            try {
-                minutes = Double.parseDouble(s);
-            } catch (NumberFormatException e) {
+            String expected = "expected minutes from " + minMs + " ms to " + maxMs / 60_000
+                    + " minutes as a plain decimal (1.5; 0.01 is 600 ms)";
+            if (!s.matches("[0-9]{1,9}(\\.[0-9]{1,9})?")) {
                 throw new ConfigException(key, expected + ", got '" + s + "'");
             }
-            if (!Double.isFinite(minutes) || minutes * 60_000 < minMs || minutes * 60_000 > maxMs) {
+            double ms = Double.parseDouble(s) * 60_000;
+            if (ms < minMs || ms > maxMs) {
                 throw new ConfigException(key, expected + ", got " + s);
             }
-            return Math.round(minutes * 60_000);
+            return Math.round(ms);
         }
 
         /** Dispatch type names separated by commas ({@code PRESENCE_UPDATE,TYPING_START}); empty for none. */

@@ -61,7 +61,9 @@ public final class ConfigLoader {
 
     private static String known(String name, String where) {
         if (Key.named(name) == null) {
-            throw new ConfigException(name, "unknown key (" + where + "); see config.properties for the keys");
+            String hint = "reshard.checkIntervalMs".equals(name)
+                    ? " (replaced by reshard.checkIntervalMinutes: did you mean reshard.checkIntervalMinutes?)" : "";
+            throw new ConfigException(name, "unknown key (" + where + ")" + hint + "; see config.properties for the keys");
         }
         return name;
     }

@@ -43,7 +43,7 @@ public record Key(String name, String defaultValue, String meaning, boolean secr
             of("reshard", "true", "Reshard by itself (guild count, Discord's recommendation, a 4011 close) with zero downtime."),
             of("reshardPercentage", "80", "Reshard when the guilds reach this percentage of totalShards x reshard.guildsPerShard."),
             of("reshard.guildsPerShard", "2500", "Guilds Discord lets one shard hold (2500); smaller values are for tests."),
-            of("reshard.checkIntervalMinutes", "5", "How often the automatic reshard triggers are checked, in minutes; decimals allowed (0.01 is 600 ms)."),
+            of("reshard.checkIntervalMinutes", "5", "How often the automatic reshard triggers are checked, in minutes; plain decimals allowed (0.01 is 600 ms; no 5d, 1e1)."),
             of("reshard.identifyReserve", "10", "Identifies of the daily session_start_limit a reshard must leave unused."),
             of("reshard.settleMs", "3000", "At the switch, the longest the old set is held while the new set catches up, in ms."),
             of("firstShardId", "0", "First shard this process runs."),

@@ -138,6 +138,9 @@ public final class Reshard implements AutoCloseable {
     /** After a restart past a switch: the filter dropping what the hand-over had left to the other set. */
     private final java.util.Optional<SkipFilter> resumedSkips;
 
+    /** Where the old set's unsent commands go at a switch; see {@link #handUnsentCommandsTo}. */
+    private volatile java.util.function.Consumer<Map<Integer, List<String>>> unsentCommands = unsent -> { };
+
     /**
      * Starts the first shard set.
      *
@@ -470,6 +473,7 @@ public final class Reshard implements AutoCloseable {
                 LOG.log(System.Logger.Level.WARNING, "reshard: switched, but cannot record it for the other processes ("
                         + e.getMessage() + ")");
             }
+            handBackUnsentCommands(old);
             handOver.goLive();
             newSink.aim(ring);
             old.sink().aim(SetSink.discard(secondCopies));
@@ -487,6 +491,26 @@ public final class Reshard implements AutoCloseable {
         } catch (Exception e) {
             abort(old, next, before, handOver, from, to, "the switch failed: " + e.getMessage());
         }
+    }
+
+    /**
+     * Right after the switch, before the old set closes: the commands its shards took (the API answered 202) and have
+     * not sent go to the API, which sends them through the new set by guild; closing would drop them.
+     */
+    private void handBackUnsentCommands(ShardSet old) {
+        try {
+            Map<Integer, List<String>> unsent = old.manager().takeUnsentCommands();
+            if (!unsent.isEmpty()) {
+                unsentCommands.accept(unsent);
+            }
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "reshard: the old set's unsent commands could not be handed on: " + e);
+        }
+    }
+
+    /** Where the old set's unsent commands go at a switch (the HTTP API's commands, when it runs). */
+    public void handUnsentCommandsTo(java.util.function.Consumer<Map<Integer, List<String>>> to) {
+        unsentCommands = to;
     }
 
     /**

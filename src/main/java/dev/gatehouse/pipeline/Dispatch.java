@@ -4,7 +4,7 @@ package dev.gatehouse.pipeline;
  * One ring slot: a gateway dispatch as it arrived, with its routing keys. Slots are preallocated and reused.
  * A frame of up to {@link #SLOT_BYTES} is copied into the slot's own buffer, which grows to at most that size
  * and is kept, so steady traffic allocates nothing here. A larger frame (a GUILD_CREATE: up to megabytes) gets
- * an array of its own, the same single copy; the ring's reclaimer lets go of it once every consumer has passed
+ * an array of its own in a second field, the same single copy, and the small buffer stays for the next frame; the ring's reclaimer lets go of it once every consumer has passed
  * the slot ({@link #release}), so a burst of large frames is not pinned by the slots afterwards.
  * Consumers must copy what they keep beyond the batch that handed them the slot (their sequence's release).
  */
@@ -19,7 +19,8 @@ public final class Dispatch {
     private long seq;
     private String type;
     private long guildId;
-    private byte[] payload = NONE; // allocated at first use: an idle ring holds nothing
+    private byte[] small = NONE; // kept, at most SLOT_BYTES; allocated at first use: an idle ring holds nothing
+    private byte[] large = NONE; // the current frame when larger than SLOT_BYTES, until released
     private int length;
     private long receivedNanos;
     private GuildKind kind = GuildKind.NONE;
@@ -45,10 +46,16 @@ public final class Dispatch {
         this.seq = seq;
         this.type = type;
         this.guildId = guildId;
-        if (payload.length < len) {
-            payload = new byte[len > SLOT_BYTES ? len : Math.min(SLOT_BYTES, Math.max(len, Math.max(FIRST_BYTES, payload.length * 2)))];
+        if (len > SLOT_BYTES) {
+            large = new byte[len]; // the small buffer stays: the next small frame reuses it
+            System.arraycopy(buf, off, large, 0, len);
+        } else {
+            large = NONE;
+            if (small.length < len) {
+                small = new byte[Math.min(SLOT_BYTES, Math.max(len, Math.max(FIRST_BYTES, small.length * 2)))];
+            }
+            System.arraycopy(buf, off, small, 0, len);
         }
-        System.arraycopy(buf, off, payload, 0, len);
         this.length = len;
         this.receivedNanos = receivedNanos;
     }
@@ -80,7 +87,7 @@ public final class Dispatch {
 
     /** The whole inflated gateway frame {@code {op, s, t, d}}; valid bytes are {@code [0, length())}. */
     public byte[] payload() {
-        return payload;
+        return length > SLOT_BYTES ? large : small;
     }
 
     public int length() {
@@ -102,15 +109,15 @@ public final class Dispatch {
      * consumer has passed: no consumer reads the slot then, and the producer cannot claim it before.
      */
     void release() {
-        if (payload.length > SLOT_BYTES) {
-            payload = NONE;
+        if (length > SLOT_BYTES) {
             length = 0;
         }
+        large = NONE;
     }
 
     /** The bytes this slot's buffer holds (its capacity, not the frame's length). */
     int retainedBytes() {
-        return payload.length;
+        return small.length + large.length;
     }
 
     @Override

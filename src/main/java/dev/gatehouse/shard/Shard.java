@@ -59,6 +59,8 @@ final class Shard implements GatewayConnection.Listener {
     private int failedResumes;
     static final int MAX_FAILED_RESUMES = 3;
     private boolean stopping;
+    /** A reshard's switch took the unsent commands: the replaced shard takes no more. */
+    private boolean commandsTaken;
     private final GuildTracker guildTracker = new GuildTracker();
     /** Signals the shard puts in the stream (no gateway seq of their own: they carry the last one). */
     static final String SHARD_LOADED = "GATEHOUSE_SHARD_LOADED";
@@ -539,13 +541,25 @@ final class Shard implements GatewayConnection.Listener {
      * READY and the send limit has room; returns false when the queue is full or the shard is stopped.
      */
     boolean command(String payload) {
-        if (state == State.STOPPED || commands.size() >= MAX_QUEUED_COMMANDS) {
+        if (state == State.STOPPED || commandsTaken || commands.size() >= MAX_QUEUED_COMMANDS) {
             return false;
         }
         commands.add(payload);
         sendCommands(System.nanoTime());
         publishStatus();
         return true;
+    }
+
+    /**
+     * Cluster thread, at a reshard's switch: the queued commands not sent yet, oldest first, for the new set to
+     * send; from now on this shard takes no command (its set is being replaced).
+     */
+    java.util.List<String> takeCommands() {
+        java.util.List<String> out = new java.util.ArrayList<>(commands);
+        commands.clear();
+        commandsTaken = true;
+        publishStatus();
+        return out;
     }
 
     /** Sends queued commands while READY and within the limit; schedules the rest for when a slot frees up. */

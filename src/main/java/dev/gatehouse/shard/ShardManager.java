@@ -128,6 +128,37 @@ public final class ShardManager implements AutoCloseable {
     }
 
     /**
+     * A reshard's switch, before this replaced set closes: per shard id, the commands its shard queued and has not
+     * sent (behind the send limit, or while it was not READY), oldest first; the shards take no more commands.
+     */
+    public Map<Integer, List<String>> takeUnsentCommands() {
+        Map<Integer, List<String>> out = new java.util.concurrent.ConcurrentHashMap<>();
+        CountDownLatch taken = new CountDownLatch(clusters.size());
+        for (Cluster c : clusters) {
+            c.execute(() -> {
+                try {
+                    for (Shard s : c.shards()) {
+                        List<String> unsent = s.takeCommands();
+                        if (!unsent.isEmpty()) {
+                            out.put(s.id(), unsent);
+                        }
+                    }
+                } finally {
+                    taken.countDown();
+                }
+            });
+        }
+        try {
+            if (!taken.await(STOP_MS, TimeUnit.MILLISECONDS)) {
+                LOG.log(System.Logger.Level.WARNING, "a cluster did not hand its unsent commands back within " + STOP_MS + " ms");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return new java.util.TreeMap<>(out);
+    }
+
+    /**
      * Gives up every shard's session and identifies each anew (through the identify queue), so Discord sends READY
      * and every GUILD_CREATE again: how the state is reloaded when the database lost it.
      */

@@ -53,9 +53,9 @@ public final class StateWriter implements EventHandler<Dispatch> {
     static final int MAX_ROWS = 20_000;
     /**
      * Payload bytes one transaction holds at most (the dispatches' JSON, which its rows hold about as much of as text):
-     * a flush is handed over at whichever of this and {@link #MAX_ROWS} comes first, so with one flush being written,
-     * one waiting and one being read the writer holds at most about three times this, whatever the guilds' sizes (a
-     * single dispatch larger than this is one flush of its own).
+     * a flush is handed over before the dispatch that would take it past this (and at {@link #MAX_ROWS}), so with one
+     * flush being written, one waiting and one being read the writer holds at most about three times this, whatever
+     * the guilds' sizes (a single dispatch larger than this is one flush of its own).
      */
     static final int MAX_BYTES = 16 << 20;
 
@@ -157,6 +157,9 @@ public final class StateWriter implements EventHandler<Dispatch> {
         if (handled.covers(d)) {
             replaysSkipped.increment();
         } else {
+            if (!pending.isEmpty() && ChangeReader.stores(d.type()) && pendingBytes + d.length() > MAX_BYTES) {
+                submit(); // before this dispatch (and its progress) is taken: the flush stays within MAX_BYTES
+            }
             take(d);
         }
         lastSequence = sequence;

@@ -26,18 +26,26 @@ class EventRingMemoryTest {
     private static final int BURST = 64;
     private static final int LARGE = 300_000;
 
-    @ParameterizedTest(name = "deliveryAfterState={0}, taps={1}")
-    @CsvSource({"true,0", "true,1", "false,0", "false,2"})
-    void burstOfLargeFramesIsReleasedOnceConsumed(boolean afterState, int taps) throws Exception {
+    /**
+     * {@code slow} names the consumer that holds the burst (its first batch waits for the test): each of them in turn,
+     * so a reclaimer that does not wait for any one consumer (state, delivery, every tap) lets a frame go too early.
+     */
+    @ParameterizedTest(name = "deliveryAfterState={0}, taps={1}, slow={2}")
+    @CsvSource({"true,0,delivery", "true,0,state", "true,1,delivery", "true,1,state", "true,1,tap0",
+        "false,0,delivery", "false,0,state", "false,2,delivery", "false,2,state", "false,2,tap0", "false,2,tap1"})
+    void burstOfLargeFramesIsReleasedOnceConsumed(boolean afterState, int taps, String slow) throws Exception {
         CountDownLatch open = new CountDownLatch(1);
         AtomicInteger wrong = new AtomicInteger();
         AtomicInteger seen = new AtomicInteger();
-        EventHandler<Dispatch> delivery = new BatchKeeper(wrong, seen, open);
-        EventHandler<Dispatch> state = new BatchKeeper(wrong, new AtomicInteger(), new CountDownLatch(0));
+        AtomicInteger othersSeen = new AtomicInteger();
+        EventHandler<Dispatch> delivery = keeper("delivery", slow, wrong, seen, othersSeen, open);
+        EventHandler<Dispatch> state = keeper("state", slow, wrong, seen, othersSeen, open);
         List<EventHandler<Dispatch>> tapList = new ArrayList<>();
         for (int i = 0; i < taps; i++) {
-            tapList.add(new BatchKeeper(wrong, new AtomicInteger(), new CountDownLatch(0)));
+            tapList.add(keeper("tap" + i, slow, wrong, seen, othersSeen, open));
         }
+        // the consumers not behind the slow one (delivery and the taps come after state) pass the burst meanwhile
+        int passing = !slow.equals("state") ? 1 + taps : afterState ? 0 : 1;
         EventRing ring = new EventRing(SLOTS, state, delivery, afterState, tapList);
         try {
             assertEquals(0, ring.retainedBytes(), "a fresh ring holds no buffers: a slot gets one at first use");
@@ -45,6 +53,9 @@ class EventRingMemoryTest {
                 byte[] f = frame(i, i % 4 == 0 ? 200 : LARGE + i);
                 ring.publish(i % 4, null, i + 1, "GUILD_CREATE", 0, f, 0, f.length, System.nanoTime());
             }
+            awaitTrue(() -> othersSeen.get() == passing * BURST, () -> othersSeen.get() + " seen by the others");
+            // two of the reclaimer's longest pauses: one not waiting for the slow consumer would have dropped frames
+            LockSupport.parkNanos(3 * SlotReclaimer.MAX_PAUSE_NANOS);
             long held = ring.retainedBytes();
             assertTrue(held >= (long) (BURST * 3 / 4) * LARGE, "while unconsumed the large frames are counted: " + held);
             open.countDown();
@@ -66,6 +77,12 @@ class EventRingMemoryTest {
             open.countDown();
             ring.shutdown(5_000);
         }
+    }
+
+    /** The slow consumer counts in {@code seen} and waits for {@code open}; the others count in {@code othersSeen}. */
+    private static BatchKeeper keeper(String name, String slow, AtomicInteger wrong, AtomicInteger seen, AtomicInteger othersSeen,
+                                      CountDownLatch open) {
+        return name.equals(slow) ? new BatchKeeper(wrong, seen, open) : new BatchKeeper(wrong, othersSeen, new CountDownLatch(0));
     }
 
     private static void awaitTrue(BooleanSupplier condition, java.util.function.Supplier<String> state) {
@@ -91,7 +108,7 @@ class EventRingMemoryTest {
 
         @Override
         public void onEvent(Dispatch d, long sequence, boolean endOfBatch) throws Exception {
-            open.await(); // the delivery keeper holds the burst in the ring until the test has counted it
+            open.await(); // the slow keeper holds the burst in the ring until the test has counted it
             batch.add(d);
             if (endOfBatch) {
                 LockSupport.parkNanos(2_000_000); // longer than the reclaimer's pause: a release too early would show

@@ -1,0 +1,43 @@
+package dev.gatehouse.pipeline;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+
+import java.util.Arrays;
+import org.junit.jupiter.api.Test;
+
+/** A slot keeps its small buffer across a large frame, so steady traffic after a GUILD_CREATE allocates nothing. */
+class DispatchTest {
+
+    private static void put(Dispatch d, byte[] frame) {
+        d.set(0, null, 1, "MESSAGE_CREATE", 0, GuildKind.NONE, frame, 0, frame.length, 0);
+    }
+
+    @Test
+    void aLargeFrameDoesNotReplaceTheKeptSmallBuffer() {
+        Dispatch d = new Dispatch();
+        byte[] small = new byte[2000];
+        Arrays.fill(small, (byte) 's');
+        put(d, small);
+        byte[] kept = d.payload();
+        assertEquals(2000, d.length());
+
+        byte[] large = new byte[Dispatch.SLOT_BYTES * 3];
+        Arrays.fill(large, (byte) 'L');
+        put(d, large);
+        assertArrayEquals(large, Arrays.copyOf(d.payload(), d.length()), "the large frame as it arrived");
+        assertEquals(kept.length + large.length, d.retainedBytes());
+
+        d.release();
+        assertEquals(kept.length, d.retainedBytes(), "after release only the small buffer is held");
+        put(d, small);
+        assertSame(kept, d.payload(), "the next small frame goes into the same kept buffer");
+        assertArrayEquals(small, Arrays.copyOf(d.payload(), d.length()));
+
+        put(d, large); // overwritten before the reclaimer ran: the large array goes with the next small frame
+        put(d, small);
+        assertSame(kept, d.payload());
+        assertEquals(kept.length, d.retainedBytes());
+    }
+}
