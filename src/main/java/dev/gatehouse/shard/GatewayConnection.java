@@ -229,6 +229,21 @@ final class GatewayConnection {
     }
 
     /**
+     * The transport's state for a log line (any thread): whether the socket is open, whether it is read, what the
+     * shard has not processed yet, whether a close frame went out or came in. A shard that waits in vain logs it.
+     */
+    String describe() {
+        Channel ch = channel;
+        if (ch == null) {
+            return reported ? "never connected" : "still connecting";
+        }
+        return (ch.isActive() ? "socket " + ch.localAddress() + " open" : "socket closed")
+                + (ch.config().isAutoRead() ? ", reading" : ", reading paused" + (paused ? " (by the shard)" : ""))
+                + ", " + inFlight.get() + " messages in flight"
+                + (closing ? ", closing" : "") + (closeCode >= 0 ? ", close code " + closeCode : "");
+    }
+
+    /**
      * Stops reading from the socket (frames already read stay queued, in order, for the shard). Any thread;
      * the switch happens on the event loop. TCP then holds the gateway back; heartbeats are still sent.
      */

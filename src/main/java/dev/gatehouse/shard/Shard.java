@@ -194,7 +194,7 @@ final class Shard implements GatewayConnection.Listener {
         if (now >= deadline) {
             deadline = NEVER;
             LOG.log(System.Logger.Level.WARNING, "shard " + id + ": no " + (state == State.HELLO ? "Hello" : "READY/RESUMED")
-                    + " in time (" + state + "); reconnecting");
+                    + " in time (" + state + "; " + (conn == null ? "no connection" : conn.describe()) + "); reconnecting");
             dropConnection(4000, "timeout in " + state);
         }
         if (now >= commandAt) {

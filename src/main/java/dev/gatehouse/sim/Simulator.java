@@ -609,7 +609,10 @@ public final class Simulator implements AutoCloseable {
     private void resume(SimConnection c, String sessionId, long seq) {
         GatewaySession s = sessions.get(sessionId);
         if (s != null && refusedResumes.getOrDefault(s.shardId, 0) > 0) {
-            refusedResumes.merge(s.shardId, -1, Integer::sum);
+            int left = refusedResumes.merge(s.shardId, -1, Integer::sum);
+            // logged so that a client that never sees this close can be told from a refusal that never happened
+            LOG.log(System.Logger.Level.INFO, "simulator: refusing the resume of shard " + s.shardId + " with 4000 on "
+                    + c.channel.remoteAddress() + (c.channel.isActive() ? "" : " (already closed)") + "; " + left + " refusals left");
             c.close(4000, "simulated failing resume");
             return;
         }
