@@ -12,11 +12,15 @@ import java.util.OptionalInt;
 final class ReshardPeers implements Reshard.Peers {
     /** How long an open reshard waits for its leader to renew the lease before another process may open a new one. */
     static final long LEASE_MS = 30_000;
+    /** How long a process whose part of a reshard failed waits before it joins that reshard again. */
+    static final long REJOIN_MS = LEASE_MS;
 
     private final ReshardRuns runs;
     private final String me;
     private volatile Optional<ReshardRuns.Open> joined = Optional.empty();
     private volatile long followed;
+    /** {@code System.nanoTime()} before which a reshard whose part failed here is not joined again. */
+    private volatile long rejoinAt = System.nanoTime();
 
     ReshardPeers(ReshardRuns runs, String me) {
         this.runs = runs;
@@ -33,6 +37,9 @@ final class ReshardPeers implements Reshard.Peers {
 
     @Override
     public OptionalInt follow(int running) throws Exception {
+        if (System.nanoTime() - rejoinAt < 0) {
+            return OptionalInt.empty();
+        }
         Optional<ReshardRuns.Open> open = runs.open();
         if (open.isEmpty() || open.get().generation() == followed) {
             return OptionalInt.empty();
@@ -57,6 +64,7 @@ final class ReshardPeers implements Reshard.Peers {
     @Override
     public void switched() throws Exception {
         Optional<ReshardRuns.Open> open = joined;
+        joined = Optional.empty(); // done with it: a later trigger's failure must not touch it
         if (open.isPresent()) {
             runs.finish(open.get());
         }
@@ -64,9 +72,20 @@ final class ReshardPeers implements Reshard.Peers {
 
     @Override
     public void failed() throws Exception {
+        // only the reshard this run joined: a trigger refused before it led anything (identify budget) must not abort
+        // an earlier reshard this process led and switched while other processes still load their parts
         Optional<ReshardRuns.Open> open = joined;
-        if (open.isPresent() && open.get().leader().equals(me)) {
+        joined = Optional.empty();
+        if (open.isEmpty()) {
+            return;
+        }
+        if (open.get().leader().equals(me)) {
             runs.abort(open.get());
+        } else {
+            // a follower's part failed (budget, a new set that could not start): join the same reshard again later,
+            // or it would stay open for ever with this part on the old count
+            followed = 0;
+            rejoinAt = System.nanoTime() + REJOIN_MS * 1_000_000L;
         }
     }
 }
