@@ -49,6 +49,19 @@ class ReshardTest {
         return out;
     }
 
+    /** Waits until the bot holds every world event the simulator produced. */
+    private static void awaitEveryWorldEvent(Harness h) throws InterruptedException {
+        Harness.await("the bot to receive every world event", 90_000, () -> missingWorldEvents(h.sim, h.bot) == 0,
+                () -> missingWorldEvents(h.sim, h.bot) + " missing; " + h.gatehouse.statusLine(0));
+    }
+
+    /** Waits for every world event, then: no identify-bucket violation, each event once and in guild order. */
+    private static void assertEveryWorldEventDeliveredOnce(Harness h, int fromShards) throws InterruptedException {
+        awaitEveryWorldEvent(h);
+        assertEquals(0, h.sim.bucketViolations());
+        assertEveryWorldEventOnceInGuildOrder(h.sim, h.bot, fromShards);
+    }
+
     /**
      * Every world event any session was sent reached the bot exactly once, in per-guild world order; a session's own
      * dispatches (READY, the GUILD_CREATEs after its identify) reached it only for the sessions of {@code fromShards}.
@@ -255,10 +268,7 @@ class ReshardTest {
             assertEquals(3, done.toShards(), "the smallest count that holds the guilds below 80%: " + done);
             Thread.sleep(1_000);
             h.sim.stopTraffic();
-            Harness.await("the bot to receive every world event", 90_000, () -> missingWorldEvents(h.sim, h.bot) == 0,
-                    () -> missingWorldEvents(h.sim, h.bot) + " missing; " + h.gatehouse.statusLine(0));
-            assertEquals(0, h.sim.bucketViolations());
-            assertEveryWorldEventOnceInGuildOrder(h.sim, h.bot, 2);
+            assertEveryWorldEventDeliveredOnce(h, 2);
         }
     }
 
@@ -280,8 +290,7 @@ class ReshardTest {
             h.sim.startTraffic();
             Thread.sleep(1_500);
             h.sim.stopTraffic();
-            Harness.await("the bot to receive every world event", 90_000, () -> missingWorldEvents(h.sim, h.bot) == 0,
-                    () -> missingWorldEvents(h.sim, h.bot) + " missing; " + h.gatehouse.statusLine(0));
+            awaitEveryWorldEvent(h);
             Thread.sleep(1_500);
             h.assertDatabaseEqualsWorld(); // the guilds came through the new set's loads: the old set never had them
             long created = h.bot.all().stream().filter(r -> "GUILD_CREATE".equals(r.type())).count();
@@ -417,10 +426,7 @@ class ReshardTest {
             h.sim.startTraffic();
             Thread.sleep(1_000);
             h.sim.stopTraffic();
-            Harness.await("the bot to receive every world event", 90_000, () -> missingWorldEvents(h.sim, h.bot) == 0,
-                    () -> missingWorldEvents(h.sim, h.bot) + " missing; " + h.gatehouse.statusLine(0));
-            assertEquals(0, h.sim.bucketViolations());
-            assertEveryWorldEventOnceInGuildOrder(h.sim, h.bot, 2);
+            assertEveryWorldEventDeliveredOnce(h, 2);
         }
     }
 
