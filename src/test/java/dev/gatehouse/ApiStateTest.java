@@ -324,6 +324,95 @@ class ApiStateTest {
         }
     }
 
+    /**
+     * What a bot pages through, from {@code after=0} (Discord's first-page cursor) to the last {@code next_after}: exactly
+     * the world's members, presences and voice states of every guild, each presence naming its user as Discord's do.
+     */
+    @Test
+    void pagesFromTheFirstCursorListExactlyTheWorldsMembersPresencesAndVoiceStates() throws Exception {
+        int port = ApiClient.freePort();
+        SimOptions world = SimOptions.defaults().withWorld(2, 6, 40).withToken("test-token").withTruth(true);
+        String db = TestPostgres.freshDatabase();
+        String spill = Harness.spillDir(db);
+        try (Simulator sim = new Simulator(world); TestBot bot = new TestBot("s")) {
+            List<String> args = List.of("--config=" + Harness.emptyConfig(), "--discord.token=test-token",
+                    "--rest.url=" + sim.restUrl(), "--eventHandler.url=" + bot.url(), "--eventHandler.secret=s",
+                    "--db.url=" + db, "--db.user=" + TestPostgres.server().user(), "--delivery.spillDir=" + spill,
+                    "--status.intervalSeconds=0", "--api.port=" + port);
+            Gatehouse g = Gatehouse.start(ConfigLoader.load(args, Map.of()));
+            try {
+                ApiClient api = new ApiClient("http://127.0.0.1:" + port, "");
+                dev.gatehouse.sim.WorldSnapshot truth = sim.truth();
+                Map<Long, Set<Long>> members = new TreeMap<>();
+                Map<Long, Set<Long>> presences = new TreeMap<>();
+                Map<Long, Set<Long>> voice = new TreeMap<>();
+                for (dev.gatehouse.sim.WorldSnapshot.Member m : truth.members()) {
+                    members.computeIfAbsent(m.guildId(), k -> new java.util.TreeSet<>()).add(m.userId());
+                }
+                for (dev.gatehouse.sim.WorldSnapshot.Presence p : truth.presences()) {
+                    presences.computeIfAbsent(p.guildId(), k -> new java.util.TreeSet<>()).add(p.userId());
+                }
+                for (dev.gatehouse.sim.WorldSnapshot.VoiceState v : truth.voiceStates()) {
+                    voice.computeIfAbsent(v.guildId(), k -> new java.util.TreeSet<>()).add(v.userId());
+                }
+                assertFalse(presences.isEmpty(), "the world has presences");
+                assertFalse(voice.isEmpty(), "the world has voice states");
+                for (long guild : members.keySet()) {
+                    Harness.await("guild " + guild + "'s members stored", 60_000,
+                            () -> {
+                                try {
+                                    return paged(api, guild, "members", "user").equals(members.get(guild));
+                                } catch (AssertionError notYet) { // 404 until the guild is stored
+                                    return false;
+                                }
+                            }, () -> "");
+                    assertEquals(members.get(guild), paged(api, guild, "members", "user"), "members of guild " + guild);
+                    assertEquals(presences.getOrDefault(guild, Set.of()), paged(api, guild, "presences", "user"),
+                            "presences of guild " + guild + " by their user.id");
+                    assertEquals(voice.getOrDefault(guild, Set.of()), paged(api, guild, "voice-states", "user_id"),
+                            "voice states of guild " + guild);
+                }
+                HttpResponse<String> bad = api.get("/guilds/" + members.keySet().iterator().next() + "/members?after=-1");
+                assertEquals(400, bad.statusCode(), bad.body());
+                assertTrue(JSON.readTree(bad.body()).path("error").asText().contains("'after'"), bad.body());
+            } finally {
+                g.close(5_000);
+            }
+        } finally {
+            TestPostgres.delete(java.nio.file.Path.of(spill));
+        }
+    }
+
+    /**
+     * Every page of a guild's list, 7 at a time from {@code after=0}: the user ids the items name ({@code user.id} or
+     * {@code user_id}); an id listed twice or a page that fails is an assertion error.
+     */
+    static Set<Long> paged(ApiClient api, long guild, String list, String idField) {
+        Set<Long> ids = new java.util.TreeSet<>();
+        String after = "0";
+        try {
+            while (true) {
+                HttpResponse<String> r = api.get("/guilds/" + guild + "/" + list + "?limit=7&after=" + after);
+                assertEquals(200, r.statusCode(), list + " page after " + after + ": " + r.body());
+                JsonNode page = JSON.readTree(r.body());
+                for (JsonNode item : page.path("items")) {
+                    JsonNode id = "user".equals(idField) ? item.path("data").path("user").path("id") : item.path("data").path(idField);
+                    assertTrue(id.isTextual(), list + " item without its user's id: " + item);
+                    assertTrue(ids.add(Long.parseLong(id.asText())), list + " listed " + id + " twice");
+                }
+                if (page.path("items").size() < 7) {
+                    return ids;
+                }
+                after = page.path("next_after").asText();
+            }
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
     static int count(ReadingBot bot, String type) {
         AtomicInteger n = bot.checked.get(type);
         return n == null ? 0 : n.get();

@@ -36,10 +36,10 @@ record ApiRequest(String method, String path, Map<String, String> segments, Map<
         return n;
     }
 
-    /** A snowflake query parameter ({@code after}), or the default when absent. */
-    long snowflakeParam(String name, long defaultValue) {
+    /** A page's cursor query parameter ({@link Snowflakes#cursor}: a snowflake or 0), 0 when absent. */
+    long cursorParam(String name) {
         String v = param(name);
-        return v == null ? defaultValue : Snowflakes.parse(name, v);
+        return v == null ? 0 : Snowflakes.cursor(name, v);
     }
 
     /** A true/false query parameter, false when absent. */

@@ -23,6 +23,14 @@ final class Snowflakes {
         throw ApiError.badRequest(field, "must be a snowflake from 1 to " + Long.MAX_VALUE + ", got '" + clip(text) + "'");
     }
 
+    /**
+     * A page's cursor: the id to read after, a snowflake or 0 for the first page (Discord's own {@code after=0}
+     * convention); a 400 naming {@code field} otherwise.
+     */
+    static long cursor(String field, String text) {
+        return "0".equals(text) ? 0 : parse(field, text);
+    }
+
     /** A snowflake body field: a string of digits or a whole number. */
     static long parse(String field, JsonNode node) {
         if (node != null && node.isIntegralNumber() && node.canConvertToLong()) {

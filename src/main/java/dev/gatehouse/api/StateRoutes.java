@@ -34,7 +34,7 @@ final class StateRoutes {
                 .add("GET", "/guilds/{guild_id}/channels", r -> inGuild(r, () -> reads.channels(r.snowflake("guild_id"), r.flag("deleted"))))
                 .add("GET", "/guilds/{guild_id}/roles", r -> inGuild(r, () -> reads.roles(r.snowflake("guild_id"), r.flag("deleted"))))
                 .add("GET", "/guilds/{guild_id}/members", r -> {
-                    long after = r.snowflakeParam("after", 0);
+                    long after = r.cursorParam("after");
                     int limit = (int) r.number("limit", DEFAULT_PAGE, 1, MAX_PAGE);
                     boolean left = r.flag("left");
                     return inGuild(r, () -> reads.members(r.snowflake("guild_id"), after, limit, left));
@@ -42,12 +42,12 @@ final class StateRoutes {
                 .add("GET", "/guilds/{guild_id}/members/{user_id}", r -> found(
                         cache.member(r.snowflake("guild_id"), r.snowflake("user_id")), "member", r.segments().get("user_id")))
                 .add("GET", "/guilds/{guild_id}/presences", r -> {
-                    long after = r.snowflakeParam("after", 0);
+                    long after = r.cursorParam("after");
                     int limit = (int) r.number("limit", DEFAULT_PAGE, 1, MAX_PAGE);
                     return inGuild(r, () -> reads.presences(r.snowflake("guild_id"), after, limit));
                 })
                 .add("GET", "/guilds/{guild_id}/voice-states", r -> {
-                    long after = r.snowflakeParam("after", 0);
+                    long after = r.cursorParam("after");
                     int limit = (int) r.number("limit", DEFAULT_PAGE, 1, MAX_PAGE);
                     return inGuild(r, () -> reads.voiceStates(r.snowflake("guild_id"), after, limit).orElseThrow(
                             () -> new ApiError(501, "", "this database schema stores no voice states yet")));

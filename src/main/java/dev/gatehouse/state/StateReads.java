@@ -55,7 +55,8 @@ public final class StateReads {
                   WHERE m.guild_id = ? AND m.user_id > ? AND (m.left_at IS NULL OR ?)
                   ORDER BY m.user_id LIMIT ?) p""";
     static final String PRESENCES_OF_GUILD = """
-            SELECT jsonb_build_object('items', COALESCE(jsonb_agg(jsonb_build_object('data', p.data) ORDER BY p.user_id),
+            SELECT jsonb_build_object('items', COALESCE(jsonb_agg(jsonb_build_object('data', COALESCE(p.data, '{}'::jsonb)
+                   || jsonb_build_object('user', jsonb_build_object('id', p.user_id::text))) ORDER BY p.user_id),
                    '[]'::jsonb), 'next_after', (array_agg(p.user_id::text ORDER BY p.user_id DESC))[1])::text
             FROM (SELECT user_id, data FROM presences WHERE guild_id = ? AND user_id > ? AND deleted_at IS NULL
                   ORDER BY user_id LIMIT ?) p""";
