@@ -73,8 +73,8 @@ final class BulkLoader {
         try {
             int i = 0;
             for (Change.Row r : rows) {
-                long k = keys.first[i];
-                if (r.gone || !keys.numeric[i++] || Arrays.binarySearch(present, k) >= 0) {
+                int at = i++; // this row's key, whatever the tests below short-cut
+                if (r.gone || !keys.numeric[at] || Arrays.binarySearch(present, keys.first[at]) >= 0) {
                     merged.add(r);
                     continue;
                 }

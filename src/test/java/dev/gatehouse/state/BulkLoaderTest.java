@@ -137,6 +137,41 @@ class BulkLoaderTest {
         assertTrue(results.get(0).stream().anyMatch(s -> s.contains(" again")), "the second load was stored");
     }
 
+    /**
+     * A flush that mixes soft-deletes with rows of stored and of new guilds (a guild loading while members of
+     * loaded ones leave): each row is judged by its own key. The probe's answer was once read at the wrong row after
+     * a soft-delete, so a stored guild's member went in by plain COPY and the whole flush failed on the primary key
+     * (seen in every few demo runs).
+     */
+    @Test
+    void judgesEveryRowOfAMixedFlushByItsOwnKey() throws SQLException {
+        List<Change.Row> stored = new ArrayList<>();
+        for (Change.Row r : members(BulkLoader.MIN_ROWS)) {
+            if (Long.parseLong(r.values[0]) <= 25 && !r.gone) {
+                stored.add(r);
+            }
+        }
+        List<Change.Row> mixed = members(BulkLoader.MIN_ROWS + 500);
+        assertTrue(mixed.stream().anyMatch(r -> r.gone), "the flush holds soft-deletes");
+        List<List<String>> results = new ArrayList<>();
+        for (boolean bulk : new boolean[] {true, false}) {
+            try (Database db = Database.open(TestPostgres.freshDatabase(), TestPostgres.server().user(), "", 1);
+                 Connection c = db.dataSource().getConnection()) {
+                c.setAutoCommit(false);
+                StateWriter.unnestUpsert(c, Table.MEMBERS, stored);
+                c.commit();
+                if (bulk) {
+                    BulkLoader.load(c, Table.MEMBERS, mixed, new StatementClock());
+                } else {
+                    StateWriter.unnestUpsert(c, Table.MEMBERS, mixed);
+                }
+                c.commit();
+                results.add(stored(c, Table.MEMBERS));
+            }
+        }
+        sameRows(results.get(1), results.get(0), "a mixed flush: the bulk path against the upsert");
+    }
+
     @Test
     void refusesAValueItsColumnCannotHoldNamingIt() throws SQLException {
         List<Change.Row> rows = guilds(BulkLoader.MIN_ROWS);
