@@ -88,6 +88,27 @@ class BulkLoaderTest {
         }
     }
 
+    /** The members stored after {@code flush} is written over {@code stored}: by the bulk path, then by the upsert. */
+    private static List<List<String>> overStored(List<Change.Row> stored, List<Change.Row> flush) throws SQLException {
+        List<List<String>> results = new ArrayList<>();
+        for (boolean bulk : new boolean[] {true, false}) {
+            try (Database db = Database.open(TestPostgres.freshDatabase(), TestPostgres.server().user(), "", 1);
+                 Connection c = db.dataSource().getConnection()) {
+                c.setAutoCommit(false);
+                StateWriter.unnestUpsert(c, Table.MEMBERS, stored);
+                c.commit();
+                if (bulk) {
+                    BulkLoader.load(c, Table.MEMBERS, flush, new StatementClock());
+                } else {
+                    StateWriter.unnestUpsert(c, Table.MEMBERS, flush);
+                }
+                c.commit();
+                results.add(stored(c, Table.MEMBERS));
+            }
+        }
+        return results;
+    }
+
     /** The first row that differs, rather than every row of both. */
     private static void sameRows(List<String> expected, List<String> actual, String what) {
         for (int i = 0; i < Math.min(expected.size(), actual.size()); i++) {
@@ -117,22 +138,7 @@ class BulkLoaderTest {
             }
             r.gone = !r.gone;
         }
-        List<List<String>> results = new ArrayList<>();
-        for (boolean bulk : new boolean[] {true, false}) {
-            try (Database db = Database.open(TestPostgres.freshDatabase(), TestPostgres.server().user(), "", 1);
-                 Connection c = db.dataSource().getConnection()) {
-                c.setAutoCommit(false);
-                StateWriter.unnestUpsert(c, Table.MEMBERS, first);
-                c.commit();
-                if (bulk) {
-                    BulkLoader.load(c, Table.MEMBERS, second, new StatementClock());
-                } else {
-                    StateWriter.unnestUpsert(c, Table.MEMBERS, second);
-                }
-                c.commit();
-                results.add(stored(c, Table.MEMBERS));
-            }
-        }
+        List<List<String>> results = overStored(first, second);
         sameRows(results.get(1), results.get(0), "merging into stored members: the bulk path against the upsert");
         assertTrue(results.get(0).stream().anyMatch(s -> s.contains(" again")), "the second load was stored");
     }
@@ -153,22 +159,7 @@ class BulkLoaderTest {
         }
         List<Change.Row> mixed = members(BulkLoader.MIN_ROWS + 500);
         assertTrue(mixed.stream().anyMatch(r -> r.gone), "the flush holds soft-deletes");
-        List<List<String>> results = new ArrayList<>();
-        for (boolean bulk : new boolean[] {true, false}) {
-            try (Database db = Database.open(TestPostgres.freshDatabase(), TestPostgres.server().user(), "", 1);
-                 Connection c = db.dataSource().getConnection()) {
-                c.setAutoCommit(false);
-                StateWriter.unnestUpsert(c, Table.MEMBERS, stored);
-                c.commit();
-                if (bulk) {
-                    BulkLoader.load(c, Table.MEMBERS, mixed, new StatementClock());
-                } else {
-                    StateWriter.unnestUpsert(c, Table.MEMBERS, mixed);
-                }
-                c.commit();
-                results.add(stored(c, Table.MEMBERS));
-            }
-        }
+        List<List<String>> results = overStored(stored, mixed);
         sameRows(results.get(1), results.get(0), "a mixed flush: the bulk path against the upsert");
     }
 
