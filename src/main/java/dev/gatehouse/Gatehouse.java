@@ -19,6 +19,7 @@ import dev.gatehouse.pipeline.DispatchSink;
 import dev.gatehouse.pipeline.EventRing;
 import dev.gatehouse.pipeline.GatewayFilters;
 import dev.gatehouse.pipeline.Handled;
+import dev.gatehouse.shard.Backoff;
 import dev.gatehouse.shard.IdentifyQueue;
 import dev.gatehouse.shard.ResumePoint;
 import dev.gatehouse.shard.ShardManager;
@@ -162,7 +163,7 @@ public final class Gatehouse implements AutoCloseable {
             StateCache cache = new StateCache(reads, READ_CACHE_ENTRIES, readExecutor);
             StateWriter state = new StateWriter(database.dataSource(), config.stateBatchMaxEvents(), new Handled(storedMarks),
                     config.apiPort() > 0 ? cache : StateListener.NONE, // with the API off nobody reads the cache
-                    application);
+                    application, config.retries().stateRetryMs(), config.retries().maxStateRetryMs());
             delivery = new Forwarder(new Forwarder.Settings(config.eventHandlerUrl(), config.eventHandlerSecret().reveal(),
                     config.deliveryMaxQueued(), config.deliveryMaxQueuedBytes(), config.deliverySpillDir(),
                     config.deliveryMaxSpilledBytes(), Overflow.valueOf(config.deliveryOverflow().name()),
@@ -185,7 +186,8 @@ public final class Gatehouse implements AutoCloseable {
             Reshard.Sets sets = (p, sink, gateway, resume, shardingRequired) -> new ShardManager(p, sink, token, intents, gateway,
                     () -> GatewayBot.fetch(config.restUrl(), token), config.spawnShardDelayMs(),
                     config.clusterThreads() == Config.ThreadKind.VIRTUAL, resume, turns, config.gatewayMaxPausedMs(),
-                    config.gatewayMaxHeldBytes(), loadedControllers, shardingRequired);
+                    config.gatewayMaxHeldBytes(), loadedControllers, shardingRequired,
+                    new Backoff(config.retries().reconnectMs(), config.retries().maxReconnectMs()));
             Config.Resharding r = config.resharding();
             Reshard shards = new Reshard(plan, bot, resumable, ring, firstSink(ring, shardSets, resumable), sets,
                     (count, started) -> shardSets.switchTo(count, started.stream().map(x -> new ShardSets.Start(x.shardId(),

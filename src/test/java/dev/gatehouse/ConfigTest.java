@@ -47,6 +47,7 @@ class ConfigTest {
         assertEquals(Config.Overflow.BLOCK, c.deliveryOverflow());
         assertFalse(c.externalDatabase());
         assertEquals(300_000, c.resharding().checkIntervalMs(), "reshard.checkIntervalMinutes=5");
+        assertEquals(new Config.Retries(1_000, 30_000, 500, 10_000), c.retries(), "the retry waits of before they were keys");
     }
 
     @Test
@@ -94,6 +95,11 @@ class ConfigTest {
         "--reshard.checkIntervalMinutes=1e1|reshard.checkIntervalMinutes|plain decimal",
         "--reshard.checkIntervalMinutes=.5|reshard.checkIntervalMinutes|from 10 ms to 1440 minutes",
         "--reshard.checkIntervalMs=60000|reshard.checkIntervalMs|did you mean reshard.checkIntervalMinutes?",
+        "--gateway.reconnectBackoffMs=0|gateway.reconnectBackoffMs|from 1 to 600000, got 0",
+        "--gateway.reconnectBackoffMs=1s|gateway.reconnectBackoffMs|whole number",
+        "--gateway.maxReconnectBackoffMs=500|gateway.maxReconnectBackoffMs|>= gateway.reconnectBackoffMs (1000), got 500",
+        "--state.retryBackoffMs=-5|state.retryBackoffMs|from 1 to 600000, got -5",
+        "--state.maxRetryBackoffMs=100|state.maxRetryBackoffMs|>= state.retryBackoffMs (500), got 100",
     })
     void badValuesNameTheKeyAndWhatIsExpected(String arg, String key, String expected) {
         ConfigException e = assertThrows(ConfigException.class,
@@ -145,6 +151,7 @@ class ConfigTest {
         "--discord.token=" + TOKEN + "|eventHandler.url",
         "--unknownThing=1|unknownThing",
         "--reshard.checkIntervalMinutes=5m|reshard.checkIntervalMinutes",
+        "--state.maxRetryBackoffMs=1|state.maxRetryBackoffMs",
     })
     void badConfigurationExitsWithCode2AndOneLine(String arg, String key) throws Exception {
         Path empty = dir.resolve("empty.properties");

@@ -40,7 +40,7 @@ class FaultStormTest {
      */
     @Test
     void everyDispatchArrivesOnceInOrderThroughAStormOfFaults() throws Exception {
-        try (Harness h = new Harness(Harness.world(SHARDS, 320, 400).withLimits(16, 5000, 5000, 2500, true))) {
+        try (Harness h = new Harness(Harness.world(SHARDS, 320, 400).withLimits(16, Harness.IDENTIFY_WINDOW_MS, 5000, 2500, true))) {
             h.awaitLoaded();
             h.sim.startTraffic();
             Random random = new Random(42);

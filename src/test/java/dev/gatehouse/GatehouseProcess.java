@@ -23,6 +23,7 @@ final class GatehouseProcess implements AutoCloseable {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", System.getProperty("java.class.path"), "dev.gatehouse.Main", "run",
                 "--config=" + Harness.emptyConfig(), "--status.intervalSeconds=0", "--api.port=0"));
+        cmd.addAll(Harness.FAST_RETRIES);
         cmd.addAll(settings);
         process = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
     }

@@ -35,6 +35,16 @@ final class Harness implements AutoCloseable {
     final TestBot bot;
     final Gatehouse gatehouse;
     final String jdbcUrl;
+    /** The simulator's identify window of {@link #world}: reshards and re-identifies wait for turns this long, not 5 s. */
+    static final int IDENTIFY_WINDOW_MS = 1_000;
+    /**
+     * Short retry waits for every Gatehouse of the tests (a test's own settings come after and win): a shard
+     * reconnects after up to 100 ms, 2^n x 100 ms at most 2 s, instead of up to 30 s; the state writer tries a
+     * database that is down every 100 ms doubling to 1 s instead of 500 ms to 10 s. Outages stay as long as the
+     * tests make them, only the wait after them is shorter.
+     */
+    static final List<String> FAST_RETRIES = List.of("--gateway.reconnectBackoffMs=100", "--gateway.maxReconnectBackoffMs=2000",
+            "--state.retryBackoffMs=100", "--state.maxRetryBackoffMs=1000");
     /** The settings of {@link #gatehouse} before the test's own: another process of this deployment starts from them. */
     private final List<String> base;
 
@@ -59,7 +69,10 @@ final class Harness implements AutoCloseable {
                 "--state.journalDir=" + journalDir(jdbcUrl),
                 "--filters.editedMessages=false", // the tests compare the bot with every dispatch sent; FiltersTest turns it on
                 "--status.intervalSeconds=0",
+                // identifies paced as the simulator's window asks (Harness.world: 1 s, not Discord's 5 s)
+                "--spawnShardDelay=" + simOptions.identifyIntervalMs(),
                 "--api.port=0")); // the API is off unless a test turns it on at a free port (never 8787)
+        args.addAll(FAST_RETRIES);
         base = List.copyOf(args);
         args.addAll(List.of(settings));
         Config config = ConfigLoader.load(args, Map.of());
@@ -92,8 +105,14 @@ final class Harness implements AutoCloseable {
         return Gatehouse.start(ConfigLoader.load(args, Map.of()));
     }
 
+    /**
+     * A simulated world for a test: {@code shards} recommended, {@code guilds} with 200 members each, {@code rate}
+     * events/s once traffic starts, max_concurrency 16 and an identify window of {@link #IDENTIFY_WINDOW_MS} per
+     * bucket (Discord's 5 s only where a test proves the pacing itself, with {@code withLimits}).
+     */
     static SimOptions world(int shards, int guilds, int rate) {
-        return SimOptions.defaults().withWorld(shards, guilds, 200).withTraffic(rate).withToken("test-token").withTruth(true);
+        return SimOptions.defaults().withWorld(shards, guilds, 200).withTraffic(rate).withToken("test-token").withTruth(true)
+                .withLimits(16, IDENTIFY_WINDOW_MS, SimOptions.defaults().heartbeatIntervalMs(), SimOptions.defaults().maxGuildsPerShard(), true);
     }
 
     /** A spill directory of this test run and database: a restart on the same database finds its spill again. */

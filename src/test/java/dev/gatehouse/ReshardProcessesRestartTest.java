@@ -26,6 +26,7 @@ class ReshardProcessesRestartTest {
 
     private static List<String> settings(Simulator sim, TestBot bot, String jdbc, int residue, boolean automatic) {
         List<String> s = new ArrayList<>(GatehouseProcess.settings("test-token", sim.restUrl(), bot, jdbc));
+        s.add("--spawnShardDelay=" + Harness.IDENTIFY_WINDOW_MS); // the new set's identify turns as the simulator's window
         s.addAll(List.of("--totalShards=2", "--firstShardId=" + residue, "--lastShardId=" + residue, "--reshard=" + automatic,
                 "--reshard.guildsPerShard=100",
                 // the leader's first check comes 12 s after its start: after the test put its guild in an outage

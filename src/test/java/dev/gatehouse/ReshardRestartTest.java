@@ -31,6 +31,7 @@ class ReshardRestartTest {
         List<String> s = new ArrayList<>(GatehouseProcess.settings("test-token", sim.restUrl(), bot, jdbc));
         // the first check 6 s after start: time for the test to see the first set identified and to put a guild in
         // an outage before the reshard starts (at 3 s a loaded machine let it start, and switch, before either)
+        s.add("--spawnShardDelay=" + Harness.IDENTIFY_WINDOW_MS); // the new set's identify turns as the simulator's window
         s.addAll(List.of("--reshard=" + automatic, "--reshard.guildsPerShard=100", "--reshard.checkIntervalMinutes=0.1"));
         return s;
     }

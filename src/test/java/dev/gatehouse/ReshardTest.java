@@ -279,7 +279,7 @@ class ReshardTest {
     @ParameterizedTest(name = "{0} guilds -> {1} shards")
     @CsvSource({"400, 4", "700, 8"})
     void aShardClosedWith4011StartsAReshardInsteadOfStoppingForGood(int guilds, int shards) throws Exception {
-        SimOptions world = Harness.world(2, guilds, 300).withLimits(16, 5000, 41_250, 150, true);
+        SimOptions world = Harness.world(2, guilds, 300).withLimits(16, Harness.IDENTIFY_WINDOW_MS, 41_250, 150, true);
         try (Harness h = new Harness(world, "--totalShards=2", "--reshard.checkIntervalMinutes=10")) {
             Harness.await("the reshard after 4011", 120_000, () -> "done".equals(h.gatehouse.reshardStatus().phase()),
                     () -> h.gatehouse.reshardStatus().toString());

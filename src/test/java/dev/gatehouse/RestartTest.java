@@ -131,14 +131,24 @@ class RestartTest {
             int before = bot.count();
             // a new gateway (here a new simulator; with Discord, another gateway URL): the stored sessions are not its own
             try (Simulator second = new Simulator(Harness.world(2, 40, 0));
-                 GatehouseProcess p = new GatehouseProcess("second-gateway",
-                         GatehouseProcess.settings("test-token", second.restUrl(), bot, jdbc))) {
+                 GatehouseProcess p = new GatehouseProcess("second-gateway", identifyTurnsOfTheWindow(
+                         GatehouseProcess.settings("test-token", second.restUrl(), bot, jdbc)))) {
                 Harness.await("both shards identified at the new gateway", 90_000,
                         () -> second.identifies() == 2 && bot.count() >= before + second.dispatched(), p::output);
                 assertEquals(0, p.stop(), p.output());
                 assertEquals(1, p.linesContaining("0 resume sessions of the previous run, 2 identify"), p.output());
             }
         }
+    }
+
+    /**
+     * The settings with identify turns as long as the simulator's window: the database's identify ledger holds the
+     * first process's turns, so the second one's identifies wait a turn (1 s, not 5 s) after them.
+     */
+    private static List<String> identifyTurnsOfTheWindow(List<String> settings) {
+        List<String> out = new java.util.ArrayList<>(settings);
+        out.add("--spawnShardDelay=" + Harness.IDENTIFY_WINDOW_MS);
+        return out;
     }
 
     private static Map<Integer, Integer> counts(TestBot bot) {

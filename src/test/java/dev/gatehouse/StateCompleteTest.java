@@ -97,7 +97,9 @@ class StateCompleteTest {
             List<String> args = List.of("--config=" + Harness.emptyConfig(), "--discord.token=test-token",
                     "--rest.url=" + sim.restUrl(), "--eventHandler.url=" + bot.url(), "--eventHandler.secret=test-secret",
                     "--db.url=" + jdbc, "--db.user=" + TestPostgres.server().user(), "--status.intervalSeconds=0",
-                    "--api.port=0", "--delivery.spillDir=" + Harness.spillDir(jdbc), "--state.journalDir=" + Harness.journalDir(jdbc));
+                    "--api.port=0", "--delivery.spillDir=" + Harness.spillDir(jdbc), "--state.journalDir=" + Harness.journalDir(jdbc),
+                    // the second start identifies shard 0 again: its turn comes after the simulator's window, not 5 s
+                    "--spawnShardDelay=" + Harness.IDENTIFY_WINDOW_MS);
             Gatehouse first = Gatehouse.start(ConfigLoader.load(new ArrayList<>(args), Map.of()));
             awaitStored(first, 21);
             first.close(10_000);

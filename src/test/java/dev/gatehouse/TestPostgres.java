@@ -63,4 +63,65 @@ public final class TestPostgres {
         }
         return server().jdbcUrl(name);
     }
+
+    /**
+     * A PostgreSQL server of one test class's own, for tests that stop and start it (outages): initdb once per
+     * class, a fresh database per test, and {@link #stop()} / {@link #start()} on the same data and port.
+     */
+    static final class OwnServer implements AutoCloseable {
+        private final Path dir;
+        private final int port;
+        private final AtomicInteger databases = new AtomicInteger();
+        private EmbeddedPostgres pg;
+        private boolean stopped;
+
+        private OwnServer(Path dir, EmbeddedPostgres pg) {
+            this.dir = dir;
+            this.pg = pg;
+            this.port = pg.port();
+        }
+
+        /** Initialises and starts a server in a new temp directory named after {@code prefix}. */
+        static OwnServer start(String prefix) throws IOException {
+            Path dir = tempDir(prefix);
+            return new OwnServer(dir, EmbeddedPostgres.start(dir.resolve("data"), 0));
+        }
+
+        /** The running server (a new instance after each {@link #start()}). */
+        EmbeddedPostgres pg() {
+            return pg;
+        }
+
+        /** The outage: the server stops (fast shutdown: every connection is terminated). */
+        void stop() {
+            stopped = true;
+            pg.close();
+        }
+
+        /** The server starts again on the same data and port. */
+        void start() throws IOException {
+            pg = EmbeddedPostgres.start(dir.resolve("data"), port);
+            stopped = false;
+        }
+
+        /** Starts the server again if a test stopped it and failed before it started it. */
+        void startIfStopped() throws IOException {
+            if (stopped) {
+                start();
+            }
+        }
+
+        /** A new database named after what the test does; returns its JDBC URL. */
+        String freshDatabase(String what) throws SQLException {
+            String name = what + "_" + databases.incrementAndGet();
+            pg.createDatabase(name);
+            return pg.jdbcUrl(name);
+        }
+
+        @Override
+        public void close() {
+            pg.close();
+            delete(dir);
+        }
+    }
 }

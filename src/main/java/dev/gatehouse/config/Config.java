@@ -60,13 +60,22 @@ public record Config(
         Path stateJournalDir,
         int deliveryDeadLetterRetentionDays,
         long gatewayMaxHeldBytes,
-        Resharding resharding) {
+        Resharding resharding,
+        Retries retries) {
 
     /**
      * Resharding keys: {@code reshard}, {@code reshardPercentage} and {@code reshard.*} (see config.properties).
      */
     public record Resharding(boolean automatic, int percentage, int guildsPerShard, long checkIntervalMs, int identifyReserve,
                              long settleMs) {
+    }
+
+    /**
+     * The waits before trying again: {@code gateway.reconnectBackoffMs} and {@code gateway.maxReconnectBackoffMs}
+     * (a shard's reconnect), {@code state.retryBackoffMs} and {@code state.maxRetryBackoffMs} (the state writer
+     * while the database is down), in milliseconds.
+     */
+    public record Retries(long reconnectMs, long maxReconnectMs, long stateRetryMs, long maxStateRetryMs) {
     }
 
     /** Worker thread flavour of the clusters. */
@@ -96,7 +105,8 @@ public record Config(
                 deliveryMaxQueuedBytes, deliveryMaxSpilledBytes, deliverySpillDir, deliveryEvents, deliverySkipEvents,
                 gatewayMaxPausedMs, filtersEditedMessages, controllersDir, apiMaxConnections, apiMaxMembersPerRequest,
                 deliveryMaxBatchSize,
-                stateMaxJournalBytes, stateJournalDir, deliveryDeadLetterRetentionDays, gatewayMaxHeldBytes, resharding);
+                stateMaxJournalBytes, stateJournalDir, deliveryDeadLetterRetentionDays, gatewayMaxHeldBytes, resharding,
+                retries);
     }
 
     /** A copy delivering to another bot endpoint, used by the demo to aim at its sample bot. */
@@ -109,7 +119,8 @@ public record Config(
                 durationSeconds, apiPort, apiBind, apiSecret, deliveryMaxQueuedBytes, deliveryMaxSpilledBytes, deliverySpillDir, deliveryEvents, deliverySkipEvents,
                 gatewayMaxPausedMs, filtersEditedMessages, controllersDir, apiMaxConnections, apiMaxMembersPerRequest,
                 deliveryMaxBatchSize,
-                stateMaxJournalBytes, stateJournalDir, deliveryDeadLetterRetentionDays, gatewayMaxHeldBytes, resharding);
+                stateMaxJournalBytes, stateJournalDir, deliveryDeadLetterRetentionDays, gatewayMaxHeldBytes, resharding,
+                retries);
     }
 
     /** Builds and validates a configuration from resolved string values (every key of {@link Key#ALL} present). */
@@ -168,7 +179,9 @@ public record Config(
                 in.lng("gateway.maxHeldBytes", 1024, Long.MAX_VALUE),
                 new Resharding(in.bool("reshard"), in.integer("reshardPercentage", 1, 100),
                         in.integer("reshard.guildsPerShard", 1, 1_000_000), in.minutesAsMs("reshard.checkIntervalMinutes", 10, 86_400_000),
-                        in.integer("reshard.identifyReserve", 0, 1_000_000), in.lng("reshard.settleMs", 0, 600_000)));
+                        in.integer("reshard.identifyReserve", 0, 1_000_000), in.lng("reshard.settleMs", 0, 600_000)),
+                new Retries(in.lng("gateway.reconnectBackoffMs", 1, 600_000), in.lng("gateway.maxReconnectBackoffMs", 1, 3_600_000),
+                        in.lng("state.retryBackoffMs", 1, 600_000), in.lng("state.maxRetryBackoffMs", 1, 3_600_000)));
         c.checkTogether();
         return c;
     }
@@ -185,6 +198,14 @@ public record Config(
         }
         if (totalShards > 0 && firstShardId >= totalShards) {
             throw new ConfigException("firstShardId", "must be < totalShards (" + totalShards + "), got " + firstShardId);
+        }
+        if (retries.maxReconnectMs() < retries.reconnectMs()) {
+            throw new ConfigException("gateway.maxReconnectBackoffMs", "must be >= gateway.reconnectBackoffMs ("
+                    + retries.reconnectMs() + "), got " + retries.maxReconnectMs());
+        }
+        if (retries.maxStateRetryMs() < retries.stateRetryMs()) {
+            throw new ConfigException("state.maxRetryBackoffMs", "must be >= state.retryBackoffMs ("
+                    + retries.stateRetryMs() + "), got " + retries.maxStateRetryMs());
         }
         if (!demo() && eventHandlerUrl == null) {
             throw new ConfigException("eventHandler.url", "is required when discord.token is set (the bot endpoint, http://...)");

@@ -70,6 +70,9 @@ public record Key(String name, String defaultValue, String meaning, boolean secr
             of("filters.editedMessages", "true", "Do not deliver a MESSAGE_UPDATE whose content did not change (embed unfurls); the state still applies it."),
             of("gateway.maxPausedMs", "120000", "How long a shard pauses reading for a full ring before it closes resumably (it resumes once there is room)."),
             of("gateway.maxHeldBytes", "16777216", "Bytes of dispatches a shard paused for a full ring holds at most (plus the frame crossing it); past it it closes resumably at once."),
+            of("gateway.reconnectBackoffMs", "1000", "A shard's first reconnect waits a random time up to this; each further one 2^n"
+                    + " times this (n up to 5, at most gateway.maxReconnectBackoffMs) plus up to this; after an invalid session 1 to 5 times this."),
+            of("gateway.maxReconnectBackoffMs", "30000", "The longest wait before a shard reconnects (plus up to gateway.reconnectBackoffMs at random)."),
             of("controllers.dir", "", "Directory of controller jars (dev.gatehouse.spi, loaded with ServiceLoader); empty loads none."),
             of("db.url", "", "JDBC URL of an external PostgreSQL; unset runs the embedded server."),
             of("db.user", "postgres", "Database user."),
@@ -92,6 +95,8 @@ public record Key(String name, String defaultValue, String meaning, boolean secr
                     + " beyond it 413, use GET /guilds/{id}/members."),
             of("state.maxJournalBytes", "1073741824", "With delivery.afterState=false: bytes of events the state keeps on disk while"
                     + " PostgreSQL is down (the bot keeps getting them); past it the ring fills and the shards pause; 0: no journal."),
+            of("state.retryBackoffMs", "500", "While PostgreSQL is down the state writer tries again after this, doubling each time."),
+            of("state.maxRetryBackoffMs", "10000", "The longest wait between two tries of the state writer while PostgreSQL is down."),
             of("state.journalDir", "data/state-journal", "Directory of the state journal (segment files); emptied at start."),
             of("delivery.deadLetterRetentionDays", "30", "Days a dead letter (an event the bot refused) is kept; older ones of this bot are"
                     + " deleted hourly; 0 keeps them for ever."));

@@ -28,7 +28,6 @@ final class Shard implements GatewayConnection.Listener {
     private static final System.Logger LOG = System.getLogger(Shard.class.getName());
     private static final long NEVER = Long.MAX_VALUE;
     private static final long READY_TIMEOUT_NANOS = 60_000_000_000L;
-    private static final long MAX_BACKOFF_NANOS = 30_000_000_000L;
     /** Dispatch counters reach {@link #status()} at most this often; state changes reach it at once. */
     private static final long STATUS_EVERY_NANOS = 100_000_000L;
 
@@ -376,10 +375,11 @@ final class Shard implements GatewayConnection.Listener {
             dropConnection(4000, "invalid session");
             return;
         }
-        LOG.log(System.Logger.Level.INFO, "shard " + id + ": invalid session; identifying anew in 1-5 s");
+        LOG.log(System.Logger.Level.INFO, "shard " + id + ": invalid session; identifying anew in " + ctx.backoff().unitMs()
+                + "-" + 5 * ctx.backoff().unitMs() + " ms");
         forgetSession();
         closeConnection(4000, "invalid session");
-        scheduleReconnect(1_000_000_000L + ThreadLocalRandom.current().nextLong(4_000_000_000L));
+        scheduleReconnect(ctx.backoff().afterInvalidSessionNanos());
     }
 
     private void onDispatch(byte[] buf, int len, long receivedNanos) {
@@ -613,9 +613,7 @@ final class Shard implements GatewayConnection.Listener {
             failures = 0; // a fresh identify starts its own backoff; the identify queue paces it
         }
         failures++;
-        long backoff = failures <= 1 ? ThreadLocalRandom.current().nextLong(1_000_000_000L)
-                : Math.min(MAX_BACKOFF_NANOS, (1L << Math.min(failures, 5)) * 1_000_000_000L)
-                        + ThreadLocalRandom.current().nextLong(1_000_000_000L);
+        long backoff = ctx.backoff().nanos(failures);
         LOG.log(System.Logger.Level.INFO, "shard " + id + ": " + cause + "; "
                 + (session != null ? "resuming" : "identifying") + " in " + backoff / 1_000_000 + " ms");
         scheduleReconnect(backoff);

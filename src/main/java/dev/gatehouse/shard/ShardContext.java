@@ -15,10 +15,12 @@ import io.netty.channel.EventLoopGroup;
  * @param loaded         which shards have had all their guilds: the last one signals GATEHOUSE_ALL_LOADED
  * @param controllers    the user's controllers: identify changes and status observers
  * @param shardingRequired told the shard id when the gateway closes with 4011 (too many guilds for the shard count)
+ * @param backoff        the wait before a reconnect ({@code gateway.reconnectBackoffMs}, {@code gateway.maxReconnectBackoffMs})
  */
 record ShardContext(EventLoopGroup loop, IdentifyQueue identifyQueue, DispatchSink ring, String token, long intents,
                     String gatewayUrl, int totalShards, int connectTimeoutMs, long maxPausedNanos, long maxHeldBytes,
-                    LoadedShards loaded, Controllers controllers, java.util.function.IntConsumer shardingRequired) {
+                    LoadedShards loaded, Controllers controllers, java.util.function.IntConsumer shardingRequired,
+                    Backoff backoff) {
 
     @Override
     public String toString() {

@@ -59,13 +59,24 @@ public final class ShardManager implements AutoCloseable {
                         Map<Integer, ResumePoint> resumable, IdentifyQueue.Ledger identifyTurns, long maxPausedMs,
                         long maxHeldBytes, dev.gatehouse.pipeline.Controllers controllers,
                         java.util.function.IntConsumer shardingRequired) {
+        this(plan, ring, token, intents, bot, startLimit, identifyIntervalMs, virtualThreads, resumable, identifyTurns,
+                maxPausedMs, maxHeldBytes, controllers, shardingRequired, Backoff.DEFAULT);
+    }
+
+    /** As the other constructors, with {@code reconnect} the shards' wait before a reconnect (gateway.reconnectBackoffMs). */
+    public ShardManager(ShardPlan plan, DispatchSink ring, String token, long intents, GatewayBot bot,
+                        IdentifyQueue.StartLimit startLimit, long identifyIntervalMs, boolean virtualThreads,
+                        Map<Integer, ResumePoint> resumable, IdentifyQueue.Ledger identifyTurns, long maxPausedMs,
+                        long maxHeldBytes, dev.gatehouse.pipeline.Controllers controllers,
+                        java.util.function.IntConsumer shardingRequired, Backoff reconnect) {
         String gatewayUrl = bot.url();
         int maxConcurrency = bot.maxConcurrency();
         this.loop = new NioEventLoopGroup(Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors() / 2)),
                 Thread.ofPlatform().name("gatehouse-io-", 0).daemon(true).factory());
         this.identifyQueue = new IdentifyQueue(maxConcurrency, identifyIntervalMs, identifyTurns, bot, startLimit);
         ShardContext ctx = new ShardContext(loop, identifyQueue, ring, token, intents, gatewayUrl, plan.total(), 15_000,
-                maxPausedMs * 1_000_000L, maxHeldBytes, new LoadedShards(plan.count()), controllers, shardingRequired);
+                maxPausedMs * 1_000_000L, maxHeldBytes, new LoadedShards(plan.count()), controllers, shardingRequired,
+                reconnect);
         this.ctx = ctx;
         int clusterId = 0;
         int resuming = 0;

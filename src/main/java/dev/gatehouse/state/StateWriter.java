@@ -44,6 +44,9 @@ public final class StateWriter implements EventHandler<Dispatch> {
     private final DataSource db;
     private final long applicationId;
     private final int maxEvents;
+    /** The first wait between two tries while the database is down, and the longest (it doubles), in ms. */
+    private final long retryMs;
+    private final long maxRetryMs;
     /**
      * Rows one transaction holds at most: a burst of GUILD_CREATEs (hundreds of rows each) otherwise makes one
      * transaction of the whole burst, and state and delivery would advance in one jump at its end. 20,000 rows
@@ -130,6 +133,21 @@ public final class StateWriter implements EventHandler<Dispatch> {
      * @param application the bot whose state this is, among those sharing the database
      */
     public StateWriter(DataSource db, int maxEvents, Handled handled, StateListener listener, ApplicationId application) {
+        this(db, maxEvents, handled, listener, application, 500, 10_000);
+    }
+
+    /**
+     * As the other constructor, with the wait between two tries while the database is down: {@code retryMs} first,
+     * doubling up to {@code maxRetryMs} ({@code state.retryBackoffMs}, {@code state.maxRetryBackoffMs}).
+     */
+    public StateWriter(DataSource db, int maxEvents, Handled handled, StateListener listener, ApplicationId application,
+                       long retryMs, long maxRetryMs) {
+        if (retryMs < 1 || maxRetryMs < retryMs) {
+            throw new IllegalArgumentException("the state's retry backoff needs 1 <= retryMs <= maxRetryMs, got "
+                    + retryMs + " and " + maxRetryMs);
+        }
+        this.retryMs = retryMs;
+        this.maxRetryMs = maxRetryMs;
         this.applicationId = application.id();
         this.db = db;
         this.maxEvents = maxEvents;
@@ -336,7 +354,7 @@ public final class StateWriter implements EventHandler<Dispatch> {
     /** Writes one flush, waiting out database outages (the flush is kept and written again, never lost). */
     private void flush(Flush f) {
         List<Change> changes = f.changes();
-        long backoff = 500;
+        long backoff = retryMs;
         boolean reported = false;
         while (true) {
             try {
@@ -374,7 +392,7 @@ public final class StateWriter implements EventHandler<Dispatch> {
                     Thread.currentThread().interrupt();
                     return;
                 }
-                backoff = Math.min(10_000, backoff * 2);
+                backoff = Math.min(maxRetryMs, backoff * 2);
             }
         }
     }
