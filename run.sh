@@ -65,11 +65,47 @@ find_maven() {
 
 build_if_stale() {
   if [ -f target/gatehouse.jar ] && [ -z "$(find src sql jmh pom.xml -newer target/gatehouse.jar -print -quit 2>/dev/null)" ]; then
+    aot_train_if_stale
     return
   fi
   find_maven
   echo "run.sh: building target/gatehouse.jar" >&2
   "${MVN[@]}" -q -DskipTests package
+  aot_train_if_stale
+}
+
+# --- JVM launch flags: the AOT cache (JDK 25+) -------------------------------------------------------------
+# On JDK 25+ Gatehouse's JVM starts from an AOT cache (JEP 483/514/515: classes loaded and linked, and method
+# profiles, from a training run), so the JIT compiles the hot paths earlier with the profiles of a real load instead
+# of profiling them during the first shard's GUILD_CREATE burst (docs/BENCHMARKS.md, "Initial load"). The training is
+# one small initial load (./run.sh bench load --guilds=300: simulator, embedded PostgreSQL, about 1-2 minutes) after
+# each build. JDK 21-24 get no flag; GATEHOUSE_AOT=off turns both the training and the flag off.
+AOT_CACHE=target/gatehouse.aot
+
+aot_wanted() { [ "${GATEHOUSE_AOT:-on}" != off ] && [ "$(java_major "$JAVA")" -ge 25 ]; }
+
+aot_train_if_stale() {
+  aot_wanted || return 0
+  for f in "$AOT_CACHE" "$AOT_CACHE.failed"; do # trained for this jar already, or failed for it (not retried)
+    if [ -f "$f" ] && [ "$f" -nt target/gatehouse.jar ]; then return 0; fi
+  done
+  echo "run.sh: training the JVM's AOT cache on a 300-guild initial load (1-2 min; GATEHOUSE_AOT=off skips it)" >&2
+  rm -f "$AOT_CACHE" "$AOT_CACHE.tmp" "$AOT_CACHE.failed"
+  if "$JAVA" -Xmx4g -XX:AOTCacheOutput="$AOT_CACHE.tmp" -jar target/gatehouse.jar bench load --guilds=300 --api.port=0 \
+      >target/aot-training.log 2>&1 && [ -f "$AOT_CACHE.tmp" ]; then
+    mv "$AOT_CACHE.tmp" "$AOT_CACHE"
+  else
+    rm -f "$AOT_CACHE.tmp"
+    touch "$AOT_CACHE.failed"
+    echo "run.sh: the AOT training failed (target/aot-training.log); Gatehouse runs without the cache" >&2
+  fi
+}
+
+launch_flags() { # sets LAUNCH_FLAGS: the flags of Gatehouse's own JVM (run, bench)
+  LAUNCH_FLAGS=()
+  if aot_wanted && [ -f "$AOT_CACHE" ] && [ "$AOT_CACHE" -nt target/gatehouse.jar ]; then
+    LAUNCH_FLAGS=(-XX:AOTCache="$AOT_CACHE")
+  fi
 }
 
 test_classpath() { # compiles the tests and writes the test-scope class path (JDA, JMH) to target/test-classpath.txt
@@ -87,7 +123,7 @@ case "$cmd" in
     exec "${MVN[@]}" test "$@"
     ;;
   build)
-    build_if_stale
+    build_if_stale # and, on JDK 25+, the AOT cache
     ;;
   bench|simulate|simbench)
     shift
@@ -96,7 +132,8 @@ case "$cmd" in
       test_classpath # the JDA peer is a test-scope dependency
       exec "$JAVA" -cp "$CLASSPATH_TEST" dev.gatehouse.Main bench "$@"
     fi
-    exec "$JAVA" -Xmx4g -jar target/gatehouse.jar "$cmd" "$@"
+    launch_flags
+    exec "$JAVA" -Xmx4g ${LAUNCH_FLAGS[@]+"${LAUNCH_FLAGS[@]}"} -jar target/gatehouse.jar "$cmd" "$@"
     ;;
   jmh)
     shift
@@ -111,11 +148,13 @@ case "$cmd" in
   run)
     shift || true
     build_if_stale
-    exec "$JAVA" -jar target/gatehouse.jar run --config=config.properties "$@"
+    launch_flags
+    exec "$JAVA" ${LAUNCH_FLAGS[@]+"${LAUNCH_FLAGS[@]}"} -jar target/gatehouse.jar run --config=config.properties "$@"
     ;;
   --*)
     build_if_stale
-    exec "$JAVA" -jar target/gatehouse.jar run --config=config.properties "$@"
+    launch_flags
+    exec "$JAVA" ${LAUNCH_FLAGS[@]+"${LAUNCH_FLAGS[@]}"} -jar target/gatehouse.jar run --config=config.properties "$@"
     ;;
   *)
     echo "run.sh: unknown command '$cmd'; expected test, bench, simbench, jmh, simulate, build, or --key=value options" >&2

@@ -181,6 +181,8 @@ public final class LoadBench {
             double pgCpu0;
             double pgCpu;
             Map<String, Double> threadCpu;
+            Map<String, Double> kinds0;
+            Map<String, Double> kindCpu = new java.util.TreeMap<>();
             long flushes;
             Map<String, Double> statements;
             double loadSeconds;
@@ -192,6 +194,7 @@ public final class LoadBench {
                 }
                 long t0 = System.nanoTime();
                 cpu0 = os.getProcessCpuTime();
+                kinds0 = ProcessMeter.cpuByThreadKind(ProcessHandle.current().pid());
                 simCpu0 = ProcessMeter.cpuSeconds(sim.pid());
                 pgCpu0 = ProcessMeter.postgresCpuSeconds(data.resolve("postgres"));
                 for (MemoryPoolMXBean p : ManagementFactory.getMemoryPoolMXBeans()) {
@@ -212,6 +215,9 @@ public final class LoadBench {
                 flushes = g.state().flushes();
                 statements = g.state().statementSeconds();
                 threadCpu = cpuByThread();
+                for (Map.Entry<String, Double> e : ProcessMeter.cpuByThreadKind(ProcessHandle.current().pid()).entrySet()) {
+                    kindCpu.put(e.getKey(), Math.round((e.getValue() - kinds0.getOrDefault(e.getKey(), 0.0)) * 10) / 10.0);
+                }
                 while (g.delivery().delivered() < 1L + guilds) {
                     Thread.sleep(10);
                 }
@@ -285,6 +291,8 @@ public final class LoadBench {
                     + " (%.1f MB), binary COPY %.2f s (%.1f MB)%n", STAGING_ROUNDS, staging[0], staging[2] / 1e6, staging[1], staging[3] / 1e6);
             System.out.printf("cpu during the load: gatehouse's JVM %.1f s (%s), PostgreSQL %.1f s, the simulator's JVM %.1f s%n",
                     cpuSeconds, threadCpu, pgCpu, simCpu);
+            System.out.printf("gatehouse's JVM during the load by kind of thread (JIT compilers, GC incl. the VM thread, the rest): %s;"
+                    + " launched with %s%n", kindCpu, ManagementFactory.getRuntimeMXBean().getInputArguments());
             System.out.printf("peak heap during the load: %d MiB (this JVM: gatehouse alone); the most left after a collection"
                     + " during the load: %d MiB (after young collections: old garbage included); held once the burst was"
                     + " delivered, after a full collection: %d MiB%n", peakHeap >> 20, afterGc.max() >> 20, heldAfter >> 20);

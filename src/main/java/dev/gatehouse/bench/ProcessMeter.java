@@ -32,6 +32,41 @@ final class ProcessMeter {
         return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / TICKS;
     }
 
+    /**
+     * CPU seconds so far of a process's threads grouped by kind, read from /proc's task list: "jit" (HotSpot's
+     * C1/C2 compiler threads), "gc" (G1/GC worker, refinement, marking and service threads) and "other"; the JIT
+     * and GC threads are not Java threads, so {@code ThreadMXBean} does not see them.
+     */
+    static Map<String, Double> cpuByThreadKind(long pid) {
+        Map<String, Double> by = new HashMap<>();
+        try (var tasks = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
+            for (Path t : (Iterable<Path>) tasks::iterator) {
+                String stat = read(t.resolve("stat"));
+                if (stat == null) {
+                    continue;
+                }
+                String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+                String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                double seconds = (Long.parseLong(f[11]) + Long.parseLong(f[12])) / TICKS;
+                by.merge(threadKind(name), seconds, Double::sum);
+            }
+        } catch (IOException e) {
+            return Map.of();
+        }
+        return by;
+    }
+
+    /** The kind of a HotSpot thread by its (15-character) OS name: "jit", "gc" or "other". */
+    static String threadKind(String osName) {
+        if (osName.startsWith("C1 CompilerThre") || osName.startsWith("C2 CompilerThre")) {
+            return "jit";
+        }
+        if (osName.startsWith("GC Thread") || osName.startsWith("G1 ") || osName.startsWith("VM Thread")) {
+            return "gc";
+        }
+        return "other";
+    }
+
     /** CPU seconds of every live descendant of {@code pid} (not the process itself). */
     static double descendantsCpuSeconds(long pid) {
         double sum = 0;

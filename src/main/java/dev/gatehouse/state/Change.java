@@ -23,8 +23,12 @@ final class Change {
             this.values = values;
         }
 
-        String key() {
-            return table.keyCount == 1 ? values[0] : values[0] + ':' + values[1];
+        /**
+         * What identifies the row within its table in one flush: the key's text, or both texts of a two-column key
+         * (compared as a pair; concatenating them cost a string per member and presence of a burst).
+         */
+        Object key() {
+            return table.keyCount == 1 ? values[0] : new KeyPair(values[0], values[1]);
         }
 
         boolean partial() {
@@ -71,6 +75,10 @@ final class Change {
             }
             return tailB.equals("}") ? a : headA + "," + tailB;
         }
+    }
+
+    /** A two-column key of a row. */
+    record KeyPair(String first, String second) {
     }
 
     /** A sweep of one guild, shard or thread. */

@@ -458,9 +458,16 @@ public final class StateWriter implements EventHandler<Dispatch> {
 
     /** One transaction: the changes' rows and each shard's session progress. */
     private void write(List<Change> changes, List<SessionStore.Progress> progress) throws SQLException {
-        Map<Table, LinkedHashMap<String, Change.Row>> rows = new LinkedHashMap<>();
+        Map<Table, int[]> sizes = new java.util.IdentityHashMap<>();
+        for (Change c : changes) {
+            for (Change.Row r : c.rows) {
+                sizes.computeIfAbsent(r.table, k -> new int[1])[0]++;
+            }
+        }
+        Map<Table, LinkedHashMap<Object, Change.Row>> rows = new LinkedHashMap<>();
         for (Table t : Table.ALL) {
-            rows.put(t, new LinkedHashMap<>());
+            // sized once: a flush of a burst holds about 7000 users and as many members
+            rows.put(t, LinkedHashMap.newLinkedHashMap(sizes.getOrDefault(t, new int[1])[0]));
         }
         List<String[]> revisions = new ArrayList<>();
         Map<Sweep, List<Long>> sweeps = new java.util.EnumMap<>(Sweep.class);
@@ -481,7 +488,7 @@ public final class StateWriter implements EventHandler<Dispatch> {
             conn.setAutoCommit(false);
             try {
                 long t = System.nanoTime();
-                for (Map.Entry<Table, LinkedHashMap<String, Change.Row>> e : rows.entrySet()) {
+                for (Map.Entry<Table, LinkedHashMap<Object, Change.Row>> e : rows.entrySet()) {
                     written += upsert(conn, e.getKey(), e.getValue().values(), clock);
                 }
                 written += appendRevisions(conn, revisions);
@@ -509,13 +516,13 @@ public final class StateWriter implements EventHandler<Dispatch> {
     }
 
     /** Tells the listener what the committed transaction changed; a listener's failure never stops the writer. */
-    private void tell(Map<Table, LinkedHashMap<String, Change.Row>> rows, List<String[]> revisions,
+    private void tell(Map<Table, LinkedHashMap<Object, Change.Row>> rows, List<String[]> revisions,
                       Map<Sweep, List<Long>> sweeps) {
         if (listener == StateListener.NONE) {
             return;
         }
         List<StateListener.Changed> changed = new ArrayList<>();
-        for (Map.Entry<Table, LinkedHashMap<String, Change.Row>> e : rows.entrySet()) {
+        for (Map.Entry<Table, LinkedHashMap<Object, Change.Row>> e : rows.entrySet()) {
             Table t = e.getKey();
             int first = t == Table.GUILD_BOTS ? 1 : 0; // a bot's membership: the guild is what changed
             for (Change.Row r : e.getValue().values()) {

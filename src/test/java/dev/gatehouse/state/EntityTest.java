@@ -62,4 +62,26 @@ class EntityTest {
         }
         assertTrue(e.has("id") || !expected.has("id"));
     }
+
+    /** Objects with more fields than the reader's first room (16) and its first growth (32): every field still found, the data whole. */
+    @ParameterizedTest
+    @ValueSource(ints = {15, 16, 17, 33, 70})
+    void objectsOfManyFieldsGrowTheirRoom(int fields) throws Exception {
+        StringBuilder b = new StringBuilder("{");
+        for (int i = 0; i < fields; i++) {
+            b.append(i == 0 ? "" : ",").append("\"f").append(i).append("\":\"").append(1000 + i).append('"');
+            if (i == fields / 2) {
+                b.append(",\"roles\":[{\"id\":\"7\"}]");
+            }
+        }
+        String d = b.append('}').toString();
+        Entity e = read(d);
+        for (int i = 0; i < fields; i++) {
+            assertEquals(Integer.toString(1000 + i), e.id("f" + i), "field f" + i + " of " + fields);
+        }
+        ObjectNode expected = (ObjectNode) JSON.readTree(d);
+        expected.remove("roles");
+        assertEquals(expected, JSON.readTree(e.json()));
+        assertEquals("7", e.array("roles").get(0).id("id"));
+    }
 }

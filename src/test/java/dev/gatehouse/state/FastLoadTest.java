@@ -57,7 +57,7 @@ class FastLoadTest {
 
     /** The rows of the dispatches folded per table and key, as one flush of the writer folds them. */
     private static Map<Table, List<Change.Row>> rows(List<Dispatch> dispatches) throws Exception {
-        Map<Table, LinkedHashMap<String, Change.Row>> byKey = new LinkedHashMap<>();
+        Map<Table, LinkedHashMap<Object, Change.Row>> byKey = new LinkedHashMap<>();
         for (Dispatch d : dispatches) {
             Change c = ChangeReader.read(d, 42);
             if (c == null) {
