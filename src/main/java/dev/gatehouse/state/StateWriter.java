@@ -565,7 +565,7 @@ public final class StateWriter implements EventHandler<Dispatch> {
         }
         try (PreparedStatement ps = conn.prepareStatement(t.upsert)) {
             for (int c = 0; c < width; c++) {
-                ps.setArray(c + 1, conn.createArrayOf("text", columns[c]));
+                ps.setObject(c + 1, new TextArray(columns[c]));
             }
             if (t.goneColumn != null) {
                 ps.setArray(width + 1, conn.createArrayOf("boolean", gone));
@@ -586,7 +586,7 @@ public final class StateWriter implements EventHandler<Dispatch> {
         }
         try (PreparedStatement ps = conn.prepareStatement(APPEND_REVISIONS)) {
             for (int c = 0; c < 6; c++) {
-                ps.setArray(c + 1, conn.createArrayOf("text", columns[c]));
+                ps.setObject(c + 1, new TextArray(columns[c]));
             }
             return ps.executeUpdate();
         }
