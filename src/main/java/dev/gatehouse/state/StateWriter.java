@@ -395,7 +395,7 @@ public final class StateWriter implements EventHandler<Dispatch> {
                 write(List.of(c), List.of());
             } catch (SQLException e) {
                 eventsRejected.increment();
-                LOG.log(System.Logger.Level.ERROR, "state: the database refused " + c.source + ": " + e.getMessage());
+                LOG.log(System.Logger.Level.ERROR, "state: the database refused " + c.source() + ": " + e.getMessage());
             }
         }
         try {
