@@ -15,7 +15,7 @@ import java.util.concurrent.locks.LockSupport;
  * <p>Publishing takes the lock only when a consumer waits on the cursor ({@link #waiting}): under traffic the
  * consumers rarely do, and the producers' lock and {@code notifyAll} per publish were 5% of the process's CPU
  * samples at the firehose (JFR). A waiter sets the flag before it reads the cursor, a producer writes the cursor
- * before it reads the flag (both volatile): either the waiter sees the new cursor or the producer sees the flag, and
+ * before it reads the flag (a fence between each pair): either the waiter sees the new cursor or the producer sees the flag, and
  * then its {@code notifyAll} waits for the lock the waiter holds until it waits.
  */
 final class ParkingWaitStrategy implements WaitStrategy {
@@ -33,6 +33,7 @@ final class ParkingWaitStrategy implements WaitStrategy {
             synchronized (mutex) {
                 while (true) {
                     waiting.set(true);
+                    java.lang.invoke.VarHandle.fullFence(); // the cursor read below may not move before the flag's write
                     if (cursor.get() >= sequence) {
                         break;
                     }
