@@ -22,7 +22,8 @@ import java.util.UUID;
  * <p>Options: {@code --seconds=20 --warmup=10 --rate=3000 --shards=4 --guilds=2000 --members=1000
  * --peers=gatehouse,jda,discordjs --plot=docs/peers.svg} ({@code gatehouse-single}: Gatehouse again, one event per POST
  * whatever the bot asks, as for a bot that does not batch) {@code --histogram=FILE} (Gatehouse's whole class histogram,
- * written to FILE), and any Gatehouse key as {@code --key=value}.
+ * written to FILE), {@code --jfr=FILE} (a JFR recording of the Gatehouse process over the measured window, settings
+ * "profile", written to FILE), and any Gatehouse key as {@code --key=value}.
  * Run through {@code run.sh}, which puts JDA (a test-scope dependency) on the class path.
  */
 public final class PeersBench {
@@ -50,6 +51,7 @@ public final class PeersBench {
         List<String> peers = List.of("gatehouse", "jda", "discordjs");
         Path plot = Path.of("docs", "peers.svg");
         Optional<Path> histogram = Optional.empty();
+        Optional<Path> jfr = Optional.empty();
         List<String> gatehouseArgs = new ArrayList<>();
         for (String a : args) {
             String[] kv = a.startsWith("--") && a.contains("=") ? a.substring(2).split("=", 2) : new String[] {a, ""};
@@ -63,6 +65,7 @@ public final class PeersBench {
                 case "peers" -> peers = List.of(kv[1].split(","));
                 case "plot" -> plot = Path.of(kv[1]);
                 case "histogram" -> histogram = Optional.of(Path.of(kv[1]));
+                case "jfr" -> jfr = Optional.of(Path.of(kv[1]).toAbsolutePath());
                 default -> gatehouseArgs.add(a);
             }
         }
@@ -94,9 +97,9 @@ public final class PeersBench {
                 try {
                     r = switch (peer) {
                     case "gatehouse" -> gatehouse(peer, java, jcmd, jar, rest, token, work, guilds, warmup, seconds, gatehouseArgs,
-                            histogram);
+                            histogram, jfr);
                     case "gatehouse-single" -> gatehouse(peer, java, jcmd, jar, rest, token, work, guilds, warmup, seconds,
-                            withSinglePosts(gatehouseArgs), Optional.empty());
+                            withSinglePosts(gatehouseArgs), Optional.empty(), Optional.empty());
                     case "jda" -> jda(java, jcmd, classpath, rest, gateway, token, guilds, warmup, seconds);
                     case "discordjs" -> discordjs(rest.substring(0, rest.lastIndexOf('/')), token, guilds, warmup, seconds);
                     default -> throw new IllegalArgumentException("--peers: unknown peer '" + peer
@@ -132,7 +135,8 @@ public final class PeersBench {
     }
 
     private static Result gatehouse(String peer, Path java, Path jcmd, Path jar, String rest, String token, Path work, int guilds,
-                                    int warmup, int seconds, List<String> extra, Optional<Path> histogram) throws Exception {
+                                    int warmup, int seconds, List<String> extra, Optional<Path> histogram, Optional<Path> jfr)
+            throws Exception {
         String secret = "peers-bot-" + UUID.randomUUID();
         Path config = Files.createTempFile(work, "gatehouse", ".properties");
         Path postgres = work.resolve(peer + "-postgres"); // each run its own state, spill and journal: nothing carried over
@@ -157,6 +161,8 @@ public final class PeersBench {
                 long e0 = bot.events();
                 double cpu0 = ProcessMeter.cpuSeconds(pid);
                 double db0 = ProcessMeter.postgresCpuSeconds(postgres);
+                jfr.ifPresent(f -> System.err.println("peers: "
+                        + ProcessMeter.jcmd(jcmd, pid, "JFR.start", "name=peers", "settings=profile").strip()));
                 long t0 = System.nanoTime();
                 Thread.sleep(seconds * 1000L);
                 long e1 = bot.events();
@@ -164,6 +170,9 @@ public final class PeersBench {
                 double db1 = ProcessMeter.postgresCpuSeconds(postgres);
                 double elapsed = (System.nanoTime() - t0) / 1e9;
                 long[] q = bot.quantiles();
+                if (jfr.isPresent()) {
+                    System.err.println("peers: " + ProcessMeter.jcmd(jcmd, pid, "JFR.stop", "name=peers", "filename=" + jfr.get()).strip());
+                }
                 String classes = ProcessMeter.classHistogram(jcmd, pid);
                 long heap = ProcessMeter.liveHeapBytes(classes);
                 if (histogram.isPresent()) {

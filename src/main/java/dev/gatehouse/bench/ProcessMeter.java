@@ -151,8 +151,15 @@ final class ProcessMeter {
 
     /** The text of {@code jcmd <pid> GC.class_histogram} (a full collection first); empty when jcmd cannot say. */
     static String classHistogram(Path jcmd, long pid) {
+        return jcmd(jcmd, pid, "GC.class_histogram");
+    }
+
+    /** The output of {@code jcmd <pid> <command...>}; empty when jcmd cannot say. */
+    static String jcmd(Path jcmd, long pid, String... command) {
+        List<String> cmd = new java.util.ArrayList<>(List.of(jcmd.toString(), Long.toString(pid)));
+        cmd.addAll(List.of(command));
         try {
-            Process p = new ProcessBuilder(jcmd.toString(), Long.toString(pid), "GC.class_histogram").redirectErrorStream(true).start();
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
             String out = new String(p.getInputStream().readAllBytes());
             if (!p.waitFor(120, TimeUnit.SECONDS)) {
                 p.destroyForcibly();

@@ -4,8 +4,9 @@ package dev.gatehouse.pipeline;
  * One ring slot: a gateway dispatch as it arrived, with its routing keys. Slots are preallocated and reused.
  * A frame of up to {@link #SLOT_BYTES} is copied into the slot's own buffer, which grows to at most that size
  * and is kept, so steady traffic allocates nothing here. A larger frame (a GUILD_CREATE: up to megabytes) gets
- * an array of its own in a second field, the same single copy, and the small buffer stays for the next frame; the ring's reclaimer lets go of it once every consumer has passed
- * the slot ({@link #release}), so a burst of large frames is not pinned by the slots afterwards.
+ * an array of its own in a second field, the same single copy, and the small buffer stays for the next frame; the
+ * ring's reclaimer lets go of it once every consumer has passed the slot ({@link #release}), so a burst of large
+ * frames is not pinned by the slots afterwards. While the ring is idle the reclaimer drops the kept buffer too.
  * Consumers must copy what they keep beyond the batch that handed them the slot (their sequence's release).
  */
 public final class Dispatch {
@@ -105,14 +106,18 @@ public final class Dispatch {
     }
 
     /**
-     * Lets go of a frame larger than {@link #SLOT_BYTES}. Only the ring's reclaimer calls it, for a slot every
+     * Lets go of a frame larger than {@link #SLOT_BYTES}, and with {@code kept} of the slot's kept buffer too (the
+     * ring is idle: the next frame here may allocate). Only the ring's reclaimer calls it, for a slot every
      * consumer has passed: no consumer reads the slot then, and the producer cannot claim it before.
      */
-    void release() {
-        if (length > SLOT_BYTES) {
+    void release(boolean kept) {
+        if (length > SLOT_BYTES || kept) {
             length = 0;
         }
         large = NONE;
+        if (kept) {
+            small = NONE;
+        }
     }
 
     /** The bytes this slot's buffer holds (its capacity, not the frame's length). */

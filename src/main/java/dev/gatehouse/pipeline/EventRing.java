@@ -38,6 +38,15 @@ public final class EventRing implements DispatchSink {
      */
     public EventRing(int size, EventHandler<Dispatch> state, EventHandler<Dispatch> delivery, boolean deliveryAfterState,
                      java.util.List<EventHandler<Dispatch>> taps) {
+        this(size, state, delivery, deliveryAfterState, taps, SlotReclaimer.IDLE_SLOTS_PER_SECOND);
+    }
+
+    /**
+     * As above, with the rate under which the reclaimer drops the slots' kept buffers too ({@code 0}: never; tests
+     * use it to hold the ring at one behaviour whatever the machine's speed).
+     */
+    EventRing(int size, EventHandler<Dispatch> state, EventHandler<Dispatch> delivery, boolean deliveryAfterState,
+              java.util.List<EventHandler<Dispatch>> taps, int idleSlotsPerSecond) {
         disruptor = new Disruptor<>(Dispatch::new, size, r -> {
             Thread t = new Thread(r, "gatehouse-consumer");
             t.setDaemon(true);
@@ -59,7 +68,9 @@ public final class EventRing implements DispatchSink {
         consumers = java.util.List.copyOf(all);
         @SuppressWarnings("unchecked")
         EventHandler<Dispatch>[] gates = all.toArray(EventHandler[]::new);
-        disruptor.after(gates).handleEventsWith(SlotReclaimer::new); // last: large frames dropped once all passed
+        com.lmax.disruptor.dsl.EventProcessorFactory<Dispatch> reclaimer =
+                (r, barriers) -> new SlotReclaimer(r, barriers, idleSlotsPerSecond);
+        disruptor.after(gates).handleEventsWith(reclaimer); // last: large frames (idle: every buffer) dropped once all passed
         ring = disruptor.start();
     }
 
@@ -111,7 +122,7 @@ public final class EventRing implements DispatchSink {
 
     /**
      * Payload bytes the ring's slots hold now: their kept buffers (at most {@link Dispatch#SLOT_BYTES} each,
-     * allocated at a slot's first use) and the large frames the reclaimer has not dropped yet. Read without
+     * allocated at a slot's first use, dropped when the reclaimer passes the slot while the ring is idle) and the large frames the reclaimer has not dropped yet. Read without
      * synchronisation: a gauge, exact once the ring is quiet.
      */
     public long retainedBytes() {

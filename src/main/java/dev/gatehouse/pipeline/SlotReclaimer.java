@@ -16,37 +16,68 @@ import java.util.concurrent.locks.LockSupport;
  * <p>It polls instead of waiting on the ring's wait strategy, so publishing never wakes it: every
  * {@link #MIN_PAUSE_NANOS} while slots pass, backing off to {@link #MAX_PAUSE_NANOS} while none do. Its lag is
  * ring capacity the producers cannot use yet: at most one pause of traffic.
+ *
+ * <p>While the ring is idle (fewer than its idle rate of slots passed a second over the last
+ * {@link #WINDOW_NANOS}) it drops the slots' kept buffers too, so an idle process holds almost nothing in the
+ * ring; under the firehose the slots keep them and a small frame's copy allocates nothing. Slots it passed
+ * before the traffic fell keep theirs until it passes them again (the ring wraps), since the producers may
+ * claim every slot behind it.
  */
 final class SlotReclaimer implements EventProcessor {
     static final long MIN_PAUSE_NANOS = 1_000_000;
     static final long MAX_PAUSE_NANOS = 20_000_000;
+    /** The rate is measured over windows of this length. */
+    static final long WINDOW_NANOS = 100_000_000;
+    /** Below this rate the ring is idle: allocating a buffer per frame costs nothing worth keeping them for. */
+    static final int IDLE_SLOTS_PER_SECOND = 1000;
 
     private final RingBuffer<Dispatch> ring;
     private final Sequence[] consumers;
+    private final int idleSlotsPerSecond;
     private final Sequence sequence = new Sequence(); // -1: nothing passed yet
     private volatile boolean halted;
     private volatile Thread thread;
 
-    SlotReclaimer(RingBuffer<Dispatch> ring, Sequence[] consumers) {
+    /** {@code idleSlotsPerSecond}: below this rate kept buffers are dropped too (0: never). */
+    SlotReclaimer(RingBuffer<Dispatch> ring, Sequence[] consumers, int idleSlotsPerSecond) {
+        if (idleSlotsPerSecond < 0) {
+            throw new IllegalArgumentException("idle rate must be at least 0 slots a second, was " + idleSlotsPerSecond);
+        }
         this.ring = ring;
         this.consumers = consumers.clone();
+        this.idleSlotsPerSecond = idleSlotsPerSecond;
+    }
+
+    /** Whether {@code slots} passed in {@code nanos} are under {@code idleSlotsPerSecond}. */
+    static boolean idle(long slots, long nanos, int idleSlotsPerSecond) {
+        return slots * 1e9 < (double) idleSlotsPerSecond * nanos;
     }
 
     @Override
     public void run() {
         thread = Thread.currentThread();
         long pause = MIN_PAUSE_NANOS;
+        boolean idle = idleSlotsPerSecond > 0;
+        long windowStart = System.nanoTime();
+        long windowSlots = 0;
         while (!halted) {
             long done = sequence.get();
             long passed = Util.getMinimumSequence(consumers);
             if (passed > done) {
                 for (long s = done + 1; s <= passed; s++) {
-                    ring.get(s).release();
+                    ring.get(s).release(idle);
                 }
                 sequence.set(passed);
+                windowSlots += passed - done;
                 pause = MIN_PAUSE_NANOS;
             } else {
                 pause = Math.min(MAX_PAUSE_NANOS, pause * 2);
+            }
+            long now = System.nanoTime();
+            if (now - windowStart >= WINDOW_NANOS) {
+                idle = idle(windowSlots, now - windowStart, idleSlotsPerSecond);
+                windowStart = now;
+                windowSlots = 0;
             }
             LockSupport.parkNanos(pause);
         }

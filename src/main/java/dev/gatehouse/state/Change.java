@@ -85,16 +85,28 @@ final class Change {
     record SweepOf(Sweep kind, long id) {
     }
 
-    final String source;
+    private final int shard;
+    private final long seq;
+    private final String type;
+    private final int length;
     /** The application id of the bot whose dispatch this is, as text. */
     final String application;
     final List<Row> rows = new ArrayList<>();
     final List<String[]> revisions = new ArrayList<>();
     final List<SweepOf> sweeps = new ArrayList<>();
 
-    Change(String source, String application) {
-        this.source = source;
+    /** The change of dispatch {@code seq} of {@code shard}, {@code length} bytes of {@code type}. */
+    Change(int shard, long seq, String type, int length, String application) {
+        this.shard = shard;
+        this.seq = seq;
+        this.type = type;
+        this.length = length;
         this.application = application;
+    }
+
+    /** The dispatch it was read from, for messages (built only then: once per event it was 1% of the firehose's CPU). */
+    String source() {
+        return "shard " + shard + " seq " + seq + " " + type + " (" + length + " bytes)";
     }
 
     Row add(Table t, String... values) {

@@ -53,7 +53,7 @@ final class ChangeReader {
      */
     static Change read(Dispatch d, long applicationId) throws IOException {
         String type = d.type();
-        Change c = new Change(d.toString(), Long.toString(applicationId));
+        Change c = new Change(d.shardId(), d.seq(), d.type(), d.length(), Long.toString(applicationId));
         Entity e = Entity.readData(d.payload(), d.length(), shapeOf(type));
         if (e == null) {
             throw new IOException(type + " without a d object");

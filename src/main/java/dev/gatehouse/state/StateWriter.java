@@ -413,7 +413,7 @@ public final class StateWriter implements EventHandler<Dispatch> {
                 write(List.of(c), List.of());
             } catch (SQLException e) {
                 eventsRejected.increment();
-                LOG.log(System.Logger.Level.ERROR, "state: the database refused " + c.source + ": " + e.getMessage());
+                LOG.log(System.Logger.Level.ERROR, "state: the database refused " + c.source() + ": " + e.getMessage());
             }
         }
         try {
@@ -590,7 +590,7 @@ public final class StateWriter implements EventHandler<Dispatch> {
         }
         try (PreparedStatement ps = conn.prepareStatement(t.upsert)) {
             for (int c = 0; c < width; c++) {
-                ps.setArray(c + 1, conn.createArrayOf("text", columns[c]));
+                ps.setObject(c + 1, new TextArray(columns[c]));
             }
             if (t.goneColumn != null) {
                 ps.setArray(width + 1, conn.createArrayOf("boolean", gone));
@@ -611,7 +611,7 @@ public final class StateWriter implements EventHandler<Dispatch> {
         }
         try (PreparedStatement ps = conn.prepareStatement(APPEND_REVISIONS)) {
             for (int c = 0; c < 6; c++) {
-                ps.setArray(c + 1, conn.createArrayOf("text", columns[c]));
+                ps.setObject(c + 1, new TextArray(columns[c]));
             }
             return ps.executeUpdate();
         }

@@ -73,9 +73,11 @@ final class Table {
             aliases.add("gone");
             typed.add("gone boolean");
         }
-        this.upsert = buildUpsert("unnest(" + params + ") AS u(" + aliases + ")");
+        // a table without a soft-delete column is never swept, so nothing reads its updated_at to tell rows of this
+        // transaction from older ones (the sweeps do, for the tables they mark gone): unchanged rows can stay as stored
+        this.upsert = buildUpsert("unnest(" + params + ") AS u(" + aliases + ")", goneColumn == null);
         this.stage = "CREATE TEMP TABLE IF NOT EXISTS stage_" + name + " (" + typed + ") ON COMMIT DELETE ROWS";
-        this.merge = buildUpsert("stage_" + name + " AS u");
+        this.merge = buildUpsert("stage_" + name + " AS u", false);
         this.copy = "COPY stage_" + name + " (" + aliases + ") FROM STDIN (FORMAT binary)";
         StringJoiner own = new StringJoiner(", ");
         this.columns.forEach(c -> own.add(c.name));
@@ -144,11 +146,18 @@ final class Table {
     static final List<Table> ALL = List.of(USERS, GUILDS, GUILD_BOTS, CHANNELS, ROLES, MEMBERS, PRESENCES, VOICE_STATES, EMOJIS,
             STICKERS, THREAD_MEMBERS, STAGE_INSTANCES, SCHEDULED_EVENTS, MESSAGES);
 
-    private String buildUpsert(String from) {
+    /**
+     * The upsert from {@code from}; with {@code skipUnchanged} a conflicting row whose columns would all stay the same
+     * is not rewritten (no new row version, no WAL, no index entries; its {@code updated_at} stays): the steady
+     * state's users table, whose every MESSAGE_CREATE carries its author again, mostly unchanged.
+     */
+    private String buildUpsert(String from, boolean skipUnchanged) {
         StringJoiner insertCols = new StringJoiner(", ");
         StringJoiner selectCols = new StringJoiner(", ");
         List<String> keys = new ArrayList<>();
         StringJoiner updates = new StringJoiner(",\n    ");
+        StringJoiner stored = new StringJoiner(", ");
+        StringJoiner next = new StringJoiner(", ");
         for (int i = 0; i < columns.size(); i++) {
             Column c = columns.get(i);
             insertCols.add(c.name);
@@ -167,6 +176,8 @@ final class Table {
                 case FIRST -> "COALESCE(" + name + "." + c.name + ", excluded." + c.name + ")";
             };
             updates.add(c.name + " = " + set);
+            stored.add(name + "." + c.name);
+            next.add(set);
         }
         insertCols.add("updated_at");
         selectCols.add("now()");
@@ -178,7 +189,8 @@ final class Table {
                     + name + "." + goneColumn + ", excluded." + goneColumn + ") END");
         }
         return "INSERT INTO " + name + " (" + insertCols + ")\nSELECT " + selectCols + "\nFROM " + from
-                + "\nON CONFLICT (" + String.join(", ", keys) + ") DO UPDATE SET\n    " + updates;
+                + "\nON CONFLICT (" + String.join(", ", keys) + ") DO UPDATE SET\n    " + updates
+                + (skipUnchanged ? "\nWHERE (" + stored + ") IS DISTINCT FROM (" + next + ")" : "");
     }
 
     /** Whether this table's {@code data} is merged into the stored object rather than replacing it. */

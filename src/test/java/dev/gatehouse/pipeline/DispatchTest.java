@@ -29,7 +29,7 @@ class DispatchTest {
         assertArrayEquals(large, Arrays.copyOf(d.payload(), d.length()), "the large frame as it arrived");
         assertEquals(kept.length + large.length, d.retainedBytes());
 
-        d.release();
+        d.release(false);
         assertEquals(kept.length, d.retainedBytes(), "after release only the small buffer is held");
         put(d, small);
         assertSame(kept, d.payload(), "the next small frame goes into the same kept buffer");
@@ -39,5 +39,24 @@ class DispatchTest {
         put(d, small);
         assertSame(kept, d.payload());
         assertEquals(kept.length, d.retainedBytes());
+    }
+
+    @Test
+    void anIdleReleaseDropsTheKeptBufferAndTheNextFrameGetsANewOne() {
+        Dispatch d = new Dispatch();
+        byte[] small = new byte[700];
+        Arrays.fill(small, (byte) 's');
+        put(d, small);
+        d.release(true);
+        assertEquals(0, d.retainedBytes(), "idle: the slot holds nothing once passed");
+        assertEquals(0, d.length(), "a released slot holds no frame");
+        put(d, small);
+        assertArrayEquals(small, Arrays.copyOf(d.payload(), d.length()), "the next frame whole in a new buffer");
+        assertEquals(1024, d.retainedBytes(), "a first buffer again");
+
+        byte[] large = new byte[Dispatch.SLOT_BYTES * 2];
+        put(d, large);
+        d.release(true);
+        assertEquals(0, d.retainedBytes(), "idle: neither the large frame nor the kept buffer stays");
     }
 }
