@@ -94,12 +94,25 @@ class ConfigTest {
         "--reshard.checkIntervalMinutes=1e1|reshard.checkIntervalMinutes|plain decimal",
         "--reshard.checkIntervalMinutes=.5|reshard.checkIntervalMinutes|from 10 ms to 1440 minutes",
         "--reshard.checkIntervalMs=60000|reshard.checkIntervalMs|did you mean reshard.checkIntervalMinutes?",
+        "--totalShards=0|lastShardId|need a fixed totalShards, but totalShards is 0",
     })
     void badValuesNameTheKeyAndWhatIsExpected(String arg, String key, String expected) {
         ConfigException e = assertThrows(ConfigException.class,
-                () -> load("firstShardId=0\nlastShardId=2\n", Map.of(), arg));
+                () -> load("totalShards=3\nfirstShardId=0\nlastShardId=2\n", Map.of(), arg));
         assertEquals(key, e.key());
         assertTrue(e.getMessage().contains(expected), e.getMessage());
+    }
+
+    @Test
+    void aSplitRangeNeedsAFixedTotalShardsButAWholeRangeDoesNot() throws IOException {
+        ConfigException e = assertThrows(ConfigException.class, () -> load("firstShardId=0\nlastShardId=2\n", Map.of()));
+        assertEquals("lastShardId", e.key());
+        assertTrue(e.getMessage().contains("set totalShards to the count the processes split"), e.getMessage());
+        assertEquals("firstShardId", assertThrows(ConfigException.class, () -> load("firstShardId=2\n", Map.of())).key());
+        Config whole = load("", Map.of());
+        assertEquals(0, whole.totalShards());
+        assertEquals(-1, whole.lastShardId());
+        assertEquals(2, load("totalShards=3\nfirstShardId=0\nlastShardId=2\n", Map.of()).lastShardId());
     }
 
     @Test
@@ -145,6 +158,7 @@ class ConfigTest {
         "--discord.token=" + TOKEN + "|eventHandler.url",
         "--unknownThing=1|unknownThing",
         "--reshard.checkIntervalMinutes=5m|reshard.checkIntervalMinutes",
+        "--firstShardId=1|firstShardId",
     })
     void badConfigurationExitsWithCode2AndOneLine(String arg, String key) throws Exception {
         Path empty = dir.resolve("empty.properties");

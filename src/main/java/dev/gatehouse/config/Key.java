@@ -47,7 +47,7 @@ public record Key(String name, String defaultValue, String meaning, boolean secr
             of("reshard.identifyReserve", "10", "Identifies of the daily session_start_limit a reshard must leave unused."),
             of("reshard.settleMs", "3000", "At the switch, the longest the old set is held while the new set catches up, in ms."),
             of("firstShardId", "0", "First shard this process runs."),
-            of("lastShardId", "-1", "Last shard this process runs; -1 means totalShards - 1."),
+            of("lastShardId", "-1", "Last shard this process runs; -1 means totalShards - 1. A range short of every shard needs totalShards > 0."),
             of("useOptimalLargeBotSharding", "false", "Round totalShards up to a multiple of max_concurrency (large bot sharding)."),
             of("spawnShardDelay", "5000", "Milliseconds between two identifies of one max_concurrency bucket (Discord: 5000)."),
             of("shardsPerCluster", "16", "Shards owned by one cluster worker thread."),
