@@ -139,7 +139,7 @@ public final class Gatehouse implements AutoCloseable {
             ShardSets.Part part = range.split() ? new ShardSets.Part(range.modulus(), range.first(), range.last()) : ShardSets.Part.WHOLE;
             ShardSets shardSets = new ShardSets(database.dataSource(), application, part);
             int total = shardCount(shardSets, config, configured);
-            ShardPlan plan = plan(config, total, range.split() ? configured : total);
+            ShardPlan plan = running(config, range, total);
             LOG.log(System.Logger.Level.INFO, "gateway " + bot.url() + ": " + total + " shards (Discord recommends " + bot.shards()
                     + "), max_concurrency " + bot.maxConcurrency() + ", " + bot.remaining() + " identifies left today");
             SessionStore sessions = new SessionStore(database.dataSource(), application);
@@ -286,6 +286,27 @@ public final class Gatehouse implements AutoCloseable {
         try {
             return ShardPlan.of(total, config.firstShardId(), config.lastShardId(), config.shardsPerCluster(), config.maxClusters(),
                     modulus);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("shards", e.getMessage());
+        }
+    }
+
+    /**
+     * This process's shards of {@code total}, the count it runs now (a reshard's may differ from the configured one):
+     * a split range keeps its residues modulo the configured count; a whole range ({@code 0..C-1} of C, also when
+     * lastShardId names C-1) stays whole, every shard of {@code total}, or a reshard's new shards would have no process.
+     */
+    static ShardPlan running(Config config, ShardPlan range, int total) {
+        if (range.split()) {
+            return plan(config, total, range.modulus());
+        }
+        if (config.lastShardId() >= 0 && total != range.total()) {
+            LOG.log(System.Logger.Level.INFO, "shards: firstShardId=" + config.firstShardId() + " lastShardId=" + config.lastShardId()
+                    + " is every shard of " + range.total() + "; running every shard of the " + total + " a reshard switched to, 0.."
+                    + (total - 1));
+        }
+        try {
+            return ShardPlan.of(total, 0, -1, config.shardsPerCluster(), config.maxClusters());
         } catch (IllegalArgumentException e) {
             throw new ConfigException("shards", e.getMessage());
         }
