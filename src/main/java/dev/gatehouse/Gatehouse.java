@@ -195,7 +195,7 @@ public final class Gatehouse implements AutoCloseable {
                     new ReshardSettings(r.automatic(), r.percentage(), r.guildsPerShard(), r.checkIntervalMs(), r.identifyReserve(),
                             r.settleMs(), config.useOptimalLargeBotSharding()),
                     plan.split() ? new ReshardPeers(new dev.gatehouse.state.ReshardRuns(database.dataSource(), application, plan.modulus()),
-                            ProcessHandle.current().pid() + ":" + java.util.UUID.randomUUID()) : Reshard.Peers.ALONE);
+                            shardSets, ProcessHandle.current().pid() + ":" + java.util.UUID.randomUUID()) : Reshard.Peers.ALONE);
             resharding.set(shards);
             shardsStarted = shards;
             // the schema was lost: the CURRENT shard set re-identifies (a reshard may have replaced the first one)
@@ -325,7 +325,7 @@ public final class Gatehouse implements AutoCloseable {
             LOG.log(System.Logger.Level.INFO, "shards: running the " + total + " shards a reshard switched to (totalShards="
                     + config.totalShards() + " would give " + configured + ")");
         }
-        sets.record(total, config.totalShards());
+        sets.record(total, config.totalShards(), ReshardPeers.PART_LEASE_MS);
         return total;
     }
 

@@ -2,6 +2,7 @@ package dev.gatehouse;
 
 import dev.gatehouse.control.Reshard;
 import dev.gatehouse.state.ReshardRuns;
+import dev.gatehouse.state.ShardSets;
 import java.util.Optional;
 import java.util.OptionalInt;
 
@@ -14,17 +15,43 @@ final class ReshardPeers implements Reshard.Peers {
     static final long LEASE_MS = 30_000;
     /** How long a process whose part of a reshard failed waits before it joins that reshard again. */
     static final long REJOIN_MS = LEASE_MS;
+    /** The lease of this process's row in {@code gatehouse_shard_part}: rows of a split no longer running lapse. */
+    static final long PART_LEASE_MS = 60_000;
+    /** How often the part's lease is renewed (from the follow poll). */
+    static final long PART_RENEW_MS = 10_000;
+
+    private static final System.Logger LOG = System.getLogger(ReshardPeers.class.getName());
 
     private final ReshardRuns runs;
+    private final ShardSets part;
     private final String me;
+    private long renewedAt = System.nanoTime();
     private volatile Optional<ReshardRuns.Open> joined = Optional.empty();
     private volatile long followed;
     /** {@code System.nanoTime()} before which a reshard whose part failed here is not joined again. */
     private volatile long rejoinAt = System.nanoTime();
 
-    ReshardPeers(ReshardRuns runs, String me) {
+    ReshardPeers(ReshardRuns runs, ShardSets part, String me) {
         this.runs = runs;
+        this.part = part;
         this.me = me;
+    }
+
+    /** Renews this process's part lease every {@link #PART_RENEW_MS} (control thread, from the follow poll). */
+    private void keepPartAlive() {
+        if (System.nanoTime() - renewedAt < PART_RENEW_MS * 1_000_000L) {
+            return;
+        }
+        renewedAt = System.nanoTime();
+        try {
+            if (!part.keepAlive(PART_LEASE_MS)) {
+                LOG.log(System.Logger.Level.WARNING, "shards: this process's row in gatehouse_shard_part is gone: another process"
+                        + " with an overlapping firstShardId..lastShardId dropped it as stale; give each process its own range");
+            }
+        } catch (java.sql.SQLException e) {
+            LOG.log(System.Logger.Level.WARNING, "shards: cannot renew this process's part lease (" + e.getMessage()
+                    + "); trying again in " + PART_RENEW_MS / 1000 + " s");
+        }
     }
 
     @Override
@@ -37,6 +64,7 @@ final class ReshardPeers implements Reshard.Peers {
 
     @Override
     public OptionalInt follow(int running) throws Exception {
+        keepPartAlive();
         if (System.nanoTime() - rejoinAt < 0) {
             return OptionalInt.empty();
         }
@@ -55,6 +83,7 @@ final class ReshardPeers implements Reshard.Peers {
 
     @Override
     public void loading() throws Exception {
+        keepPartAlive(); // the follow poll pauses while this process's part of a reshard runs
         Optional<ReshardRuns.Open> open = joined;
         if (open.isPresent() && open.get().leader().equals(me)) {
             runs.renew(open.get(), LEASE_MS);

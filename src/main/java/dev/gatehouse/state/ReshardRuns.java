@@ -34,12 +34,17 @@ public final class ReshardRuns {
             WHERE application_id = ? AND generation = ? AND leader = ? AND phase = 'loading'""";
     static final String ABORT = """
             UPDATE gatehouse_reshard SET phase = 'aborted' WHERE application_id = ? AND generation = ? AND leader = ? AND phase = 'loading'""";
-    /** Closes the reshard when the parts at its count cover every residue of the modulus. */
+    /**
+     * Closes the reshard when the parts at its count cover every residue of the modulus: counted once each (rows of an
+     * earlier split may overlap), and only of parts that are alive (their lease runs) or switched or started during this
+     * reshard: a row of a split that no longer exists does neither.
+     */
     static final String FINISH = """
             UPDATE gatehouse_reshard r SET phase = 'switched'
             WHERE r.application_id = ? AND r.generation = ? AND r.phase = 'loading'
-              AND (SELECT coalesce(sum(p.last_residue - p.first_residue + 1), 0) FROM gatehouse_shard_part p
-                   WHERE p.application_id = r.application_id AND p.modulus = r.modulus AND p.total_shards = r.to_shards) >= r.modulus""";
+              AND (SELECT count(DISTINCT x) FROM gatehouse_shard_part p, generate_series(p.first_residue, p.last_residue) x
+                   WHERE p.application_id = r.application_id AND p.modulus = r.modulus AND p.total_shards = r.to_shards
+                     AND (p.alive_until > now() OR p.switched_at >= r.opened_at)) >= r.modulus""";
 
     private final DataSource db;
     private final long applicationId;
