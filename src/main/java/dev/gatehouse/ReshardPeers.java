@@ -26,6 +26,14 @@ final class ReshardPeers implements Reshard.Peers {
     private final ShardSets part;
     private final String me;
     private long renewedAt = System.nanoTime();
+    /** The first wait before recording a switch again that failed to record (a database blip); doubles up to 30 s. */
+    static final long FINISH_RETRY_MS = 1_000;
+    static final long FINISH_RETRY_MAX_MS = 30_000;
+    /** A switch of this part that could not be recorded yet: retried from the follow poll. */
+    private volatile Optional<ReshardRuns.Open> unfinished = Optional.empty();
+    private long finishRetryMs = FINISH_RETRY_MS;
+    private long finishRetryAt;
+    private int finishAttempts;
     private volatile Optional<ReshardRuns.Open> joined = Optional.empty();
     private volatile long followed;
     /** {@code System.nanoTime()} before which a reshard whose part failed here is not joined again. */
@@ -65,6 +73,7 @@ final class ReshardPeers implements Reshard.Peers {
     @Override
     public OptionalInt follow(int running) throws Exception {
         keepPartAlive();
+        retryFinish();
         if (System.nanoTime() - rejoinAt < 0) {
             return OptionalInt.empty();
         }
@@ -74,7 +83,7 @@ final class ReshardPeers implements Reshard.Peers {
         }
         followed = open.get().generation();
         if (open.get().toShards() == running) {
-            runs.finish(open.get()); // this part runs that count already (a restart after its switch)
+            finish(open.get()); // this part runs that count already (a restart after its switch)
             return OptionalInt.empty();
         }
         joined = open;
@@ -95,7 +104,47 @@ final class ReshardPeers implements Reshard.Peers {
         Optional<ReshardRuns.Open> open = joined;
         joined = Optional.empty(); // done with it: a later trigger's failure must not touch it
         if (open.isPresent()) {
-            runs.finish(open.get());
+            finish(open.get());
+        }
+    }
+
+    /**
+     * Records that this part switched (closing the reshard if it was the last part); when that fails, keeps it to be
+     * retried from the follow poll with a doubling wait, and throws for the caller to log. The switch itself is
+     * committed: only the others' view of it waits (without it the reshard would stay open until its lease ran out).
+     */
+    private void finish(ReshardRuns.Open open) throws Exception {
+        unfinished = Optional.of(open);
+        finishRetryMs = FINISH_RETRY_MS;
+        finishAttempts = 0;
+        finishRetryAt = System.nanoTime();
+        attemptFinish();
+    }
+
+    private void retryFinish() {
+        if (unfinished.isEmpty() || System.nanoTime() - finishRetryAt < 0) {
+            return;
+        }
+        try {
+            attemptFinish();
+            LOG.log(System.Logger.Level.INFO, "reshard: recorded this part's switch for the other processes after "
+                    + finishAttempts + " attempts");
+        } catch (Exception e) {
+            LOG.log(System.Logger.Level.WARNING, "reshard: still cannot record this part's switch for the other processes ("
+                    + e.getMessage() + "), attempt " + finishAttempts + "; retrying in " + finishRetryMs / 1000.0 + " s");
+        }
+    }
+
+    private void attemptFinish() throws Exception {
+        ReshardRuns.Open open = unfinished.orElseThrow();
+        finishAttempts++;
+        try {
+            runs.finish(open);
+            unfinished = Optional.empty();
+        } catch (Exception e) {
+            finishRetryAt = System.nanoTime() + finishRetryMs * 1_000_000L;
+            finishRetryMs = Math.min(finishRetryMs * 2, FINISH_RETRY_MAX_MS);
+            throw e;
         }
     }
 
