@@ -10,6 +10,7 @@ import dev.gatehouse.control.ReshardStatus;
 import dev.gatehouse.control.SkipFilter;
 import dev.gatehouse.delivery.Forwarder;
 import dev.gatehouse.delivery.Overflow;
+import dev.gatehouse.delivery.SpillOwner;
 import dev.gatehouse.discord.GatewayBot;
 import dev.gatehouse.discord.Intent;
 import dev.gatehouse.pipeline.Controllers;
@@ -70,6 +71,8 @@ public final class Gatehouse implements AutoCloseable {
     private final ExecutorService readExecutor;
     private final Optional<Api> api;
     private final Optional<StateJournal> journal;
+    /** The hold on delivery.spillDir (lock and owner), released after the forwarder closed its spills. */
+    private final Optional<SpillOwner> spillOwner;
     private final long startedNanos = System.nanoTime();
     private boolean closed;
 
@@ -79,8 +82,9 @@ public final class Gatehouse implements AutoCloseable {
     private Gatehouse(Config config, EmbeddedPostgres embedded, Database database, StateWriter state, Forwarder delivery,
                       AutoCloseable checkpoints, EventRing ring, Reshard shards, Controllers controllers,
                       StateReads reads, StateCache cache, ExecutorService readExecutor, Optional<Api> api,
-                      Optional<StateJournal> journal) {
+                      Optional<StateJournal> journal, Optional<SpillOwner> spillOwner) {
         this.journal = journal;
+        this.spillOwner = spillOwner;
         this.controllers = controllers;
         this.reads = reads;
         this.cache = cache;
@@ -124,6 +128,7 @@ public final class Gatehouse implements AutoCloseable {
         AutoCloseable checkpoints = null;
         ExecutorService readExecutor = null;
         Reshard shardsStarted = null;
+        Optional<SpillOwner> spillOwner = Optional.empty();
         try {
             String url = config.dbUrl();
             String user = config.dbUser();
@@ -156,6 +161,10 @@ public final class Gatehouse implements AutoCloseable {
             for (SessionStore.Stored s : stored.values()) {
                 storedMarks.put(s.shardId(), new Handled.Mark(s.session().id(), s.storedSeq()));
                 deliveredMarks.put(s.shardId(), new Handled.Mark(s.session().id(), s.deliveredSeq()));
+            }
+            if (config.deliveryMaxSpilledBytes() > 0) {
+                spillOwner = Optional.of(SpillOwner.claim(config.deliverySpillDir(), "application " + application.id()
+                        + " on database " + database.identity()));
             }
             StateReads reads = new StateReads(database.dataSource());
             readExecutor = readExecutor(config.dbPoolSize());
@@ -224,7 +233,7 @@ public final class Gatehouse implements AutoCloseable {
                                 })));
             }
             return new Gatehouse(config, embedded, database, state, delivery, checkpoints, ring, shards, controllers, reads, cache,
-                    readExecutor, api, journal);
+                    readExecutor, api, journal, spillOwner);
         } catch (Exception | Error e) {
             if (shardsStarted != null) {
                 shardsStarted.close();
@@ -236,6 +245,7 @@ public final class Gatehouse implements AutoCloseable {
             if (delivery != null) {
                 delivery.close(0);
             }
+            spillOwner.ifPresent(SpillOwner::close);
             if (checkpoints != null) {
                 checkpoints.close();
             }
@@ -522,6 +532,7 @@ public final class Gatehouse implements AutoCloseable {
         }
         state.stop();
         int left = delivery.close(Math.max(0, (deadline - System.nanoTime()) / 1_000_000 - 2_000));
+        spillOwner.ifPresent(SpillOwner::close);
         try {
             checkpoints.close();
         } catch (Exception e) {
