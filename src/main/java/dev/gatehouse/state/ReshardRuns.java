@@ -21,7 +21,7 @@ public final class ReshardRuns {
     static final String LOCK = "SELECT pg_advisory_xact_lock(hashtextextended('gatehouse_reshard', ?))";
     static final String READ_OPEN = """
             SELECT generation, from_shards, to_shards, leader, lease_until > now() FROM gatehouse_reshard
-            WHERE application_id = ? AND phase = 'loading'""";
+            WHERE application_id = ? AND phase = 'loading' AND modulus = ?""";
     static final String OPEN = """
             INSERT INTO gatehouse_reshard (application_id, generation, modulus, from_shards, to_shards, leader, phase, lease_until)
             VALUES (?, 1, ?, ?, ?, ?, 'loading', now() + make_interval(secs => ?))
@@ -70,6 +70,7 @@ public final class ReshardRuns {
                 }
                 try (PreparedStatement ps = c.prepareStatement(READ_OPEN)) {
                     ps.setLong(1, applicationId);
+                    ps.setInt(2, modulus);
                     try (ResultSet rs = ps.executeQuery()) {
                         if (rs.next() && rs.getBoolean(5)) {
                             Open open = new Open(rs.getLong(1), rs.getInt(2), rs.getInt(3), rs.getString(4));
@@ -95,10 +96,14 @@ public final class ReshardRuns {
         }
     }
 
-    /** The reshard open now, if any (whatever its lease: a process that has not switched its part follows it). */
+    /**
+     * The reshard open now, if any (whatever its lease: a process that has not switched its part follows it), of this
+     * process's modulus: one left open by processes that split another totalShards is of a split that no longer exists.
+     */
     public Optional<Open> open() throws SQLException {
         try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(READ_OPEN)) {
             ps.setLong(1, applicationId);
+            ps.setInt(2, modulus);
             try (ResultSet rs = ps.executeQuery()) {
                 return rs.next() ? Optional.of(new Open(rs.getLong(1), rs.getInt(2), rs.getInt(3), rs.getString(4))) : Optional.empty();
             }

@@ -70,6 +70,18 @@ class ShardPartsTest {
     }
 
     @Test
+    void aReshardLeftOpenByASplitOfAnotherTotalShardsIsNotFollowed() throws Exception {
+        try (Database db = Database.open(TestPostgres.freshDatabase(), TestPostgres.server().user(), "", 2)) {
+            new ReshardRuns(db.dataSource(), BOT, 2).lead(2, 8, "old split", 30_000); // its processes were stopped mid-reshard
+            ReshardRuns now = new ReshardRuns(db.dataSource(), BOT, 4);
+            assertEquals(Optional.empty(), now.open(), "processes splitting 4 do not follow a reshard of the split of 2");
+            ReshardRuns.Open open = now.lead(4, 8, "new split", 30_000);
+            assertEquals(4, open.fromShards(), "a new trigger opens its own reshard");
+            assertEquals(Optional.of(open), now.open());
+        }
+    }
+
+    @Test
     void aProcessRunningEveryShardDropsEveryPart() throws Exception {
         try (Database db = Database.open(TestPostgres.freshDatabase(), TestPostgres.server().user(), "", 2)) {
             new ShardSets(db.dataSource(), BOT, new ShardSets.Part(2, 0, 0)).record(4, 2, LEASE_MS);
