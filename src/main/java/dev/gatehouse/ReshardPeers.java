@@ -19,6 +19,9 @@ final class ReshardPeers implements Reshard.Peers {
     static final long PART_LEASE_MS = 60_000;
     /** How often the part's lease is renewed (from the follow poll). */
     static final long PART_RENEW_MS = 10_000;
+    /** The first wait before recording a switch again that failed to record (a database blip); doubles up to 30 s. */
+    static final long FINISH_RETRY_MS = 1_000;
+    static final long FINISH_RETRY_MAX_MS = 30_000;
 
     private static final System.Logger LOG = System.getLogger(ReshardPeers.class.getName());
 
@@ -26,12 +29,10 @@ final class ReshardPeers implements Reshard.Peers {
     private final ShardSets part;
     private final String me;
     private long renewedAt = System.nanoTime();
-    /** The first wait before recording a switch again that failed to record (a database blip); doubles up to 30 s. */
-    static final long FINISH_RETRY_MS = 1_000;
-    static final long FINISH_RETRY_MAX_MS = 30_000;
     /** A switch of this part that could not be recorded yet: retried from the follow poll. */
     private volatile Optional<ReshardRuns.Open> unfinished = Optional.empty();
-    private long finishRetryMs = FINISH_RETRY_MS;
+    /** The wait before the next attempt after a failed one; 0 before any failed. */
+    private long finishWaitMs;
     private long finishRetryAt;
     private int finishAttempts;
     private volatile Optional<ReshardRuns.Open> joined = Optional.empty();
@@ -115,7 +116,7 @@ final class ReshardPeers implements Reshard.Peers {
      */
     private void finish(ReshardRuns.Open open) throws Exception {
         unfinished = Optional.of(open);
-        finishRetryMs = FINISH_RETRY_MS;
+        finishWaitMs = 0;
         finishAttempts = 0;
         finishRetryAt = System.nanoTime();
         attemptFinish();
@@ -131,7 +132,7 @@ final class ReshardPeers implements Reshard.Peers {
                     + finishAttempts + " attempts");
         } catch (Exception e) {
             LOG.log(System.Logger.Level.WARNING, "reshard: still cannot record this part's switch for the other processes ("
-                    + e.getMessage() + "), attempt " + finishAttempts + "; retrying in " + finishRetryMs / 1000.0 + " s");
+                    + e.getMessage() + "), attempt " + finishAttempts + "; retrying in " + finishWaitMs / 1000.0 + " s");
         }
     }
 
@@ -142,8 +143,8 @@ final class ReshardPeers implements Reshard.Peers {
             runs.finish(open);
             unfinished = Optional.empty();
         } catch (Exception e) {
-            finishRetryAt = System.nanoTime() + finishRetryMs * 1_000_000L;
-            finishRetryMs = Math.min(finishRetryMs * 2, FINISH_RETRY_MAX_MS);
+            finishWaitMs = finishWaitMs == 0 ? FINISH_RETRY_MS : Math.min(finishWaitMs * 2, FINISH_RETRY_MAX_MS);
+            finishRetryAt = System.nanoTime() + finishWaitMs * 1_000_000L;
             throw e;
         }
     }
