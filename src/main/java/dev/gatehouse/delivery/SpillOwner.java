@@ -19,9 +19,11 @@ import java.util.List;
 /**
  * This process's hold on the spill directory ({@code delivery.spillDir}), taken at start before the lanes open their
  * spills: an exclusive lock on its {@code lock} file (two processes appending to the same segments would corrupt both
- * spills), and the spill's owner, the bot's application id and the database's identity, in its {@code owner} file.
- * A spill another bot or a run against another database wrote is set aside in {@code foreign-<time>/}, never delivered
- * to this bot: its events belong to another stream (another bot's, or one this database's state never saw).
+ * spills), and the spill's owner, the bot's application id and the database's identity, in its {@code owner} file
+ * ({@code application <id> on database <identity>}). A spill another bot wrote is set aside in {@code foreign-<time>/},
+ * never delivered to this bot: its events are another bot's. A spill this bot wrote against another database
+ * (PostgreSQL replaced by an empty one, or {@code db.url} changed) is delivered as usual, with a warning: its events are
+ * still this bot's, which it has not had, and holding them back would lose them for it.
  */
 public final class SpillOwner implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(SpillOwner.class.getName());
@@ -112,6 +114,12 @@ public final class SpillOwner implements AutoCloseable {
                     LOG.log(System.Logger.Level.INFO, "delivery spill: " + dir + " names no owner (written before spills recorded"
                             + " theirs); taking its events as " + owner + "'s");
                 }
+            } else if (application(before).equals(application(owner))) {
+                if (holdsEvents(lanes)) {
+                    LOG.log(System.Logger.Level.WARNING, "delivery spill: " + dir + " holds events of this bot written for " + before
+                            + ", not " + owner + " (the database was replaced or db.url changed): delivering them, they are"
+                            + " this bot's");
+                }
             } else if (holdsEvents(lanes)) {
                 Path aside = dir.resolve("foreign-" + ASIDE.format(Instant.now()));
                 Files.createDirectories(aside);
@@ -124,13 +132,19 @@ public final class SpillOwner implements AutoCloseable {
                     }
                 }
                 LOG.log(System.Logger.Level.WARNING, "delivery spill: " + dir + " holds events written for " + before + ", not for "
-                        + owner + " (another bot, or a run against another database): set aside in " + aside
+                        + owner + " (another bot): set aside in " + aside
                         + ", not delivered; deliver or delete it by hand");
             }
             Path tmp = dir.resolve(OWNER_FILE + ".tmp");
             Files.writeString(tmp, owner + "\n", StandardCharsets.UTF_8);
             Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         }
+    }
+
+    /** The bot an owner text names: its part before " on database ". */
+    private static String application(String owner) {
+        int at = owner.indexOf(" on database ");
+        return at < 0 ? owner : owner.substring(0, at);
     }
 
     private static List<Path> lanes(Path dir) throws IOException {

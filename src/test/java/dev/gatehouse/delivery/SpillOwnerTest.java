@@ -12,7 +12,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The spill directory is one process's, and one bot's on one database: others are refused or set aside. */
+/** The spill directory is one process's and one bot's: other processes are refused, other bots' spills set aside. */
 class SpillOwnerTest {
     private static final String OURS = "application 1 on database aaa";
     private static final String THEIRS = "application 2 on database bbb";
@@ -44,7 +44,7 @@ class SpillOwnerTest {
     }
 
     @Test
-    void aSpillOfAnotherBotOrDatabaseIsSetAsideNotDelivered() throws Exception {
+    void aSpillOfAnotherBotIsSetAsideNotDelivered() throws Exception {
         try (SpillOwner theirs = SpillOwner.claim(dir, THEIRS)) {
             spillOneEvent(dir.resolve("lane-0"));
         }
@@ -59,6 +59,15 @@ class SpillOwnerTest {
             assertEquals(THEIRS, Files.readString(aside.get(0).resolve("owner")).strip());
             assertEquals(OURS, Files.readString(dir.resolve("owner")).strip());
         }
+    }
+
+    @Test
+    void ourOwnSpillWrittenAgainstAnotherDatabaseIsKept() {
+        try (SpillOwner before = SpillOwner.claim(dir, "application 1 on database old")) {
+            spillOneEvent(dir.resolve("lane-0"));
+        }
+        SpillOwner.claim(dir, OURS).close(); // the same bot, its PostgreSQL replaced by an empty one
+        assertFalse(empty(dir.resolve("lane-0")), "this bot's events stay in its lane, to be delivered");
     }
 
     @Test
