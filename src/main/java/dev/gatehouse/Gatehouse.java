@@ -10,6 +10,7 @@ import dev.gatehouse.control.ReshardStatus;
 import dev.gatehouse.control.SkipFilter;
 import dev.gatehouse.delivery.Forwarder;
 import dev.gatehouse.delivery.Overflow;
+import dev.gatehouse.delivery.SpillOwner;
 import dev.gatehouse.discord.GatewayBot;
 import dev.gatehouse.discord.Intent;
 import dev.gatehouse.pipeline.Controllers;
@@ -71,6 +72,8 @@ public final class Gatehouse implements AutoCloseable {
     private final ExecutorService readExecutor;
     private final Optional<Api> api;
     private final Optional<StateJournal> journal;
+    /** The hold on delivery.spillDir (lock and owner), released after the forwarder closed its spills. */
+    private final Optional<SpillOwner> spillOwner;
     private final long startedNanos = System.nanoTime();
     private boolean closed;
 
@@ -80,8 +83,9 @@ public final class Gatehouse implements AutoCloseable {
     private Gatehouse(Config config, EmbeddedPostgres embedded, Database database, StateWriter state, Forwarder delivery,
                       AutoCloseable checkpoints, EventRing ring, Reshard shards, Controllers controllers,
                       StateReads reads, StateCache cache, ExecutorService readExecutor, Optional<Api> api,
-                      Optional<StateJournal> journal) {
+                      Optional<StateJournal> journal, Optional<SpillOwner> spillOwner) {
         this.journal = journal;
+        this.spillOwner = spillOwner;
         this.controllers = controllers;
         this.reads = reads;
         this.cache = cache;
@@ -125,6 +129,7 @@ public final class Gatehouse implements AutoCloseable {
         AutoCloseable checkpoints = null;
         ExecutorService readExecutor = null;
         Reshard shardsStarted = null;
+        Optional<SpillOwner> spillOwner = Optional.empty();
         try {
             String url = config.dbUrl();
             String user = config.dbUser();
@@ -140,7 +145,7 @@ public final class Gatehouse implements AutoCloseable {
             ShardSets.Part part = range.split() ? new ShardSets.Part(range.modulus(), range.first(), range.last()) : ShardSets.Part.WHOLE;
             ShardSets shardSets = new ShardSets(database.dataSource(), application, part);
             int total = shardCount(shardSets, config, configured);
-            ShardPlan plan = plan(config, total, range.split() ? configured : total);
+            ShardPlan plan = running(config, range, total);
             LOG.log(System.Logger.Level.INFO, "gateway " + bot.url() + ": " + total + " shards (Discord recommends " + bot.shards()
                     + "), max_concurrency " + bot.maxConcurrency() + ", " + bot.remaining() + " identifies left today");
             SessionStore sessions = new SessionStore(database.dataSource(), application);
@@ -157,6 +162,10 @@ public final class Gatehouse implements AutoCloseable {
             for (SessionStore.Stored s : stored.values()) {
                 storedMarks.put(s.shardId(), new Handled.Mark(s.session().id(), s.storedSeq()));
                 deliveredMarks.put(s.shardId(), new Handled.Mark(s.session().id(), s.deliveredSeq()));
+            }
+            if (config.deliveryMaxSpilledBytes() > 0) {
+                spillOwner = Optional.of(SpillOwner.claim(config.deliverySpillDir(), "application " + application.id()
+                        + " on database " + database.identity()));
             }
             StateReads reads = new StateReads(database.dataSource());
             readExecutor = readExecutor(config.dbPoolSize());
@@ -197,7 +206,7 @@ public final class Gatehouse implements AutoCloseable {
                     new ReshardSettings(r.automatic(), r.percentage(), r.guildsPerShard(), r.checkIntervalMs(), r.identifyReserve(),
                             r.settleMs(), config.useOptimalLargeBotSharding()),
                     plan.split() ? new ReshardPeers(new dev.gatehouse.state.ReshardRuns(database.dataSource(), application, plan.modulus()),
-                            ProcessHandle.current().pid() + ":" + java.util.UUID.randomUUID()) : Reshard.Peers.ALONE);
+                            shardSets, ProcessHandle.current().pid() + ":" + java.util.UUID.randomUUID()) : Reshard.Peers.ALONE);
             resharding.set(shards);
             shardsStarted = shards;
             // the schema was lost: the CURRENT shard set re-identifies (a reshard may have replaced the first one)
@@ -226,7 +235,7 @@ public final class Gatehouse implements AutoCloseable {
                                 })));
             }
             return new Gatehouse(config, embedded, database, state, delivery, checkpoints, ring, shards, controllers, reads, cache,
-                    readExecutor, api, journal);
+                    readExecutor, api, journal, spillOwner);
         } catch (Exception | Error e) {
             if (shardsStarted != null) {
                 shardsStarted.close();
@@ -238,6 +247,7 @@ public final class Gatehouse implements AutoCloseable {
             if (delivery != null) {
                 delivery.close(0);
             }
+            spillOwner.ifPresent(SpillOwner::close);
             if (checkpoints != null) {
                 checkpoints.close();
             }
@@ -294,6 +304,27 @@ public final class Gatehouse implements AutoCloseable {
     }
 
     /**
+     * This process's shards of {@code total}, the count it runs now (a reshard's may differ from the configured one):
+     * a split range keeps its residues modulo the configured count; a whole range ({@code 0..C-1} of C, also when
+     * lastShardId names C-1) stays whole, every shard of {@code total}, or a reshard's new shards would have no process.
+     */
+    static ShardPlan running(Config config, ShardPlan range, int total) {
+        if (range.split()) {
+            return plan(config, total, range.modulus());
+        }
+        if (config.lastShardId() >= 0 && total != range.total()) {
+            LOG.log(System.Logger.Level.INFO, "shards: firstShardId=" + config.firstShardId() + " lastShardId=" + config.lastShardId()
+                    + " is every shard of " + range.total() + "; running every shard of the " + total + " a reshard switched to, 0.."
+                    + (total - 1));
+        }
+        try {
+            return ShardPlan.of(total, 0, -1, config.shardsPerCluster(), config.maxClusters());
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("shards", e.getMessage());
+        }
+    }
+
+    /**
      * The shard count to run: the one a reshard recorded, unless the totalShards setting changed since (a changed
      * setting is the operator's new decision); recorded for the next start and for the state writer's sessions.
      */
@@ -306,7 +337,7 @@ public final class Gatehouse implements AutoCloseable {
             LOG.log(System.Logger.Level.INFO, "shards: running the " + total + " shards a reshard switched to (totalShards="
                     + config.totalShards() + " would give " + configured + ")");
         }
-        sets.record(total, config.totalShards());
+        sets.record(total, config.totalShards(), ReshardPeers.PART_LEASE_MS);
         return total;
     }
 
@@ -503,6 +534,7 @@ public final class Gatehouse implements AutoCloseable {
         }
         state.stop();
         int left = delivery.close(Math.max(0, (deadline - System.nanoTime()) / 1_000_000 - 2_000));
+        spillOwner.ifPresent(SpillOwner::close);
         try {
             checkpoints.close();
         } catch (Exception e) {

@@ -95,17 +95,30 @@ class ConfigTest {
         "--reshard.checkIntervalMinutes=1e1|reshard.checkIntervalMinutes|plain decimal",
         "--reshard.checkIntervalMinutes=.5|reshard.checkIntervalMinutes|from 10 ms to 1440 minutes",
         "--reshard.checkIntervalMs=60000|reshard.checkIntervalMs|did you mean reshard.checkIntervalMinutes?",
-        "--gateway.reconnectBackoffMs=0|gateway.reconnectBackoffMs|from 1 to 600000, got 0",
+        "--gateway.reconnectBackoffMs=50|gateway.reconnectBackoffMs|from 100 to 600000, got 50",
         "--gateway.reconnectBackoffMs=1s|gateway.reconnectBackoffMs|whole number",
         "--gateway.maxReconnectBackoffMs=500|gateway.maxReconnectBackoffMs|>= gateway.reconnectBackoffMs (1000), got 500",
         "--state.retryBackoffMs=-5|state.retryBackoffMs|from 1 to 600000, got -5",
         "--state.maxRetryBackoffMs=100|state.maxRetryBackoffMs|>= state.retryBackoffMs (500), got 100",
+        "--totalShards=0|lastShardId|need a fixed totalShards, but totalShards is 0",
     })
     void badValuesNameTheKeyAndWhatIsExpected(String arg, String key, String expected) {
         ConfigException e = assertThrows(ConfigException.class,
-                () -> load("firstShardId=0\nlastShardId=2\n", Map.of(), arg));
+                () -> load("totalShards=3\nfirstShardId=0\nlastShardId=2\n", Map.of(), arg));
         assertEquals(key, e.key());
         assertTrue(e.getMessage().contains(expected), e.getMessage());
+    }
+
+    @Test
+    void aSplitRangeNeedsAFixedTotalShardsButAWholeRangeDoesNot() throws IOException {
+        ConfigException e = assertThrows(ConfigException.class, () -> load("firstShardId=0\nlastShardId=2\n", Map.of()));
+        assertEquals("lastShardId", e.key());
+        assertTrue(e.getMessage().contains("set totalShards to the count the processes split"), e.getMessage());
+        assertEquals("firstShardId", assertThrows(ConfigException.class, () -> load("firstShardId=2\n", Map.of())).key());
+        Config whole = load("", Map.of());
+        assertEquals(0, whole.totalShards());
+        assertEquals(-1, whole.lastShardId());
+        assertEquals(2, load("totalShards=3\nfirstShardId=0\nlastShardId=2\n", Map.of()).lastShardId());
     }
 
     @Test
@@ -152,6 +165,7 @@ class ConfigTest {
         "--unknownThing=1|unknownThing",
         "--reshard.checkIntervalMinutes=5m|reshard.checkIntervalMinutes",
         "--state.maxRetryBackoffMs=1|state.maxRetryBackoffMs",
+        "--firstShardId=1|firstShardId",
     })
     void badConfigurationExitsWithCode2AndOneLine(String arg, String key) throws Exception {
         Path empty = dir.resolve("empty.properties");

@@ -180,7 +180,7 @@ public record Config(
                 new Resharding(in.bool("reshard"), in.integer("reshardPercentage", 1, 100),
                         in.integer("reshard.guildsPerShard", 1, 1_000_000), in.minutesAsMs("reshard.checkIntervalMinutes", 10, 86_400_000),
                         in.integer("reshard.identifyReserve", 0, 1_000_000), in.lng("reshard.settleMs", 0, 600_000)),
-                new Retries(in.lng("gateway.reconnectBackoffMs", 1, 600_000), in.lng("gateway.maxReconnectBackoffMs", 1, 3_600_000),
+                new Retries(in.lng("gateway.reconnectBackoffMs", 100, 600_000), in.lng("gateway.maxReconnectBackoffMs", 100, 3_600_000),
                         in.lng("state.retryBackoffMs", 1, 600_000), in.lng("state.maxRetryBackoffMs", 1, 3_600_000)));
         c.checkTogether();
         return c;
@@ -192,6 +192,15 @@ public record Config(
         }
         if (lastShardId >= 0 && lastShardId < firstShardId) {
             throw new ConfigException("lastShardId", "must be >= firstShardId (" + firstShardId + "), got " + lastShardId);
+        }
+        if (totalShards == 0 && (firstShardId > 0 || lastShardId >= 0)) {
+            // a range is residues modulo totalShards: with Discord's recommendation, which can change between restarts,
+            // the same range would hold other shards after a restart, and the processes' ranges could overlap or leave gaps
+            throw new ConfigException(lastShardId >= 0 ? "lastShardId" : "firstShardId", "firstShardId=" + firstShardId
+                    + (lastShardId >= 0 ? " and lastShardId=" + lastShardId : "") + " need a fixed totalShards, but totalShards is 0"
+                    + " (Discord's recommendation, which can change between restarts and would move the shards each process runs);"
+                    + " set totalShards to the count the processes split (the same in every process), or leave firstShardId=0 and"
+                    + " lastShardId=-1 to run every shard in this process");
         }
         if (totalShards > 0 && lastShardId >= totalShards) {
             throw new ConfigException("lastShardId", "must be < totalShards (" + totalShards + "), got " + lastShardId);

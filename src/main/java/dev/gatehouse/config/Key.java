@@ -47,7 +47,7 @@ public record Key(String name, String defaultValue, String meaning, boolean secr
             of("reshard.identifyReserve", "10", "Identifies of the daily session_start_limit a reshard must leave unused."),
             of("reshard.settleMs", "3000", "At the switch, the longest the old set is held while the new set catches up, in ms."),
             of("firstShardId", "0", "First shard this process runs."),
-            of("lastShardId", "-1", "Last shard this process runs; -1 means totalShards - 1."),
+            of("lastShardId", "-1", "Last shard this process runs; -1 means totalShards - 1. A range short of every shard needs totalShards > 0."),
             of("useOptimalLargeBotSharding", "false", "Round totalShards up to a multiple of max_concurrency (large bot sharding)."),
             of("spawnShardDelay", "5000", "Milliseconds between two identifies of one max_concurrency bucket (Discord: 5000)."),
             of("shardsPerCluster", "16", "Shards owned by one cluster worker thread."),
@@ -71,7 +71,7 @@ public record Key(String name, String defaultValue, String meaning, boolean secr
             of("gateway.maxPausedMs", "120000", "How long a shard pauses reading for a full ring before it closes resumably (it resumes once there is room)."),
             of("gateway.maxHeldBytes", "16777216", "Bytes of dispatches a shard paused for a full ring holds at most (plus the frame crossing it); past it it closes resumably at once."),
             of("gateway.reconnectBackoffMs", "1000", "A shard's first reconnect waits a random time up to this; each further one 2^n"
-                    + " times this (n up to 5, at most gateway.maxReconnectBackoffMs) plus up to this; after an invalid session 1 to 5 times this."),
+                    + " times this (n up to 5, at most gateway.maxReconnectBackoffMs) plus up to this; after an invalid session 1 to 5 times this (at least 100)."),
             of("gateway.maxReconnectBackoffMs", "30000", "The longest wait before a shard reconnects (plus up to gateway.reconnectBackoffMs at random)."),
             of("controllers.dir", "", "Directory of controller jars (dev.gatehouse.spi, loaded with ServiceLoader); empty loads none."),
             of("db.url", "", "JDBC URL of an external PostgreSQL; unset runs the embedded server."),

@@ -80,7 +80,7 @@ public final class Reshard implements AutoCloseable {
         /** The count of a reshard another process opened that this one has not followed yet. */
         OptionalInt follow(int running) throws Exception;
 
-        /** This process's part of the reshard is still loading (a leader's lease runs on). */
+        /** This process's part of the reshard is still loading or switching (a leader's lease runs on). */
         void loading() throws Exception;
 
         /** This process's part switched. */
@@ -442,11 +442,13 @@ public final class Reshard implements AutoCloseable {
             handOver.hold();
             long settleEnd = held + settings.settleMs() * 1_000_000L;
             while (handOver.guildsBehind() > 0 && System.nanoTime() < settleEnd) {
+                renewLease(); // the switch may take long (settleMs, a slow bot): the other processes must not take over
                 sleep(10);
             }
             int behind = handOver.guildsBehind();
             long caughtUp = System.nanoTime();
             while (!consumersCaughtUp.getAsBoolean() && !closed) {
+                renewLease();
                 sleep(5);
             }
             long drained = System.nanoTime();
@@ -470,8 +472,8 @@ public final class Reshard implements AutoCloseable {
             try {
                 peers.switched();
             } catch (Exception e) {
-                LOG.log(System.Logger.Level.WARNING, "reshard: switched, but cannot record it for the other processes ("
-                        + e.getMessage() + ")");
+                LOG.log(System.Logger.Level.WARNING, "reshard: switched, but cannot record it for the other processes yet ("
+                        + e.getMessage() + "); retrying with a growing wait");
             }
             handBackUnsentCommands(old);
             handOver.goLive();
@@ -519,16 +521,8 @@ public final class Reshard implements AutoCloseable {
      * set's identify, which only it delivers, so the switch waits for its RESUMED.
      */
     private boolean awaitLoaded(ShardSet next, ShardSet old) {
-        long told = 0;
         while (!closed) {
-            if (System.nanoTime() - told > 1_000_000_000L) {
-                told = System.nanoTime();
-                try {
-                    peers.loading();
-                } catch (Exception e) {
-                    LOG.log(System.Logger.Level.WARNING, "reshard: cannot renew the lease of the reshard (" + e.getMessage() + ")");
-                }
-            }
+            renewLease();
             List<ShardStatus> all = next.manager().statuses();
             boolean loaded = true;
             for (ShardStatus s : all) {
@@ -547,6 +541,22 @@ public final class Reshard implements AutoCloseable {
             sleep(50);
         }
         return false;
+    }
+
+    /** {@code System.nanoTime()} of the last lease renewal; control thread only. */
+    private long leaseRenewedAt;
+
+    /** Tells the other processes, at most once a second, that this process's part of the reshard still runs. */
+    private void renewLease() {
+        if (leaseRenewedAt != 0 && System.nanoTime() - leaseRenewedAt < 1_000_000_000L) {
+            return;
+        }
+        leaseRenewedAt = System.nanoTime();
+        try {
+            peers.loading();
+        } catch (Exception e) {
+            LOG.log(System.Logger.Level.WARNING, "reshard: cannot renew the lease of the reshard (" + e.getMessage() + ")");
+        }
     }
 
     private static String stoppedShard(ShardSet set) {

@@ -109,7 +109,14 @@ final class DeliveryBuffer {
         try {
             java.nio.file.Files.createDirectories(dir);
             if (java.nio.file.Files.exists(file)) {
-                int before = Integer.parseInt(java.nio.file.Files.readString(file).strip());
+                String text = java.nio.file.Files.readString(file).strip();
+                if (!text.matches("\\d{1,9}")) {
+                    throw new IllegalArgumentException("delivery.spillDir " + dir + " cannot be used: its lane-count file " + file
+                            + " holds \"" + (text.length() > 20 ? text.substring(0, 20) + "..." : text) + "\", not a number (a process"
+                            + " stopped while writing it, or another process used the same delivery.spillDir at the same time);"
+                            + " if the lane-N directories beside it hold events, write their count into it, else delete it");
+                }
+                int before = Integer.parseInt(text);
                 if (before != laneCount) {
                     for (int i = 0; i < before; i++) {
                         Path lane = dir.resolve("lane-" + i);
@@ -125,8 +132,12 @@ final class DeliveryBuffer {
                     }
                 }
             }
-            java.nio.file.Files.writeString(file, Integer.toString(laneCount));
-        } catch (java.io.IOException | NumberFormatException e) {
+            // written whole or not at all: a crash mid-write left an empty file that stopped every later start
+            Path tmp = dir.resolve("lanes.tmp");
+            java.nio.file.Files.writeString(tmp, Integer.toString(laneCount));
+            java.nio.file.Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } catch (java.io.IOException e) {
             throw new IllegalArgumentException("delivery.spillDir " + dir + " cannot be used: " + e.getMessage(), e);
         }
     }

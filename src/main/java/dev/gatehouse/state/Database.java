@@ -36,6 +36,7 @@ public final class Database implements AutoCloseable {
         "V8__reshard.sql",
         "V10__dead_letter_application.sql",
         "V11__reshard_processes.sql",
+        "V14__shard_part_lease_database_id.sql",
     };
 
     private static final long MIGRATION_LOCK = 0x6761746568L;
@@ -46,6 +47,8 @@ public final class Database implements AutoCloseable {
                 applied_at timestamptz NOT NULL DEFAULT now())""";
     private static final String APPLIED = "SELECT 1 FROM gatehouse_schema WHERE version = ?";
     private static final String RECORD = "INSERT INTO gatehouse_schema (version, name) VALUES (?, ?)";
+
+    private static final String IDENTITY = "SELECT id FROM gatehouse_database";
 
     private final HikariDataSource pool;
 
@@ -171,6 +174,20 @@ public final class Database implements AutoCloseable {
     }
 
     /** The pool; callers close what they borrow. */
+    /**
+     * This database's identity (made once with its schema, sql/V14): what a delivery spill records to tell a spill
+     * written against another database.
+     */
+    public String identity() throws SQLException {
+        try (java.sql.Connection c = pool.getConnection(); java.sql.Statement st = c.createStatement();
+             java.sql.ResultSet rs = st.executeQuery(IDENTITY)) {
+            if (!rs.next()) {
+                throw new SQLException("gatehouse_database has no row: the schema's identity is missing");
+            }
+            return rs.getString(1);
+        }
+    }
+
     public DataSource dataSource() {
         return pool;
     }

@@ -21,7 +21,7 @@ public final class ReshardRuns {
     static final String LOCK = "SELECT pg_advisory_xact_lock(hashtextextended('gatehouse_reshard', ?))";
     static final String READ_OPEN = """
             SELECT generation, from_shards, to_shards, leader, lease_until > now() FROM gatehouse_reshard
-            WHERE application_id = ? AND phase = 'loading'""";
+            WHERE application_id = ? AND phase = 'loading' AND modulus = ?""";
     static final String OPEN = """
             INSERT INTO gatehouse_reshard (application_id, generation, modulus, from_shards, to_shards, leader, phase, lease_until)
             VALUES (?, 1, ?, ?, ?, ?, 'loading', now() + make_interval(secs => ?))
@@ -34,12 +34,17 @@ public final class ReshardRuns {
             WHERE application_id = ? AND generation = ? AND leader = ? AND phase = 'loading'""";
     static final String ABORT = """
             UPDATE gatehouse_reshard SET phase = 'aborted' WHERE application_id = ? AND generation = ? AND leader = ? AND phase = 'loading'""";
-    /** Closes the reshard when the parts at its count cover every residue of the modulus. */
+    /**
+     * Closes the reshard when the parts at its count cover every residue of the modulus: counted once each (rows of an
+     * earlier split may overlap), and only of parts that are alive (their lease runs) or switched or started during this
+     * reshard: a row of a split that no longer exists does neither.
+     */
     static final String FINISH = """
             UPDATE gatehouse_reshard r SET phase = 'switched'
             WHERE r.application_id = ? AND r.generation = ? AND r.phase = 'loading'
-              AND (SELECT coalesce(sum(p.last_residue - p.first_residue + 1), 0) FROM gatehouse_shard_part p
-                   WHERE p.application_id = r.application_id AND p.modulus = r.modulus AND p.total_shards = r.to_shards) >= r.modulus""";
+              AND (SELECT count(DISTINCT x) FROM gatehouse_shard_part p, generate_series(p.first_residue, p.last_residue) x
+                   WHERE p.application_id = r.application_id AND p.modulus = r.modulus AND p.total_shards = r.to_shards
+                     AND (p.alive_until > now() OR p.switched_at >= r.opened_at)) >= r.modulus""";
 
     private final DataSource db;
     private final long applicationId;
@@ -65,6 +70,7 @@ public final class ReshardRuns {
                 }
                 try (PreparedStatement ps = c.prepareStatement(READ_OPEN)) {
                     ps.setLong(1, applicationId);
+                    ps.setInt(2, modulus);
                     try (ResultSet rs = ps.executeQuery()) {
                         if (rs.next() && rs.getBoolean(5)) {
                             Open open = new Open(rs.getLong(1), rs.getInt(2), rs.getInt(3), rs.getString(4));
@@ -90,10 +96,14 @@ public final class ReshardRuns {
         }
     }
 
-    /** The reshard open now, if any (whatever its lease: a process that has not switched its part follows it). */
+    /**
+     * The reshard open now, if any (whatever its lease: a process that has not switched its part follows it), of this
+     * process's modulus: one left open by processes that split another totalShards is of a split that no longer exists.
+     */
     public Optional<Open> open() throws SQLException {
         try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(READ_OPEN)) {
             ps.setLong(1, applicationId);
+            ps.setInt(2, modulus);
             try (ResultSet rs = ps.executeQuery()) {
                 return rs.next() ? Optional.of(new Open(rs.getLong(1), rs.getInt(2), rs.getInt(3), rs.getString(4))) : Optional.empty();
             }

@@ -17,6 +17,7 @@ import javax.sql.DataSource;
  * transaction moving the count, every guild's shard and the stored sessions to the new set together.
  */
 public final class ShardSets {
+    private static final System.Logger LOG = System.getLogger(ShardSets.class.getName());
     /** The recorded count and the totalShards setting it was recorded under. */
     public record Recorded(int totalShards, int configuredShards) {
     }
@@ -50,10 +51,28 @@ public final class ShardSets {
             SELECT total_shards, configured_shards FROM gatehouse_shard_part
             WHERE application_id = ? AND modulus = ? AND first_residue = ? AND last_residue = ?""";
     static final String RECORD_PART = """
-            INSERT INTO gatehouse_shard_part (application_id, modulus, first_residue, last_residue, total_shards, configured_shards)
-            VALUES (?, ?, ?, ?, ?, ?)
+            INSERT INTO gatehouse_shard_part (application_id, modulus, first_residue, last_residue, total_shards, configured_shards,
+                alive_until)
+            VALUES (?, ?, ?, ?, ?, ?, now() + make_interval(secs => ?))
             ON CONFLICT (application_id, modulus, first_residue, last_residue) DO UPDATE SET total_shards = EXCLUDED.total_shards,
-                configured_shards = EXCLUDED.configured_shards, switched_at = now()""";
+                configured_shards = EXCLUDED.configured_shards, switched_at = now(), alive_until = EXCLUDED.alive_until""";
+    /**
+     * Rows of this modulus overlapping this process's range under another key: the ranges of running processes never
+     * overlap, so they are of a split that no longer exists (this process's own earlier range, before a re-split).
+     */
+    static final String DROP_OVERLAPPING = """
+            DELETE FROM gatehouse_shard_part WHERE application_id = ? AND modulus = ?
+              AND NOT (first_residue = ? AND last_residue = ?) AND first_residue <= ? AND last_residue >= ?
+            RETURNING first_residue, last_residue, total_shards, alive_until > now()""";
+    /** Rows of another modulus (a split of another totalShards) whose lease ran out: no process of that split runs. */
+    static final String DROP_FOREIGN = """
+            DELETE FROM gatehouse_shard_part WHERE application_id = ? AND modulus <> ? AND alive_until < now()
+            RETURNING modulus, first_residue, last_residue, total_shards""";
+    static final String READ_FOREIGN_ALIVE = """
+            SELECT DISTINCT modulus FROM gatehouse_shard_part WHERE application_id = ? AND modulus <> ? AND alive_until >= now()""";
+    static final String RENEW_PART = """
+            UPDATE gatehouse_shard_part SET alive_until = now() + make_interval(secs => ?)
+            WHERE application_id = ? AND modulus = ? AND first_residue = ? AND last_residue = ?""";
     /** A bot runs either whole (gatehouse_shard_set) or split (gatehouse_shard_part): starting one way drops the other's row. */
     static final String DROP_WHOLE = "DELETE FROM gatehouse_shard_set WHERE application_id = ?";
     static final String DROP_PARTS = "DELETE FROM gatehouse_shard_part WHERE application_id = ?";
@@ -121,20 +140,104 @@ public final class ShardSets {
         }
     }
 
-    /** Records the count a starting process runs (its part's, when the shards are split over processes). */
-    public void record(int totalShards, int configuredShards) throws SQLException {
-        try (Connection c = db.getConnection(); PreparedStatement drop = c.prepareStatement(part.whole() ? DROP_PARTS : DROP_WHOLE);
-             PreparedStatement ps = c.prepareStatement(part.whole() ? RECORD : RECORD_PART)) {
-            drop.setLong(1, applicationId);
-            drop.executeUpdate();
-            ps.setLong(1, applicationId);
-            int next = 2;
-            if (!part.whole()) {
-                next = setPart(ps, 2);
+    /**
+     * Records the count a starting process runs (its part's, when the shards are split over processes), in one
+     * transaction with dropping the rows of a split that no longer exists: a process running every shard drops every
+     * part; a part drops the whole row, the rows of its modulus that overlap its range under another key, and the rows
+     * of another modulus whose lease ran out (it leaves those whose lease runs and says so: they cannot close its
+     * reshards, which count only rows of its modulus). {@code leaseMs} is the part's lease, renewed by {@link #keepAlive}.
+     */
+    public void record(int totalShards, int configuredShards, long leaseMs) throws SQLException {
+        try (Connection c = db.getConnection()) {
+            c.setAutoCommit(false);
+            try {
+                try (PreparedStatement drop = c.prepareStatement(part.whole() ? DROP_PARTS : DROP_WHOLE)) {
+                    drop.setLong(1, applicationId);
+                    drop.executeUpdate();
+                }
+                if (!part.whole()) {
+                    dropStaleParts(c);
+                }
+                try (PreparedStatement ps = c.prepareStatement(part.whole() ? RECORD : RECORD_PART)) {
+                    ps.setLong(1, applicationId);
+                    int next = 2;
+                    if (!part.whole()) {
+                        next = setPart(ps, 2);
+                    }
+                    ps.setInt(next, totalShards);
+                    ps.setInt(next + 1, configuredShards);
+                    if (!part.whole()) {
+                        ps.setDouble(next + 2, leaseMs / 1000.0);
+                    }
+                    ps.executeUpdate();
+                }
+                c.commit();
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
             }
-            ps.setInt(next, totalShards);
-            ps.setInt(next + 1, configuredShards);
-            ps.executeUpdate();
+        }
+    }
+
+    private void dropStaleParts(Connection c) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(DROP_OVERLAPPING)) {
+            ps.setLong(1, applicationId);
+            setPart(ps, 2);
+            ps.setInt(5, part.last());
+            ps.setInt(6, part.first());
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    String row = "residues " + rs.getInt(1) + ".." + rs.getInt(2) + " of " + part.modulus() + " at " + rs.getInt(3)
+                            + " shards";
+                    if (rs.getBoolean(4)) {
+                        LOG.log(System.Logger.Level.WARNING, "shards: dropped the part row of " + row + ", which overlaps this"
+                                + " process's residues " + part.first() + ".." + part.last() + " and whose lease still runs: two"
+                                + " processes with overlapping firstShardId..lastShardId run the same shards; give each its own range");
+                    } else {
+                        LOG.log(System.Logger.Level.INFO, "shards: dropped the part row of " + row + " (a split that no longer exists:"
+                                + " it overlaps this process's residues " + part.first() + ".." + part.last() + ")");
+                    }
+                }
+            }
+        }
+        try (PreparedStatement ps = c.prepareStatement(DROP_FOREIGN)) {
+            ps.setLong(1, applicationId);
+            ps.setInt(2, part.modulus());
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    LOG.log(System.Logger.Level.INFO, "shards: dropped the part row of residues " + rs.getInt(2) + ".." + rs.getInt(3)
+                            + " of " + rs.getInt(1) + " at " + rs.getInt(4) + " shards (a split of totalShards=" + rs.getInt(1)
+                            + " whose lease ran out; this process splits " + part.modulus() + ")");
+                }
+            }
+        }
+        try (PreparedStatement ps = c.prepareStatement(READ_FOREIGN_ALIVE)) {
+            ps.setLong(1, applicationId);
+            ps.setInt(2, part.modulus());
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    LOG.log(System.Logger.Level.WARNING, "shards: a process splitting totalShards=" + rs.getInt(1) + " still runs"
+                            + " (its lease has not run out), while this one splits " + part.modulus() + ": every process of a bot"
+                            + " must split the same totalShards; its rows are ignored, and dropped once its lease runs out");
+                }
+            }
+        }
+    }
+
+    /**
+     * The part this process runs is still running: renews its lease (nothing for a process running every shard).
+     *
+     * @return false when the part's row is gone (another process dropped it as stale: their ranges overlap)
+     */
+    public boolean keepAlive(long leaseMs) throws SQLException {
+        if (part.whole()) {
+            return true;
+        }
+        try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(RENEW_PART)) {
+            ps.setDouble(1, leaseMs / 1000.0);
+            ps.setLong(2, applicationId);
+            setPart(ps, 3);
+            return ps.executeUpdate() > 0;
         }
     }
 
