@@ -77,23 +77,23 @@ build_if_stale() {
   aot_train_if_stale
 }
 
-# --- JVM launch flags: the AOT cache (JDK 25+, opt-in) ----------------------------------------------------
-# With GATEHOUSE_AOT=on and JDK 25+, Gatehouse's JVM starts from an AOT cache (JEP 483/514/515: classes loaded and
-# linked, and method profiles, from a training run), so the JIT compiles the hot paths with the profiles of a real
-# load instead of profiling them during the first shard's GUILD_CREATE burst. The training is one small initial load
-# (bench load --guilds=300: simulator, embedded PostgreSQL, about a minute) after each build. Off by default: the gain
-# measured so far (about 0.5 s less JIT CPU in a 10 s load, docs/BENCHMARKS.md "Initial load") is within the runs'
-# spread, and a minute more after every build is not worth it for a first `./run.sh`. JDK 21-24 never get the flag.
+# --- JVM launch flags: the AOT cache (JDK 25+) -------------------------------------------------------------
+# On JDK 25+ Gatehouse's JVM starts from an AOT cache (JEP 483/514/515: classes loaded and linked, and method
+# profiles, from a training run), so the JIT compiles the hot paths with the profiles of a real load instead of
+# profiling them during the first shard's GUILD_CREATE burst. The training is one small initial load (bench load
+# --guilds=300: simulator, embedded PostgreSQL; 14 s on the idle 2-core machine) after each build. On the idle machine
+# it cut the JVM's CPU in a 2500-guild load from 8.3-8.5 s to 6.0-6.5 s (docs/BENCHMARKS.md, "Initial load").
+# JDK 21-24 never get the flag; GATEHOUSE_AOT=off turns both the training and the flag off.
 AOT_CACHE=target/gatehouse.aot
 
-aot_wanted() { [ "${GATEHOUSE_AOT:-off}" = on ] && [ "$(java_major "$JAVA")" -ge 25 ]; }
+aot_wanted() { [ "${GATEHOUSE_AOT:-on}" != off ] && [ "$(java_major "$JAVA")" -ge 25 ]; }
 
 aot_train_if_stale() {
   aot_wanted || return 0
   for f in "$AOT_CACHE" "$AOT_CACHE.failed"; do # trained for this jar already, or failed for it (not retried)
     if [ -f "$f" ] && [ "$f" -nt target/gatehouse.jar ]; then return 0; fi
   done
-  echo "run.sh: training the JVM's AOT cache on a 300-guild initial load (1-2 min; GATEHOUSE_AOT=on asked for it)" >&2
+  echo "run.sh: training the JVM's AOT cache on a 300-guild initial load (about 15 s; GATEHOUSE_AOT=off skips it)" >&2
   rm -f "$AOT_CACHE" "$AOT_CACHE.tmp" "$AOT_CACHE.failed"
   if "$JAVA" -Xmx4g -XX:AOTCacheOutput="$AOT_CACHE.tmp" -jar target/gatehouse.jar bench load --guilds=300 --api.port=0 \
       >target/aot-training.log 2>&1 && [ -f "$AOT_CACHE.tmp" ]; then
@@ -130,7 +130,7 @@ case "$cmd" in
     exec "${MVN[@]}" test "$@"
     ;;
   build)
-    build_if_stale # and, with GATEHOUSE_AOT=on on JDK 25+, the AOT cache
+    build_if_stale # and, on JDK 25+, the AOT cache
     ;;
   bench|simulate|simbench)
     shift
