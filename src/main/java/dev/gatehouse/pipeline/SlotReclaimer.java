@@ -17,8 +17,9 @@ import java.util.concurrent.locks.LockSupport;
  * {@link #MIN_PAUSE_NANOS} while slots pass, backing off to {@link #MAX_PAUSE_NANOS} while none do. Its lag is
  * ring capacity the producers cannot use yet: at most one pause of traffic.
  *
- * <p>While the ring is idle (fewer than its idle rate of slots passed a second over the last
- * {@link #WINDOW_NANOS}) it drops the slots' kept buffers too, so an idle process holds almost nothing in the
+ * <p>While the ring is idle (fewer than its idle rate of slots published a second over the last
+ * {@link #WINDOW_NANOS}; published, not passed, so that slow consumers draining a backlog do not look idle) it drops
+ * the slots' kept buffers too, so an idle process holds almost nothing in the
  * ring; under the firehose the slots keep them and a small frame's copy allocates nothing. Slots it passed
  * before the traffic fell keep theirs until it passes them again (the ring wraps), since the producers may
  * claim every slot behind it.
@@ -48,7 +49,7 @@ final class SlotReclaimer implements EventProcessor {
         this.idleSlotsPerSecond = idleSlotsPerSecond;
     }
 
-    /** Whether {@code slots} passed in {@code nanos} are under {@code idleSlotsPerSecond}. */
+    /** Whether {@code slots} published in {@code nanos} are under {@code idleSlotsPerSecond}. */
     static boolean idle(long slots, long nanos, int idleSlotsPerSecond) {
         return slots * 1e9 < (double) idleSlotsPerSecond * nanos;
     }
@@ -59,7 +60,7 @@ final class SlotReclaimer implements EventProcessor {
         long pause = MIN_PAUSE_NANOS;
         boolean idle = idleSlotsPerSecond > 0;
         long windowStart = System.nanoTime();
-        long windowSlots = 0;
+        long windowCursor = ring.getCursor();
         while (!halted) {
             long done = sequence.get();
             long passed = Util.getMinimumSequence(consumers);
@@ -68,16 +69,16 @@ final class SlotReclaimer implements EventProcessor {
                     ring.get(s).release(idle);
                 }
                 sequence.set(passed);
-                windowSlots += passed - done;
                 pause = MIN_PAUSE_NANOS;
             } else {
                 pause = Math.min(MAX_PAUSE_NANOS, pause * 2);
             }
             long now = System.nanoTime();
             if (now - windowStart >= WINDOW_NANOS) {
-                idle = idle(windowSlots, now - windowStart, idleSlotsPerSecond);
+                long cursor = ring.getCursor();
+                idle = idle(cursor - windowCursor, now - windowStart, idleSlotsPerSecond);
                 windowStart = now;
-                windowSlots = 0;
+                windowCursor = cursor;
             }
             LockSupport.parkNanos(pause);
         }

@@ -10,6 +10,12 @@ import org.junit.jupiter.api.Test;
 /** A slot keeps its small buffer across a large frame, so steady traffic after a GUILD_CREATE allocates nothing. */
 class DispatchTest {
 
+    private static byte[] filled(int length, char c) {
+        byte[] b = new byte[length];
+        Arrays.fill(b, (byte) c);
+        return b;
+    }
+
     private static void put(Dispatch d, byte[] frame) {
         d.set(0, null, 1, "MESSAGE_CREATE", 0, GuildKind.NONE, frame, 0, frame.length, 0);
     }
@@ -17,14 +23,12 @@ class DispatchTest {
     @Test
     void aLargeFrameDoesNotReplaceTheKeptSmallBuffer() {
         Dispatch d = new Dispatch();
-        byte[] small = new byte[2000];
-        Arrays.fill(small, (byte) 's');
+        byte[] small = filled(2000, 's');
         put(d, small);
         byte[] kept = d.payload();
         assertEquals(2000, d.length());
 
-        byte[] large = new byte[Dispatch.SLOT_BYTES * 3];
-        Arrays.fill(large, (byte) 'L');
+        byte[] large = filled(Dispatch.SLOT_BYTES * 3, 'L');
         put(d, large);
         assertArrayEquals(large, Arrays.copyOf(d.payload(), d.length()), "the large frame as it arrived");
         assertEquals(kept.length + large.length, d.retainedBytes());
@@ -44,8 +48,7 @@ class DispatchTest {
     @Test
     void anIdleReleaseDropsTheKeptBufferAndTheNextFrameGetsANewOne() {
         Dispatch d = new Dispatch();
-        byte[] small = new byte[700];
-        Arrays.fill(small, (byte) 's');
+        byte[] small = filled(700, 's');
         put(d, small);
         d.release(true);
         assertEquals(0, d.retainedBytes(), "idle: the slot holds nothing once passed");
