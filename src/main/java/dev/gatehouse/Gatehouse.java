@@ -130,6 +130,7 @@ public final class Gatehouse implements AutoCloseable {
         ExecutorService readExecutor = null;
         Reshard shardsStarted = null;
         Optional<SpillOwner> spillOwner = Optional.empty();
+        Optional<StateJournal> journal = Optional.empty();
         try {
             String url = config.dbUrl();
             String user = config.dbUser();
@@ -185,7 +186,7 @@ public final class Gatehouse implements AutoCloseable {
             checkpoints = sessions.checkpointEvery(CHECKPOINT_MS, () -> withoutRetired(forwarder.done(), resharding.get()));
             DispatchTap tap = new DispatchTap();
             // with afterState=false the bot need not wait for PostgreSQL: the journal keeps the state's events meanwhile
-            Optional<StateJournal> journal = !config.deliveryAfterState() && config.stateMaxJournalBytes() > 0
+            journal = !config.deliveryAfterState() && config.stateMaxJournalBytes() > 0
                     ? Optional.of(new StateJournal(state, config.stateJournalDir(), config.stateMaxJournalBytes()))
                     : Optional.empty();
             EventRing ring = new EventRing(config.ringSize(), journal.<EventHandler<Dispatch>>map(j -> j).orElse(state), delivery,
@@ -248,6 +249,7 @@ public final class Gatehouse implements AutoCloseable {
                 delivery.close(0);
             }
             spillOwner.ifPresent(SpillOwner::close);
+            journal.ifPresent(StateJournal::releaseDirectory);
             if (checkpoints != null) {
                 checkpoints.close();
             }
@@ -533,6 +535,7 @@ public final class Gatehouse implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         state.stop();
+        journal.ifPresent(StateJournal::releaseDirectory); // the ring's shutdown released it already when it ran
         int left = delivery.close(Math.max(0, (deadline - System.nanoTime()) / 1_000_000 - 2_000));
         spillOwner.ifPresent(SpillOwner::close);
         try {

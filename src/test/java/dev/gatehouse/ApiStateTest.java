@@ -375,6 +375,11 @@ class ApiStateTest {
                 HttpResponse<String> bad = api.get("/guilds/" + members.keySet().iterator().next() + "/members?after=-1");
                 assertEquals(400, bad.statusCode(), bad.body());
                 assertTrue(JSON.readTree(bad.body()).path("error").asText().contains("'after'"), bad.body());
+                long first = members.keySet().iterator().next();
+                HttpResponse<String> zeros = api.get("/guilds/" + first + "/members?after=00&limit=1000");
+                HttpResponse<String> zero = api.get("/guilds/" + first + "/members?after=0&limit=1000");
+                assertEquals(200, zeros.statusCode(), "after=00 is the first page as after=0 is: " + zeros.body());
+                assertEquals(zero.body(), zeros.body());
             } finally {
                 g.close(5_000);
             }

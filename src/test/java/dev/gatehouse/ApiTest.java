@@ -73,7 +73,8 @@ class ApiTest {
         capture.setLevel(Level.ALL);
         root.addHandler(capture);
         int port = ApiClient.freePort();
-        h = new Harness(Harness.world(2, 20, 50), "--api.port=" + port, "--api.bind=0.0.0.0", "--api.secret=" + SECRET);
+        h = new Harness(Harness.world(2, 20, 50), "--api.port=" + port, "--api.bind=0.0.0.0", "--api.secret=" + SECRET,
+                "--reshard.guildsPerShard=15"); // 20 guilds need 2 shards of 15; 80% of 2 x 15 (24) is not reached
         api = new ApiClient("http://127.0.0.1:" + port, SECRET);
         anonymous = new ApiClient("http://127.0.0.1:" + port, "");
         h.awaitLoaded();
@@ -266,6 +267,10 @@ class ApiTest {
         assertEquals("shards", json(same).path("field").asText(), same.body());
         assertTrue(json(same).path("error").asText().contains("2"), same.body());
         assertEquals(400, api.post("/reshard", "{\"shards\":0}").statusCode());
+        HttpResponse<String> tooFew = api.post("/reshard", "{\"shards\":1}");
+        assertEquals(400, tooFew.statusCode(), "one shard of 15 cannot hold 20 guilds: " + tooFew.body());
+        assertEquals("shards", json(tooFew).path("field").asText(), tooFew.body());
+        assertTrue(json(tooFew).path("error").asText().contains("at least 2 shards"), tooFew.body());
         assertEquals(400, api.post("/reshard", "{\"shards\":\"four\"}").statusCode());
         HttpResponse<String> unknown = api.post("/reshard", "{\"shard\":4}");
         assertEquals(400, unknown.statusCode(), unknown.body());

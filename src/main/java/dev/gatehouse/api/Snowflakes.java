@@ -28,7 +28,8 @@ final class Snowflakes {
      * convention); a 400 naming {@code field} otherwise.
      */
     static long cursor(String field, String text) {
-        return "0".equals(text) ? 0 : parse(field, text);
+        boolean zero = text != null && !text.isEmpty() && text.length() <= 20 && text.chars().allMatch(c -> c == '0');
+        return zero ? 0 : parse(field, text);
     }
 
     /** A snowflake body field: a string of digits or a whole number. */

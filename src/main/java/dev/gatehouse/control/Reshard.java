@@ -238,6 +238,13 @@ public final class Reshard implements AutoCloseable {
                     + " reshard to multiples of " + plan.modulus() + " (the totalShards their ranges are of), and "
                     + shards.getAsInt() + " is not one");
         }
+        if (shards.isPresent()) {
+            int least = leastShards(plan);
+            if (shards.getAsInt() < least) {
+                throw new IllegalArgumentException(shards.getAsInt() + " shards cannot hold the bot's guilds: Discord lets a shard hold "
+                        + settings.guildsPerShard() + " (reshard.guildsPerShard), so at least " + least + " shards are needed");
+            }
+        }
         synchronized (this) {
             if (status.running()) {
                 return status;
@@ -246,6 +253,23 @@ public final class Reshard implements AutoCloseable {
         }
         control.execute(() -> run(shards, reason, false));
         return status;
+    }
+
+    /**
+     * The fewest shards that can hold the bot's guilds as far as this process knows them (its own shards' guilds,
+     * scaled to the whole bot when it runs part of a split range), or 1 while a shard of the set is not ready yet and
+     * its guild count is unknown. A smaller set would only be closed with 4011 (sharding required).
+     */
+    private int leastShards(ShardPlan plan) {
+        long guilds = 0;
+        for (ShardStatus s : current.manager().statuses()) {
+            if (!s.ready()) {
+                return 1;
+            }
+            guilds += s.guilds();
+        }
+        long wholeBot = guilds * totalShards() / Math.max(1, plan.count());
+        return (int) Math.max(1, (wholeBot + settings.guildsPerShard() - 1) / settings.guildsPerShard());
     }
 
     /**

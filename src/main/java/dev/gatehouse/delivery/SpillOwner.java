@@ -1,15 +1,12 @@
 package dev.gatehouse.delivery;
 
+import dev.gatehouse.pipeline.DirectoryLock;
+
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -27,15 +24,13 @@ import java.util.List;
  */
 public final class SpillOwner implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(SpillOwner.class.getName());
-    static final String LOCK_FILE = "lock";
+    static final String LOCK_FILE = DirectoryLock.LOCK_FILE;
     static final String OWNER_FILE = "owner";
     private static final DateTimeFormatter ASIDE = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
 
-    private final FileChannel channel;
-    private final FileLock lock;
+    private final DirectoryLock lock;
 
-    private SpillOwner(FileChannel channel, FileLock lock) {
-        this.channel = channel;
+    private SpillOwner(DirectoryLock lock) {
         this.lock = lock;
     }
 
@@ -47,61 +42,15 @@ public final class SpillOwner implements AutoCloseable {
      *                                  Gatehouse in this JVM) holds the lock, or when the directory cannot be used
      */
     public static SpillOwner claim(Path dir, String owner) {
-        Path lockFile = dir.resolve(LOCK_FILE);
-        FileChannel channel;
+        SpillOwner claimed = new SpillOwner(DirectoryLock.claim(dir, "delivery.spillDir"));
         try {
-            Files.createDirectories(dir);
-            channel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
-        } catch (IOException e) {
-            throw new IllegalArgumentException("delivery.spillDir " + dir + " cannot be used: cannot open its lock file " + lockFile
-                    + ": " + e.getMessage(), e);
+            claimed.own(dir, owner);
+        } catch (IOException | RuntimeException e) {
+            claimed.close();
+            throw e instanceof IllegalArgumentException iae ? iae : new IllegalArgumentException("delivery.spillDir " + dir
+                    + " cannot be used: its owner file " + dir.resolve(OWNER_FILE) + ": " + e.getMessage(), e);
         }
-        try {
-            FileLock lock;
-            try {
-                lock = channel.tryLock();
-            } catch (OverlappingFileLockException e) {
-                throw inUse(dir, lockFile, "another Gatehouse in this JVM");
-            }
-            if (lock == null) {
-                throw inUse(dir, lockFile, "another process" + holder(channel));
-            }
-            channel.truncate(0);
-            channel.write(ByteBuffer.wrap((ProcessHandle.current().pid() + "\n").getBytes(StandardCharsets.US_ASCII)), 0);
-            SpillOwner claimed = new SpillOwner(channel, lock);
-            try {
-                claimed.own(dir, owner);
-            } catch (IOException | RuntimeException e) {
-                claimed.close();
-                throw e instanceof IllegalArgumentException iae ? iae : new IllegalArgumentException("delivery.spillDir " + dir
-                        + " cannot be used: its owner file " + dir.resolve(OWNER_FILE) + ": " + e.getMessage(), e);
-            }
-            return claimed;
-        } catch (IOException e) {
-            close(channel);
-            throw new IllegalArgumentException("delivery.spillDir " + dir + " cannot be used: cannot lock " + lockFile + ": "
-                    + e.getMessage(), e);
-        } catch (RuntimeException e) {
-            close(channel);
-            throw e;
-        }
-    }
-
-    private static IllegalArgumentException inUse(Path dir, Path lockFile, String who) {
-        return new IllegalArgumentException("delivery.spillDir " + dir + " is in use: " + who + " holds its lock file " + lockFile
-                + "; give each Gatehouse process its own delivery.spillDir");
-    }
-
-    /** ", pid N" from the lock file the holder wrote, when it can be read. */
-    private static String holder(FileChannel channel) {
-        try {
-            ByteBuffer b = ByteBuffer.allocate(32);
-            channel.read(b, 0);
-            String pid = new String(b.array(), 0, b.position(), StandardCharsets.US_ASCII).strip();
-            return pid.matches("\\d{1,19}") ? " (pid " + pid + ")" : "";
-        } catch (IOException e) {
-            return "";
-        }
+        return claimed;
     }
 
     private void own(Path dir, String owner) throws IOException {
@@ -164,22 +113,9 @@ public final class SpillOwner implements AutoCloseable {
         return false;
     }
 
-    private static void close(FileChannel channel) {
-        try {
-            channel.close();
-        } catch (IOException ignored) {
-            // closing releases the lock either way
-        }
-    }
-
     /** Releases the directory (at stop, after the lanes closed their spills). */
     @Override
     public void close() {
-        try {
-            lock.release();
-        } catch (IOException e) {
-            LOG.log(System.Logger.Level.WARNING, "delivery spill: cannot release the lock file: " + e.getMessage());
-        }
-        close(channel);
+        lock.close();
     }
 }

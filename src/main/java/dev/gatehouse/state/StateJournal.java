@@ -1,6 +1,7 @@
 package dev.gatehouse.state;
 
 import com.lmax.disruptor.EventHandler;
+import dev.gatehouse.pipeline.DirectoryLock;
 import dev.gatehouse.pipeline.Dispatch;
 import dev.gatehouse.pipeline.GuildKind;
 import dev.gatehouse.pipeline.Session;
@@ -56,6 +57,8 @@ public final class StateJournal implements EventHandler<Dispatch> {
 
     private final StateWriter writer;
     private final Path dir;
+    /** This process's hold on {@code dir}: another process emptying it at its start would lose this one's events. */
+    private final DirectoryLock dirLock;
     private final long maxBytes;
     private final long segmentBytes;
     private final Object lock = new Object();
@@ -100,6 +103,7 @@ public final class StateJournal implements EventHandler<Dispatch> {
         this.dir = dir;
         this.maxBytes = maxBytes;
         this.segmentBytes = Math.max(MIN_SEGMENT_BYTES, Math.min(MAX_SEGMENT_BYTES, maxBytes / 16));
+        this.dirLock = DirectoryLock.claim(dir, "state.journalDir");
         try {
             Files.createDirectories(dir);
             long left = 0;
@@ -114,11 +118,17 @@ public final class StateJournal implements EventHandler<Dispatch> {
                         + " their events were not stored and the shards resume from the stored progress before them");
             }
         } catch (IOException e) {
+            dirLock.close();
             throw new UncheckedIOException("state journal at " + dir + " cannot be opened: " + e.getMessage(), e);
         }
         writer.journaled();
         catchUp = Thread.ofPlatform().name("gatehouse-state-journal").daemon(true).unstarted(this::catchUpLoop);
         catchUp.start();
+    }
+
+    /** Lets another process use the directory: at shutdown, or when the start failed after the journal was made. */
+    public void releaseDirectory() {
+        dirLock.close();
     }
 
     /** The writer's own early sequence updates would run behind this consumer's: the ring's batch end moves it. */
@@ -406,6 +416,7 @@ public final class StateJournal implements EventHandler<Dispatch> {
                 LOG.log(System.Logger.Level.WARNING, "state journal: closing " + dir + ": " + e.getMessage());
             }
         }
+        dirLock.close();
         if (left > 0) {
             LOG.log(System.Logger.Level.WARNING, "state journal: " + left + " events were not stored at shutdown (the database"
                     + " was down); the stored progress is before them, so the next start resumes there and Discord replays them");
