@@ -97,7 +97,7 @@ public record Key(String name, String defaultValue, String meaning, boolean secr
                     + " PostgreSQL is down (the bot keeps getting them); past it the ring fills and the shards pause; 0: no journal."),
             of("state.retryBackoffMs", "500", "While PostgreSQL is down the state writer tries again after this, doubling each time."),
             of("state.maxRetryBackoffMs", "10000", "The longest wait between two tries of the state writer while PostgreSQL is down."),
-            of("state.journalDir", "data/state-journal", "Directory of the state journal (segment files); emptied at start."),
+            of("state.journalDir", "data/state-journal", "Directory of the state journal (segment files); emptied at start; one process's (a second one on it stops at start)."),
             of("delivery.deadLetterRetentionDays", "30", "Days a dead letter (an event the bot refused) is kept; older ones of this bot are"
                     + " deleted hourly; 0 keeps them for ever."));
 
