@@ -512,17 +512,15 @@ final class Shard implements GatewayConnection.Listener {
     }
 
     private void onReady(byte[] buf, int len) {
-        java.util.List<Long> listed = new java.util.ArrayList<>();
+        long[] listed = new long[0];
         try {
-            for (long g : ReadyGuilds.read(buf, 0, len)) {
-                listed.add(g);
-            }
+            listed = ReadyGuilds.read(buf, 0, len);
         } catch (IOException e) {
             LOG.log(System.Logger.Level.WARNING, "shard " + id + ": could not read READY's guild list: " + e.getMessage());
         }
         guildTracker.ready(listed);
         guildsFromState = false;
-        markReady("ready with " + listed.size() + " guilds, session " + shortSession());
+        markReady("ready with " + listed.length + " guilds, session " + shortSession());
     }
 
     private void markReady(String what) {
