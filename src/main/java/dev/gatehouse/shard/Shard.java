@@ -43,7 +43,8 @@ final class Shard implements GatewayConnection.Listener {
     /** The connection being closed to reconnect: nothing more is read from it. */
     private GatewayConnection dropping;
     private ZlibStream zlib;
-    private byte[] text = new byte[4096];
+    /** Uncompressed messages' copy (no zlib-stream), allocated at the first one: a compressed shard holds none. */
+    private byte[] text = new byte[0];
     /** The session to resume, or null to identify. */
     private Session session;
     private long seq = -1;
