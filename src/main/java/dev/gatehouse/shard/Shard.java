@@ -43,7 +43,8 @@ final class Shard implements GatewayConnection.Listener {
     /** The connection being closed to reconnect: nothing more is read from it. */
     private GatewayConnection dropping;
     private ZlibStream zlib;
-    private byte[] text = new byte[4096];
+    /** Uncompressed messages' copy (no zlib-stream), allocated at the first one: a compressed shard holds none. */
+    private byte[] text = new byte[0];
     /** The session to resume, or null to identify. */
     private Session session;
     private long seq = -1;
@@ -512,17 +513,15 @@ final class Shard implements GatewayConnection.Listener {
     }
 
     private void onReady(byte[] buf, int len) {
-        java.util.List<Long> listed = new java.util.ArrayList<>();
+        long[] listed = new long[0];
         try {
-            for (long g : ReadyGuilds.read(buf, 0, len)) {
-                listed.add(g);
-            }
+            listed = ReadyGuilds.read(buf, 0, len);
         } catch (IOException e) {
             LOG.log(System.Logger.Level.WARNING, "shard " + id + ": could not read READY's guild list: " + e.getMessage());
         }
         guildTracker.ready(listed);
         guildsFromState = false;
-        markReady("ready with " + listed.size() + " guilds, session " + shortSession());
+        markReady("ready with " + listed.length + " guilds, session " + shortSession());
     }
 
     private void markReady(String what) {

@@ -7,12 +7,18 @@ import java.util.zip.Inflater;
 /**
  * Discord's zlib-stream transport compression: one zlib context for the whole connection, each message
  * ending with a sync flush ({@code 00 00 ff ff}), possibly split over several WebSocket messages. One
- * instance per connection; the output buffer is reused and grows to the largest message in flight. It is
- * given back when a message has been much smaller than it (a quarter) since: a shard's largest GUILD_CREATE
- * (megabytes) is not held for the life of the connection, yet a burst of large ones reuses one buffer.
+ * instance per connection; the output buffer ({@link #INITIAL} at first) is reused and grows to the largest
+ * message in flight. It is given back when a message has been much smaller than it (a quarter) since: a shard's
+ * largest GUILD_CREATE (megabytes) is not held for the life of the connection, yet a burst of large ones reuses
+ * one buffer.
  */
 final class ZlibStream {
-    private static final int INITIAL = 64 * 1024;
+    /**
+     * The buffer's size at first and after a large message: above the size of the firehose's frames (mean
+     * 1.2 KB; the ring's slots copy up to 4 KiB without allocating), so that they inflate without allocating, and
+     * small enough that an idle shard holds little (it was 64 KiB a shard).
+     */
+    static final int INITIAL = 8 * 1024;
     private final Inflater inflater = new Inflater();
     private byte[] out = new byte[INITIAL];
     private int length;
