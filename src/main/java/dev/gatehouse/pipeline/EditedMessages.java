@@ -4,8 +4,6 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import dev.gatehouse.discord.DataFields;
 import java.io.IOException;
-import java.util.LinkedHashMap;
-import java.util.Map;
 
 /**
  * Tells a content edit from an embed unfurl: remembers a 64-bit hash of the content of the most recent
@@ -14,22 +12,20 @@ import java.util.Map;
  * <p>Why a bounded map in memory and not a read of the state: unfurls follow the message within seconds, so
  * the recent messages are the ones that matter; a database read per update would put a round trip on the
  * delivery path, and with {@code delivery.afterState=false} the state may not hold the message yet. The map
- * keeps the {@link #DEFAULT_CAPACITY} most recently touched messages (about 100 bytes each, ~10 MB), the
- * oldest evicted first (access-ordered {@link LinkedHashMap}). An update of a message it does not know, with
- * content, is delivered: when in doubt, the bot gets it.
+ * keeps the {@link #DEFAULT_CAPACITY} most recently touched messages (about 28 bytes each, ~3.4 MB when full,
+ * grown by use), the least recently touched evicted first ({@link RecentHashes}). An update of a message it does
+ * not know, with content, is delivered: when in doubt, the bot gets it.
  */
 final class EditedMessages {
     static final int DEFAULT_CAPACITY = 100_000;
 
-    private final Map<Long, Long> contentHash;
+    /** What {@link RecentHashes#put} answers for a message it did not keep. */
+    private static final long UNKNOWN = 0L;
+
+    private final RecentHashes contentHash;
 
     EditedMessages(int capacity) {
-        this.contentHash = new LinkedHashMap<>(1024, 0.75f, true) {
-            @Override
-            protected boolean removeEldestEntry(Map.Entry<Long, Long> eldest) {
-                return size() > capacity;
-            }
-        };
+        this.contentHash = new RecentHashes(capacity);
     }
 
     /** False only for a MESSAGE_UPDATE that leaves a known message's content as it was, or carries none. */
@@ -45,33 +41,35 @@ final class EditedMessages {
             return true; // not ours to judge: deliver
         }
         long id = m.id;
-        Long hash = m.hash;
         if (id == 0) {
             return true;
         }
         if (create) {
-            if (hash != null) {
-                contentHash.put(id, hash);
+            if (m.hasContent) {
+                contentHash.put(id, m.hash, UNKNOWN);
             }
             return true;
         }
-        if (hash == null) {
+        if (!m.hasContent) {
             return false; // a partial update without content: embeds only
         }
-        Long before = contentHash.put(id, hash);
-        return before == null || before.longValue() != hash;
+        // a content hashing to UNKNOWN itself (one in 2^64) reads as unknown: delivered, the safe side
+        long before = contentHash.put(id, m.hash, UNKNOWN);
+        return before == UNKNOWN || before != m.hash;
     }
 
     /** A message's {@code id} and the hash of its {@code content}, the other members of {@code d} skipped. */
     private static final class Message implements DataFields.Member {
         long id;
-        Long hash;
+        boolean hasContent;
+        long hash;
 
         @Override
         public void read(String name, JsonToken value, JsonParser p) throws IOException {
             if ("id".equals(name) && value == JsonToken.VALUE_STRING) {
                 id = Long.parseLong(p.getText());
             } else if ("content".equals(name) && value == JsonToken.VALUE_STRING) {
+                hasContent = true;
                 hash = hash(p.getText());
             } else {
                 p.skipChildren();
