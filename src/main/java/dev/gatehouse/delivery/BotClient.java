@@ -51,8 +51,10 @@ final class BotClient implements Target {
         this.timeout = Duration.ofMillis(timeoutMs);
         this.array = array;
         this.maxBatch = maxBatch;
-        this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(Duration.ofMillis(Math.min(timeoutMs, 5000))).build();
+        // No connectTimeout: the request's own timeout bounds the connect too (BotClientConnectTest), and the client's
+        // connect-timer events kept the request that opened each pooled connection, body and all, alive long after:
+        // the load's multi-megabyte POST of GUILD_CREATEs stayed on the heap of an idle process.
+        this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     }
 
     /** POSTs the events; never throws for what the network or the bot does. */
