@@ -4,6 +4,9 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import java.io.IOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -47,6 +50,8 @@ final class Entity {
      * reader's 786 MB allocated per load of 250,000 members.
      */
     private static final int INITIAL_FIELDS = 16;
+    /** The bytes of an array read as longs, for {@link #ascii}. */
+    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
     private static final byte SCALAR = 0, LIST = 1, OBJECT = 2, ARRAY = 3, OTHER = 4;
 
     private final byte[] src;
@@ -222,13 +227,20 @@ final class Entity {
         return ascii(b) ? b : new String(b, StandardCharsets.UTF_8).getBytes(StandardCharsets.UTF_8);
     }
 
-    /** Whether every byte is ASCII (then it is well-formed UTF-8 as it stands); a reduction without branches. */
-    private static boolean ascii(byte[] b) {
-        int or = 0;
-        for (byte x : b) {
-            or |= x;
+    /**
+     * Whether every byte is ASCII (then it is well-formed UTF-8 as it stands): eight bytes at a time, without branches
+     * (byte by byte it was 1.2% of the process's samples in a profile of the load).
+     */
+    static boolean ascii(byte[] b) {
+        long or = 0;
+        int i = 0;
+        for (int end = b.length - 7; i < end; i += 8) {
+            or |= (long) LONGS.get(b, i);
         }
-        return or >= 0;
+        for (; i < b.length; i++) {
+            or |= b[i];
+        }
+        return (or & 0x8080_8080_8080_8080L) == 0;
     }
 
     /** The object's bytes with the fields stored apart cut out. */

@@ -2,6 +2,7 @@ package dev.gatehouse.state;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -137,6 +138,20 @@ class RowEncodingTest {
     void bytesTheParserRefusesRefuseTheDispatchSayingWhy() {
         IOException cut = assertThrows(IOException.class, () -> ChangeReader.read(memberTagged(new byte[] {'a', (byte) 0xC3, '('}), 42));
         assertTrue(cut.getMessage().contains("Invalid UTF-8 middle byte 0x28"), cut.getMessage());
+    }
+
+    @Test
+    void aByteAboveAsciiIsFoundWhereverItIs() {
+        for (int len = 0; len <= 20; len++) {
+            byte[] b = new byte[len];
+            java.util.Arrays.fill(b, (byte) 0x7F);
+            assertTrue(Entity.ascii(b), "ASCII only, " + len + " bytes");
+            for (int at = 0; at < len; at++) {
+                b[at] = (byte) 0x80;
+                assertFalse(Entity.ascii(b), "0x80 at " + at + " of " + len);
+                b[at] = 'a';
+            }
+        }
     }
 
     @Test
