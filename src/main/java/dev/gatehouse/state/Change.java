@@ -1,6 +1,8 @@
 package dev.gatehouse.state;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -9,18 +11,47 @@ import java.util.List;
  */
 final class Change {
 
-    /** One row of a {@link Table}: values in column order, as text; no data means partial. */
+    /**
+     * One row of a {@link Table}: values in column order, as text, except a {@code data} column's JSON, which is kept as
+     * its UTF-8 bytes ({@link #data}; its place in {@link #values} stays null): the payload's bytes of the object, which
+     * COPY sends as they are. No data means partial.
+     */
     static final class Row {
         final Table table;
         final String[] values;
+        /** The jsonb {@code data} column's UTF-8 bytes, or null (partial); always null for a table without one. */
+        byte[] data;
         boolean gone;
 
+        /** A row of {@code values} in column order, a {@code data} column's as text (tests, rows without an object). */
         Row(Table table, String... values) {
             if (values.length != table.width()) {
                 throw new IllegalArgumentException(table + " takes " + table.width() + " values, got " + values.length);
             }
             this.table = table;
             this.values = values;
+            int d = dataColumn(table);
+            if (d >= 0 && values[d] != null) {
+                data = values[d].getBytes(StandardCharsets.UTF_8);
+                values[d] = null;
+            }
+        }
+
+        /** A row of a table with a {@code data} column: its UTF-8 {@code data} and the other columns' values in order. */
+        Row(Table table, byte[] data, String... values) {
+            if (dataColumn(table) < 0 || values.length != table.width() - 1) {
+                throw new IllegalArgumentException(table + " takes " + (table.width() - 1) + " values and data, got "
+                        + values.length + (dataColumn(table) < 0 ? " (it has no data column)" : ""));
+            }
+            this.table = table;
+            this.values = Arrays.copyOf(values, table.width());
+            this.data = data;
+        }
+
+        /** Where {@code table}'s jsonb {@code data} column is (its last), or -1 when it has none. */
+        static int dataColumn(Table table) {
+            List<Table.Column> c = table.columns;
+            return "jsonb".equals(c.get(c.size() - 1).type()) ? c.size() - 1 : -1;
         }
 
         /**
@@ -32,7 +63,7 @@ final class Change {
         }
 
         boolean partial() {
-            return values[values.length - 1] == null;
+            return dataColumn(table) >= 0 ? data == null : values[values.length - 1] == null;
         }
 
         /**
@@ -41,11 +72,13 @@ final class Change {
          */
         void absorb(Row later) {
             if (!later.partial()) {
-                String earlier = values[values.length - 1];
+                byte[] earlier = data;
                 String[] before = values.clone();
                 System.arraycopy(later.values, 0, values, 0, values.length);
-                if (table.mergesData() && earlier != null) {
-                    values[values.length - 1] = joinObjects(earlier, later.values[values.length - 1]);
+                data = later.data;
+                if (table.mergesData() && earlier != null && later.data != null) {
+                    data = joinObjects(new String(earlier, StandardCharsets.UTF_8), new String(later.data, StandardCharsets.UTF_8))
+                            .getBytes(StandardCharsets.UTF_8);
                 }
                 if (table == Table.MEMBERS && "add".equals(before[Table.MEMBER_LEARNED_BY])
                         && "event".equals(values[Table.MEMBER_LEARNED_BY])) {
@@ -111,6 +144,13 @@ final class Change {
 
     Row add(Table t, String... values) {
         Row r = new Row(t, values);
+        rows.add(r);
+        return r;
+    }
+
+    /** A full row of a table with a {@code data} column: {@code data} as UTF-8, then the other columns' values. */
+    Row add(Table t, byte[] data, String... values) {
+        Row r = new Row(t, data, values);
         rows.add(r);
         return r;
     }

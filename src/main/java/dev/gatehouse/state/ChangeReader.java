@@ -220,7 +220,8 @@ final class ChangeReader {
         return c;
     }
 
-    private static Entity.Shape shapeOf(String type) {
+    /** Which children of a dispatch's {@code d} are read as entities of their own. */
+    static Entity.Shape shapeOf(String type) {
         return switch (type) {
             case "READY" -> Entity.Shape.of("guilds", FLAT, "user", FLAT);
             case "GUILD_CREATE" -> GUILD;
@@ -296,19 +297,19 @@ final class ChangeReader {
     /** The guild row; {@code loadedAt} is "now" for a GUILD_CREATE (kept from the first one), null otherwise. */
     private static String guild(Change c, Entity g, String shard, String loadedAt) throws IOException {
         String gid = need(g.id("id"), "id");
-        c.add(Table.GUILDS, gid, shard, g.text("name"), g.id("owner_id"), g.id("member_count"), "false", loadedAt, g.json());
+        c.add(Table.GUILDS, g.jsonUtf8(), gid, shard, g.text("name"), g.id("owner_id"), g.id("member_count"), "false", loadedAt);
         c.add(Table.GUILD_BOTS, c.application, gid, shard, "false");
         return gid;
     }
 
     private static void channel(Change c, Entity ch, String guildId) throws IOException {
-        c.add(Table.CHANNELS, need(ch.id("id"), "channel id"), guildId != null ? guildId : ch.id("guild_id"),
-                ch.id("parent_id"), ch.id("type"), ch.text("name"), ch.id("position"), ch.json());
+        c.add(Table.CHANNELS, ch.jsonUtf8(), need(ch.id("id"), "channel id"), guildId != null ? guildId : ch.id("guild_id"),
+                ch.id("parent_id"), ch.id("type"), ch.text("name"), ch.id("position"));
     }
 
     private static void role(Change c, Entity r, String guildId) throws IOException {
-        c.add(Table.ROLES, need(r.id("id"), "role id"), guildId, r.text("name"), r.id("position"),
-                r.text("permissions"), r.id("color"), r.json());
+        c.add(Table.ROLES, r.jsonUtf8(), need(r.id("id"), "role id"), guildId, r.text("name"), r.id("position"),
+                r.text("permissions"), r.id("color"));
     }
 
     /** A member; {@code learnedBy} says how (the change log's "how"): "add", "event" or "diff". */
@@ -317,9 +318,9 @@ final class ChangeReader {
         if (u == null) {
             throw new IOException("member without user");
         }
-        user(c, u);
-        c.add(Table.MEMBERS, guildId, need(u.id("id"), "member user.id"), m.text("nick"), m.text("joined_at"),
-                roles(m.list("roles")), learnedBy, m.json());
+        String uid = user(c, u);
+        c.add(Table.MEMBERS, m.jsonUtf8(), guildId, uid, m.text("nick"), m.text("joined_at"),
+                roles(m.list("roles")), learnedBy);
     }
 
     /** A member's role ids as a PostgreSQL array literal; each must be a snowflake. */
@@ -352,39 +353,42 @@ final class ChangeReader {
         if (u == null) {
             throw new IOException("presence without user");
         }
-        c.add(Table.PRESENCES, guildId, need(u.id("id"), "presence user.id"), p.text("status"), p.json());
+        c.add(Table.PRESENCES, p.jsonUtf8(), guildId, need(u.id("id"), "presence user.id"), p.text("status"));
     }
 
-    private static void user(Change c, Entity u) throws IOException {
-        c.add(Table.USERS, need(u.id("id"), "user id"), u.text("username"), u.text("global_name"), u.text("bot"),
-                u.text("avatar"), u.json());
+    /** The user's row; returns its id (a member's row shares the string). */
+    private static String user(Change c, Entity u) throws IOException {
+        String id = need(u.id("id"), "user id");
+        c.add(Table.USERS, u.jsonUtf8(), id, u.text("username"), u.text("global_name"), u.text("bot"),
+                u.text("avatar"));
+        return id;
     }
 
     /** A voice state; leaving voice (channel_id null) marks it gone. */
     private static void voiceState(Change c, Entity v, String guildId) throws IOException {
         String uid = need(v.id("user_id"), "voice state user_id");
         String channel = v.id("channel_id");
-        Change.Row r = c.add(Table.VOICE_STATES, guildId, uid, channel, v.text("session_id"), v.text("self_mute"),
-                v.text("self_deaf"), v.json());
+        Change.Row r = c.add(Table.VOICE_STATES, v.jsonUtf8(), guildId, uid, channel, v.text("session_id"), v.text("self_mute"),
+                v.text("self_deaf"));
         r.gone = channel == null;
     }
 
     private static void emoji(Change c, Entity x, String guildId) throws IOException {
-        c.add(Table.EMOJIS, need(x.id("id"), "emoji id"), guildId, x.text("name"), x.text("animated"), x.json());
+        c.add(Table.EMOJIS, x.jsonUtf8(), need(x.id("id"), "emoji id"), guildId, x.text("name"), x.text("animated"));
     }
 
     private static void sticker(Change c, Entity x, String guildId) throws IOException {
-        c.add(Table.STICKERS, need(x.id("id"), "sticker id"), guildId, x.text("name"), x.id("format_type"), x.json());
+        c.add(Table.STICKERS, x.jsonUtf8(), need(x.id("id"), "sticker id"), guildId, x.text("name"), x.id("format_type"));
     }
 
     private static void stage(Change c, Entity x, String guildId) throws IOException {
-        c.add(Table.STAGE_INSTANCES, need(x.id("id"), "stage instance id"), guildId, x.id("channel_id"), x.text("topic"),
-                x.json());
+        c.add(Table.STAGE_INSTANCES, x.jsonUtf8(), need(x.id("id"), "stage instance id"), guildId, x.id("channel_id"),
+                x.text("topic"));
     }
 
     private static void scheduledEvent(Change c, Entity x, String guildId) throws IOException {
-        c.add(Table.SCHEDULED_EVENTS, need(x.id("id"), "scheduled event id"), guildId, x.id("channel_id"),
-                x.text("name"), x.id("status"), x.text("scheduled_start_time"), x.json());
+        c.add(Table.SCHEDULED_EVENTS, x.jsonUtf8(), need(x.id("id"), "scheduled event id"), guildId, x.id("channel_id"),
+                x.text("name"), x.id("status"), x.text("scheduled_start_time"));
     }
 
     /** A thread member; {@code threadId} from the object's id or its thread. Without user_id it is not stored. */
@@ -393,17 +397,14 @@ final class ChangeReader {
         if (uid == null) {
             return; // embedded in a thread for the bot itself, Discord may omit the ids
         }
-        c.add(Table.THREAD_MEMBERS, threadId, uid, guildId, m.text("join_timestamp"), m.json());
+        c.add(Table.THREAD_MEMBERS, m.jsonUtf8(), threadId, uid, guildId, m.text("join_timestamp"));
     }
 
     private static void message(Change c, Entity m) throws IOException {
         Entity author = m.object("author");
-        if (author != null) {
-            user(c, author);
-        }
-        c.add(Table.MESSAGES, need(m.id("id"), "id"), m.id("channel_id"), m.id("guild_id"),
-                author == null ? null : author.id("id"), m.text("content"), m.text("timestamp"),
-                m.text("edited_timestamp"), m.json());
+        String authorId = author == null ? null : user(c, author);
+        c.add(Table.MESSAGES, m.jsonUtf8(), need(m.id("id"), "id"), m.id("channel_id"), m.id("guild_id"), authorId,
+                m.text("content"), m.text("timestamp"), m.text("edited_timestamp"));
     }
 
     private static String need(String value, String what) throws IOException {

@@ -30,6 +30,8 @@ final class CopyBinary {
     private final Table table;
     private final boolean direct;
     private final int[] kinds;
+    /** The jsonb {@code data} column, whose value a row holds as UTF-8 bytes ({@link Change.Row#data}), or -1. */
+    private final int dataColumn;
     private byte[] buf = new byte[PIECE_BYTES + 65_536];
     private int pos;
 
@@ -42,6 +44,7 @@ final class CopyBinary {
         this.direct = direct;
         List<Table.Column> columns = table.columns;
         this.kinds = new int[columns.size()];
+        this.dataColumn = Change.Row.dataColumn(table);
         for (int i = 0; i < kinds.length; i++) {
             String type = columns.get(i).type();
             kinds[i] = switch (direct ? type : stagingType(type)) {
@@ -201,6 +204,10 @@ final class CopyBinary {
         ensure(2);
         putShort((short) (kinds.length + (gone ? 1 : 0)));
         for (int c = 0; c < kinds.length; c++) {
+            if (c == dataColumn) {
+                jsonb(r.data);
+                continue;
+            }
             String what = field(c, r.values[c]);
             if (what != null) {
                 if (direct) {
@@ -318,6 +325,22 @@ final class CopyBinary {
         if (jsonb) {
             buf[pos++] = 1;
         }
+        put(b, 0, b.length);
+    }
+
+    /**
+     * A {@code data} column's JSON as it is, behind its length and jsonb's version byte (NULL for none): the payload's
+     * bytes of the object, already well-formed UTF-8 ({@link Entity#jsonUtf8}); no string was made of it.
+     */
+    private void jsonb(byte[] b) {
+        if (b == null) {
+            ensure(4);
+            putInt(-1);
+            return;
+        }
+        ensure(5 + b.length);
+        putInt(b.length + 1);
+        buf[pos++] = 1;
         put(b, 0, b.length);
     }
 

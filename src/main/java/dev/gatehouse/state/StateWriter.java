@@ -579,18 +579,21 @@ public final class StateWriter implements EventHandler<Dispatch> {
     /** The upsert of small batches: one statement, each column's values as one text array. */
     static int unnestUpsert(Connection conn, Table t, java.util.Collection<Change.Row> rows) throws SQLException {
         int width = t.width();
+        int dataColumn = Change.Row.dataColumn(t);
         String[][] columns = new String[width][rows.size()];
+        byte[][] data = new byte[rows.size()][];
         Boolean[] gone = new Boolean[rows.size()];
         int i = 0;
         for (Change.Row r : rows) {
             for (int c = 0; c < width; c++) {
                 columns[c][i] = r.values[c];
             }
+            data[i] = r.data;
             gone[i++] = r.gone;
         }
         try (PreparedStatement ps = conn.prepareStatement(t.upsert)) {
             for (int c = 0; c < width; c++) {
-                ps.setObject(c + 1, new TextArray(columns[c]));
+                ps.setObject(c + 1, c == dataColumn ? new TextArray(data) : new TextArray(columns[c]));
             }
             if (t.goneColumn != null) {
                 ps.setArray(width + 1, conn.createArrayOf("boolean", gone));

@@ -21,20 +21,35 @@ final class TextArray extends PGobject implements PGBinaryObject {
 
     /** {@code values} may hold nulls (SQL NULL elements). */
     TextArray(String[] values) {
+        this(utf8(values));
+    }
+
+    /**
+     * Elements already in UTF-8 (a {@code data} column's objects as the payload had them); nulls are SQL NULL elements.
+     * The array is kept, not copied.
+     */
+    TextArray(byte[][] utf8) {
         setType("text[]");
-        elements = new byte[values.length][];
-        int n = 20 + 4 * values.length; // ndim, has-null flag, element type, size and lower bound; a length per element
+        elements = utf8;
+        int n = 20 + 4 * utf8.length; // ndim, has-null flag, element type, size and lower bound; a length per element
         boolean anyNull = false;
-        for (int i = 0; i < values.length; i++) {
-            if (values[i] == null) {
+        for (byte[] e : utf8) {
+            if (e == null) {
                 anyNull = true;
             } else {
-                elements[i] = values[i].getBytes(StandardCharsets.UTF_8);
-                n += elements[i].length;
+                n += e.length;
             }
         }
         length = n;
         nulls = anyNull;
+    }
+
+    private static byte[][] utf8(String[] values) {
+        byte[][] out = new byte[values.length][];
+        for (int i = 0; i < values.length; i++) {
+            out[i] = values[i] == null ? null : values[i].getBytes(StandardCharsets.UTF_8);
+        }
+        return out;
     }
 
     @Override

@@ -35,7 +35,7 @@ class FastLoadTest {
     private static final ObjectMapper MAPPER = new ObjectMapper();
 
     /** Every captured gateway dispatch the state keeps, as the ring hands it over. */
-    private static List<Dispatch> dispatches() throws Exception {
+    static List<Dispatch> dispatches() throws Exception {
         List<Dispatch> out = new ArrayList<>();
         FrameHeader h = new FrameHeader();
         try (var files = Files.list(Fixtures.dir())) {
@@ -56,7 +56,7 @@ class FastLoadTest {
     }
 
     /** The rows of the dispatches folded per table and key, as one flush of the writer folds them. */
-    private static Map<Table, List<Change.Row>> rows(List<Dispatch> dispatches) throws Exception {
+    static Map<Table, List<Change.Row>> rows(List<Dispatch> dispatches) throws Exception {
         Map<Table, LinkedHashMap<Object, Change.Row>> byKey = new LinkedHashMap<>();
         for (Dispatch d : dispatches) {
             Change c = ChangeReader.read(d, 42);
@@ -90,7 +90,7 @@ class FastLoadTest {
         return out;
     }
 
-    private static List<String> written(Map<Table, List<Change.Row>> rows, boolean bulk) throws Exception {
+    static List<String> written(Map<Table, List<Change.Row>> rows, boolean bulk) throws Exception {
         try (Database db = Database.open(TestPostgres.freshDatabase(), TestPostgres.server().user(), "", 1);
              Connection c = db.dataSource().getConnection()) {
             c.setAutoCommit(false);
