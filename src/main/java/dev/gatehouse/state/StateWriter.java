@@ -96,6 +96,10 @@ public final class StateWriter implements EventHandler<Dispatch> {
     private final LongAdder eventsStored = new LongAdder();
     private final LongAdder eventsRejected = new LongAdder();
     private final LongAdder flushes = new LongAdder();
+    /** Round trips to PostgreSQL of committed flushes (each statement, and the commit). */
+    private final LongAdder roundTrips = new LongAdder();
+    /** Flushes the consumer thread wrote itself, without the database thread (see {@link #endBatch}). */
+    private final LongAdder writtenHere = new LongAdder();
     private final StatementClock clock = new StatementClock();
     private volatile boolean stopping;
     /** True while a flush waits for the database to come back (set by the database thread). */
@@ -188,12 +192,40 @@ public final class StateWriter implements EventHandler<Dispatch> {
         }
     }
 
-    /** The end of a batch: hands over what is pending and waits until it is stored. */
+    /**
+     * The end of a batch: writes what is pending and waits until it is stored. When no flush is outstanding (the usual
+     * case for a writer that keeps up) the consumer thread writes it itself: handing it to the database thread and
+     * waiting for its answer would cost two thread wake-ups per transaction for nothing, since the consumer waits
+     * anyway. A write that fails here is handed over, and the database thread retries it as always (outages, a lost
+     * schema, refused rows); behind a journal everything goes through the database thread, so the consumer never waits
+     * for a database that is down.
+     */
     void endBatch() {
         if (!pending.isEmpty() || (!progress.isEmpty() && System.nanoTime() - progressSavedAt >= PROGRESS_EVERY_NANOS)) {
+            if (!journaled && !databaseDown && idle() && writeHere()) {
+                return;
+            }
             submit();
         }
         awaitFlushed();
+    }
+
+    private boolean idle() {
+        synchronized (outstanding) {
+            return outstanding[0] == 0;
+        }
+    }
+
+    /** Writes what is pending on the consumer thread; false (pending kept) when the write failed. */
+    private boolean writeHere() {
+        try {
+            write(pending, new ArrayList<>(progress.values()));
+        } catch (SQLException | RuntimeException e) {
+            return false; // rolled back: the database thread writes it again and handles what went wrong
+        }
+        writtenHere.increment();
+        clearPending();
+        return true;
     }
 
     /** Hands what is pending to the database thread (waiting while another flush already waits there). */
@@ -341,6 +373,16 @@ public final class StateWriter implements EventHandler<Dispatch> {
         return flushes.sum();
     }
 
+    /** Round trips to PostgreSQL of the transactions committed (statements and commits). */
+    public long roundTrips() {
+        return roundTrips.sum();
+    }
+
+    /** Transactions the ring's consumer thread wrote itself, without a hand-off to the database thread. */
+    public long flushesWrittenHere() {
+        return writtenHere.sum();
+    }
+
     /** Seconds the database thread spent per kind of statement (a table's copy, merge or upsert, sweeps, commit). */
     public Map<String, Double> statementSeconds() {
         return clock.seconds();
@@ -356,6 +398,7 @@ public final class StateWriter implements EventHandler<Dispatch> {
         List<Change> changes = f.changes();
         long backoff = retryMs;
         boolean reported = false;
+        int reapplied = 0;
         while (true) {
             try {
                 write(changes, f.progress());
@@ -366,7 +409,13 @@ public final class StateWriter implements EventHandler<Dispatch> {
                 return;
             } catch (SQLException e) {
                 if (UNDEFINED_TABLE.equals(e.getSQLState())) {
-                    reapplySchema(e);
+                    if (stopping || Thread.currentThread().isInterrupted() || !reapplySchema(e, reapplied++ > 0 ? backoff : 0)) {
+                        eventsRejected.add(changes.size());
+                        LOG.log(System.Logger.Level.ERROR, "state: the database has lost the schema and the writer is stopping; "
+                                + changes.size() + " events not stored (" + e.getMessage().lines().findFirst().orElse("") + ")");
+                        return;
+                    }
+                    backoff = Math.min(maxRetryMs, backoff * 2);
                     continue;
                 }
                 if (!transient_(e)) {
@@ -426,28 +475,38 @@ public final class StateWriter implements EventHandler<Dispatch> {
     /** SQLSTATE of a table that does not exist: the database came back without the schema. */
     static final String UNDEFINED_TABLE = "42P01";
 
-    /** The database lost the schema (restarted empty): apply it again, then reload every shard's state. */
-    private void reapplySchema(SQLException cause) {
+    /**
+     * The database lost the schema (restarted empty): apply it again, then reload every shard's state. Waits
+     * {@code pauseMs} first (a table still missing right after the schema was applied again must not make the writer
+     * spin). False when it gave up: stopping, or interrupted, before the schema was applied.
+     */
+    private boolean reapplySchema(SQLException cause, long pauseMs) {
         LOG.log(System.Logger.Level.WARNING, "state: the database has lost the schema (" + cause.getMessage().lines().findFirst().orElse("")
                 + "): PostgreSQL came back empty; applying the schema again and identifying every shard anew to reload the whole state");
+        long pause = pauseMs;
         while (true) {
             try {
+                if (pause > 0) {
+                    Thread.sleep(pause);
+                }
+                if (stopping) {
+                    return false;
+                }
                 Database.migrate(db);
                 break;
             } catch (SQLException e) {
-                if (stopping) {
-                    return;
+                if (pause != 1_000) {
+                    LOG.log(System.Logger.Level.WARNING, "state: cannot apply the schema again (" + e.getMessage() + "); retrying every second");
                 }
-                try {
-                    Thread.sleep(1_000);
-                } catch (InterruptedException ie) {
-                    Thread.currentThread().interrupt();
-                    return;
-                }
+                pause = 1_000;
+            } catch (InterruptedException ie) {
+                Thread.currentThread().interrupt();
+                return false;
             }
         }
         onSchemaLost.run();
         LOG.log(System.Logger.Level.INFO, "state: schema applied again; every shard identifies anew to reload the state");
+        return true;
     }
 
     /** Connection-level failures (SQLSTATE classes 08, 53, 57) are worth waiting for; others are about the data. */
@@ -484,6 +543,14 @@ public final class StateWriter implements EventHandler<Dispatch> {
             }
         }
         long written = 0;
+        int trips = 1; // the commit
+        for (Map.Entry<Table, LinkedHashMap<Object, Change.Row>> e : rows.entrySet()) {
+            trips += e.getValue().isEmpty() ? 0 : 1;
+        }
+        trips += (revisions.isEmpty() ? 0 : 1) + (progress.isEmpty() ? 0 : 1);
+        for (Sweep s : sweeps.keySet()) {
+            trips += s.statements.size();
+        }
         try (Connection conn = db.getConnection()) {
             conn.setAutoCommit(false);
             try {
@@ -512,6 +579,7 @@ public final class StateWriter implements EventHandler<Dispatch> {
         rowsWritten.add(written);
         eventsStored.add(changes.size());
         flushes.increment();
+        roundTrips.add(trips);
         tell(rows, revisions, sweeps);
     }
 
