@@ -544,10 +544,6 @@ public final class StateWriter implements EventHandler<Dispatch> {
         }
         long written = 0;
         int trips = 1; // the commit
-        for (Map.Entry<Table, LinkedHashMap<Object, Change.Row>> e : rows.entrySet()) {
-            trips += e.getValue().isEmpty() ? 0 : 1;
-        }
-        trips += (revisions.isEmpty() ? 0 : 1) + (progress.isEmpty() ? 0 : 1);
         for (Sweep s : sweeps.keySet()) {
             trips += s.statements.size();
         }
@@ -555,16 +551,24 @@ public final class StateWriter implements EventHandler<Dispatch> {
             conn.setAutoCommit(false);
             try {
                 long t = System.nanoTime();
+                List<Table> small = new ArrayList<>();
                 for (Map.Entry<Table, LinkedHashMap<Object, Change.Row>> e : rows.entrySet()) {
-                    written += upsert(conn, e.getKey(), e.getValue().values(), clock);
+                    if (e.getValue().size() >= BulkLoader.MIN_ROWS) {
+                        written += BulkLoader.load(conn, e.getKey(), e.getValue().values(), clock);
+                        trips++; // at least: a bulk load stages, copies and merges
+                    } else if (!e.getValue().isEmpty()) {
+                        small.add(e.getKey());
+                    }
                 }
-                written += appendRevisions(conn, revisions);
+                if (!small.isEmpty() || !revisions.isEmpty() || !progress.isEmpty()) {
+                    written += writeInOne(conn, small, rows, revisions, progress);
+                    trips++;
+                }
                 t = clock.since("upserts in all (copies and merges included)", t);
                 for (Map.Entry<Sweep, List<Long>> s : sweeps.entrySet()) {
                     written += s.getKey().run(conn, s.getValue(), applicationId);
                     t = clock.since("sweep " + s.getKey(), t);
                 }
-                SessionStore.saveStored(conn, applicationId, progress);
                 conn.commit();
                 clock.since("commit", t);
             } catch (SQLException | RuntimeException e) {
@@ -633,19 +637,62 @@ public final class StateWriter implements EventHandler<Dispatch> {
         }
     }
 
-    private static int upsert(Connection conn, Table t, java.util.Collection<Change.Row> rows, StatementClock clock)
-            throws SQLException {
-        if (rows.isEmpty()) {
-            return 0;
+    /**
+     * The small tables' upserts, the message revisions and the shards' progress as one multi-statement: the driver sends
+     * them all before a single sync, one round trip instead of one per statement (they are independent of each other;
+     * the sweeps, which read what the upserts wrote, follow). Returns the rows upserted and revisions appended.
+     */
+    private int writeInOne(Connection conn, List<Table> small, Map<Table, LinkedHashMap<Object, Change.Row>> rows,
+                           List<String[]> revisions, List<SessionStore.Progress> progress) throws SQLException {
+        StringBuilder sql = new StringBuilder();
+        for (Table t : small) {
+            sql.append(t.upsert).append(";\n");
         }
-        if (rows.size() >= BulkLoader.MIN_ROWS) {
-            return BulkLoader.load(conn, t, rows, clock);
+        if (!revisions.isEmpty()) {
+            sql.append(APPEND_REVISIONS).append(";\n");
         }
-        return unnestUpsert(conn, t, rows);
+        if (!progress.isEmpty()) {
+            sql.append(SessionStore.SAVE_STORED);
+        }
+        int counted = small.size() + (revisions.isEmpty() ? 0 : 1); // the progress's count is not rows written
+        try (PreparedStatement ps = conn.prepareStatement(sql.toString())) {
+            int next = 1;
+            for (Table t : small) {
+                next = bindUpsert(conn, ps, next, t, rows.get(t).values());
+            }
+            if (!revisions.isEmpty()) {
+                next = bindRevisions(ps, next, revisions);
+            }
+            if (!progress.isEmpty()) {
+                SessionStore.bindStored(conn, ps, next, applicationId, progress);
+            }
+            int n = 0;
+            boolean resultSet = ps.execute();
+            for (int i = 0; ; i++) {
+                int count = resultSet ? 0 : ps.getUpdateCount();
+                if (!resultSet && count == -1) {
+                    break;
+                }
+                if (i < counted) {
+                    n += Math.max(0, count);
+                }
+                resultSet = ps.getMoreResults();
+            }
+            return n;
+        }
     }
 
     /** The upsert of small batches: one statement, each column's values as one text array. */
     static int unnestUpsert(Connection conn, Table t, java.util.Collection<Change.Row> rows) throws SQLException {
+        try (PreparedStatement ps = conn.prepareStatement(t.upsert)) {
+            bindUpsert(conn, ps, 1, t, rows);
+            return ps.executeUpdate();
+        }
+    }
+
+    /** Sets {@code t.upsert}'s parameters from {@code first} on; returns the index after the last. */
+    private static int bindUpsert(Connection conn, PreparedStatement ps, int first, Table t, java.util.Collection<Change.Row> rows)
+            throws SQLException {
         int width = t.width();
         String[][] columns = new String[width][rows.size()];
         Boolean[] gone = new Boolean[rows.size()];
@@ -656,32 +703,27 @@ public final class StateWriter implements EventHandler<Dispatch> {
             }
             gone[i++] = r.gone;
         }
-        try (PreparedStatement ps = conn.prepareStatement(t.upsert)) {
-            for (int c = 0; c < width; c++) {
-                ps.setObject(c + 1, new TextArray(columns[c]));
-            }
-            if (t.goneColumn != null) {
-                ps.setArray(width + 1, conn.createArrayOf("boolean", gone));
-            }
-            return ps.executeUpdate();
+        for (int c = 0; c < width; c++) {
+            ps.setObject(first + c, new TextArray(columns[c]));
         }
+        if (t.goneColumn != null) {
+            ps.setArray(first + width, conn.createArrayOf("boolean", gone));
+            return first + width + 1;
+        }
+        return first + width;
     }
 
-    private static int appendRevisions(Connection conn, List<String[]> revisions) throws SQLException {
-        if (revisions.isEmpty()) {
-            return 0;
-        }
+    /** Sets {@link #APPEND_REVISIONS}' parameters from {@code first} on; returns the index after the last. */
+    private static int bindRevisions(PreparedStatement ps, int first, List<String[]> revisions) throws SQLException {
         String[][] columns = new String[6][revisions.size()];
         for (int i = 0; i < revisions.size(); i++) {
             for (int c = 0; c < 6; c++) {
                 columns[c][i] = revisions.get(i)[c];
             }
         }
-        try (PreparedStatement ps = conn.prepareStatement(APPEND_REVISIONS)) {
-            for (int c = 0; c < 6; c++) {
-                ps.setObject(c + 1, new TextArray(columns[c]));
-            }
-            return ps.executeUpdate();
+        for (int c = 0; c < 6; c++) {
+            ps.setObject(first + c, new TextArray(columns[c]));
         }
+        return first + 6;
     }
 }
