@@ -20,7 +20,13 @@ import javax.sql.DataSource;
  * at the end of every Disruptor batch (or every {@code maxEvents}) the changes are folded per table (one row
  * per key, last write wins) and written in one transaction: one bulk upsert per table, then the sweeps.
  *
- * <p>Transactions run on the writer's own database thread, one at a time and in order, so reading the next
+ * <p>A writer that keeps up finds the ring empty after each batch; the ring's wait strategy then lets it linger
+ * ({@code state.lingerMs}) for company before it takes the next batch, so one transaction covers the events of about a
+ * millisecond instead of one or a few (a group commit). A transaction's small upserts, revisions and progress go in one
+ * round trip (a multi-statement), then the sweeps and the commit.
+ *
+ * <p>The end of a batch with nothing outstanding is written on the consumer thread itself (it waits for it anyway).
+ * Other transactions run on the writer's own database thread, one at a time and in order, so reading the next
  * events overlaps writing the last ones: a flush inside a Disruptor batch (at {@code maxEvents} or
  * {@link #MAX_ROWS}) is handed over and reading goes on, at most one more flush waits behind it (memory stays
  * bounded), and the end of a batch waits until everything is stored. Each committed flush advances this consumer's
