@@ -43,8 +43,8 @@ public final class EventRing implements DispatchSink {
     }
 
     /**
-     * As above, with the state writer's linger ({@code state.lingerMs}, in ms; 0: none): when it found the ring empty,
-     * it waits up to that long (or for {@code lingerEvents}) for company before taking what came (see
+     * As above, with the state writer's linger ({@code state.lingerMs}, in ms; 0: none): when fewer than
+     * {@code lingerEvents} wait for it, it waits up to that long (or for {@code lingerEvents}) for company before taking what came (see
      * {@link ParkingWaitStrategy}).
      */
     public EventRing(int size, EventHandler<Dispatch> state, EventHandler<Dispatch> delivery, boolean deliveryAfterState,
@@ -118,7 +118,7 @@ public final class EventRing implements DispatchSink {
         return true;
     }
 
-    /** Times the state writer lingered for company ({@code state.lingerMs}): about one per batch it found the ring empty for. */
+    /** Times the state writer lingered for company ({@code state.lingerMs}): at most one per batch. */
     public long stateLingers() {
         return waits.lingers();
     }

@@ -19,11 +19,11 @@ import java.util.concurrent.locks.LockSupport;
  * then its {@code notifyAll} waits for the lock the waiter holds until it waits.
  *
  * <p>Linger ({@code state.lingerMs}): one consumer's barrier ({@link #lingerFor}, the state writer's) may wait a little
- * longer for company. When that consumer found the ring empty and an event arrives, it is not handed the lone event at
- * once: it waits up to the linger (in a few parks, not a spin) or until {@code enough} events are there, and then takes
- * them all as one Disruptor batch, which the writer commits as one transaction (a group commit). A consumer that finds
- * events waiting (a backlog) never lingers, and a quiet ring hands over what it has when the linger ends: an event waits
- * at most the linger more than without it.
+ * longer for company. When that consumer asks for its next batch and fewer than {@code enough} events are there (none,
+ * or the one or two that came during its last commit), it is not handed them at once: it waits up to the linger (in a
+ * few parks, not a spin) or until {@code enough} are there, and then takes them all as one Disruptor batch, which the
+ * writer commits as one transaction (a group commit). A backlog of {@code enough} never lingers, and a quiet ring hands
+ * over what it has when the linger ends: an event waits at most the linger more than without it.
  */
 final class ParkingWaitStrategy implements WaitStrategy {
     private static final int SPINS = 64;
@@ -39,8 +39,8 @@ final class ParkingWaitStrategy implements WaitStrategy {
     private final java.util.concurrent.atomic.LongAdder lingers = new java.util.concurrent.atomic.LongAdder();
 
     /**
-     * Makes the consumer of {@code barrier} linger up to {@code nanos} for company after it found the ring empty, or until
-     * {@code enough} events are waiting (0 nanos: never lingers).
+     * Makes the consumer of {@code barrier} linger up to {@code nanos} for company when fewer than {@code enough} events
+     * are waiting for it (0 nanos: never lingers).
      */
     void lingerFor(SequenceBarrier barrier, long nanos, int enough) {
         if (nanos < 0 || enough < 1) {
@@ -51,7 +51,7 @@ final class ParkingWaitStrategy implements WaitStrategy {
         this.lingering = nanos > 0 ? barrier : null;
     }
 
-    /** How many times the lingering consumer waited for company (once per batch it found the ring empty for). */
+    /** How many times the lingering consumer waited for company (at most once per batch). */
     long lingers() {
         return lingers.sum();
     }
@@ -71,9 +71,9 @@ final class ParkingWaitStrategy implements WaitStrategy {
                     mutex.wait();
                 }
             }
-            if (barrier == lingering) {
-                linger(sequence, cursor, barrier);
-            }
+        }
+        if (barrier == lingering && cursor.get() - sequence + 1 < enough) {
+            linger(sequence, cursor, barrier);
         }
         long available;
         int spins = 0;
