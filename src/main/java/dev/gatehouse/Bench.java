@@ -94,6 +94,7 @@ final class Bench {
             long delivered0 = g.delivery().delivered();
             long received0 = g.dispatches();
             long rows0 = g.state().rowsWritten();
+            Mechanism m0 = Mechanism.of(g);
             long t0 = System.nanoTime();
             long peakHeap = 0;
             while (System.nanoTime() - t0 < seconds * 1_000_000_000L) {
@@ -110,6 +111,7 @@ final class Bench {
             long delivered = g.delivery().delivered() - delivered0;
             long received = g.dispatches() - received0;
             long rows = g.state().rowsWritten() - rows0;
+            Mechanism m = Mechanism.of(g).minus(m0);
             double cpu = (os.getProcessCpuTime() - cpu0) / 1e9;
             long p50 = latency.quantileMicros(0.50);
             long p99 = latency.quantileMicros(0.99);
@@ -134,6 +136,12 @@ final class Bench {
                             + " the rest is the lanes and the POST%n", config.deliveryAfterState() ? " and the state writer's commit" : "",
                     reachedP50 / 1000.0, reachedP99 / 1000.0);
             System.out.printf("database: %.0f rows/s%n", rows / elapsed);
+            System.out.printf("state writer: %.0f transactions/s, %.2f events per transaction, %.2f round trips per transaction,"
+                            + " %.0f%% written on the consumer thread, %.0f lingers/s (state.lingerMs=%d)%n",
+                    m.flushes() / elapsed, ratio(m.stored(), m.flushes()), ratio(m.roundTrips(), m.flushes()),
+                    100 * ratio(m.writtenHere(), m.flushes()), m.stateLingers() / elapsed, config.lingers().stateMs());
+            System.out.printf("delivery: %.0f POSTs/s, %.2f events per POST, %.0f lingers/s (delivery.lingerMs=%d)%n",
+                    m.posts() / elapsed, ratio(m.posted(), m.posts()), m.deliveryLingers() / elapsed, config.lingers().deliveryMs());
             System.out.printf("peak heap: %d MiB%n", peakHeap >> 20);
             System.out.printf("cpu: %.1f s per million received events (this JVM: gatehouse + simulator + sample bot;"
                     + " PostgreSQL excluded)%n", received == 0 ? 0 : cpu / received * 1e6);
@@ -143,6 +151,25 @@ final class Bench {
             deleteTree(data);
         }
         return 0;
+    }
+
+    private static double ratio(long a, long b) {
+        return b == 0 ? 0 : (double) a / b;
+    }
+
+    /** The counters that say how the writer and delivery batch, whatever the machine's load. */
+    private record Mechanism(long flushes, long stored, long roundTrips, long writtenHere, long stateLingers, long posts,
+                             long posted, long deliveryLingers) {
+        static Mechanism of(Gatehouse g) {
+            return new Mechanism(g.state().flushes(), g.state().eventsStored(), g.state().roundTrips(),
+                    g.state().flushesWrittenHere(), g.stateLingers(), g.delivery().posts(), g.delivery().eventsPosted(),
+                    g.delivery().lingers());
+        }
+
+        Mechanism minus(Mechanism o) {
+            return new Mechanism(flushes - o.flushes, stored - o.stored, roundTrips - o.roundTrips, writtenHere - o.writtenHere,
+                    stateLingers - o.stateLingers, posts - o.posts, posted - o.posted, deliveryLingers - o.deliveryLingers);
+        }
     }
 
     static void deleteTree(Path p) {

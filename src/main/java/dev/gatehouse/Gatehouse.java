@@ -177,7 +177,8 @@ public final class Gatehouse implements AutoCloseable {
             delivery = new Forwarder(new Forwarder.Settings(config.eventHandlerUrl(), config.eventHandlerSecret().reveal(),
                     config.deliveryMaxQueued(), config.deliveryMaxQueuedBytes(), config.deliverySpillDir(),
                     config.deliveryMaxSpilledBytes(), Overflow.valueOf(config.deliveryOverflow().name()),
-                    config.deliveryBatchSize(), config.deliveryMaxBatchSize(), config.deliveryConnections(), config.deliveryTimeoutMs()),
+                    config.deliveryBatchSize(), config.deliveryMaxBatchSize(), config.deliveryConnections(), config.deliveryTimeoutMs(),
+                    config.lingers().deliveryMs()),
                     new Handled(deliveredMarks), database.dataSource(), new GatewayFilters(config.deliveryEvents(),
                     config.deliverySkipEvents(), config.filtersEditedMessages()), controllers, application.id(),
                     config.deliveryDeadLetterRetentionDays());
@@ -190,7 +191,7 @@ public final class Gatehouse implements AutoCloseable {
                     ? Optional.of(new StateJournal(state, config.stateJournalDir(), config.stateMaxJournalBytes()))
                     : Optional.empty();
             EventRing ring = new EventRing(config.ringSize(), journal.<EventHandler<Dispatch>>map(j -> j).orElse(state), delivery,
-                    config.deliveryAfterState(), List.of(tap));
+                    config.deliveryAfterState(), List.of(tap), config.lingers().stateMs(), config.stateBatchMaxEvents());
             IdentifyQueue.Ledger turns = identifyTurns(new IdentifyTurns(database.dataSource(), application));
             Controllers loadedControllers = controllers;
             Reshard.Sets sets = (p, sink, gateway, resume, shardingRequired) -> new ShardManager(p, sink, token, intents, gateway,
@@ -440,6 +441,11 @@ public final class Gatehouse implements AutoCloseable {
     /** Where resharding stands: idle, refused (and why), loading, switching, done or failed. */
     public ReshardStatus reshardStatus() {
         return shards.status();
+    }
+
+    /** Times the state writer lingered for company ({@code state.lingerMs}). */
+    public long stateLingers() {
+        return ring.stateLingers();
     }
 
     public StateWriter state() {

@@ -33,7 +33,9 @@ import org.junit.jupiter.api.Test;
  * dead letters in a real PostgreSQL: an idle stream goes one event per request; a backlog goes in JSON arrays of
  * what is waiting, up to what the bot asked for with {@code Gatehouse-Batch}, and only when it asked; refusals
  * and held answers in the middle of a batch keep per-shard order and exactly-once, refused events becoming dead
- * letters one by one.
+ * letters one by one. With {@code delivery.lingerMs} a batching bot gets what arrives while its lane lingers in one POST
+ * (a lone event still arrives), and a bot taking one event per POST gets exactly what it got without it; the linger there
+ * is long (a second) so that a slow machine cannot make the events miss it, and no duration is asserted.
  */
 class BatchDeliveryTest {
     private static final int SHARDS = 4;
@@ -55,19 +57,62 @@ class BatchDeliveryTest {
     void start() throws Exception {
         bot = new TestBot("batch-secret");
         db = Database.open(TestPostgres.freshDatabase(), TestPostgres.server().user(), "", 2);
+        lanes(0);
+    }
+
+    /** The ring and forwarder (two lanes) with this {@code delivery.lingerMs}. */
+    private void lanes(long lingerMs) {
         forwarder = new Forwarder(new Forwarder.Settings(URI.create(bot.url()), "batch-secret", 100_000, Long.MAX_VALUE,
-                Path.of("unused-spill"), 0, Overflow.BLOCK, 1, 1000, 2, 10_000), Handled.none(), db.dataSource(),
+                Path.of("unused-spill"), 0, Overflow.BLOCK, 1, 1000, 2, 10_000, lingerMs), Handled.none(), db.dataSource(),
                 GatewayFilters.none(), Controllers.none());
         EventHandler<Dispatch> noState = (d, s, end) -> { };
         ring = new EventRing(1024, noState, forwarder, true);
     }
 
-    @AfterEach
-    void stop() {
+    private void closeLanes() {
         ring.shutdown(5_000);
         forwarder.close(1_000);
+    }
+
+    @AfterEach
+    void stop() {
+        closeLanes();
         db.close();
         bot.close();
+    }
+
+    @Test
+    void aBatchingBotGetsWhatCameWithinTheLingerInOnePost() throws Exception {
+        closeLanes();
+        lanes(1_000);
+        bot.askForBatches(100);
+        publishAndAwait(0); // the answer carries the header: batches from now on
+        publishAndAwait(0);
+        assertEquals(List.of(-1, 1), bot.requestSizes(), "an object, then a lone event still arrives (an array of one)");
+        assertTrue(forwarder.lingers() >= 1, "the lane lingered before the lone event's POST");
+        for (int i = 0; i < 10; i++) {
+            publish(0);
+        }
+        Harness.await("the ten events to arrive", 30_000, () -> bot.count() == 12, () -> "received " + bot.count());
+        List<Integer> sizes = bot.requestSizes().subList(2, bot.requestSizes().size());
+        assertEquals(10, sizes.stream().mapToInt(Integer::intValue).sum(), "the ten events, each once: " + sizes);
+        assertTrue(sizes.size() < 10, "events arriving within the linger share POSTs: " + sizes);
+        assertEquals(bot.requestSizes().size(), forwarder.posts(), "every POST counted");
+        assertEquals(12, forwarder.eventsPosted());
+        assertInOrderOnce(Map.of(), 12);
+    }
+
+    @Test
+    void aBotTakingOneEventPerPostGetsObjectsAndNoLinger() throws Exception {
+        closeLanes();
+        lanes(1_000);
+        for (int i = 0; i < 20; i++) {
+            publish(i % SHARDS);
+        }
+        Harness.await("the events to arrive", 30_000, () -> bot.count() == 20, () -> "received " + bot.count());
+        assertTrue(bot.requestSizes().stream().allMatch(n -> n == -1), "one object per POST: " + bot.requestSizes());
+        assertEquals(0, forwarder.lingers(), "one event per POST never waits");
+        assertInOrderOnce(Map.of(), 20);
     }
 
     @Test

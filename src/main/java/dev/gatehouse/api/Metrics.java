@@ -74,6 +74,17 @@ final class Metrics {
         counter("gatehouse_state_events_stored", "Dispatches whose change is in the database", () -> s.state().eventsStored());
         counter("gatehouse_state_events_rejected", "Dispatches the state could not store", () -> s.state().eventsRejected());
         counter("gatehouse_state_flushes", "State transactions committed", () -> s.state().flushes());
+        counter("gatehouse_state_round_trips", "Round trips to PostgreSQL of the committed state transactions (statements and commits)",
+                () -> s.state().roundTrips());
+        counter("gatehouse_state_flushes_on_consumer", "State transactions the ring's consumer thread wrote itself (no hand-off)",
+                () -> s.state().flushesWrittenHere());
+        counter("gatehouse_state_lingers", "Times the state writer waited state.lingerMs for company (fewer than state.batchMaxEvents were waiting)",
+                () -> s.ring().stateLingers());
+        counter("gatehouse_delivery_posts", "POSTs (or controller deliveries) made to the bot", () -> s.delivery().posts());
+        counter("gatehouse_delivery_events_posted", "Events in those POSTs (over gatehouse_delivery_posts: events per POST)",
+                () -> s.delivery().eventsPosted());
+        counter("gatehouse_delivery_lingers", "Times a lane waited delivery.lingerMs for company before a POST of a batch not full",
+                () -> s.delivery().lingers());
         counter("gatehouse_state_replays_skipped", "Replayed dispatches the state had already stored", () -> s.state().replaysSkipped());
         gauge("gatehouse_api_cache_entries", "Entries in the API's read cache", () -> s.cache().size());
         CounterWithCallback.builder().name("gatehouse_api_requests").help("API requests answered, by route and status")

@@ -61,7 +61,8 @@ public record Config(
         int deliveryDeadLetterRetentionDays,
         long gatewayMaxHeldBytes,
         Resharding resharding,
-        Retries retries) {
+        Retries retries,
+        Lingers lingers) {
 
     /**
      * Resharding keys: {@code reshard}, {@code reshardPercentage} and {@code reshard.*} (see config.properties).
@@ -76,6 +77,14 @@ public record Config(
      * while the database is down), in milliseconds.
      */
     public record Retries(long reconnectMs, long maxReconnectMs, long stateRetryMs, long maxStateRetryMs) {
+    }
+
+    /**
+     * How long a consumer that keeps up waits for company before it acts on little: {@code state.lingerMs} (the state
+     * writer, before a transaction of the few events that came) and {@code delivery.lingerMs} (a lane, before a POST
+     * of fewer events than the bot asked for per batch), in milliseconds; 0 acts at once.
+     */
+    public record Lingers(long stateMs, long deliveryMs) {
     }
 
     /** Worker thread flavour of the clusters. */
@@ -106,7 +115,7 @@ public record Config(
                 gatewayMaxPausedMs, filtersEditedMessages, controllersDir, apiMaxConnections, apiMaxMembersPerRequest,
                 deliveryMaxBatchSize,
                 stateMaxJournalBytes, stateJournalDir, deliveryDeadLetterRetentionDays, gatewayMaxHeldBytes, resharding,
-                retries);
+                retries, lingers);
     }
 
     /** A copy delivering to another bot endpoint, used by the demo to aim at its sample bot. */
@@ -120,7 +129,7 @@ public record Config(
                 gatewayMaxPausedMs, filtersEditedMessages, controllersDir, apiMaxConnections, apiMaxMembersPerRequest,
                 deliveryMaxBatchSize,
                 stateMaxJournalBytes, stateJournalDir, deliveryDeadLetterRetentionDays, gatewayMaxHeldBytes, resharding,
-                retries);
+                retries, lingers);
     }
 
     /** Builds and validates a configuration from resolved string values (every key of {@link Key#ALL} present). */
@@ -181,7 +190,8 @@ public record Config(
                         in.integer("reshard.guildsPerShard", 1, 1_000_000), in.minutesAsMs("reshard.checkIntervalMinutes", 10, 86_400_000),
                         in.integer("reshard.identifyReserve", 0, 1_000_000), in.lng("reshard.settleMs", 0, 600_000)),
                 new Retries(in.lng("gateway.reconnectBackoffMs", 100, 600_000), in.lng("gateway.maxReconnectBackoffMs", 100, 3_600_000),
-                        in.lng("state.retryBackoffMs", 1, 600_000), in.lng("state.maxRetryBackoffMs", 1, 3_600_000)));
+                        in.lng("state.retryBackoffMs", 1, 600_000), in.lng("state.maxRetryBackoffMs", 1, 3_600_000)),
+                new Lingers(in.lng("state.lingerMs", 0, 1_000), in.lng("delivery.lingerMs", 0, 1_000)));
         c.checkTogether();
         return c;
     }

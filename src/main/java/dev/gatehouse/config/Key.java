@@ -61,6 +61,8 @@ public record Key(String name, String defaultValue, String meaning, boolean secr
             of("delivery.maxBatchSize", "1000", "Most events per POST a bot may ask for with its Gatehouse-Batch answer header (JSON arrays of what is waiting)."),
             of("delivery.connections", "4", "Parallel keep-alive connections to the bot; each shard always uses the same one."),
             of("delivery.timeoutMs", "10000", "Timeout of one POST to the bot, in milliseconds."),
+            of("delivery.lingerMs", "1", "With batches (delivery.batchSize > 1 or the bot's Gatehouse-Batch): a lane with fewer events"
+                    + " than a batch waits up to this for more before its POST; 0: POST at once. One event per POST: never waits."),
             of("delivery.afterState", "true", "Deliver an event only after the state writer stored it (false: the bot gets events while PostgreSQL is down)."),
             of("delivery.maxQueuedBytes", "268435456", "Bytes of events held in memory for the bot (with delivery.maxQueued, whichever is reached first); past it events spill to disk."),
             of("delivery.maxSpilledBytes", "10737418240", "Bytes of events kept in the durable spill while the bot is down; delivery.overflow applies only past it."),
@@ -96,6 +98,8 @@ public record Key(String name, String defaultValue, String meaning, boolean secr
             of("state.maxJournalBytes", "1073741824", "With delivery.afterState=false: bytes of events the state keeps on disk while"
                     + " PostgreSQL is down (the bot keeps getting them); past it the ring fills and the shards pause; 0: no journal."),
             of("state.retryBackoffMs", "500", "While PostgreSQL is down the state writer tries again after this, doubling each time."),
+            of("state.lingerMs", "1", "When fewer than state.batchMaxEvents wait, the state writer waits up to this for more events before a transaction"
+                    + " (a group commit: fewer, larger transactions for up to this much latency); 0: a transaction per arrival."),
             of("state.maxRetryBackoffMs", "10000", "The longest wait between two tries of the state writer while PostgreSQL is down."),
             of("state.journalDir", "data/state-journal", "Directory of the state journal (segment files); emptied at start; one process's (a second one on it stops at start)."),
             of("delivery.deadLetterRetentionDays", "30", "Days a dead letter (an event the bot refused) is kept; older ones of this bot are"

@@ -37,6 +37,13 @@ final class BotClient implements Target {
     private final boolean array;
     private final int maxBatch;
     private final HttpClient http;
+    /**
+     * A 2xx answer's body is read and dropped, never decoded (nothing uses it: one String per POST less); a hold's or a
+     * refusal's is kept as text for the logs and the dead letters.
+     */
+    private static final HttpResponse.BodyHandler<String> ANSWER_BODY = info ->
+            Answer.verdictOf(info.statusCode()) == Answer.Verdict.DELIVERED
+                    ? HttpResponse.BodySubscribers.replacing("") : HttpResponse.BodyHandlers.ofString().apply(info);
     /** The batch size the bot's last answer asked for; 0 when it did not ask. */
     private final AtomicInteger asked = new AtomicInteger();
     private volatile long lastBadHeaderLog = System.nanoTime() - 120_000_000_000L;
@@ -66,7 +73,7 @@ final class BotClient implements Target {
                 .POST(HttpRequest.BodyPublishers.ofByteArray(bodyOf(batch))).build();
         HttpResponse<String> res;
         try {
-            res = http.send(req, HttpResponse.BodyHandlers.ofString());
+            res = http.send(req, ANSWER_BODY);
         } catch (HttpTimeoutException e) {
             return new Answer(Answer.Verdict.HOLD, -1, "no answer within " + timeout.toMillis() + " ms", 0);
         } catch (IOException e) {

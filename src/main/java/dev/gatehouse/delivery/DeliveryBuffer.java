@@ -443,6 +443,32 @@ final class DeliveryBuffer {
         }
     }
 
+    /**
+     * Adds to the batch a lane took last (and holds, not posted yet) the events queued behind it in memory since, up to
+     * {@code maxEvents} in all, as if it were taken now; nothing when the lane has moved to the spill since.
+     */
+    void topUp(int index, int maxEvents, List<Pending> batch) {
+        lock.lock();
+        try {
+            Lane lane = lanes[index];
+            if (lane.spilling || lane.inFlight != batch.size()) {
+                return;
+            }
+            int n = 0;
+            for (Pending p : lane.memory) {
+                if (n == maxEvents) {
+                    break;
+                }
+                if (n++ >= batch.size()) {
+                    batch.add(p);
+                }
+            }
+            lane.inFlight = batch.size();
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** The bot took (or refused for good, dead-lettered) the first {@code count} events of the batch taken last. */
     void delivered(int index, List<Pending> batch, int count) {
         lock.lock();

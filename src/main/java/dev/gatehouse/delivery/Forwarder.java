@@ -56,7 +56,14 @@ public final class Forwarder implements EventHandler<Dispatch> {
 
     /** How the forwarder holds events and talks to the bot. */
     public record Settings(URI url, String secret, int maxQueued, long maxQueuedBytes, Path spillDir, long maxSpilledBytes,
-                           Overflow overflow, int batchSize, int maxBatchSize, int connections, long timeoutMs) {
+                           Overflow overflow, int batchSize, int maxBatchSize, int connections, long timeoutMs, long lingerMs) {
+        /** Without a linger ({@code delivery.lingerMs=0}). */
+        public Settings(URI url, String secret, int maxQueued, long maxQueuedBytes, Path spillDir, long maxSpilledBytes,
+                        Overflow overflow, int batchSize, int maxBatchSize, int connections, long timeoutMs) {
+            this(url, secret, maxQueued, maxQueuedBytes, spillDir, maxSpilledBytes, overflow, batchSize, maxBatchSize,
+                    connections, timeoutMs, 0);
+        }
+
         @Override
         public String toString() {
             return "Forwarder.Settings[" + url + ", " + connections + " connections]"; // never the secret
@@ -88,7 +95,8 @@ public final class Forwarder implements EventHandler<Dispatch> {
         Target target = controllers.deliveryTarget().<Target>map(t -> new ControllerTarget(t, controllers))
                 .orElseGet(() -> new BotClient(s.url(), s.secret(), s.timeoutMs(), s.batchSize() > 1,
                         Math.max(s.batchSize(), s.maxBatchSize())));
-        this.lanes = new Lanes(s.connections(), buffer, target, deadLetters, s.batchSize(), latency);
+        this.lanes = new Lanes(s.connections(), buffer, target, deadLetters, s.batchSize(), latency,
+                java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(s.lingerMs()));
     }
 
     @Override
@@ -252,6 +260,20 @@ public final class Forwarder implements EventHandler<Dispatch> {
     }
 
     /** POST attempts that were held and retried. */
+    public long posts() {
+        return lanes.posts();
+    }
+
+    /** Events in those POSTs (with {@link #posts}: events per POST). */
+    public long eventsPosted() {
+        return lanes.eventsPosted();
+    }
+
+    /** Times a lane waited {@code delivery.lingerMs} for company before a POST of a batch not full yet. */
+    public long lingers() {
+        return lanes.lingers();
+    }
+
     public long retries() {
         return lanes.retries();
     }

@@ -24,11 +24,26 @@ final class Lanes {
     private final List<Thread> threads = new ArrayList<>();
     private final LongAdder delivered = new LongAdder();
     private final LongAdder retries = new LongAdder();
+    private final LongAdder posts = new LongAdder();
+    private final LongAdder eventsPosted = new LongAdder();
+    private final LongAdder lingers = new LongAdder();
+    /** {@code delivery.lingerMs}: how long a lane with a batch not full waits for more events before its POST. */
+    private final long lingerNanos;
     private final LatencyHistogram latency;
     private volatile boolean running = true;
     private volatile long drainDeadline = Long.MAX_VALUE;
 
     Lanes(int count, DeliveryBuffer buffer, Target bot, DeadLetters deadLetters, int batchSize, LatencyHistogram latency) {
+        this(count, buffer, bot, deadLetters, batchSize, latency, 0);
+    }
+
+    /**
+     * @param lingerNanos when POSTs are batches (the limit above 1) and a lane takes fewer events than a batch from memory,
+     *                    it waits this long for more before the POST (0: never)
+     */
+    Lanes(int count, DeliveryBuffer buffer, Target bot, DeadLetters deadLetters, int batchSize, LatencyHistogram latency,
+          long lingerNanos) {
+        this.lingerNanos = lingerNanos;
         this.buffer = buffer;
         this.bot = bot;
         this.deadLetters = deadLetters;
@@ -48,9 +63,17 @@ final class Lanes {
         while (running || (buffer.memoryEvents() > 0 && System.nanoTime() < drainDeadline && !outage.down())) {
             try {
                 if (batch.isEmpty()) {
-                    buffer.take(lane, bot.batchLimit(batchSize), batch, 200);
+                    int limit = bot.batchLimit(batchSize);
+                    buffer.take(lane, limit, batch, 200);
                     if (batch.isEmpty()) {
                         continue;
+                    }
+                    if (lingerNanos > 0 && limit > 1 && batch.size() < limit) {
+                        // a batch not full: wait a little for company, so that a bot that takes arrays gets one POST per
+                        // linger instead of one per event; the events that came meanwhile join it, in order
+                        lingers.increment();
+                        java.util.concurrent.locks.LockSupport.parkNanos(lingerNanos);
+                        buffer.topUp(lane, limit, batch);
                     }
                 }
                 // no more than the bot takes now: it may have stopped asking for batches since this one was taken
@@ -104,7 +127,7 @@ final class Lanes {
      */
     private int post(int lane, List<Pending> batch) throws InterruptedException {
         int limit = bot.batchLimit(batchSize);
-        Answer a = bot.post(batch);
+        Answer a = sent(bot.post(batch), batch.size());
         switch (a.verdict()) {
             case DELIVERED -> {
                 delivered(lane, batch);
@@ -124,7 +147,7 @@ final class Lanes {
                 }
                 for (int i = 0; i < batch.size(); i++) {
                     List<Pending> one = List.of(batch.get(i));
-                    Answer b = bot.post(one);
+                    Answer b = sent(bot.post(one), 1);
                     if (b.verdict() == Answer.Verdict.HOLD) {
                         held(lane, b);
                         buffer.delivered(lane, batch, i);
@@ -140,6 +163,24 @@ final class Lanes {
                 return batch.size();
             }
         }
+    }
+
+    private Answer sent(Answer a, int events) {
+        posts.increment();
+        eventsPosted.add(events);
+        return a;
+    }
+
+    long posts() {
+        return posts.sum();
+    }
+
+    long eventsPosted() {
+        return eventsPosted.sum();
+    }
+
+    long lingers() {
+        return lingers.sum();
     }
 
     private void held(int lane, Answer a) {

@@ -26,6 +26,7 @@ public final class EventRing implements DispatchSink {
     private final EventHandler<Dispatch> state;
     private final EventHandler<Dispatch> delivery;
     private final java.util.List<EventHandler<Dispatch>> consumers;
+    private final ParkingWaitStrategy waits = new ParkingWaitStrategy();
 
     public EventRing(int size, EventHandler<Dispatch> state, EventHandler<Dispatch> delivery, boolean deliveryAfterState) {
         this(size, state, delivery, deliveryAfterState, java.util.List.of());
@@ -38,7 +39,18 @@ public final class EventRing implements DispatchSink {
      */
     public EventRing(int size, EventHandler<Dispatch> state, EventHandler<Dispatch> delivery, boolean deliveryAfterState,
                      java.util.List<EventHandler<Dispatch>> taps) {
+        this(size, state, delivery, deliveryAfterState, taps, 0, 1);
+    }
+
+    /**
+     * As above, with the state writer's linger ({@code state.lingerMs}, in ms; 0: none): when fewer than
+     * {@code lingerEvents} wait for it, it waits up to that long (or for {@code lingerEvents}) for company before taking what came (see
+     * {@link ParkingWaitStrategy}).
+     */
+    public EventRing(int size, EventHandler<Dispatch> state, EventHandler<Dispatch> delivery, boolean deliveryAfterState,
+                     java.util.List<EventHandler<Dispatch>> taps, long stateLingerMs, int lingerEvents) {
         this(size, state, delivery, deliveryAfterState, taps, SlotReclaimer.IDLE_SLOTS_PER_SECOND);
+        waits.lingerFor(disruptor.getBarrierFor(state), TimeUnit.MILLISECONDS.toNanos(stateLingerMs), lingerEvents);
     }
 
     /**
@@ -51,7 +63,7 @@ public final class EventRing implements DispatchSink {
             Thread t = new Thread(r, "gatehouse-consumer");
             t.setDaemon(true);
             return t;
-        }, ProducerType.MULTI, new ParkingWaitStrategy());
+        }, ProducerType.MULTI, waits);
         this.state = state;
         this.delivery = delivery;
         disruptor.setDefaultExceptionHandler(new Fatal());
@@ -104,6 +116,11 @@ public final class EventRing implements DispatchSink {
             ring.publish(s);
         }
         return true;
+    }
+
+    /** Times the state writer lingered for company ({@code state.lingerMs}): at most one per batch. */
+    public long stateLingers() {
+        return waits.lingers();
     }
 
     /** Slots published since start: dispatches of every shard set and Gatehouse's signals; it never goes back. */

@@ -17,6 +17,13 @@ import java.util.concurrent.locks.LockSupport;
  * samples at the firehose (JFR). A waiter sets the flag before it reads the cursor, a producer writes the cursor
  * before it reads the flag (a fence between each pair): either the waiter sees the new cursor or the producer sees the flag, and
  * then its {@code notifyAll} waits for the lock the waiter holds until it waits.
+ *
+ * <p>Linger ({@code state.lingerMs}): one consumer's barrier ({@link #lingerFor}, the state writer's) may wait a little
+ * longer for company. When that consumer asks for its next batch and fewer than {@code enough} events are there (none,
+ * or the one or two that came during its last commit), it is not handed them at once: it waits up to the linger (in a
+ * few parks, not a spin) or until {@code enough} are there, and then takes them all as one Disruptor batch, which the
+ * writer commits as one transaction (a group commit). A backlog of {@code enough} never lingers, and a quiet ring hands
+ * over what it has when the linger ends: an event waits at most the linger more than without it.
  */
 final class ParkingWaitStrategy implements WaitStrategy {
     private static final int SPINS = 64;
@@ -25,6 +32,29 @@ final class ParkingWaitStrategy implements WaitStrategy {
 
     private final Object mutex = new Object();
     private final java.util.concurrent.atomic.AtomicBoolean waiting = new java.util.concurrent.atomic.AtomicBoolean();
+    /** The barrier whose consumer lingers (null: none), how long, and how many events end the linger early. */
+    private volatile SequenceBarrier lingering;
+    private volatile long lingerNanos;
+    private volatile int enough;
+    private final java.util.concurrent.atomic.LongAdder lingers = new java.util.concurrent.atomic.LongAdder();
+
+    /**
+     * Makes the consumer of {@code barrier} linger up to {@code nanos} for company when fewer than {@code enough} events
+     * are waiting for it (0 nanos: never lingers).
+     */
+    void lingerFor(SequenceBarrier barrier, long nanos, int enough) {
+        if (nanos < 0 || enough < 1) {
+            throw new IllegalArgumentException("a linger needs nanos >= 0 and enough >= 1, got " + nanos + " and " + enough);
+        }
+        this.lingerNanos = nanos;
+        this.enough = enough;
+        this.lingering = nanos > 0 ? barrier : null;
+    }
+
+    /** How many times the lingering consumer waited for company (at most once per batch). */
+    long lingers() {
+        return lingers.sum();
+    }
 
     @Override
     public long waitFor(long sequence, Sequence cursor, Sequence dependentSequence, SequenceBarrier barrier)
@@ -42,6 +72,9 @@ final class ParkingWaitStrategy implements WaitStrategy {
                 }
             }
         }
+        if (barrier == lingering && cursor.get() - sequence + 1 < enough) {
+            linger(sequence, cursor, barrier);
+        }
         long available;
         int spins = 0;
         long park = MIN_PARK_NANOS;
@@ -55,6 +88,19 @@ final class ParkingWaitStrategy implements WaitStrategy {
             }
         }
         return available;
+    }
+
+    /** Waits up to the linger, in four parks at most, for {@code enough} events from {@code sequence} on. */
+    private void linger(long sequence, Sequence cursor, SequenceBarrier barrier) throws AlertException {
+        lingers.increment();
+        long total = lingerNanos;
+        long slice = Math.max(MIN_PARK_NANOS, total / 4);
+        long deadline = System.nanoTime() + total;
+        long left;
+        while (cursor.get() - sequence + 1 < enough && (left = deadline - System.nanoTime()) > 0) {
+            barrier.checkAlert();
+            LockSupport.parkNanos(Math.min(slice, left));
+        }
     }
 
     @Override

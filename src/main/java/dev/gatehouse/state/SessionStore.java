@@ -113,6 +113,18 @@ public final class SessionStore {
         if (progress.isEmpty()) {
             return 0;
         }
+        try (PreparedStatement ps = conn.prepareStatement(SAVE_STORED)) {
+            bindStored(conn, ps, 1, applicationId, progress);
+            return ps.executeUpdate();
+        }
+    }
+
+    /**
+     * Sets the parameters of {@link #SAVE_STORED} from parameter {@code first} on (the writer sends it in one statement
+     * with its upserts); returns the index after the last.
+     */
+    static int bindStored(Connection conn, PreparedStatement ps, int first, long applicationId, Collection<Progress> progress)
+            throws SQLException {
         List<Progress> sorted = new ArrayList<>(progress);
         sorted.sort(java.util.Comparator.comparingInt(Progress::shardId));
         progress = sorted;
@@ -133,18 +145,16 @@ public final class SessionStore {
             gateways[i] = p.session().gatewayUrl();
             i++;
         }
-        try (PreparedStatement ps = conn.prepareStatement(SAVE_STORED)) {
-            ps.setLong(1, applicationId);
-            ps.setArray(2, conn.createArrayOf("integer", shards));
-            ps.setArray(3, conn.createArrayOf("integer", totals));
-            ps.setArray(4, conn.createArrayOf("text", ids));
-            ps.setArray(5, conn.createArrayOf("text", urls));
-            ps.setArray(6, conn.createArrayOf("bigint", seqs));
-            ps.setArray(7, conn.createArrayOf("text", gateways));
-            ps.setLong(8, applicationId);
-            ps.setLong(9, applicationId);
-            return ps.executeUpdate();
-        }
+        ps.setLong(first, applicationId);
+        ps.setArray(first + 1, conn.createArrayOf("integer", shards));
+        ps.setArray(first + 2, conn.createArrayOf("integer", totals));
+        ps.setArray(first + 3, conn.createArrayOf("text", ids));
+        ps.setArray(first + 4, conn.createArrayOf("text", urls));
+        ps.setArray(first + 5, conn.createArrayOf("bigint", seqs));
+        ps.setArray(first + 6, conn.createArrayOf("text", gateways));
+        ps.setLong(first + 7, applicationId);
+        ps.setLong(first + 8, applicationId);
+        return first + 9;
     }
 
     /**

@@ -20,7 +20,13 @@ import javax.sql.DataSource;
  * at the end of every Disruptor batch (or every {@code maxEvents}) the changes are folded per table (one row
  * per key, last write wins) and written in one transaction: one bulk upsert per table, then the sweeps.
  *
- * <p>Transactions run on the writer's own database thread, one at a time and in order, so reading the next
+ * <p>A writer that keeps up finds the ring empty after each batch; the ring's wait strategy then lets it linger
+ * ({@code state.lingerMs}) for company before it takes the next batch, so one transaction covers the events of about a
+ * millisecond instead of one or a few (a group commit). A transaction's small upserts, revisions and progress go in one
+ * round trip (a multi-statement), then the sweeps and the commit.
+ *
+ * <p>The end of a batch with nothing outstanding is written on the consumer thread itself (it waits for it anyway).
+ * Other transactions run on the writer's own database thread, one at a time and in order, so reading the next
  * events overlaps writing the last ones: a flush inside a Disruptor batch (at {@code maxEvents} or
  * {@link #MAX_ROWS}) is handed over and reading goes on, at most one more flush waits behind it (memory stays
  * bounded), and the end of a batch waits until everything is stored. Each committed flush advances this consumer's
@@ -96,6 +102,10 @@ public final class StateWriter implements EventHandler<Dispatch> {
     private final LongAdder eventsStored = new LongAdder();
     private final LongAdder eventsRejected = new LongAdder();
     private final LongAdder flushes = new LongAdder();
+    /** Round trips to PostgreSQL of committed flushes (each statement, and the commit). */
+    private final LongAdder roundTrips = new LongAdder();
+    /** Flushes the consumer thread wrote itself, without the database thread (see {@link #endBatch}). */
+    private final LongAdder writtenHere = new LongAdder();
     private final StatementClock clock = new StatementClock();
     private volatile boolean stopping;
     /** True while a flush waits for the database to come back (set by the database thread). */
@@ -188,12 +198,40 @@ public final class StateWriter implements EventHandler<Dispatch> {
         }
     }
 
-    /** The end of a batch: hands over what is pending and waits until it is stored. */
+    /**
+     * The end of a batch: writes what is pending and waits until it is stored. When no flush is outstanding (the usual
+     * case for a writer that keeps up) the consumer thread writes it itself: handing it to the database thread and
+     * waiting for its answer would cost two thread wake-ups per transaction for nothing, since the consumer waits
+     * anyway. A write that fails here is handed over, and the database thread retries it as always (outages, a lost
+     * schema, refused rows); behind a journal everything goes through the database thread, so the consumer never waits
+     * for a database that is down.
+     */
     void endBatch() {
         if (!pending.isEmpty() || (!progress.isEmpty() && System.nanoTime() - progressSavedAt >= PROGRESS_EVERY_NANOS)) {
+            if (!journaled && !databaseDown && idle() && writeHere()) {
+                return;
+            }
             submit();
         }
         awaitFlushed();
+    }
+
+    private boolean idle() {
+        synchronized (outstanding) {
+            return outstanding[0] == 0;
+        }
+    }
+
+    /** Writes what is pending on the consumer thread; false (pending kept) when the write failed. */
+    private boolean writeHere() {
+        try {
+            write(pending, new ArrayList<>(progress.values()));
+        } catch (SQLException | RuntimeException e) {
+            return false; // rolled back: the database thread writes it again and handles what went wrong
+        }
+        writtenHere.increment();
+        clearPending();
+        return true;
     }
 
     /** Hands what is pending to the database thread (waiting while another flush already waits there). */
@@ -341,6 +379,16 @@ public final class StateWriter implements EventHandler<Dispatch> {
         return flushes.sum();
     }
 
+    /** Round trips to PostgreSQL of the transactions committed (statements and commits). */
+    public long roundTrips() {
+        return roundTrips.sum();
+    }
+
+    /** Transactions the ring's consumer thread wrote itself, without a hand-off to the database thread. */
+    public long flushesWrittenHere() {
+        return writtenHere.sum();
+    }
+
     /** Seconds the database thread spent per kind of statement (a table's copy, merge or upsert, sweeps, commit). */
     public Map<String, Double> statementSeconds() {
         return clock.seconds();
@@ -356,6 +404,7 @@ public final class StateWriter implements EventHandler<Dispatch> {
         List<Change> changes = f.changes();
         long backoff = retryMs;
         boolean reported = false;
+        int reapplied = 0;
         while (true) {
             try {
                 write(changes, f.progress());
@@ -366,7 +415,13 @@ public final class StateWriter implements EventHandler<Dispatch> {
                 return;
             } catch (SQLException e) {
                 if (UNDEFINED_TABLE.equals(e.getSQLState())) {
-                    reapplySchema(e);
+                    if (stopping || Thread.currentThread().isInterrupted() || !reapplySchema(e, reapplied++ > 0 ? backoff : 0)) {
+                        eventsRejected.add(changes.size());
+                        LOG.log(System.Logger.Level.ERROR, "state: the database has lost the schema and the writer is stopping; "
+                                + changes.size() + " events not stored (" + e.getMessage().lines().findFirst().orElse("") + ")");
+                        return;
+                    }
+                    backoff = Math.min(maxRetryMs, backoff * 2);
                     continue;
                 }
                 if (!transient_(e)) {
@@ -426,28 +481,38 @@ public final class StateWriter implements EventHandler<Dispatch> {
     /** SQLSTATE of a table that does not exist: the database came back without the schema. */
     static final String UNDEFINED_TABLE = "42P01";
 
-    /** The database lost the schema (restarted empty): apply it again, then reload every shard's state. */
-    private void reapplySchema(SQLException cause) {
+    /**
+     * The database lost the schema (restarted empty): apply it again, then reload every shard's state. Waits
+     * {@code pauseMs} first (a table still missing right after the schema was applied again must not make the writer
+     * spin). False when it gave up: stopping, or interrupted, before the schema was applied.
+     */
+    private boolean reapplySchema(SQLException cause, long pauseMs) {
         LOG.log(System.Logger.Level.WARNING, "state: the database has lost the schema (" + cause.getMessage().lines().findFirst().orElse("")
                 + "): PostgreSQL came back empty; applying the schema again and identifying every shard anew to reload the whole state");
+        long pause = pauseMs;
         while (true) {
             try {
+                if (pause > 0) {
+                    Thread.sleep(pause);
+                }
+                if (stopping) {
+                    return false;
+                }
                 Database.migrate(db);
                 break;
             } catch (SQLException e) {
-                if (stopping) {
-                    return;
+                if (pause != 1_000) {
+                    LOG.log(System.Logger.Level.WARNING, "state: cannot apply the schema again (" + e.getMessage() + "); retrying every second");
                 }
-                try {
-                    Thread.sleep(1_000);
-                } catch (InterruptedException ie) {
-                    Thread.currentThread().interrupt();
-                    return;
-                }
+                pause = 1_000;
+            } catch (InterruptedException ie) {
+                Thread.currentThread().interrupt();
+                return false;
             }
         }
         onSchemaLost.run();
         LOG.log(System.Logger.Level.INFO, "state: schema applied again; every shard identifies anew to reload the state");
+        return true;
     }
 
     /** Connection-level failures (SQLSTATE classes 08, 53, 57) are worth waiting for; others are about the data. */
@@ -484,20 +549,32 @@ public final class StateWriter implements EventHandler<Dispatch> {
             }
         }
         long written = 0;
+        int trips = 1; // the commit
+        for (Sweep s : sweeps.keySet()) {
+            trips += s.statements.size();
+        }
         try (Connection conn = db.getConnection()) {
             conn.setAutoCommit(false);
             try {
                 long t = System.nanoTime();
+                List<Table> small = new ArrayList<>();
                 for (Map.Entry<Table, LinkedHashMap<Object, Change.Row>> e : rows.entrySet()) {
-                    written += upsert(conn, e.getKey(), e.getValue().values(), clock);
+                    if (e.getValue().size() >= BulkLoader.MIN_ROWS) {
+                        written += BulkLoader.load(conn, e.getKey(), e.getValue().values(), clock);
+                        trips++; // at least: a bulk load stages, copies and merges
+                    } else if (!e.getValue().isEmpty()) {
+                        small.add(e.getKey());
+                    }
                 }
-                written += appendRevisions(conn, revisions);
+                if (!small.isEmpty() || !revisions.isEmpty() || !progress.isEmpty()) {
+                    written += writeInOne(conn, small, rows, revisions, progress);
+                    trips++;
+                }
                 t = clock.since("upserts in all (copies and merges included)", t);
                 for (Map.Entry<Sweep, List<Long>> s : sweeps.entrySet()) {
                     written += s.getKey().run(conn, s.getValue(), applicationId);
                     t = clock.since("sweep " + s.getKey(), t);
                 }
-                SessionStore.saveStored(conn, applicationId, progress);
                 conn.commit();
                 clock.since("commit", t);
             } catch (SQLException | RuntimeException e) {
@@ -512,6 +589,7 @@ public final class StateWriter implements EventHandler<Dispatch> {
         rowsWritten.add(written);
         eventsStored.add(changes.size());
         flushes.increment();
+        roundTrips.add(trips);
         tell(rows, revisions, sweeps);
     }
 
@@ -565,19 +643,62 @@ public final class StateWriter implements EventHandler<Dispatch> {
         }
     }
 
-    private static int upsert(Connection conn, Table t, java.util.Collection<Change.Row> rows, StatementClock clock)
-            throws SQLException {
-        if (rows.isEmpty()) {
-            return 0;
+    /**
+     * The small tables' upserts, the message revisions and the shards' progress as one multi-statement: the driver sends
+     * them all before a single sync, one round trip instead of one per statement (they are independent of each other;
+     * the sweeps, which read what the upserts wrote, follow). Returns the rows upserted and revisions appended.
+     */
+    private int writeInOne(Connection conn, List<Table> small, Map<Table, LinkedHashMap<Object, Change.Row>> rows,
+                           List<String[]> revisions, List<SessionStore.Progress> progress) throws SQLException {
+        StringBuilder sql = new StringBuilder();
+        for (Table t : small) {
+            sql.append(t.upsert).append(";\n");
         }
-        if (rows.size() >= BulkLoader.MIN_ROWS) {
-            return BulkLoader.load(conn, t, rows, clock);
+        if (!revisions.isEmpty()) {
+            sql.append(APPEND_REVISIONS).append(";\n");
         }
-        return unnestUpsert(conn, t, rows);
+        if (!progress.isEmpty()) {
+            sql.append(SessionStore.SAVE_STORED);
+        }
+        int counted = small.size() + (revisions.isEmpty() ? 0 : 1); // the progress's count is not rows written
+        try (PreparedStatement ps = conn.prepareStatement(sql.toString())) {
+            int next = 1;
+            for (Table t : small) {
+                next = bindUpsert(conn, ps, next, t, rows.get(t).values());
+            }
+            if (!revisions.isEmpty()) {
+                next = bindRevisions(ps, next, revisions);
+            }
+            if (!progress.isEmpty()) {
+                SessionStore.bindStored(conn, ps, next, applicationId, progress);
+            }
+            int n = 0;
+            boolean resultSet = ps.execute();
+            for (int i = 0; ; i++) {
+                int count = resultSet ? 0 : ps.getUpdateCount();
+                if (!resultSet && count == -1) {
+                    break;
+                }
+                if (i < counted) {
+                    n += Math.max(0, count);
+                }
+                resultSet = ps.getMoreResults();
+            }
+            return n;
+        }
     }
 
     /** The upsert of small batches: one statement, each column's values as one text array. */
     static int unnestUpsert(Connection conn, Table t, java.util.Collection<Change.Row> rows) throws SQLException {
+        try (PreparedStatement ps = conn.prepareStatement(t.upsert)) {
+            bindUpsert(conn, ps, 1, t, rows);
+            return ps.executeUpdate();
+        }
+    }
+
+    /** Sets {@code t.upsert}'s parameters from {@code first} on; returns the index after the last. */
+    private static int bindUpsert(Connection conn, PreparedStatement ps, int first, Table t, java.util.Collection<Change.Row> rows)
+            throws SQLException {
         int width = t.width();
         int dataColumn = Change.Row.dataColumn(t);
         String[][] columns = new String[width][rows.size()];
@@ -591,32 +712,27 @@ public final class StateWriter implements EventHandler<Dispatch> {
             data[i] = r.data;
             gone[i++] = r.gone;
         }
-        try (PreparedStatement ps = conn.prepareStatement(t.upsert)) {
-            for (int c = 0; c < width; c++) {
-                ps.setObject(c + 1, c == dataColumn ? new TextArray(data) : new TextArray(columns[c]));
-            }
-            if (t.goneColumn != null) {
-                ps.setArray(width + 1, conn.createArrayOf("boolean", gone));
-            }
-            return ps.executeUpdate();
+        for (int c = 0; c < width; c++) {
+            ps.setObject(first + c, c == dataColumn ? new TextArray(data) : new TextArray(columns[c]));
         }
+        if (t.goneColumn != null) {
+            ps.setArray(first + width, conn.createArrayOf("boolean", gone));
+            return first + width + 1;
+        }
+        return first + width;
     }
 
-    private static int appendRevisions(Connection conn, List<String[]> revisions) throws SQLException {
-        if (revisions.isEmpty()) {
-            return 0;
-        }
+    /** Sets {@link #APPEND_REVISIONS}' parameters from {@code first} on; returns the index after the last. */
+    private static int bindRevisions(PreparedStatement ps, int first, List<String[]> revisions) throws SQLException {
         String[][] columns = new String[6][revisions.size()];
         for (int i = 0; i < revisions.size(); i++) {
             for (int c = 0; c < 6; c++) {
                 columns[c][i] = revisions.get(i)[c];
             }
         }
-        try (PreparedStatement ps = conn.prepareStatement(APPEND_REVISIONS)) {
-            for (int c = 0; c < 6; c++) {
-                ps.setObject(c + 1, new TextArray(columns[c]));
-            }
-            return ps.executeUpdate();
+        for (int c = 0; c < 6; c++) {
+            ps.setObject(first + c, new TextArray(columns[c]));
         }
+        return first + 6;
     }
 }
