@@ -22,6 +22,8 @@ final class Change {
         /** The jsonb {@code data} column's UTF-8 bytes, or null (partial); always null for a table without one. */
         byte[] data;
         boolean gone;
+        /** A flush's copy that later rows of its key were folded into, never a change's own row. */
+        private boolean folded;
 
         /** A row of {@code values} in column order, a {@code data} column's as text (tests, rows without an object). */
         Row(Table table, String... values) {
@@ -46,6 +48,23 @@ final class Change {
             this.table = table;
             this.values = Arrays.copyOf(values, table.width());
             this.data = data;
+        }
+
+        private Row(Row of) {
+            this.table = of.table;
+            this.values = of.values.clone();
+            this.data = of.data; // absorb replaces it, never writes into it
+            this.gone = of.gone;
+            this.folded = true;
+        }
+
+        /** A copy to fold later rows into, leaving this one as it was read. */
+        Row copy() {
+            return new Row(this);
+        }
+
+        boolean folded() {
+            return folded;
         }
 
         /** Where {@code table}'s jsonb {@code data} column is (its last), or -1 when it has none. */

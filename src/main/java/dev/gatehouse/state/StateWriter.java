@@ -538,8 +538,16 @@ public final class StateWriter implements EventHandler<Dispatch> {
         Map<Sweep, List<Long>> sweeps = new java.util.EnumMap<>(Sweep.class);
         for (Change c : changes) {
             for (Change.Row r : c.rows) {
-                Change.Row prev = rows.get(r.table).putIfAbsent(r.key(), r);
+                LinkedHashMap<Object, Change.Row> byKey = rows.get(r.table);
+                Object key = r.key();
+                Change.Row prev = byKey.putIfAbsent(key, r);
                 if (prev != null) {
+                    if (!prev.folded()) {
+                        // fold into a copy: the change's own row stays as read, for a retry and for the one-by-one
+                        // pass after a refusal (which otherwise wrote an event with a later event's values)
+                        prev = prev.copy();
+                        byKey.put(key, prev);
+                    }
                     prev.absorb(r);
                 }
             }
