@@ -112,8 +112,11 @@ public final class Database implements AutoCloseable {
     /**
      * Applies every migration not applied yet, each in its own transaction under the advisory lock (taken again by
      * each transaction), so a failing migration leaves the earlier ones applied and names itself.
+     *
+     * @return how many migrations it applied (0: the schema was up to date)
      */
-    static void migrate(DataSource ds) throws SQLException {
+    static int migrate(DataSource ds) throws SQLException {
+        int done = 0;
         try (Connection conn = ds.getConnection()) {
             conn.setAutoCommit(false);
             try {
@@ -149,6 +152,7 @@ public final class Database implements AutoCloseable {
                         ps.executeUpdate();
                     }
                     conn.commit();
+                    done++;
                     LOG.log(System.Logger.Level.INFO, "database: applied migration " + m.file());
                 }
             } catch (SQLException | RuntimeException e) {
@@ -160,6 +164,7 @@ public final class Database implements AutoCloseable {
                 throw e;
             }
         }
+        return done;
     }
 
     private static String read(String name) throws SQLException {

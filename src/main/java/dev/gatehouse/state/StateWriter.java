@@ -415,7 +415,7 @@ public final class StateWriter implements EventHandler<Dispatch> {
                 return;
             } catch (SQLException e) {
                 if (UNDEFINED_TABLE.equals(e.getSQLState())) {
-                    if (stopping || Thread.currentThread().isInterrupted() || !reapplySchema(e, reapplied++ > 0 ? backoff : 0)) {
+                    if (stopping || Thread.currentThread().isInterrupted() || !reapplySchema(e, reapplied > 0 ? backoff : 0, reapplied++)) {
                         eventsRejected.add(changes.size());
                         LOG.log(System.Logger.Level.ERROR, "state: the database has lost the schema and the writer is stopping; "
                                 + changes.size() + " events not stored (" + e.getMessage().lines().findFirst().orElse("") + ")");
@@ -482,13 +482,20 @@ public final class StateWriter implements EventHandler<Dispatch> {
     static final String UNDEFINED_TABLE = "42P01";
 
     /**
-     * The database lost the schema (restarted empty): apply it again, then reload every shard's state. Waits
-     * {@code pauseMs} first (a table still missing right after the schema was applied again must not make the writer
-     * spin). False when it gave up: stopping, or interrupted, before the schema was applied.
+     * The database lost the schema (restarted empty): apply it again, then, the first time in this outage
+     * ({@code attempt} 0), reload every shard's state. Waits {@code pauseMs} first (a table still missing right after the
+     * schema was applied again must not make the writer spin). A table still missing after that (dropped by hand
+     * while its migration stays recorded) is logged once, and the events wait: identifying anew once per retry
+     * would not bring it back and would spend the day's identifies. False when it gave up: stopping, or interrupted,
+     * before the schema was applied.
      */
-    private boolean reapplySchema(SQLException cause, long pauseMs) {
-        LOG.log(System.Logger.Level.WARNING, "state: the database has lost the schema (" + cause.getMessage().lines().findFirst().orElse("")
-                + "): PostgreSQL came back empty; applying the schema again and identifying every shard anew to reload the whole state");
+    private boolean reapplySchema(SQLException cause, long pauseMs, int attempt) {
+        boolean first = attempt == 0;
+        String missing = cause.getMessage().lines().findFirst().orElse("");
+        if (first) {
+            LOG.log(System.Logger.Level.WARNING, "state: the database has lost the schema (" + missing
+                    + "): PostgreSQL came back empty; applying the schema again and identifying every shard anew to reload the whole state");
+        }
         long pause = pauseMs;
         while (true) {
             try {
@@ -498,7 +505,12 @@ public final class StateWriter implements EventHandler<Dispatch> {
                 if (stopping) {
                     return false;
                 }
-                Database.migrate(db);
+                int applied = Database.migrate(db);
+                if (attempt == 1 && applied == 0) {
+                    LOG.log(System.Logger.Level.ERROR, "state: a table is still missing (" + missing + ") after the schema was"
+                            + " applied again, and every migration is recorded in gatehouse_schema: restore the table, or delete"
+                            + " its migration's row there so that it is applied again; the events wait meanwhile (logged once)");
+                }
                 break;
             } catch (SQLException e) {
                 if (pause != 1_000) {
@@ -510,8 +522,10 @@ public final class StateWriter implements EventHandler<Dispatch> {
                 return false;
             }
         }
-        onSchemaLost.run();
-        LOG.log(System.Logger.Level.INFO, "state: schema applied again; every shard identifies anew to reload the state");
+        if (first) {
+            onSchemaLost.run();
+            LOG.log(System.Logger.Level.INFO, "state: schema applied again; every shard identifies anew to reload the state");
+        }
         return true;
     }
 
