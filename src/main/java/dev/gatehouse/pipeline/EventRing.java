@@ -44,13 +44,16 @@ public final class EventRing implements DispatchSink {
 
     /**
      * As above, with the state writer's linger ({@code state.lingerMs}, in ms; 0: none): when fewer than
-     * {@code lingerEvents} wait for it, it waits up to that long (or for {@code lingerEvents}) for company before taking what came (see
+     * {@code lingerEvents} (at most half the ring) wait for it, it waits up to that long (or for {@code lingerEvents}) for company before taking what came (see
      * {@link ParkingWaitStrategy}).
      */
     public EventRing(int size, EventHandler<Dispatch> state, EventHandler<Dispatch> delivery, boolean deliveryAfterState,
                      java.util.List<EventHandler<Dispatch>> taps, long stateLingerMs, int lingerEvents) {
         this(size, state, delivery, deliveryAfterState, taps, SlotReclaimer.IDLE_SLOTS_PER_SECOND);
-        waits.lingerFor(disruptor.getBarrierFor(state), TimeUnit.MILLISECONDS.toNanos(stateLingerMs), lingerEvents);
+        // at most half the ring: with state.batchMaxEvents (2000 by default) above what the ring can hold waiting (a
+        // ring.size of 1024), every batch, a full ring's too, would linger, and the ring would pass ring.size per linger
+        waits.lingerFor(disruptor.getBarrierFor(state), TimeUnit.MILLISECONDS.toNanos(stateLingerMs),
+                Math.max(1, Math.min(lingerEvents, size / 2)));
     }
 
     /**
