@@ -259,7 +259,7 @@ public final class Forwarder implements EventHandler<Dispatch> {
         return deadLetters.count();
     }
 
-    /** POST attempts that were held and retried. */
+    /** POSTs sent to the bot (each attempt counted, held ones too). */
     public long posts() {
         return lanes.posts();
     }
@@ -274,6 +274,7 @@ public final class Forwarder implements EventHandler<Dispatch> {
         return lanes.lingers();
     }
 
+    /** POST attempts that were held and retried. */
     public long retries() {
         return lanes.retries();
     }
