@@ -78,7 +78,7 @@ final class Metrics {
                 () -> s.state().roundTrips());
         counter("gatehouse_state_flushes_on_consumer", "State transactions the ring's consumer thread wrote itself (no hand-off)",
                 () -> s.state().flushesWrittenHere());
-        counter("gatehouse_state_lingers", "Times the state writer waited state.lingerMs for company (fewer than state.batchMaxEvents were waiting)",
+        counter("gatehouse_state_lingers", "Times the state writer waited state.lingerMs for company (fewer than state.batchMaxEvents, at most half the ring, were waiting)",
                 () -> s.ring().stateLingers());
         counter("gatehouse_delivery_posts", "POSTs (or controller deliveries) made to the bot", () -> s.delivery().posts());
         counter("gatehouse_delivery_events_posted", "Events in those POSTs (over gatehouse_delivery_posts: events per POST)",

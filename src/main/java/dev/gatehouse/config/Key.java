@@ -98,7 +98,7 @@ public record Key(String name, String defaultValue, String meaning, boolean secr
             of("state.maxJournalBytes", "1073741824", "With delivery.afterState=false: bytes of events the state keeps on disk while"
                     + " PostgreSQL is down (the bot keeps getting them); past it the ring fills and the shards pause; 0: no journal."),
             of("state.retryBackoffMs", "500", "While PostgreSQL is down the state writer tries again after this, doubling each time."),
-            of("state.lingerMs", "1", "When fewer than state.batchMaxEvents wait, the state writer waits up to this for more events before a transaction"
+            of("state.lingerMs", "1", "When fewer than state.batchMaxEvents (at most half of ring.size) wait, the state writer waits up to this for more events before a transaction"
                     + " (a group commit: fewer, larger transactions for up to this much latency); 0: a transaction per arrival."),
             of("state.maxRetryBackoffMs", "10000", "The longest wait between two tries of the state writer while PostgreSQL is down."),
             of("state.journalDir", "data/state-journal", "Directory of the state journal (segment files); emptied at start; one process's (a second one on it stops at start)."),
