@@ -216,7 +216,7 @@ public final class Gatehouse implements AutoCloseable {
             Optional<Api> api = Optional.empty();
             if (config.apiPort() > 0) {
                 api = Optional.of(Api.start(new Api.Settings(config.apiBind(), config.apiPort(), config.apiSecret().reveal(),
-                        config.apiMaxConnections(), config.apiMaxMembersPerRequest()),
+                        config.apiMaxConnections(), config.apiMaxMembersPerRequest(), config.apiRequestDeadlineMs()),
                         new Api.Parts(shards::shards, intents, state, reads, cache, readExecutor, delivery, ring, tap,
                                 database.dataSource(), new Api.Resharding() {
                                     @Override
