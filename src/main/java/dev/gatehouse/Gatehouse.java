@@ -79,6 +79,11 @@ public final class Gatehouse implements AutoCloseable {
 
     /** How often the bot's acknowledgements are saved: a crash re-delivers at most this much of the stream. */
     static final long CHECKPOINT_MS = 100;
+    /**
+     * How often the state checks the database's identity: a process whose writes never failed learns within this that
+     * PostgreSQL came back empty and another process applied the schema, and reloads its shards (one query each time).
+     */
+    static final long SCHEMA_CHECK_MS = 2_000;
 
     private Gatehouse(Config config, EmbeddedPostgres embedded, Database database, StateWriter state, Forwarder delivery,
                       AutoCloseable checkpoints, EventRing ring, Reshard shards, Controllers controllers,
@@ -213,10 +218,11 @@ public final class Gatehouse implements AutoCloseable {
             shardsStarted = shards;
             // the schema was lost: the CURRENT shard set re-identifies (a reshard may have replaced the first one)
             state.onSchemaLost(() -> shards.shards().reidentifyAll());
+            state.watchSchema(SCHEMA_CHECK_MS);
             Optional<Api> api = Optional.empty();
             if (config.apiPort() > 0) {
                 api = Optional.of(Api.start(new Api.Settings(config.apiBind(), config.apiPort(), config.apiSecret().reveal(),
-                        config.apiMaxConnections(), config.apiMaxMembersPerRequest()),
+                        config.apiMaxConnections(), config.apiMaxMembersPerRequest(), config.apiRequestDeadlineMs()),
                         new Api.Parts(shards::shards, intents, state, reads, cache, readExecutor, delivery, ring, tap,
                                 database.dataSource(), new Api.Resharding() {
                                     @Override

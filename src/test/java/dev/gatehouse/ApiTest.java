@@ -74,7 +74,8 @@ class ApiTest {
         root.addHandler(capture);
         int port = ApiClient.freePort();
         h = new Harness(Harness.world(2, 20, 50), "--api.port=" + port, "--api.bind=0.0.0.0", "--api.secret=" + SECRET,
-                "--reshard.guildsPerShard=15"); // 20 guilds need 2 shards of 15; 80% of 2 x 15 (24) is not reached
+                "--reshard.guildsPerShard=15", // 20 guilds need 2 shards of 15; 80% of 2 x 15 (24) is not reached
+                "--api.requestDeadlineMs=1000"); // the stalled requests are cut after 1 s
         api = new ApiClient("http://127.0.0.1:" + port, SECRET);
         anonymous = new ApiClient("http://127.0.0.1:" + port, "");
         h.awaitLoaded();

@@ -26,12 +26,12 @@ class BotAnswersTest {
             Thread.sleep(500);
             h.bot.answerAll(401, "");
             Harness.await("deliveries to be held", 30_000, () -> h.gatehouse.delivery().retries() >= 5, () -> h.gatehouse.statusLine(0));
-            Thread.sleep(3_000);
+            Thread.sleep(1_000); // more retries of the same outage: still one warning
             h.bot.answerAll(0, "");
             Harness.await("the first outage to end", 30_000, () -> log.count(Level.INFO, "answers again") == 1, log::all);
             h.bot.answerAll(503, "0.2"); // a second, shorter outage, with Retry-After
             Harness.await("the second outage", 30_000, () -> log.count(Level.WARNING, "not taking events") == 2, log::all);
-            Thread.sleep(1_500);
+            Thread.sleep(800); // several Retry-After waits of 0.2 s
             h.bot.answerAll(0, "");
             h.sim.stopTraffic();
             h.awaitDelivered();

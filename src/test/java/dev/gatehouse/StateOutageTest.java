@@ -61,14 +61,16 @@ class StateOutageTest {
                         .allMatch(s -> s.ready() && s.guildsLoaded() == s.guilds()), () -> g.statusLine(0));
                 // what the given-up sessions were still sent is not replayed: wait for the reloaded state itself
                 String user = pg.user();
+                String[] lastMismatch = {""};
                 Harness.await("the reloaded state to equal the world", 90_000, () -> {
                     try {
                         StateTruth.assertEveryTableEqualsWorld(sim, jdbc, user);
                         return true;
                     } catch (AssertionError | java.sql.SQLException e) {
+                        lastMismatch[0] = String.valueOf(e.getMessage());
                         return false;
                     }
-                }, () -> g.statusLine(0));
+                }, () -> g.statusLine(0) + "; last mismatch: " + lastMismatch[0]);
                 StateTruth.assertEveryTableEqualsWorld(sim, jdbc, pg.user());
                 assertTrue(g.state().eventsRejected() == 0, "nothing refused: " + g.state().eventsRejected());
             } finally {

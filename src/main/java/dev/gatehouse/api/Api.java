@@ -28,22 +28,24 @@ public final class Api implements AutoCloseable {
     /**
      * Where and how the API listens.
      *
-     * @param secret the Authorization value every route but the probes needs; empty for none (loopback only)
+     * @param secret            the Authorization value every route but the probes needs; empty for none (loopback only)
+     * @param requestDeadlineMs a request must arrive whole within this ({@code api.requestDeadlineMs})
      */
-    public record Settings(String bind, int port, String secret, int maxConnections, int maxMembersPerRequest) {
-        /** With the default caps of open connections and members per request. */
+    public record Settings(String bind, int port, String secret, int maxConnections, int maxMembersPerRequest,
+                           long requestDeadlineMs) {
+        /** With the default caps of open connections and members per request, and the default request deadline. */
         public Settings(String bind, int port, String secret) {
-            this(bind, port, secret, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_MEMBERS_PER_REQUEST);
+            this(bind, port, secret, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_MEMBERS_PER_REQUEST, ApiServer.REQUEST_DEADLINE_MS);
         }
 
         @Override
         public String toString() {
             return "Settings[bind=" + bind + ", port=" + port + ", secret=" + (secret.isEmpty() ? "unset" : "set")
-                    + ", maxConnections=" + maxConnections + ", maxMembersPerRequest=" + maxMembersPerRequest + "]";
+                    + ", maxConnections=" + maxConnections + ", maxMembersPerRequest=" + maxMembersPerRequest
+                    + ", requestDeadlineMs=" + requestDeadlineMs + "]";
         }
     }
 
-    /** The parts of the gateway the API reads and commands. */
     /**
      * The parts of the gateway the API reads and commands. {@code shards}: the running shard set, looked up per
      * request (a reshard replaces it); {@code resharding}: {@code POST /reshard} and the progress in {@code /shards}.
@@ -101,7 +103,7 @@ public final class Api implements AutoCloseable {
                     .add("POST", "/presence", r -> commands.presence(r, true))
                     .add("POST", "/shards/{shard_id}/presence", r -> commands.presence(r, false));
             ApiServer server = new ApiServer(settings.bind(), settings.port(), new ApiHandler(routes, settings.secret(), stats),
-                    ApiServer.Limits.of(settings.maxConnections()));
+                    new ApiServer.Limits(settings.requestDeadlineMs(), ApiServer.IDLE_MS, settings.maxConnections()));
             Api api = new Api(server, timer, settings);
             LOG.log(System.Logger.Level.INFO, "api: listening on " + api.url() + (settings.secret().isEmpty()
                     ? " (loopback, no secret)" : " (Authorization required)"));

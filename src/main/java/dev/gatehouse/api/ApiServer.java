@@ -47,8 +47,9 @@ final class ApiServer implements AutoCloseable {
     /** Largest request body: every command fits in 4 KiB, so this is generous. */
     static final int MAX_BODY = 64 * 1024;
     /**
-     * From its first byte (or the connection's opening), a request must arrive whole within this; between requests
-     * a keep-alive connection with no answer pending is closed after {@link #IDLE_MS}. While an answer is pending
+     * The default of {@code api.requestDeadlineMs}: from its first byte (or the connection's opening), a request must
+     * arrive whole within this; between requests a keep-alive connection with no answer pending is closed after
+     * {@link #IDLE_MS}. While an answer is pending
      * (a member request may wait up to its {@code ?timeout=}) neither clock runs.
      */
     static final long REQUEST_DEADLINE_MS = 10_000;
@@ -56,9 +57,6 @@ final class ApiServer implements AutoCloseable {
 
     /** The clocks and the connection cap of a server. */
     record Limits(long requestDeadlineMs, long idleMs, int maxConnections) {
-        static Limits of(int maxConnections) {
-            return new Limits(REQUEST_DEADLINE_MS, IDLE_MS, maxConnections);
-        }
     }
 
     private final EventLoopGroup loop;

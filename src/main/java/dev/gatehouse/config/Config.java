@@ -55,6 +55,7 @@ public record Config(
         java.util.Optional<Path> controllersDir,
         int apiMaxConnections,
         int apiMaxMembersPerRequest,
+        long apiRequestDeadlineMs,
         int deliveryMaxBatchSize,
         long stateMaxJournalBytes,
         Path stateJournalDir,
@@ -112,7 +113,7 @@ public record Config(
                 ringSize, demoShards, demoGuilds, demoEventsPerSecond, statusIntervalSeconds, durationSeconds,
                 apiPort, apiBind, apiSecret,
                 deliveryMaxQueuedBytes, deliveryMaxSpilledBytes, deliverySpillDir, deliveryEvents, deliverySkipEvents,
-                gatewayMaxPausedMs, filtersEditedMessages, controllersDir, apiMaxConnections, apiMaxMembersPerRequest,
+                gatewayMaxPausedMs, filtersEditedMessages, controllersDir, apiMaxConnections, apiMaxMembersPerRequest, apiRequestDeadlineMs,
                 deliveryMaxBatchSize,
                 stateMaxJournalBytes, stateJournalDir, deliveryDeadLetterRetentionDays, gatewayMaxHeldBytes, resharding,
                 retries, lingers);
@@ -126,7 +127,7 @@ public record Config(
                 deliveryTimeoutMs, deliveryAfterState, dbUrl, dbUser, dbPassword, dbPoolSize, dbDataDir, dbPort,
                 stateBatchMaxEvents, ringSize, demoShards, demoGuilds, demoEventsPerSecond, statusIntervalSeconds,
                 durationSeconds, apiPort, apiBind, apiSecret, deliveryMaxQueuedBytes, deliveryMaxSpilledBytes, deliverySpillDir, deliveryEvents, deliverySkipEvents,
-                gatewayMaxPausedMs, filtersEditedMessages, controllersDir, apiMaxConnections, apiMaxMembersPerRequest,
+                gatewayMaxPausedMs, filtersEditedMessages, controllersDir, apiMaxConnections, apiMaxMembersPerRequest, apiRequestDeadlineMs,
                 deliveryMaxBatchSize,
                 stateMaxJournalBytes, stateJournalDir, deliveryDeadLetterRetentionDays, gatewayMaxHeldBytes, resharding,
                 retries, lingers);
@@ -181,6 +182,7 @@ public record Config(
                 java.util.Optional.of(in.text("controllers.dir", false)).filter(s -> !s.isEmpty()).map(Path::of),
                 in.integer("api.maxConnections", 1, 1_000_000),
                 in.integer("api.maxMembersPerRequest", 1, 100_000_000),
+                in.lng("api.requestDeadlineMs", 100, 3_600_000),
                 in.integer("delivery.maxBatchSize", 1, 10_000),
                 in.lng("state.maxJournalBytes", 0, Long.MAX_VALUE),
                 Path.of(in.text("state.journalDir", true)),

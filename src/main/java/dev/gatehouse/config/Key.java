@@ -95,6 +95,8 @@ public record Key(String name, String defaultValue, String meaning, boolean secr
             of("api.maxConnections", "1024", "Open API connections at most; a connection beyond them gets 503 and is closed."),
             of("api.maxMembersPerRequest", "100000", "Most members one POST /guilds/{id}/members/request answers (held in memory);"
                     + " beyond it 413, use GET /guilds/{id}/members."),
+            of("api.requestDeadlineMs", "10000", "A request must arrive whole within this from its first byte (the first request"
+                    + " from the connection's opening), or its connection is closed without an answer."),
             of("state.maxJournalBytes", "1073741824", "With delivery.afterState=false: bytes of events the state keeps on disk while"
                     + " PostgreSQL is down (the bot keeps getting them); past it the ring fills and the shards pause; 0: no journal."),
             of("state.retryBackoffMs", "500", "While PostgreSQL is down the state writer tries again after this, doubling each time."),

@@ -178,13 +178,17 @@ public final class Database implements AutoCloseable {
         }
     }
 
-    /** The pool; callers close what they borrow. */
     /**
      * This database's identity (made once with its schema, sql/V14): what a delivery spill records to tell a spill
      * written against another database.
      */
     public String identity() throws SQLException {
-        try (java.sql.Connection c = pool.getConnection(); java.sql.Statement st = c.createStatement();
+        return identity(pool);
+    }
+
+    /** The identity of the database behind {@code ds} (see {@link #identity()}). */
+    static String identity(DataSource ds) throws SQLException {
+        try (java.sql.Connection c = ds.getConnection(); java.sql.Statement st = c.createStatement();
              java.sql.ResultSet rs = st.executeQuery(IDENTITY)) {
             if (!rs.next()) {
                 throw new SQLException("gatehouse_database has no row: the schema's identity is missing");
@@ -193,6 +197,7 @@ public final class Database implements AutoCloseable {
         }
     }
 
+    /** The pool; callers close what they borrow. */
     public DataSource dataSource() {
         return pool;
     }

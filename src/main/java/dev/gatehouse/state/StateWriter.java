@@ -92,8 +92,8 @@ public final class StateWriter implements EventHandler<Dispatch> {
     /** Flushes handed over and not committed (or given up) yet; guarded by itself. */
     private final int[] outstanding = new int[1];
     private final Thread dbThread;
-    /** Called (on the database thread) when the database came back without the schema; reloads every shard. */
-    private volatile Runnable onSchemaLost = () -> { };
+    /** The database's identity, and every shard's reload when it changes (the database came back empty). */
+    private final SchemaWatch schema;
 
     /** What one transaction writes: the changes, each shard's progress, and the ring sequence they end at. */
     private record Flush(List<Change> changes, List<SessionStore.Progress> progress, long lastSequence) {
@@ -163,16 +163,26 @@ public final class StateWriter implements EventHandler<Dispatch> {
         this.maxEvents = maxEvents;
         this.handled = handled;
         this.listener = listener;
+        this.schema = new SchemaWatch(db);
         this.dbThread = Thread.ofPlatform().name("gatehouse-state-db").daemon(true).unstarted(this::writeFlushes);
         this.dbThread.start();
     }
 
     /**
-     * What to do when PostgreSQL comes back empty (its data lost while Gatehouse runs): after the writer applied the
-     * schema again, {@code reload} makes every shard identify anew so READY and every GUILD_CREATE fill it again.
+     * What to do when PostgreSQL comes back empty (its data lost while Gatehouse runs): once the schema is applied again
+     * (by this writer, or by another process before this one wrote anything), {@code reload} makes every shard identify
+     * anew so READY and every GUILD_CREATE fill it again. Once per new schema, whoever applied it.
      */
     public void onSchemaLost(Runnable reload) {
-        this.onSchemaLost = reload;
+        schema.reloadWith(reload);
+    }
+
+    /**
+     * Checks the database's identity every {@code periodMs} while running ({@link SchemaWatch}): a process whose writes
+     * never failed learns so that another one applied the schema to an empty database, and reloads its shards too.
+     */
+    public void watchSchema(long periodMs) {
+        schema.start(periodMs);
     }
 
     @Override
@@ -397,6 +407,7 @@ public final class StateWriter implements EventHandler<Dispatch> {
     /** Lets a flush that is waiting for the database give up at shutdown. */
     public void stop() {
         stopping = true;
+        schema.close();
     }
 
     /** Writes one flush, waiting out database outages (the flush is kept and written again, never lost). */
@@ -414,7 +425,7 @@ public final class StateWriter implements EventHandler<Dispatch> {
                 }
                 return;
             } catch (SQLException e) {
-                if (UNDEFINED_TABLE.equals(e.getSQLState())) {
+                if (schemaIncomplete(e)) {
                     if (stopping || Thread.currentThread().isInterrupted() || !reapplySchema(e, reapplied > 0 ? backoff : 0, reapplied++)) {
                         eventsRejected.add(changes.size());
                         LOG.log(System.Logger.Level.ERROR, "state: the database has lost the schema and the writer is stopping; "
@@ -482,20 +493,28 @@ public final class StateWriter implements EventHandler<Dispatch> {
     static final String UNDEFINED_TABLE = "42P01";
 
     /**
-     * The database lost the schema (restarted empty): apply it again, then, the first time in this outage
-     * ({@code attempt} 0), reload every shard's state. Waits {@code pauseMs} first (a table still missing right after the
-     * schema was applied again must not make the writer spin). A table still missing after that (dropped by hand
-     * while its migration stays recorded) is logged once, and the events wait: identifying anew once per retry
-     * would not bring it back and would spend the day's identifies. False when it gave up: stopping, or interrupted,
-     * before the schema was applied.
+     * A table, column or function of the schema does not exist: the database came back without the schema, or its
+     * migrations are being applied right now (by this process's {@link SchemaWatch}, or by another process; each
+     * migration commits on its own), so a write between two of them meets a table without a later migration's column.
+     * Either way the schema is applied (or waited for, under the migration lock) and the write tried again: these
+     * events are not the database refusing a value.
+     */
+    static boolean schemaIncomplete(SQLException e) {
+        String s = e.getSQLState();
+        return UNDEFINED_TABLE.equals(s) || "42703".equals(s) || "42883".equals(s);
+    }
+
+    /**
+     * The database lost the schema (restarted empty): apply it again; when that made it anew (a new identity: this
+     * writer applied it, or another process did since this one last looked) or re-created a part of it, every shard's
+     * state is reloaded, once per new schema ({@link SchemaWatch}), not once per retry. Waits {@code pauseMs} first (a
+     * table still missing right after the schema was applied again must not make the writer spin). A table still
+     * missing after that (dropped by hand while its migration stays recorded) is logged once, and the events wait:
+     * identifying anew would not bring it back and would spend the day's identifies. False when it gave up: stopping,
+     * or interrupted, before the schema was applied.
      */
     private boolean reapplySchema(SQLException cause, long pauseMs, int attempt) {
-        boolean first = attempt == 0;
         String missing = cause.getMessage().lines().findFirst().orElse("");
-        if (first) {
-            LOG.log(System.Logger.Level.WARNING, "state: the database has lost the schema (" + missing
-                    + "): PostgreSQL came back empty; applying the schema again and identifying every shard anew to reload the whole state");
-        }
         long pause = pauseMs;
         while (true) {
             try {
@@ -505,13 +524,13 @@ public final class StateWriter implements EventHandler<Dispatch> {
                 if (stopping) {
                     return false;
                 }
-                int applied = Database.migrate(db);
-                if (attempt == 1 && applied == 0) {
-                    LOG.log(System.Logger.Level.ERROR, "state: a table is still missing (" + missing + ") after the schema was"
+                int[] applied = new int[1];
+                if (!schema.reapply(missing, applied) && attempt == 1 && applied[0] == 0) {
+                    LOG.log(System.Logger.Level.ERROR, "state: a part of the schema is still missing (" + missing + ") after it was"
                             + " applied again, and every migration is recorded in gatehouse_schema: restore the table, or delete"
                             + " its migration's row there so that it is applied again; the events wait meanwhile (logged once)");
                 }
-                break;
+                return true;
             } catch (SQLException e) {
                 if (pause != 1_000) {
                     LOG.log(System.Logger.Level.WARNING, "state: cannot apply the schema again (" + e.getMessage() + "); retrying every second");
@@ -522,11 +541,6 @@ public final class StateWriter implements EventHandler<Dispatch> {
                 return false;
             }
         }
-        if (first) {
-            onSchemaLost.run();
-            LOG.log(System.Logger.Level.INFO, "state: schema applied again; every shard identifies anew to reload the state");
-        }
-        return true;
     }
 
     /** Connection-level failures (SQLSTATE classes 08, 53, 57) are worth waiting for; others are about the data. */
