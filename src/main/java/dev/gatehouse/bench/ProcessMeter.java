@@ -90,7 +90,7 @@ final class ProcessMeter {
                     continue;
                 }
                 String cmdline = read(d.resolve("cmdline"));
-                if (cmdline != null && cmdline.contains(dir) && cmdline.contains("postgres")) {
+                if (cmdline != null && isPostmaster(cmdline, dir)) {
                     long pid = Long.parseLong(name);
                     sum += cpuSeconds(pid) + descendantsCpuSeconds(pid);
                 }
@@ -99,6 +99,26 @@ final class ProcessMeter {
             return 0;
         }
         return sum;
+    }
+
+    /**
+     * Whether a /proc command line (arguments separated by NUL) is the postmaster of {@code dataDir}: the program
+     * is {@code postgres} and one argument names the directory. Gatehouse's own JVM names the directory too
+     * ({@code --db.dataDir=...gatehouse-postgres}), and counting it made "its PostgreSQL" include the process's CPU
+     * a second time.
+     */
+    static boolean isPostmaster(String cmdline, String dataDir) {
+        String[] args = cmdline.split("\0");
+        String program = args[0].substring(args[0].lastIndexOf('/') + 1);
+        if (!program.equals("postgres")) {
+            return false;
+        }
+        for (int i = 1; i < args.length; i++) {
+            if (args[i].equals(dataDir) || args[i].endsWith("=" + dataDir)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Every live descendant, from /proc's parent links. */

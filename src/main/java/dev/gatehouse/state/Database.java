@@ -37,6 +37,7 @@ public final class Database implements AutoCloseable {
         "V10__dead_letter_application.sql",
         "V11__reshard_processes.sql",
         "V14__shard_part_lease_database_id.sql",
+        "V15__members_roles_fastupdate_off.sql",
     };
 
     private static final long MIGRATION_LOCK = 0x6761746568L;
