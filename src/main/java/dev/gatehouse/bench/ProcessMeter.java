@@ -138,7 +138,7 @@ final class ProcessMeter {
         String[][] roles = {
             {"gatehouse-io-", "shard io (Netty)"}, {"gatehouse-cluster-", "cluster workers"},
             {"gatehouse-ring-state", "ring: state writer"}, {"gatehouse-ring-delivery", "ring: delivery consumer"},
-            {"gatehouse-ring-", "ring: other consumers"}, {"gatehouse-state-db", "state db thread"},
+            {"gatehouse-ring-tap-", "ring: taps (API)"}, {"gatehouse-ring-reclaimer", "ring: slot reclaimer"}, {"gatehouse-state-db", "state db thread"},
             {"gatehouse-delivery-", "delivery lanes"}, {"ForkJoinPool", "ForkJoinPool (virtual threads)"},
         };
         for (String[] r : roles) {
