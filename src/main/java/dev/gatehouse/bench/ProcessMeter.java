@@ -77,8 +77,13 @@ final class ProcessMeter {
      * compiler, GC and VM threads, each with {@code nid=}); empty when jcmd cannot say (not a JVM).
      */
     static Map<Long, String> javaThreadNames(Path jcmd, long pid) {
+        return threadNamesOf(jcmd(jcmd, pid, "Thread.print"));
+    }
+
+    /** The thread names by native id of a {@code Thread.print} text (its lines {@code "name" ... nid=N ...}). */
+    static Map<Long, String> threadNamesOf(String threadPrint) {
         Map<Long, String> names = new HashMap<>();
-        for (String line : jcmd(jcmd, pid, "Thread.print").split("\n")) {
+        for (String line : threadPrint.split("\n")) {
             int close = line.startsWith("\"") ? line.indexOf('"', 1) : -1;
             int nid = line.indexOf(" nid=");
             if (close < 0 || nid < 0) {
