@@ -80,6 +80,7 @@ public final class EventRing implements DispatchSink {
         }
         for (EventHandler<Dispatch> tap : taps) {
             disruptor.after(state).handleEventsWith(tap); // after state: an op 8 answer never precedes its stored chunks
+            waits.patient(disruptor.getBarrierFor(tap)); // a tap waits for the writer with fewer wake-ups
         }
         java.util.List<EventHandler<Dispatch>> all = new java.util.ArrayList<>(java.util.List.of(state, delivery));
         all.addAll(taps);
