@@ -80,9 +80,12 @@ build_if_stale() {
 # --- JVM launch flags: the AOT cache (JDK 25+) -------------------------------------------------------------
 # On JDK 25+ Gatehouse's JVM starts from an AOT cache (JEP 483/514/515: classes loaded and linked, and method
 # profiles, from a training run), so the JIT compiles the hot paths with the profiles of a real load instead of
-# profiling them during the first shard's GUILD_CREATE burst. The training is one small initial load (bench load
-# --guilds=300: simulator, embedded PostgreSQL; 14 s on the idle 2-core machine) after each build. On the idle machine
-# it cut the JVM's CPU in a 2500-guild load from 8.3-8.5 s to 6.0-6.5 s (docs/BENCHMARKS.md, "Initial load").
+# profiling them during the first shard's GUILD_CREATE burst and the firehose after it. The training, after each
+# build, is `bench train`: a small initial load (300 guilds: simulator, embedded PostgreSQL, sample bot) and then
+# 7 s of a 3000/s firehose through the state writer and delivery POSTs, so the steady state's paths have profiles
+# too (about 25 s on the 2-core machine, docs/BENCHMARKS.md "Branch http6"; it once trained on `bench load
+# --guilds=300` alone, which cut the JVM's CPU in a 2500-guild load from 8.3-8.5 s to 6.0-6.5 s, "Initial load").
+# `./run.sh test` never trains (it does not build the jar).
 # JDK 21-24 never get the flag; GATEHOUSE_AOT=off turns both the training and the flag off.
 AOT_CACHE=target/gatehouse.aot
 
@@ -93,9 +96,9 @@ aot_train_if_stale() {
   for f in "$AOT_CACHE" "$AOT_CACHE.failed"; do # trained for this jar already, or failed for it (not retried)
     if [ -f "$f" ] && [ "$f" -nt target/gatehouse.jar ]; then return 0; fi
   done
-  echo "run.sh: training the JVM's AOT cache on a 300-guild initial load (about 15 s; GATEHOUSE_AOT=off skips it)" >&2
+  echo "run.sh: training the JVM's AOT cache on a 300-guild initial load and a 3000/s firehose (about 25 s; GATEHOUSE_AOT=off skips it)" >&2
   rm -f "$AOT_CACHE" "$AOT_CACHE.tmp" "$AOT_CACHE.failed"
-  if "$JAVA" -Xmx4g -XX:AOTCacheOutput="$AOT_CACHE.tmp" -jar target/gatehouse.jar bench load --guilds=300 --api.port=0 \
+  if "$JAVA" -Xmx4g -XX:AOTCacheOutput="$AOT_CACHE.tmp" -jar target/gatehouse.jar bench train \
       >target/aot-training.log 2>&1 && [ -f "$AOT_CACHE.tmp" ]; then
     mv "$AOT_CACHE.tmp" "$AOT_CACHE"
   else
@@ -137,7 +140,9 @@ case "$cmd" in
     build_if_stale
     if [ "$cmd" = bench ] && [ "${1:-}" = peers ]; then
       test_classpath # the JDA peer is a test-scope dependency
-      exec "$JAVA" -cp "$CLASSPATH_TEST" dev.gatehouse.Main bench "$@"
+      launch_flags # Gatehouse's peer JVM starts as ./run.sh starts Gatehouse (the AOT cache on JDK 25+); PEERS_JVM_FLAGS replaces them
+      exec "$JAVA" -cp "$CLASSPATH_TEST" "-Dpeers.gatehouseJvmFlags=${PEERS_JVM_FLAGS-${LAUNCH_FLAGS[*]+"${LAUNCH_FLAGS[*]}"}}" \
+        dev.gatehouse.Main bench "$@"
     fi
     launch_flags
     exec "$JAVA" -Xmx4g ${LAUNCH_FLAGS[@]+"${LAUNCH_FLAGS[@]}"} -jar target/gatehouse.jar "$cmd" "$@"

@@ -25,8 +25,8 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * Where one delivery POST's cost goes: the delivery client ({@link BotClient}, JDK HttpClient, keep-alive
- * HTTP/1.1) posting a 700-byte event to the sample bot (JDK HttpServer, virtual threads) on loopback, one event
+ * Where one delivery POST's cost goes: the delivery client ({@link BotClient}: for an http bot its own keep-alive
+ * HTTP/1.1 {@link BotConnection} on the caller's thread; the JDK HttpClient before branch http6) posting a 700-byte event to the sample bot (JDK HttpServer, virtual threads) on loopback, one event
  * per POST ({@code one}) against arrays of 100 ({@code batch100}); ops are events. After each measured iteration
  * it prints the CPU per event of the client's threads and of the server's, from {@link ThreadMXBean}.
  *

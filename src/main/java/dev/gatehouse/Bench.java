@@ -44,6 +44,9 @@ final class Bench {
         if (!args.isEmpty() && "peers".equals(args.get(0))) {
             return dev.gatehouse.bench.PeersBench.run(args.subList(1, args.size()));
         }
+        if (!args.isEmpty() && "train".equals(args.get(0))) {
+            return train(args.subList(1, args.size()));
+        }
         int seconds = 30, warmup = 10, rate = 20_000, shards = 4, guilds = 2000;
         List<String> gatehouseArgs = new ArrayList<>();
         for (String a : args) {
@@ -151,6 +154,19 @@ final class Bench {
             deleteTree(data);
         }
         return 0;
+    }
+
+    /**
+     * {@code bench train}: the run that run.sh records the JVM's AOT cache from (JDK 25+), so the cache holds the
+     * classes and method profiles of both paths a gateway lives on: the initial load (300 guilds' GUILD_CREATEs into
+     * the state and to the bot) and then the steady state, a short firehose through the ring, the state writer's
+     * transactions and delivery's POSTs to a bot: {@code bench --seconds=5 --warmup=2 --rate=3000 --shards=2
+     * --guilds=300}, with any extra {@code --key=value} after them.
+     */
+    static int train(List<String> extra) throws Exception {
+        List<String> firehose = new ArrayList<>(List.of("--seconds=5", "--warmup=2", "--rate=3000", "--shards=2", "--guilds=300"));
+        firehose.addAll(extra);
+        return run(firehose);
     }
 
     private static double ratio(long a, long b) {

@@ -26,6 +26,7 @@ final class DeliveryCounter implements AutoCloseable {
     private final HttpServer server;
     private final String secret;
     private final LongAdder events = new LongAdder();
+    private final LongAdder posts = new LongAdder();
     private final Set<String> guilds = ConcurrentHashMap.newKeySet();
     private final Object lock = new Object();
     private long[] samples = new long[1 << 16];
@@ -45,6 +46,11 @@ final class DeliveryCounter implements AutoCloseable {
 
     long events() {
         return events.sum();
+    }
+
+    /** POSTs answered with a 2xx so far. */
+    long posts() {
+        return posts.sum();
     }
 
     int guilds() {
@@ -78,6 +84,7 @@ final class DeliveryCounter implements AutoCloseable {
                 return;
             }
             read(in.readAllBytes());
+            posts.increment();
             ex.getResponseHeaders().add("Gatehouse-Batch", "1000"); // it takes arrays, as the sample bot does
             ex.sendResponseHeaders(204, -1);
         }

@@ -51,6 +51,11 @@ final class PeerProcess implements AutoCloseable {
         return process.pid();
     }
 
+    /** Whether the process is still running. */
+    boolean alive() {
+        return process.isAlive();
+    }
+
     /** Sends a command line. */
     void send(String command) throws IOException {
         OutputStream in = process.getOutputStream();

@@ -32,7 +32,8 @@ public final class PeersBench {
 
     /** One consumer's figures over the measured window. */
     record Result(String peer, double seconds, long events, double cpuSeconds, double databaseCpuSeconds, long p50Micros,
-                  long p99Micros, long latencySamples, long heapAfterGcBytes, long peakRssBytes) {
+                  long p99Micros, long latencySamples, long heapAfterGcBytes, long peakRssBytes, Map<String, Double> threadRoles,
+                  long posts) {
         double eventsPerSecond() {
             return events / seconds;
         }
@@ -141,7 +142,9 @@ public final class PeersBench {
         Path config = Files.createTempFile(work, "gatehouse", ".properties");
         Path postgres = work.resolve(peer + "-postgres"); // each run its own state, spill and journal: nothing carried over
         try (DeliveryCounter bot = new DeliveryCounter(secret)) {
-            List<String> cmd = new ArrayList<>(List.of(java.toString(), "-jar", jar.toString(), "run", "--config=" + config,
+            List<String> cmd = new ArrayList<>(List.of(java.toString()));
+            cmd.addAll(gatehouseJvmFlags());
+            cmd.addAll(List.of("-jar", jar.toString(), "run", "--config=" + config,
                     "--discord.token=" + token, "--rest.url=" + rest, "--eventHandler.url=" + bot.url(),
                     "--eventHandler.secret=" + secret, "--db.dataDir=" + postgres, "--status.intervalSeconds=0",
                     "--delivery.spillDir=" + work.resolve(peer + "-spill"), "--state.journalDir=" + work.resolve(peer + "-journal"),
@@ -150,6 +153,10 @@ public final class PeersBench {
             try (PeerProcess g = new PeerProcess(peer, new ProcessBuilder(cmd))) {
                 long deadline = System.nanoTime() + 300_000_000_000L;
                 while (bot.guilds() < guilds) {
+                    if (!g.alive()) {
+                        throw new IllegalStateException("gatehouse exited after delivering " + bot.guilds() + " of " + guilds
+                                + " GUILD_CREATEs (its output is above)");
+                    }
                     if (System.nanoTime() > deadline) {
                         throw new IllegalStateException("gatehouse delivered " + bot.guilds() + " of " + guilds + " GUILD_CREATEs in 300 s");
                     }
@@ -159,6 +166,9 @@ public final class PeersBench {
                 long pid = g.pid();
                 bot.mark();
                 long e0 = bot.events();
+                long posts0 = bot.posts();
+                Map<Long, String> names = ProcessMeter.javaThreadNames(jcmd, pid);
+                Map<Long, ProcessMeter.ThreadCpu> threads0 = ProcessMeter.cpuByThread(pid, names);
                 double cpu0 = ProcessMeter.cpuSeconds(pid);
                 double db0 = ProcessMeter.postgresCpuSeconds(postgres);
                 jfr.ifPresent(f -> System.err.println("peers: "
@@ -166,7 +176,9 @@ public final class PeersBench {
                 long t0 = System.nanoTime();
                 Thread.sleep(seconds * 1000L);
                 long e1 = bot.events();
+                long posts1 = bot.posts();
                 double cpu1 = ProcessMeter.cpuSeconds(pid);
+                Map<Long, ProcessMeter.ThreadCpu> threads1 = ProcessMeter.cpuByThread(pid, names);
                 double db1 = ProcessMeter.postgresCpuSeconds(postgres);
                 double elapsed = (System.nanoTime() - t0) / 1e9;
                 long[] q = bot.quantiles();
@@ -181,7 +193,8 @@ public final class PeersBench {
                 }
                 long rss = ProcessMeter.peakRssBytes(pid);
                 g.terminate(60);
-                return new Result(peer, elapsed, e1 - e0, cpu1 - cpu0, db1 - db0, q[0], q[1], q[2], heap, rss);
+                return new Result(peer, elapsed, e1 - e0, cpu1 - cpu0, db1 - db0, q[0], q[1], q[2], heap, rss,
+                        ProcessMeter.cpuByRole(threads0, threads1, cpu1 - cpu0), posts1 - posts0);
             }
         }
     }
@@ -191,7 +204,8 @@ public final class PeersBench {
         try (PeerProcess p = new PeerProcess("jda", new ProcessBuilder(java.toString(), "-cp", classpath, "dev.gatehouse.bench.JdaPeer",
                 rest, gateway, token, Integer.toString(guilds)))) {
             p.await("loaded", 300);
-            return measure("jda", p, warmup, seconds, () -> ProcessMeter.liveHeapBytes(jcmd, p.pid()));
+            return measure("jda", p, warmup, seconds, () -> ProcessMeter.liveHeapBytes(jcmd, p.pid()),
+                    () -> ProcessMeter.javaThreadNames(jcmd, p.pid()));
         }
     }
 
@@ -207,21 +221,24 @@ public final class PeersBench {
         try (PeerProcess p = new PeerProcess("discordjs", pb)) {
             p.await("loaded", 300);
             long[] heap = new long[1];
-            Result r = measure("discordjs", p, warmup, seconds, () -> heap[0]);
+            Result r = measure("discordjs", p, warmup, seconds, () -> heap[0], Map::of);
             return r;
         }
     }
 
     /** The window of a peer that counts its own events: mark, wait, report, then its heap, then stop. */
-    private static Result measure(String name, PeerProcess p, int warmup, int seconds, java.util.function.LongSupplier heap)
-            throws Exception {
+    private static Result measure(String name, PeerProcess p, int warmup, int seconds, java.util.function.LongSupplier heap,
+                                  java.util.function.Supplier<Map<Long, String>> threadNames) throws Exception {
         Thread.sleep(warmup * 1000L);
         p.send("mark");
         long e0 = Long.parseLong(p.await("marked", 60).get("events"));
+        Map<Long, String> names = threadNames.get();
+        Map<Long, ProcessMeter.ThreadCpu> threads0 = ProcessMeter.cpuByThread(p.pid(), names);
         double cpu0 = ProcessMeter.cpuSeconds(p.pid());
         long t0 = System.nanoTime();
         Thread.sleep(seconds * 1000L);
         double cpu1 = ProcessMeter.cpuSeconds(p.pid());
+        Map<Long, ProcessMeter.ThreadCpu> threads1 = ProcessMeter.cpuByThread(p.pid(), names);
         p.send("report");
         Map<String, String> report = p.await("report", 120);
         double elapsed = (System.nanoTime() - t0) / 1e9;
@@ -231,7 +248,8 @@ public final class PeersBench {
         p.send("stop");
         p.stop(30);
         return new Result(name, elapsed, e1 - e0, cpu1 - cpu0, 0, (long) Double.parseDouble(report.get("p50")),
-                (long) Double.parseDouble(report.get("p99")), Long.parseLong(report.get("samples")), heapBytes, rss);
+                (long) Double.parseDouble(report.get("p99")), Long.parseLong(report.get("samples")), heapBytes, rss,
+                ProcessMeter.cpuByRole(threads0, threads1, cpu1 - cpu0), 0);
     }
 
     /** Copies the Node peer into target/ and installs its pinned packages once; null (and a reason) without node. */
@@ -292,6 +310,9 @@ public final class PeersBench {
                             ? String.format(Locale.ROOT, "%.1f", r.cpuMicrosPerEvent() + r.databaseCpuMicrosPerEvent()) : "-",
                     r.p50Micros() / 1000.0, r.p99Micros() / 1000.0, r.heapAfterGcBytes() / 1048576.0 / shards, r.peakRssBytes() >> 20);
         }
+        for (Result r : results) {
+            System.out.println(topThreads(r));
+        }
         Result g = find(results, "gatehouse");
         for (String peer : new String[] {"jda", "discordjs"}) {
             Result p = find(results, peer);
@@ -305,6 +326,33 @@ public final class PeersBench {
         System.out.println("(latency: the simulator's clock when it made a MESSAGE_CREATE to its arrival at the consumer's handler;"
                 + " for Gatehouse, at the bot endpoint after state and delivery. Heap: jcmd GC.class_histogram for the JVMs,"
                 + " V8's heapUsed after gc() for Node.)");
+    }
+
+    /**
+     * One line of a peer's CPU per event by thread role over the window, largest first (each role's share of the
+     * process's CPU too), and for Gatehouse the POSTs and their CPU on the HTTP client's and lanes' threads.
+     */
+    static String topThreads(Result r) {
+        StringBuilder b = new StringBuilder("top threads of " + r.peer() + " (us CPU per event, share of the process):");
+        r.threadRoles().entrySet().stream().sorted(Map.Entry.<String, Double>comparingByValue().reversed()).limit(12)
+                .forEach(e -> b.append(String.format(Locale.ROOT, " %s %.1f (%.0f%%);", e.getKey(),
+                        r.events() == 0 ? 0 : e.getValue() / r.events() * 1e6, r.cpuSeconds() <= 0 ? 0 : 100 * e.getValue() / r.cpuSeconds())));
+        if (r.posts() > 0) {
+            double http = r.threadRoles().getOrDefault("HttpClient", 0.0) + r.threadRoles().getOrDefault("delivery lanes", 0.0);
+            b.append(String.format(Locale.ROOT, " POSTs %d (%.2f events each), HttpClient + lanes %.1f us CPU per POST",
+                    r.posts(), (double) r.events() / r.posts(), http / r.posts() * 1e6));
+        }
+        return b.toString();
+    }
+
+    /**
+     * The flags of Gatehouse's JVM, from the system property {@code peers.gatehouseJvmFlags} (space-separated): run.sh
+     * puts its launch flags there (the AOT cache on JDK 25+), so the peer runs as {@code ./run.sh} runs Gatehouse.
+     */
+    private static List<String> gatehouseJvmFlags() {
+        String flags = System.getProperty("peers.gatehouseJvmFlags", "").strip();
+        System.err.println("peers: gatehouse's JVM flags: " + (flags.isEmpty() ? "(none)" : flags));
+        return flags.isEmpty() ? List.of() : List.of(flags.split("\\s+"));
     }
 
     private static Result find(List<Result> results, String peer) {

@@ -39,21 +39,119 @@ final class ProcessMeter {
      */
     static Map<String, Double> cpuByThreadKind(long pid) {
         Map<String, Double> by = new HashMap<>();
+        for (ThreadCpu t : cpuByThread(pid, Map.of()).values()) {
+            by.merge(threadKind(t.name()), t.seconds(), Double::sum);
+        }
+        return by;
+    }
+
+    /**
+     * CPU seconds so far of every live thread of a process, by thread id, with the thread's name: the JVM's own
+     * (untruncated) name from {@code javaNames} when it has one, else the kernel's 15-character one.
+     */
+    static Map<Long, ThreadCpu> cpuByThread(long pid, Map<Long, String> javaNames) {
+        Map<Long, ThreadCpu> by = new HashMap<>();
         try (var tasks = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
             for (Path t : (Iterable<Path>) tasks::iterator) {
                 String stat = read(t.resolve("stat"));
                 if (stat == null) {
                     continue;
                 }
-                String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+                long tid = Long.parseLong(t.getFileName().toString());
+                String name = javaNames.getOrDefault(tid, stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')')));
                 String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-                double seconds = (Long.parseLong(f[11]) + Long.parseLong(f[12])) / TICKS;
-                by.merge(threadKind(name), seconds, Double::sum);
+                by.put(tid, new ThreadCpu(name, (Long.parseLong(f[11]) + Long.parseLong(f[12])) / TICKS));
             }
         } catch (IOException e) {
             return Map.of();
         }
         return by;
+    }
+
+    /** One thread's name and CPU seconds so far. */
+    record ThreadCpu(String name, double seconds) {
+    }
+
+    /**
+     * The JVM's thread names by native thread id, from {@code jcmd <pid> Thread.print} (Java threads, and the
+     * compiler, GC and VM threads, each with {@code nid=}); empty when jcmd cannot say (not a JVM).
+     */
+    static Map<Long, String> javaThreadNames(Path jcmd, long pid) {
+        return threadNamesOf(jcmd(jcmd, pid, "Thread.print"));
+    }
+
+    /** The thread names by native id of a {@code Thread.print} text (its lines {@code "name" ... nid=N ...}). */
+    static Map<Long, String> threadNamesOf(String threadPrint) {
+        Map<Long, String> names = new HashMap<>();
+        for (String line : threadPrint.split("\n")) {
+            int close = line.startsWith("\"") ? line.indexOf('"', 1) : -1;
+            int nid = line.indexOf(" nid=");
+            if (close < 0 || nid < 0) {
+                continue;
+            }
+            int end = nid + 5;
+            while (end < line.length() && !Character.isWhitespace(line.charAt(end))) {
+                end++;
+            }
+            String id = line.substring(nid + 5, end);
+            try {
+                names.put(id.startsWith("0x") ? Long.parseLong(id.substring(2), 16) : Long.parseLong(id), line.substring(1, close));
+            } catch (NumberFormatException e) {
+                // not a thread line
+            }
+        }
+        return names;
+    }
+
+    /**
+     * CPU seconds per thread role between two readings of {@link #cpuByThread}: a thread's role by its name
+     * ({@link #threadRole}); threads that started in between count whole, and the process's CPU that no thread
+     * still alive at the end accounts for is "exited threads".
+     */
+    static Map<String, Double> cpuByRole(Map<Long, ThreadCpu> before, Map<Long, ThreadCpu> after, double processSeconds) {
+        Map<String, Double> by = new HashMap<>();
+        double sum = 0;
+        for (Map.Entry<Long, ThreadCpu> e : after.entrySet()) {
+            ThreadCpu b = before.get(e.getKey());
+            double d = e.getValue().seconds() - (b == null ? 0 : b.seconds());
+            by.merge(threadRole(e.getValue().name()), d, Double::sum);
+            sum += d;
+        }
+        if (processSeconds - sum > 0.005) {
+            by.merge("exited threads", processSeconds - sum, Double::sum);
+        }
+        return by;
+    }
+
+    /**
+     * The role of a thread by its name: Gatehouse's own threads by what they do, HotSpot's compiler and GC threads,
+     * the JDK HTTP client's; any other name with its trailing numbers dropped (pool members together).
+     */
+    static String threadRole(String name) {
+        if (name.startsWith("C2 CompilerThre")) {
+            return "C2 compiler";
+        }
+        if (name.startsWith("C1 CompilerThre")) {
+            return "C1 compiler";
+        }
+        if (name.startsWith("GC Thread") || name.startsWith("G1 ")) {
+            return "GC";
+        }
+        if (name.startsWith("HttpClient-")) {
+            return "HttpClient";
+        }
+        String[][] roles = {
+            {"gatehouse-io-", "shard io (Netty)"}, {"gatehouse-cluster-", "cluster workers"},
+            {"gatehouse-ring-state", "ring: state writer"}, {"gatehouse-ring-delivery", "ring: delivery consumer"},
+            {"gatehouse-ring-tap-", "ring: taps (API)"}, {"gatehouse-ring-reclaimer", "ring: slot reclaimer"}, {"gatehouse-state-db", "state db thread"},
+            {"gatehouse-delivery-", "delivery lanes"}, {"ForkJoinPool", "ForkJoinPool (virtual threads)"},
+        };
+        for (String[] r : roles) {
+            if (name.startsWith(r[0])) {
+                return r[1];
+            }
+        }
+        return name.replaceAll("[-#_ ]*[0-9]+$", "");
     }
 
     /** The kind of a HotSpot thread by its (15-character) OS name: "jit", "gc" or "other". */

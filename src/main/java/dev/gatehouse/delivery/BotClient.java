@@ -14,7 +14,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * The bot's HTTP endpoint: POSTs a batch (one object, or a JSON array when batching) over keep-alive HTTP/1.1
  * with header {@code Authorization: <secret>}, and turns the answer into an {@link Answer}. The secret is
- * never part of any message.
+ * never part of any message. An {@code http://} bot is posted to on the lane's own thread over pooled
+ * {@link BotConnection}s (one per lane in use); an {@code https://} bot through the JDK's HttpClient (TLS).
+ * Either way {@code delivery.timeoutMs} bounds the connect and the answer.
  *
  * <p>A bot asks for batches with the header {@code Gatehouse-Batch: N} in its answers (2xx, or a refusal: both
  * are the bot's own word; a held answer may come from a proxy and changes nothing): from then on every POST is a
@@ -36,7 +38,12 @@ final class BotClient implements Target {
     private final Duration timeout;
     private final boolean array;
     private final int maxBatch;
+    /** The JDK client, for an https bot; null for an http bot (then {@link #idle} and {@link #head} are used). */
     private final HttpClient http;
+    /** An http bot's open connections not in use, the most recently used first. */
+    private final java.util.concurrent.ConcurrentLinkedDeque<BotConnection> idle = new java.util.concurrent.ConcurrentLinkedDeque<>();
+    /** An http bot's request head up to the Content-Length value (it carries the secret: never in a message). */
+    private final byte[] head;
     /**
      * A 2xx answer's body is read and dropped, never decoded (nothing uses it: one String per POST less); a hold's or a
      * refusal's is kept as text for the logs and the dead letters.
@@ -61,33 +68,82 @@ final class BotClient implements Target {
         // No connectTimeout: the request's own timeout bounds the connect too (BotClientConnectTest), and the client's
         // connect-timer events kept the request that opened each pooled connection, body and all, alive long after:
         // the load's multi-megabyte POST of GUILD_CREATEs stayed on the heap of an idle process.
-        this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        if (secret.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
+            throw new IllegalArgumentException("eventHandler.secret has a control character (a line break?): an HTTP header"
+                    + " cannot carry it");
+        }
+        boolean plain = "http".equalsIgnoreCase(url.getScheme());
+        this.http = plain ? null : HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        String path = (url.getRawPath() == null || url.getRawPath().isEmpty() ? "/" : url.getRawPath())
+                + (url.getRawQuery() == null ? "" : "?" + url.getRawQuery());
+        this.head = ("POST " + path + " HTTP/1.1\r\nHost: " + url.getHost() + (url.getPort() > 0 ? ":" + url.getPort() : "")
+                + "\r\nUser-Agent: Gatehouse\r\nContent-Type: application/json\r\nAuthorization: " + secret
+                + "\r\nContent-Length: ").getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
     }
 
     /** POSTs the events; never throws for what the network or the bot does. */
     @Override
     public Answer post(List<Pending> batch) throws InterruptedException {
-        HttpRequest req = HttpRequest.newBuilder(url).timeout(timeout)
-                .header("Content-Type", "application/json")
-                .header("Authorization", secret)
-                .POST(HttpRequest.BodyPublishers.ofByteArray(bodyOf(batch))).build();
-        HttpResponse<String> res;
+        BotConnection.Reply res;
         try {
-            res = http.send(req, ANSWER_BODY);
-        } catch (HttpTimeoutException e) {
+            res = http == null ? postPlain(bodyOf(batch)) : postJdk(bodyOf(batch));
+        } catch (HttpTimeoutException | BotConnection.Timeout e) {
             return new Answer(Answer.Verdict.HOLD, -1, "no answer within " + timeout.toMillis() + " ms", 0);
+        } catch (java.io.InterruptedIOException e) {
+            throw new InterruptedException("interrupted while posting to the bot");
         } catch (IOException e) {
             return new Answer(Answer.Verdict.HOLD, -1, e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage()), 0);
         }
-        String body = res.body() == null ? "" : res.body();
+        String body = res.body();
         if (body.length() > MAX_BODY) {
             body = body.substring(0, MAX_BODY);
         }
-        Answer.Verdict verdict = Answer.verdictOf(res.statusCode());
+        Answer.Verdict verdict = Answer.verdictOf(res.status());
         if (verdict != Answer.Verdict.HOLD) {
-            asked(res.headers().firstValue(BATCH_HEADER).orElse(""));
+            asked(res.batch());
         }
-        return new Answer(verdict, res.statusCode(), body, retryAfterMs(res.headers().firstValue("Retry-After").orElse("")));
+        return new Answer(verdict, res.status(), body, retryAfterMs(res.retryAfter()));
+    }
+
+    /**
+     * An http bot: a pooled connection (one the bot closed while it was idle is dropped first) or a new one; the
+     * connect, the request and the answer end by one deadline. The connection goes back to the pool when the answer
+     * leaves it open.
+     */
+    private BotConnection.Reply postPlain(byte[] body) throws IOException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        BotConnection c = idle.pollFirst();
+        while (c != null && !c.reusable()) {
+            c = idle.pollFirst();
+        }
+        if (c == null) {
+            c = BotConnection.open(hostOf(url), url.getPort() > 0 ? url.getPort() : 80, deadline);
+        }
+        byte[] length = (body.length + "\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+        byte[] request = java.util.Arrays.copyOf(head, head.length + length.length);
+        System.arraycopy(length, 0, request, head.length, length.length);
+        BotConnection.Reply r = c.exchange(request, body, deadline, 3 * MAX_BODY);
+        if (c.isOpen()) {
+            idle.addFirst(c);
+        }
+        return r;
+    }
+
+    /** The host of a URL as a socket address takes it: an IPv6 literal without its brackets. */
+    private static String hostOf(URI url) {
+        String h = url.getHost();
+        return h.startsWith("[") && h.endsWith("]") ? h.substring(1, h.length() - 1) : h;
+    }
+
+    /** An https bot: the JDK's HttpClient (TLS, its own connection pool and threads). */
+    private BotConnection.Reply postJdk(byte[] body) throws IOException, InterruptedException {
+        HttpRequest req = HttpRequest.newBuilder(url).timeout(timeout)
+                .header("Content-Type", "application/json")
+                .header("Authorization", secret)
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build();
+        HttpResponse<String> res = http.send(req, ANSWER_BODY);
+        return new BotConnection.Reply(res.statusCode(), res.headers().firstValue(BATCH_HEADER).orElse(""),
+                res.headers().firstValue("Retry-After").orElse(""), res.body() == null ? "" : res.body());
     }
 
     @Override

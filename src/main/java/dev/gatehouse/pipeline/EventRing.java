@@ -62,8 +62,11 @@ public final class EventRing implements DispatchSink {
      */
     EventRing(int size, EventHandler<Dispatch> state, EventHandler<Dispatch> delivery, boolean deliveryAfterState,
               java.util.List<EventHandler<Dispatch>> taps, int idleSlotsPerSecond) {
+        // each consumer's thread named by its role (the Disruptor starts them in the order they are added below), so
+        // a thread's CPU can be told from outside (/proc, jcmd: the peers bench's thread roles)
+        java.util.Iterator<String> names = consumerThreadNames(taps.size()).iterator();
         disruptor = new Disruptor<>(Dispatch::new, size, r -> {
-            Thread t = new Thread(r, "gatehouse-consumer");
+            Thread t = new Thread(r, names.hasNext() ? names.next() : "gatehouse-ring-consumer");
             t.setDaemon(true);
             return t;
         }, ProducerType.MULTI, waits);
@@ -77,6 +80,7 @@ public final class EventRing implements DispatchSink {
         }
         for (EventHandler<Dispatch> tap : taps) {
             disruptor.after(state).handleEventsWith(tap); // after state: an op 8 answer never precedes its stored chunks
+            waits.patient(disruptor.getBarrierFor(tap)); // a tap waits for the writer with fewer wake-ups
         }
         java.util.List<EventHandler<Dispatch>> all = new java.util.ArrayList<>(java.util.List.of(state, delivery));
         all.addAll(taps);
@@ -87,6 +91,16 @@ public final class EventRing implements DispatchSink {
                 (r, barriers) -> new SlotReclaimer(r, barriers, idleSlotsPerSecond);
         disruptor.after(gates).handleEventsWith(reclaimer); // last: large frames (idle: every buffer) dropped once all passed
         ring = disruptor.start();
+    }
+
+    /** The consumers' thread names in the order the Disruptor starts them: state, delivery, the taps, the reclaimer. */
+    private static java.util.List<String> consumerThreadNames(int taps) {
+        java.util.List<String> names = new java.util.ArrayList<>(java.util.List.of("gatehouse-ring-state", "gatehouse-ring-delivery"));
+        for (int i = 0; i < taps; i++) {
+            names.add("gatehouse-ring-tap-" + i);
+        }
+        names.add("gatehouse-ring-reclaimer");
+        return names;
     }
 
     /**

@@ -55,4 +55,45 @@ class ParkingWaitStrategyTest {
             ring.shutdown(5_000);
         }
     }
+
+    /**
+     * A tap (a patient waiter, gated after a state consumer that takes a while per batch) still gets every dispatch,
+     * in order, after the state consumer has it: its longer pauses change when it wakes, not what it sees.
+     */
+    @Test
+    void aPatientTapAfterASlowStateConsumerSeesEveryDispatchInOrderAfterIt() throws Exception {
+        AtomicLong state = new AtomicLong();
+        AtomicLong tapped = new AtomicLong();
+        AtomicLong outOfOrder = new AtomicLong();
+        EventHandler<Dispatch> s = (d, seq, end) -> {
+            if (end) {
+                LockSupport.parkNanos(2_000_000); // a transaction's commit
+            }
+            state.set(seq + 1);
+        };
+        EventHandler<Dispatch> tap = (d, seq, end) -> {
+            if (seq != tapped.get() || state.get() < seq + 1) {
+                outOfOrder.incrementAndGet();
+            }
+            tapped.set(seq + 1);
+        };
+        EventRing ring = new EventRing(64, s, (d, seq, end) -> { }, true, java.util.List.of(tap));
+        try {
+            byte[] f = "{\"op\":0}".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+            for (int i = 0; i < 2_000; i++) {
+                ring.publish(0, null, i + 1, "MESSAGE_CREATE", 0, f, 0, f.length, System.nanoTime());
+                if (i % 100 == 0) {
+                    LockSupport.parkNanos(3_000_000); // quiet moments: the tap's waits grow to their cap
+                }
+            }
+            long deadline = System.nanoTime() + 60_000_000_000L;
+            while (tapped.get() < 2_000 && System.nanoTime() < deadline) {
+                LockSupport.parkNanos(1_000_000);
+            }
+            assertTrue(tapped.get() == 2_000, () -> "the tap saw " + tapped.get() + " of 2000");
+            assertTrue(outOfOrder.get() == 0, () -> outOfOrder.get() + " dispatches out of order or before the state had them");
+        } finally {
+            ring.shutdown(5_000);
+        }
+    }
 }

@@ -1,0 +1,275 @@
+package dev.gatehouse.delivery;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The http bot client ({@link BotClient} over {@link BotConnection}) against a bot that answers with scripted
+ * bytes on a real socket: each HTTP/1.1 answer shape (Content-Length, chunked, delimited by the close, 1xx first,
+ * {@code Connection: close}) gives the same verdicts, headers and kept body as before; a kept-alive connection is
+ * reused and one the bot closed while idle is replaced without a failed POST; a bot that neither reads nor answers
+ * ends as a hold at the timeout; malformed answers hold with a message naming what was wrong, never the secret.
+ */
+class BotConnectionTest {
+    private static final String SECRET = "s3cret-not-in-messages";
+
+    /** A bot that reads each request whole and answers with the next scripted bytes; "CLOSE" after an answer closes. */
+    static final class ScriptedBot implements AutoCloseable {
+        final ServerSocket server;
+        final BlockingQueue<String> answers = new LinkedBlockingQueue<>();
+        final BlockingQueue<String> requests = new LinkedBlockingQueue<>();
+        final AtomicInteger connections = new AtomicInteger();
+        private final List<Socket> open = new ArrayList<>();
+
+        ScriptedBot(String... script) throws IOException {
+            server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+            answers.addAll(List.of(script));
+            Thread.ofPlatform().daemon(true).start(() -> {
+                try {
+                    while (true) {
+                        Socket s = server.accept();
+                        connections.incrementAndGet();
+                        synchronized (open) {
+                            open.add(s);
+                        }
+                        Thread.ofPlatform().daemon(true).start(() -> serve(s));
+                    }
+                } catch (IOException closed) {
+                    // the test is over
+                }
+            });
+        }
+
+        URI url() {
+            return URI.create("http://127.0.0.1:" + server.getLocalPort() + "/events?x=1");
+        }
+
+        private void serve(Socket s) {
+            try (s; InputStream in = s.getInputStream(); OutputStream out = s.getOutputStream()) {
+                while (true) {
+                    String request = readRequest(in);
+                    if (request == null) {
+                        return;
+                    }
+                    requests.add(request);
+                    String answer = answers.poll(5, TimeUnit.SECONDS);
+                    if (answer == null || answer.equals("HANG")) {
+                        Thread.sleep(60_000);
+                        return;
+                    }
+                    boolean close = answer.endsWith("CLOSE");
+                    out.write(answer.replace("CLOSE", "").getBytes(StandardCharsets.UTF_8));
+                    out.flush();
+                    if (close) {
+                        return;
+                    }
+                }
+            } catch (IOException | InterruptedException e) {
+                // the client went away
+            }
+        }
+
+        /** The request's head and body as text; null at the end of the connection. */
+        private static String readRequest(InputStream in) throws IOException {
+            ByteArrayOutputStream head = new ByteArrayOutputStream();
+            int b;
+            while ((b = in.read()) >= 0) {
+                head.write(b);
+                byte[] h = head.toByteArray();
+                int n = h.length;
+                if (n >= 4 && h[n - 4] == '\r' && h[n - 3] == '\n' && h[n - 2] == '\r' && h[n - 1] == '\n') {
+                    String text = head.toString(StandardCharsets.ISO_8859_1);
+                    int length = 0;
+                    for (String line : text.split("\r\n")) {
+                        if (line.toLowerCase().startsWith("content-length:")) {
+                            length = Integer.parseInt(line.substring(15).strip());
+                        }
+                    }
+                    return text + new String(in.readNBytes(length), StandardCharsets.UTF_8);
+                }
+            }
+            return null;
+        }
+
+        /** Closes every connection the bot holds open (as a bot closing idle keep-alive connections). */
+        void closeConnections() throws IOException {
+            synchronized (open) {
+                for (Socket s : open) {
+                    s.close();
+                }
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            closeConnections();
+            server.close();
+        }
+    }
+
+    private static List<Pending> event(String json) {
+        return List.of(new Pending(1, 0, "session", 7, "MESSAGE_CREATE", json.getBytes(StandardCharsets.UTF_8), 0, -1, ""));
+    }
+
+    private static BotClient client(ScriptedBot bot, long timeoutMs) {
+        return new BotClient(bot.url(), SECRET, timeoutMs, false, 1000);
+    }
+
+    @Test
+    void theRequestCarriesTheSecretTheBodyAndItsLengthAndAKeptAliveConnectionIsReused() throws Exception {
+        try (ScriptedBot bot = new ScriptedBot("HTTP/1.1 204 No Content\r\n\r\n",
+                "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nGatehouse-Batch: 50\r\n\r\nhello")) {
+            BotClient c = client(bot, 5_000);
+            assertEquals(Answer.Verdict.DELIVERED, c.post(event("{\"a\":1}")).verdict());
+            Answer second = c.post(event("{\"b\":\"\u00e9\"}"));
+            assertEquals(Answer.Verdict.DELIVERED, second.verdict(), second.toString());
+            assertEquals("", second.detail(), "a 2xx body is read and dropped");
+            assertEquals(50, c.batchLimit(1), "the Gatehouse-Batch header is read");
+            assertEquals(1, bot.connections.get(), "both POSTs on one kept-alive connection");
+            String first = bot.requests.take();
+            assertTrue(first.startsWith("POST /events?x=1 HTTP/1.1\r\n"), first);
+            assertTrue(first.contains("\r\nAuthorization: " + SECRET + "\r\n"), first);
+            assertTrue(first.contains("\r\nContent-Type: application/json\r\n"), first);
+            assertTrue(first.contains("\r\nHost: 127.0.0.1:" + bot.server.getLocalPort() + "\r\n"), first);
+            assertTrue(first.endsWith("\r\nContent-Length: 7\r\n\r\n{\"a\":1}"), first);
+            assertTrue(bot.requests.take().endsWith("Content-Length: 10\r\n\r\n{\"b\":\"\u00e9\"}"), "the length in bytes");
+        }
+    }
+
+    @Test
+    void aChunkedRefusalKeepsTheFirstMaxBodyCharactersAndTheConnectionStaysUsable() throws Exception {
+        String big = "x".repeat(3000) + "y".repeat(3000);
+        String chunked = "HTTP/1.1 422 Unprocessable\r\nTransfer-Encoding: chunked\r\n\r\n"
+                + "bb8;ext=1\r\n" + big.substring(0, 3000) + "\r\n" + "bb8\r\n" + big.substring(3000) + "\r\n0\r\nTrailer: t\r\n\r\n";
+        try (ScriptedBot bot = new ScriptedBot(chunked, "HTTP/1.1 204 No Content\r\n\r\n")) {
+            BotClient c = client(bot, 5_000);
+            Answer a = c.post(event("{}"));
+            assertEquals(Answer.Verdict.REFUSED, a.verdict(), a.toString());
+            assertEquals(422, a.status());
+            assertEquals(big.substring(0, BotClient.MAX_BODY), a.detail());
+            assertEquals(Answer.Verdict.DELIVERED, c.post(event("{}")).verdict());
+            assertEquals(1, bot.connections.get(), "the chunked body was read to its end: the connection went on");
+        }
+    }
+
+    @Test
+    void connectionCloseAndAnAnswerDelimitedByTheCloseEndTheConnectionAndTheNextPostOpensAnother() throws Exception {
+        try (ScriptedBot bot = new ScriptedBot("HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 0\r\n\r\nCLOSE",
+                "HTTP/1.0 400 Bad Request\r\n\r\nbad event: no idCLOSE", "HTTP/1.1 204 No Content\r\n\r\n")) {
+            BotClient c = client(bot, 5_000);
+            assertEquals(Answer.Verdict.DELIVERED, c.post(event("{}")).verdict());
+            Answer refused = c.post(event("{}"));
+            assertEquals(Answer.Verdict.REFUSED, refused.verdict(), refused.toString());
+            assertEquals("bad event: no id", refused.detail());
+            assertEquals(Answer.Verdict.DELIVERED, c.post(event("{}")).verdict());
+            assertEquals(3, bot.connections.get());
+        }
+    }
+
+    @Test
+    void aConnectionTheBotClosedWhileIdleIsReplacedWithoutAFailedPost() throws Exception {
+        try (ScriptedBot bot = new ScriptedBot("HTTP/1.1 204 No Content\r\n\r\n", "HTTP/1.1 204 No Content\r\n\r\n")) {
+            BotClient c = client(bot, 5_000);
+            assertEquals(Answer.Verdict.DELIVERED, c.post(event("{}")).verdict());
+            bot.closeConnections();
+            Thread.sleep(200); // the close reaches the client's side
+            Answer a = c.post(event("{}"));
+            assertEquals(Answer.Verdict.DELIVERED, a.verdict(), a.toString());
+            assertEquals(2, bot.connections.get());
+        }
+    }
+
+    @Test
+    void aContinueBeforeTheAnswerAndARetryAfterOnAHold() throws Exception {
+        try (ScriptedBot bot = new ScriptedBot("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok",
+                "HTTP/1.1 503 Busy\r\nRetry-After: 2.5\r\nContent-Length: 4\r\n\r\nbusy")) {
+            BotClient c = client(bot, 5_000);
+            assertEquals(Answer.Verdict.DELIVERED, c.post(event("{}")).verdict());
+            Answer held = c.post(event("{}"));
+            assertEquals(Answer.Verdict.HOLD, held.verdict());
+            assertEquals(503, held.status());
+            assertEquals(2500, held.retryAfterMs());
+            assertEquals("busy", held.detail());
+        }
+    }
+
+    @Test
+    void aBotThatNeitherReadsNorAnswersHoldsAtTheTimeoutEvenWithABodyLargerThanTheSocketBuffers() throws Exception {
+        try (ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            List<Socket> accepted = new ArrayList<>();
+            Thread.ofPlatform().daemon(true).start(() -> {
+                try {
+                    while (true) {
+                        accepted.add(server.accept()); // never reads
+                    }
+                } catch (IOException closed) {
+                    // the test is over
+                }
+            });
+            BotClient c = new BotClient(URI.create("http://127.0.0.1:" + server.getLocalPort() + "/"), SECRET, 500, false, 1);
+            long t0 = System.nanoTime();
+            Answer a = c.post(event("{\"x\":\"" + "y".repeat(32 << 20) + "\"}"));
+            assertEquals(Answer.Verdict.HOLD, a.verdict(), a.toString());
+            assertEquals("no answer within 500 ms", a.detail());
+            assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(30), "the write did not wait for ever");
+            for (Socket s : accepted) {
+                s.close();
+            }
+        }
+    }
+
+    @Test
+    void malformedAnswersHoldWithAMessageNamingWhatWasWrongAndNeverTheSecret() throws Exception {
+        try (ScriptedBot bot = new ScriptedBot("HELLO THERE\r\n\r\n", "HTTP/1.1 200 OK\r\nContent-Length: 12x\r\n\r\n",
+                "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nshortCLOSE")) {
+            BotClient c = client(bot, 5_000);
+            List<Answer> answers = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                answers.add(c.post(event("{}")));
+            }
+            for (Answer a : answers) {
+                assertEquals(Answer.Verdict.HOLD, a.verdict(), a.toString());
+                assertFalse(a.detail().contains(SECRET), a.toString());
+            }
+            assertTrue(answers.get(0).detail().contains("does not start with an HTTP/1.x status line: 'HELLO THERE'"), answers.get(0).detail());
+            assertTrue(answers.get(1).detail().contains("bad Content-Length '12x'"), answers.get(1).detail());
+            assertTrue(answers.get(2).detail().contains("bad chunk size 'zz'"), answers.get(2).detail());
+            assertTrue(answers.get(3).detail().contains("closed the connection before its answer was complete"), answers.get(3).detail());
+        }
+    }
+
+    @Test
+    void anUnreachableBotHoldsNamingTheErrorAndASecretWithALineBreakIsRefusedAtStart() throws Exception {
+        int port;
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            port = s.getLocalPort();
+        }
+        BotClient c = new BotClient(URI.create("http://127.0.0.1:" + port + "/"), SECRET, 2_000, false, 1);
+        Answer a = c.post(event("{}"));
+        assertEquals(Answer.Verdict.HOLD, a.verdict());
+        assertTrue(a.detail().startsWith("ConnectException"), a.toString());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new BotClient(URI.create("http://127.0.0.1:1/"), "line\r\nX-Injected: 1", 1_000, false, 1));
+        assertFalse(e.getMessage().contains("Injected"), e.getMessage());
+        assertTrue(e.getMessage().contains("eventHandler.secret"), e.getMessage());
+    }
+}
