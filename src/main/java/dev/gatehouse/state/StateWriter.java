@@ -71,6 +71,8 @@ public final class StateWriter implements EventHandler<Dispatch> {
     private final Handled handled;
     private final StateListener listener;
     private final List<Change> pending = new ArrayList<>();
+    /** The entities dispatches are read into, reused from one to the next (the ring consumer's thread only). */
+    private final Entity.Arena entities = new Entity.Arena();
     /** Per shard, the last dispatch taken: saved with the rows so a restart resumes right after it. */
     private final Map<Integer, SessionStore.Progress> progress = new HashMap<>();
     private final LongAdder replaysSkipped = new LongAdder();
@@ -340,7 +342,7 @@ public final class StateWriter implements EventHandler<Dispatch> {
         }
         if (ChangeReader.stores(d.type())) {
             try {
-                Change c = ChangeReader.read(d, applicationId);
+                Change c = ChangeReader.read(d, applicationId, entities);
                 if (c != null) {
                     pending.add(c);
                     pendingRows += c.size();
