@@ -96,10 +96,12 @@ final class Entity {
     }
 
     /**
-     * The entities of one dispatch at a time, for one thread: each read with it reuses the entities (and their arrays)
-     * of the read before, which must be done with. A burst's 700,000 objects each allocated an entity and its three
-     * arrays (about 250 MB per load of 250,000 members); an arena holds as many as the largest dispatch read had, and
-     * after {@link #release} nothing of any payload.
+     * The entities of one dispatch at a time, for one reader at a time: each read with it reuses the entities (and their
+     * arrays) of the read before, which must be done with. A burst's 700,000 objects each allocated an entity and its
+     * arrays: the ring consumer allocated 904 MB in a 2500-guild load with fresh entities, 511-518 MB with an arena
+     * (docs/BENCHMARKS.md, "Initial load", branch load6). An arena holds as many entities as the largest dispatch read
+     * had (about 16,000 after a GUILD_CREATE of 4500 members with their presences: some 7 MB, kept), and after
+     * {@link #release} nothing of any payload.
      */
     static final class Arena {
         private Entity[] entities = new Entity[256];

@@ -71,7 +71,10 @@ public final class StateWriter implements EventHandler<Dispatch> {
     private final Handled handled;
     private final StateListener listener;
     private final List<Change> pending = new ArrayList<>();
-    /** The entities dispatches are read into, reused from one to the next (the ring consumer's thread only). */
+    /**
+     * The entities dispatches are read into, reused from one to the next; used by whichever thread takes the writer's
+     * events, one at a time, as {@link #pending} is (the ring consumer, or the state journal's catch-up).
+     */
     private final Entity.Arena entities = new Entity.Arena();
     /** Per shard, the last dispatch taken: saved with the rows so a restart resumes right after it. */
     private final Map<Integer, SessionStore.Progress> progress = new HashMap<>();
