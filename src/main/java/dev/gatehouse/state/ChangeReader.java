@@ -52,27 +52,9 @@ final class ChangeReader {
      * @throws IOException when the payload is malformed or lacks a field the state needs (message names it)
      */
     static Change read(Dispatch d, long applicationId) throws IOException {
-        return read(d, applicationId, new Entity.Arena());
-    }
-
-    /**
-     * Reads the change of one dispatch into the entities of {@code arena} (one thread's, reused from one dispatch to the
-     * next; released on return, so no entity outlives the read).
-     *
-     * @throws IOException when the payload is malformed or lacks a field the state needs (message names it)
-     */
-    static Change read(Dispatch d, long applicationId, Entity.Arena arena) throws IOException {
-        try {
-            return readFrom(d, applicationId, arena);
-        } finally {
-            arena.release();
-        }
-    }
-
-    private static Change readFrom(Dispatch d, long applicationId, Entity.Arena arena) throws IOException {
         String type = d.type();
         Change c = new Change(d.shardId(), d.seq(), d.type(), d.length(), Long.toString(applicationId));
-        Entity e = Entity.readData(d.payload(), d.length(), shapeOf(type), arena);
+        Entity e = Entity.readData(d.payload(), d.length(), shapeOf(type));
         if (e == null) {
             throw new IOException(type + " without a d object");
         }

@@ -25,8 +25,7 @@ import java.util.Map;
  * generator per object cost more than reading them (about 1.1 GB allocated per load of 250,000 members).
  *
  * <p>An entity refers to the payload's bytes, so it lives only while its dispatch is read ({@link ChangeReader}); what it
- * gives out are strings and byte arrays of their own. Read through an {@link Arena}, the entities of one dispatch (and
- * their arrays) are those of the dispatch before, refilled.
+ * gives out are strings and byte arrays of their own.
  */
 final class Entity {
     static final JsonFactory JSON = new JsonFactory();
@@ -55,9 +54,9 @@ final class Entity {
     private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
     private static final byte SCALAR = 0, LIST = 1, OBJECT = 2, ARRAY = 3, OTHER = 4;
 
-    private byte[] src;
+    private final byte[] src;
     /** The object's bytes in {@link #src}: from its '{' to just after its '}'. */
-    private int start;
+    private final int start;
     private int end;
     private int n;
     private String[] names = new String[INITIAL_FIELDS];
@@ -77,62 +76,9 @@ final class Entity {
         this.start = start;
     }
 
-    /** Makes this the entity starting at {@code start} of {@code src}, with no fields yet; its arrays stay as grown. */
-    private void refill(byte[] src, int start) {
-        this.src = src;
-        this.start = start;
-        end = 0;
-        n = 0;
-        cut = false;
-    }
-
-    /** Lets go of the payload and of the lists and children read from it (the arrays stay, for the next refill). */
-    private void forget() {
-        if (parts != null) {
-            Arrays.fill(parts, 0, n, null);
-        }
-        src = null;
-        n = 0;
-    }
-
-    /**
-     * The entities of one dispatch at a time, for one reader at a time: each read with it reuses the entities (and their
-     * arrays) of the read before, which must be done with. A burst's 700,000 objects each allocated an entity and its
-     * arrays: the ring consumer allocated 904 MB in a 2500-guild load with fresh entities, 511-518 MB with an arena
-     * (docs/BENCHMARKS.md, "Initial load", branch load6). An arena holds as many entities as the largest dispatch read
-     * had (about 16,000 after a GUILD_CREATE of 4500 members with their presences: some 7 MB, kept), and after
-     * {@link #release} nothing of any payload.
-     */
-    static final class Arena {
-        private Entity[] entities = new Entity[256];
-        private int used;
-
-        /** Ends a read: its entities let go of its payload, and the next read refills them. */
-        void release() {
-            for (int k = 0; k < used; k++) {
-                entities[k].forget();
-            }
-            used = 0;
-        }
-
-        private Entity next(byte[] src, int start) {
-            if (used == entities.length) {
-                entities = Arrays.copyOf(entities, used * 2);
-            }
-            Entity e = entities[used];
-            if (e == null) {
-                e = entities[used] = new Entity(src, start);
-            } else {
-                e.refill(src, start);
-            }
-            used++;
-            return e;
-        }
-    }
-
     /** Reads the object starting at the parser's current START_OBJECT token; {@code src} is what the parser reads. */
-    private static Entity read(JsonParser p, byte[] src, Shape shape, Arena arena) throws IOException {
-        Entity e = arena.next(src, offset(p));
+    private static Entity read(JsonParser p, byte[] src, Shape shape) throws IOException {
+        Entity e = new Entity(src, offset(p));
         JsonToken t;
         while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
             int at = offset(p);
@@ -142,13 +88,13 @@ final class Entity {
             int i = e.add(name, at, offset(p));
             Shape child = shape.children().get(name);
             if (child != null && v == JsonToken.START_OBJECT) {
-                e.part(i, OBJECT, read(p, src, child, arena));
+                e.part(i, OBJECT, read(p, src, child));
             } else if (child != null && v == JsonToken.START_ARRAY) {
                 List<Entity> items = new ArrayList<>();
                 JsonToken it;
                 while ((it = p.nextToken()) != JsonToken.END_ARRAY) {
                     if (it == JsonToken.START_OBJECT) {
-                        items.add(read(p, src, child, arena));
+                        items.add(read(p, src, child));
                     } else {
                         p.skipChildren();
                     }
@@ -247,18 +193,8 @@ final class Entity {
         return b == ' ' || b == '\n' || b == '\r' || b == '\t';
     }
 
-    /** Reads {@code d} of a whole gateway frame into entities of their own, or returns null when {@code d} is not an object. */
+    /** Reads {@code d} of a whole gateway frame, or returns null when {@code d} is not an object. */
     static Entity readData(byte[] frame, int len, Shape shape) throws IOException {
-        return readData(frame, len, shape, new Arena());
-    }
-
-    /**
-     * Reads {@code d} of a whole gateway frame into the entities of {@code arena} (those of its previous read are
-     * refilled: that read must be done with), or returns null when {@code d} is not an object. The caller releases the
-     * arena when done with what it read.
-     */
-    static Entity readData(byte[] frame, int len, Shape shape, Arena arena) throws IOException {
-        arena.release();
         try (JsonParser p = JSON.createParser(frame, 0, len)) {
             if (p.nextToken() != JsonToken.START_OBJECT) {
                 throw new IOException("frame is not a JSON object");
@@ -267,7 +203,7 @@ final class Entity {
                 String name = p.currentName();
                 JsonToken v = p.nextToken();
                 if ("d".equals(name) && v == JsonToken.START_OBJECT) {
-                    return read(p, frame, shape, arena);
+                    return read(p, frame, shape);
                 }
                 p.skipChildren();
             }

@@ -71,11 +71,6 @@ public final class StateWriter implements EventHandler<Dispatch> {
     private final Handled handled;
     private final StateListener listener;
     private final List<Change> pending = new ArrayList<>();
-    /**
-     * The entities dispatches are read into, reused from one to the next; used by whichever thread takes the writer's
-     * events, one at a time, as {@link #pending} is (the ring consumer, or the state journal's catch-up).
-     */
-    private final Entity.Arena entities = new Entity.Arena();
     /** Per shard, the last dispatch taken: saved with the rows so a restart resumes right after it. */
     private final Map<Integer, SessionStore.Progress> progress = new HashMap<>();
     private final LongAdder replaysSkipped = new LongAdder();
@@ -345,7 +340,7 @@ public final class StateWriter implements EventHandler<Dispatch> {
         }
         if (ChangeReader.stores(d.type())) {
             try {
-                Change c = ChangeReader.read(d, applicationId, entities);
+                Change c = ChangeReader.read(d, applicationId);
                 if (c != null) {
                     pending.add(c);
                     pendingRows += c.size();
