@@ -54,6 +54,38 @@ public final class LoadBench {
         return top;
     }
 
+    /** Bytes each live thread of this JVM has allocated so far, by thread id (HotSpot's count; -1 where unsupported). */
+    private static Map<Long, Long> allocatedByThread() {
+        var mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        long[] ids = mx.getAllThreadIds();
+        long[] bytes = mx.getThreadAllocatedBytes(ids);
+        Map<Long, Long> by = new java.util.HashMap<>();
+        for (int i = 0; i < ids.length; i++) {
+            by.put(ids[i], bytes[i]);
+        }
+        return by;
+    }
+
+    /**
+     * Bytes allocated in the window by the threads alive at its end, summed by name with digits dropped (a thread that
+     * started inside the window counts from zero, one that ended inside it is missing), the largest first, in MB.
+     */
+    private static Map<String, Long> allocatedSince(Map<Long, Long> before) {
+        var mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        Map<String, Long> by = new java.util.TreeMap<>();
+        for (Map.Entry<Long, Long> e : allocatedByThread().entrySet()) {
+            java.lang.management.ThreadInfo t = mx.getThreadInfo(e.getKey());
+            if (t != null && e.getValue() >= 0) {
+                by.merge(t.getThreadName().replaceAll("[0-9]+", "N"), e.getValue() - before.getOrDefault(e.getKey(), 0L), Long::sum);
+            }
+        }
+        Map<String, Long> top = new LinkedHashMap<>();
+        top.put("all", by.values().stream().mapToLong(Long::longValue).sum() / 1_000_000);
+        by.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed()).limit(6)
+                .forEach(e -> top.put(e.getKey(), e.getValue() / 1_000_000));
+        return top;
+    }
+
     /** The largest heap left after any collection while watching: what the load holds plus old garbage not collected yet. */
     private static final class HeapAfterGc implements javax.management.NotificationListener {
         private volatile boolean watching;
@@ -182,6 +214,8 @@ public final class LoadBench {
             double pgCpu;
             Map<String, Double> threadCpu;
             Map<String, Double> kinds0;
+            Map<Long, Long> alloc0;
+            Map<String, Long> allocated;
             Map<String, Double> kindCpu = new java.util.TreeMap<>();
             long flushes;
             Map<String, Double> statements;
@@ -195,6 +229,7 @@ public final class LoadBench {
                 long t0 = System.nanoTime();
                 cpu0 = os.getProcessCpuTime();
                 kinds0 = ProcessMeter.cpuByThreadKind(ProcessHandle.current().pid());
+                alloc0 = allocatedByThread();
                 simCpu0 = ProcessMeter.cpuSeconds(sim.pid());
                 pgCpu0 = ProcessMeter.postgresCpuSeconds(data.resolve("postgres"));
                 for (MemoryPoolMXBean p : ManagementFactory.getMemoryPoolMXBeans()) {
@@ -215,6 +250,7 @@ public final class LoadBench {
                 flushes = g.state().flushes();
                 statements = g.state().statementSeconds();
                 threadCpu = cpuByThread();
+                allocated = allocatedSince(alloc0);
                 for (Map.Entry<String, Double> e : ProcessMeter.cpuByThreadKind(ProcessHandle.current().pid()).entrySet()) {
                     kindCpu.put(e.getKey(), Math.round((e.getValue() - kinds0.getOrDefault(e.getKey(), 0.0)) * 10) / 10.0);
                 }
@@ -293,6 +329,7 @@ public final class LoadBench {
                     cpuSeconds, threadCpu, pgCpu, simCpu);
             System.out.printf("gatehouse's JVM during the load by kind of thread (JIT compilers, GC incl. the VM thread, the rest): %s;"
                     + " launched with %s%n", kindCpu, ManagementFactory.getRuntimeMXBean().getInputArguments());
+            System.out.println("allocated during the load by this JVM's threads (MB, by thread): " + allocated);
             System.out.printf("peak heap during the load: %d MiB (this JVM: gatehouse alone); the most left after a collection"
                     + " during the load: %d MiB (after young collections: old garbage included); held once the burst was"
                     + " delivered, after a full collection: %d MiB%n", peakHeap >> 20, afterGc.max() >> 20, heldAfter >> 20);

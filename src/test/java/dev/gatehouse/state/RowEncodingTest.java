@@ -169,4 +169,66 @@ class RowEncodingTest {
                 "{\"guild_id\":\"5\",\"roles\":[\"12\",\"x1\"],\"user\":{\"id\":\"77\"}}"), 42));
         assertEquals("member roles[] holds 'x1', not a snowflake", roles.getMessage());
     }
+
+    /**
+     * A GUILD_CREATE's children are read through one loop over its lists (ChangeReader's GUILD_CREATE_CHILDREN): every
+     * list gives its rows, in the order of the lists, a thread its channel row and the bot's thread member, and the
+     * sweeps are those of a guild that is not large.
+     */
+    @Test
+    void aGuildCreateGivesARowForEachChildInTheOrderOfItsLists() throws IOException {
+        Change c = ChangeReader.read(dispatch("GUILD_CREATE", "{\"id\":\"5\",\"name\":\"g\",\"large\":false,"
+                + "\"channels\":[{\"id\":\"10\",\"type\":0,\"name\":\"general\"},{\"id\":\"11\",\"type\":2}],"
+                + "\"threads\":[{\"id\":\"20\",\"type\":11,\"parent_id\":\"10\",\"member\":{\"id\":\"20\",\"user_id\":\"9\","
+                + "\"join_timestamp\":\"2024-01-02T03:04:05.000000+00:00\"}},{\"id\":\"21\",\"type\":11}],"
+                + "\"roles\":[{\"id\":\"5\",\"name\":\"@everyone\",\"position\":0,\"permissions\":\"0\",\"color\":0}],"
+                + "\"members\":[{\"user\":{\"id\":\"30\",\"username\":\"a\"},\"roles\":[\"5\"],\"joined_at\":\"2024-01-02T03:04:05Z\"},"
+                + "{\"user\":{\"id\":\"31\",\"username\":\"b\"},\"roles\":[]}],"
+                + "\"presences\":[{\"user\":{\"id\":\"30\"},\"status\":\"online\"}],"
+                + "\"voice_states\":[{\"user_id\":\"30\",\"channel_id\":\"11\",\"session_id\":\"s\"}],"
+                + "\"emojis\":[{\"id\":\"40\",\"name\":\"e\"}],\"stickers\":[{\"id\":\"41\",\"name\":\"s\",\"format_type\":1}],"
+                + "\"stage_instances\":[{\"id\":\"42\",\"channel_id\":\"11\",\"topic\":\"t\"}],"
+                + "\"guild_scheduled_events\":[{\"id\":\"43\",\"channel_id\":\"11\",\"name\":\"ev\",\"status\":1,"
+                + "\"scheduled_start_time\":\"2024-01-02T03:04:05Z\"}]}"), 42);
+        List<String> rows = new ArrayList<>();
+        for (Change.Row r : c.rows) {
+            rows.add(r.table.name + " " + r.values[0] + (r.table.keyCount > 1 ? "/" + r.values[1] : ""));
+        }
+        assertEquals(List.of("guilds 5", "guild_bots 42/5", "channels 10", "channels 11", "channels 20", "thread_members 20/9",
+                "channels 21", "roles 5", "users 30", "members 5/30", "users 31", "members 5/31", "presences 5/30",
+                "voice_states 5/30", "emojis 40", "stickers 41", "stage_instances 42", "scheduled_events 43"), rows);
+        for (Change.Row r : c.rows) {
+            assertTrue(r.data != null || r.table == Table.GUILD_BOTS, r.table + " row without its object");
+        }
+        int roles = 0;
+        while (!Table.MEMBERS.columns.get(roles).name().equals("roles")) {
+            roles++;
+        }
+        assertEquals("{5}", c.rows.get(9).values[roles]);
+        assertEquals("{}", c.rows.get(11).values[roles]);
+        List<Sweep> sweeps = new ArrayList<>();
+        for (Change.SweepOf s : c.sweeps) {
+            assertEquals(5, s.id());
+            sweeps.add(s.kind());
+        }
+        assertEquals(List.of(Sweep.CHANNELS_OF_GUILD, Sweep.ROLES_OF_GUILD, Sweep.PRESENCES_OF_GUILD, Sweep.VOICE_STATES_OF_GUILD,
+                Sweep.EMOJIS_OF_GUILD, Sweep.STICKERS_OF_GUILD, Sweep.STAGE_INSTANCES_OF_GUILD, Sweep.SCHEDULED_EVENTS_OF_GUILD,
+                Sweep.MEMBERS_OF_GUILD), sweeps);
+    }
+
+    @Test
+    void aMalformedChildOfAGuildCreateIsRefusedNamingIt() {
+        IOException thread = assertThrows(IOException.class, () -> ChangeReader.read(dispatch("GUILD_CREATE",
+                "{\"id\":\"5\",\"threads\":[{\"id\":\"2x\",\"member\":{\"user_id\":\"9\"}}]}"), 42));
+        assertEquals("missing or malformed channel id", thread.getMessage());
+        IOException member = assertThrows(IOException.class, () -> ChangeReader.read(dispatch("GUILD_CREATE",
+                "{\"id\":\"5\",\"members\":[{\"roles\":[]}]}"), 42));
+        assertEquals("member without user", member.getMessage());
+        IOException voice = assertThrows(IOException.class, () -> ChangeReader.read(dispatch("GUILD_CREATE",
+                "{\"id\":\"5\",\"voice_states\":[{\"channel_id\":\"11\"}]}"), 42));
+        assertEquals("missing or malformed voice state user_id", voice.getMessage());
+        IOException event = assertThrows(IOException.class, () -> ChangeReader.read(dispatch("GUILD_CREATE",
+                "{\"id\":\"5\",\"guild_scheduled_events\":[{\"id\":\"\",\"name\":\"ev\"}]}"), 42));
+        assertEquals("missing or malformed scheduled event id", event.getMessage());
+    }
 }
