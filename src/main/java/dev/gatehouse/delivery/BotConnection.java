@@ -79,17 +79,51 @@ final class BotConnection implements AutoCloseable {
      */
     Reply exchange(byte[] head, byte[] body, long deadline, int keepBody) throws IOException {
         try {
-            write(ByteBuffer.wrap(head), ByteBuffer.wrap(body), deadline);
-            Reply r;
-            do { // a 1xx answer (100 Continue, 103 Early Hints) comes before the real one
-                r = readAnswer(deadline, keepBody);
-            } while (r.status() >= 100 && r.status() < 200);
+            boolean whole;
+            try {
+                whole = write(ByteBuffer.wrap(head), ByteBuffer.wrap(body), deadline);
+            } catch (Timeout e) {
+                throw e;
+            } catch (IOException e) {
+                // the bot may have answered early (a 413 for a body past its limit) and closed before reading the rest:
+                // its answer is in our receive buffer, and it is the bot's word, not a network failure
+                Reply early = earlyAnswer(deadline, keepBody);
+                if (early == null) {
+                    throw e;
+                }
+                close();
+                return early;
+            }
+            Reply r = answer(deadline, keepBody);
+            if (!whole) {
+                close(); // the rest of the request was never sent: the connection cannot carry another one
+            }
             return r;
         } catch (IOException | RuntimeException e) {
             close();
             throw e;
         }
     }
+
+    private Reply answer(long deadline, int keepBody) throws IOException {
+        Reply r;
+        do { // a 1xx answer (100 Continue, 103 Early Hints) comes before the real one
+            r = readAnswer(deadline, keepBody);
+        } while (r.status() >= 100 && r.status() < 200);
+        return r;
+    }
+
+    /** The answer the bot sent before a write failed, if a whole one had arrived by then; else null. */
+    private Reply earlyAnswer(long deadline, int keepBody) {
+        try {
+            return answer(Math.min(deadline, System.nanoTime() + EARLY_ANSWER_NANOS), keepBody);
+        } catch (IOException | RuntimeException none) {
+            return null;
+        }
+    }
+
+    /** How long a failed write waits for the rest of an answer the bot sent early. */
+    private static final long EARLY_ANSWER_NANOS = 1_000_000_000L;
 
     /** Whether the connection is still open after its last answer (not closed by it or by an error). */
     boolean isOpen() {
@@ -140,13 +174,21 @@ final class BotConnection implements AutoCloseable {
         }
     }
 
-    private void write(ByteBuffer head, ByteBuffer body, long deadline) throws IOException {
+    /**
+     * Writes the request; false when the bot answered before taking all of it (it stopped reading: a body past its
+     * limit), so the answer is read and the connection closed after it.
+     */
+    private boolean write(ByteBuffer head, ByteBuffer body, long deadline) throws IOException {
         ByteBuffer[] both = {head, body};
         while (body.hasRemaining() || head.hasRemaining()) {
             if (channel.write(both) == 0) {
-                await(SelectionKey.OP_WRITE, deadline); // the bot reads slower than we write: its buffers are full
+                // the bot reads slower than we write: its buffers are full; or it stopped reading and answers
+                if (await(SelectionKey.OP_WRITE | SelectionKey.OP_READ, deadline) == SelectionKey.OP_READ) {
+                    return false;
+                }
             }
         }
+        return true;
     }
 
     private Reply readAnswer(long deadline, int keepBody) throws IOException {
@@ -287,8 +329,9 @@ final class BotConnection implements AutoCloseable {
         }
     }
 
-    private void await(int op, long deadline) throws IOException {
-        key.interestOps(op);
+    /** Waits until one of {@code ops} is ready; returns the ready ones among them (writable wins over readable). */
+    private int await(int ops, long deadline) throws IOException {
+        key.interestOps(ops);
         try {
             while (true) {
                 long left = deadline - System.nanoTime();
@@ -297,7 +340,8 @@ final class BotConnection implements AutoCloseable {
                 }
                 if (selector.select(Math.max(1, left / 1_000_000)) > 0) {
                     selector.selectedKeys().clear();
-                    return;
+                    int ready = key.readyOps() & ops;
+                    return (ready & SelectionKey.OP_WRITE) != 0 ? SelectionKey.OP_WRITE : ready;
                 }
                 if (Thread.interrupted()) {
                     Thread.currentThread().interrupt();

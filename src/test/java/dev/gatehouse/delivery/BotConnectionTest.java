@@ -185,6 +185,40 @@ class BotConnectionTest {
         }
     }
 
+    /**
+     * A bot with a body limit reads the head and 64 KB, answers 413 and closes without reading the rest (as Go's
+     * net/http or the JDK's HttpServer do past their limits): its answer is its word (a refusal that sets the events
+     * aside), not a broken pipe that would hold the lane and send the same batch forever.
+     */
+    @Test
+    void anAnswerSentBeforeTheBotReadTheWholeBodyIsItsAnswer() throws Exception {
+        try (ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            Thread.ofPlatform().daemon(true).start(() -> {
+                while (true) {
+                    try (Socket s = server.accept(); InputStream in = s.getInputStream(); OutputStream out = s.getOutputStream()) {
+                        byte[] seen = in.readNBytes(64 * 1024);
+                        if (seen.length == 0) {
+                            continue;
+                        }
+                        out.write(("HTTP/1.1 413 Payload Too Large\r\nContent-Length: 14\r\nConnection: close\r\n\r\n"
+                                + "body too large").getBytes(StandardCharsets.US_ASCII));
+                        out.flush();
+                    } catch (IOException e) {
+                        return;
+                    }
+                }
+            });
+            BotClient c = new BotClient(URI.create("http://127.0.0.1:" + server.getLocalPort() + "/"), SECRET, 10_000, false, 1000);
+            String big = "{\"x\":\"" + "a".repeat(20 << 20) + "\"}";
+            for (int i = 0; i < 2; i++) { // and again on a new connection
+                Answer a = c.post(event(big));
+                assertEquals(Answer.Verdict.REFUSED, a.verdict(), a.toString());
+                assertEquals(413, a.status());
+                assertEquals("body too large", a.detail());
+            }
+        }
+    }
+
     @Test
     void aConnectionTheBotClosedWhileIdleIsReplacedWithoutAFailedPost() throws Exception {
         try (ScriptedBot bot = new ScriptedBot("HTTP/1.1 204 No Content\r\n\r\n", "HTTP/1.1 204 No Content\r\n\r\n")) {
