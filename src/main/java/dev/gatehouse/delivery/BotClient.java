@@ -42,6 +42,7 @@ final class BotClient implements Target {
     private final HttpClient http;
     /** An http bot's open connections not in use, the most recently used first. */
     private final java.util.concurrent.ConcurrentLinkedDeque<BotConnection> idle = new java.util.concurrent.ConcurrentLinkedDeque<>();
+    private volatile boolean closed;
     /** An http bot's request head up to the Content-Length value (it carries the secret: never in a message). */
     private final byte[] head;
     /**
@@ -125,8 +126,27 @@ final class BotClient implements Target {
         BotConnection.Reply r = c.exchange(request, body, deadline, 3 * MAX_BODY);
         if (c.isOpen()) {
             idle.addFirst(c);
+            if (closed) { // closed meanwhile: nobody takes it from the pool again
+                closeIdle();
+            }
         }
         return r;
+    }
+
+    /** Closes the pooled connections (their sockets and selectors are not freed by the garbage collector). */
+    @Override
+    public void close() {
+        closed = true;
+        closeIdle();
+        if (http != null) {
+            http.shutdownNow();
+        }
+    }
+
+    private void closeIdle() {
+        for (BotConnection c = idle.pollFirst(); c != null; c = idle.pollFirst()) {
+            c.close();
+        }
     }
 
     /** The host of a URL as a socket address takes it: an IPv6 literal without its brackets. */

@@ -42,6 +42,8 @@ public final class Forwarder implements EventHandler<Dispatch> {
 
     private final DeliveryBuffer buffer;
     private final Lanes lanes;
+    /** Where the lanes post: the bot (or a controller); closed after the lanes. */
+    private final Target target;
     private final DeadLetters deadLetters;
     private final LongAdder replaysSkipped = new LongAdder();
     private final Handled handled;
@@ -92,10 +94,10 @@ public final class Forwarder implements EventHandler<Dispatch> {
         this.handled = handled.with(buffer.spilledMarks());
         this.deadLetters = new DeadLetters(db, applicationId, deadLetterRetentionDays);
         deadLetters.startPruning();
-        Target target = controllers.deliveryTarget().<Target>map(t -> new ControllerTarget(t, controllers))
+        this.target = controllers.deliveryTarget().<Target>map(t -> new ControllerTarget(t, controllers))
                 .orElseGet(() -> new BotClient(s.url(), s.secret(), s.timeoutMs(), s.batchSize() > 1,
                         Math.max(s.batchSize(), s.maxBatchSize())));
-        this.lanes = new Lanes(s.connections(), buffer, target, deadLetters, s.batchSize(), latency,
+        this.lanes = new Lanes(s.connections(), buffer, this.target, deadLetters, s.batchSize(), latency,
                 java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(s.lingerMs()));
     }
 
@@ -302,6 +304,7 @@ public final class Forwarder implements EventHandler<Dispatch> {
      */
     public int close(long drainMs) {
         lanes.close(drainMs);
+        target.close();
         deadLetters.close();
         return buffer.close();
     }

@@ -17,4 +17,8 @@ interface Target {
 
     /** Where it sends, for log lines (no secrets). */
     String where();
+
+    /** Lets go of what it holds open (connections), once the lanes are closed. */
+    default void close() {
+    }
 }

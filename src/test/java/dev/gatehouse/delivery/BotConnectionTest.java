@@ -219,6 +219,30 @@ class BotConnectionTest {
         }
     }
 
+    /** Closing the client (Gatehouse stopping) closes its kept-alive connections: the bot sees the end of each. */
+    @Test
+    void closingTheClientClosesItsKeptAliveConnections() throws Exception {
+        try (ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            BotClient c = new BotClient(URI.create("http://127.0.0.1:" + server.getLocalPort() + "/"), SECRET, 5_000, false, 1000);
+            Thread poster = Thread.ofPlatform().start(() -> {
+                try {
+                    c.post(event("{}"));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            try (Socket s = server.accept(); InputStream in = s.getInputStream(); OutputStream out = s.getOutputStream()) {
+                assertTrue(ScriptedBot.readRequest(in) != null);
+                out.write("HTTP/1.1 204 No Content\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                out.flush();
+                poster.join(5_000);
+                s.setSoTimeout(5_000);
+                c.close();
+                assertEquals(-1, in.read(), "the kept-alive connection was closed");
+            }
+        }
+    }
+
     @Test
     void aConnectionTheBotClosedWhileIdleIsReplacedWithoutAFailedPost() throws Exception {
         try (ScriptedBot bot = new ScriptedBot("HTTP/1.1 204 No Content\r\n\r\n", "HTTP/1.1 204 No Content\r\n\r\n")) {
