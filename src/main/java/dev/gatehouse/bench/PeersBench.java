@@ -164,10 +164,12 @@ public final class PeersBench {
                 }
                 Thread.sleep(warmup * 1000L);
                 long pid = g.pid();
+                // the thread names first: jcmd's Thread.print takes a while and pauses the JVM at a safepoint, so it
+                // stays out of the window's events and latencies, as it stays out of its time and CPU
+                Map<Long, String> names = ProcessMeter.javaThreadNames(jcmd, pid);
                 bot.mark();
                 long e0 = bot.events();
                 long posts0 = bot.posts();
-                Map<Long, String> names = ProcessMeter.javaThreadNames(jcmd, pid);
                 Map<Long, ProcessMeter.ThreadCpu> threads0 = ProcessMeter.cpuByThread(pid, names);
                 double cpu0 = ProcessMeter.cpuSeconds(pid);
                 double db0 = ProcessMeter.postgresCpuSeconds(postgres);
@@ -230,9 +232,9 @@ public final class PeersBench {
     private static Result measure(String name, PeerProcess p, int warmup, int seconds, java.util.function.LongSupplier heap,
                                   java.util.function.Supplier<Map<Long, String>> threadNames) throws Exception {
         Thread.sleep(warmup * 1000L);
+        Map<Long, String> names = threadNames.get(); // before the mark: see the gatehouse window
         p.send("mark");
         long e0 = Long.parseLong(p.await("marked", 60).get("events"));
-        Map<Long, String> names = threadNames.get();
         Map<Long, ProcessMeter.ThreadCpu> threads0 = ProcessMeter.cpuByThread(p.pid(), names);
         double cpu0 = ProcessMeter.cpuSeconds(p.pid());
         long t0 = System.nanoTime();

@@ -23,13 +23,25 @@ final class ProcessMeter {
 
     /** CPU seconds (user + system) the process has used so far; 0 when it is gone. */
     static double cpuSeconds(long pid) {
+        return cpuSeconds(pid, false);
+    }
+
+    /**
+     * CPU seconds of a process, with {@code reaped} those of its children that ended and were waited for too
+     * (cutime, cstime): a postmaster's ended backends and autovacuum workers.
+     */
+    static double cpuSeconds(long pid, boolean reaped) {
         String stat = read(Path.of("/proc", Long.toString(pid), "stat"));
         if (stat == null) {
             return 0;
         }
-        // fields after the command's closing parenthesis: state is field 3, utime 14, stime 15
+        // fields after the command's closing parenthesis: state is field 3, utime 14, stime 15, cutime 16, cstime 17
         String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-        return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / TICKS;
+        long ticks = Long.parseLong(f[11]) + Long.parseLong(f[12]);
+        if (reaped) {
+            ticks += Long.parseLong(f[13]) + Long.parseLong(f[14]);
+        }
+        return ticks / TICKS;
     }
 
     /**
@@ -176,7 +188,9 @@ final class ProcessMeter {
 
     /**
      * CPU seconds of the PostgreSQL server whose data directory is {@code dataDir} and of all its server processes
-     * (pg_ctl detaches the postmaster from whoever started it, so it is found by its command line, not as a child).
+     * (pg_ctl detaches the postmaster from whoever started it, so it is found by its command line, not as a child):
+     * the live ones, and those that ended (an autovacuum worker, a backend the pool retired), which the postmaster
+     * reaped: without them a process that ended within the window took its whole CPU out of the difference.
      */
     static double postgresCpuSeconds(Path dataDir) {
         String dir = dataDir.toAbsolutePath().toString();
@@ -190,7 +204,7 @@ final class ProcessMeter {
                 String cmdline = read(d.resolve("cmdline"));
                 if (cmdline != null && isPostmaster(cmdline, dir)) {
                     long pid = Long.parseLong(name);
-                    sum += cpuSeconds(pid) + descendantsCpuSeconds(pid);
+                    sum += cpuSeconds(pid, true) + descendantsCpuSeconds(pid);
                 }
             }
         } catch (IOException e) {

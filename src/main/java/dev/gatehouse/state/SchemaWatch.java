@@ -25,14 +25,21 @@ public final class SchemaWatch implements AutoCloseable {
     private volatile Thread thread;
     private volatile boolean closed;
 
+    /**
+     * True when the identity could not be read at start for another reason than a lost schema (a connection that
+     * failed a moment): the first identity read later is taken as the one the state was loaded into, without a reload.
+     */
+    private boolean adopt;
+
     /** Reads the identity this process starts with (the schema is applied by then). */
     SchemaWatch(DataSource db) {
         this.db = db;
-        String id;
+        String id = "";
         try {
             id = Database.identity(db);
         } catch (SQLException e) {
-            id = ""; // the schema is lost already: the writer applies it again, and that identity is new
+            // the schema lost already: the writer applies it again, and that identity is new; else take the next one read
+            adopt = !StateWriter.UNDEFINED_TABLE.equals(e.getSQLState());
         }
         this.known = id;
     }
@@ -52,8 +59,9 @@ public final class SchemaWatch implements AutoCloseable {
     synchronized boolean reapply(String cause, int[] applied) throws SQLException {
         applied[0] = Database.migrate(db);
         String id = Database.identity(db);
-        boolean moved = !id.equals(known);
+        boolean moved = !adopt && !id.equals(known);
         known = id;
+        adopt = false;
         if (moved || applied[0] > 0) {
             LOG.log(System.Logger.Level.WARNING, "state: the database had lost the schema (" + cause + "): PostgreSQL came"
                     + " back empty; " + (applied[0] > 0 ? "applied " + applied[0] + " migrations again" : "another process"
@@ -71,6 +79,10 @@ public final class SchemaWatch implements AutoCloseable {
     synchronized boolean check() {
         try {
             String id = Database.identity(db);
+            if (adopt) {
+                known = id;
+                adopt = false;
+            }
             if (id.equals(known)) {
                 return false;
             }
