@@ -143,6 +143,17 @@ class ConfigTest {
         assertFalse(noUrl.getMessage().contains(TOKEN) || noSecret.getMessage().contains(TOKEN));
     }
 
+    /** A bot secret an HTTP header cannot carry (a line break, a non-ASCII character) exits 2 at start, never shown. */
+    @Test
+    void aBotSecretAHeaderCannotCarryIsRefusedWithoutShowingIt() {
+        for (String bad : new String[] {"shh\nInjected: 1", "sh\u00e9h", "tab\tbed"}) {
+            ConfigException e = assertThrows(ConfigException.class, () -> load("", Map.of("GATEHOUSE_EVENT_HANDLER_SECRET", bad),
+                    "--discord.token=" + TOKEN, "--eventHandler.url=http://127.0.0.1:9/e"));
+            assertEquals("eventHandler.secret", e.key());
+            assertFalse(e.getMessage().contains(bad), e.getMessage());
+        }
+    }
+
     @Test
     void configPropertiesDocumentsEveryKeyWithItsDefault() throws IOException {
         String text = Files.readString(Path.of("config.properties"), StandardCharsets.UTF_8);

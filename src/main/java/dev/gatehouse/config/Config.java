@@ -238,6 +238,10 @@ public record Config(
         if (eventHandlerUrl != null && !eventHandlerSecret.isSet()) {
             throw new ConfigException("eventHandler.secret", "is required when eventHandler.url is set (the bot checks it)");
         }
+        if (eventHandlerSecret.reveal().chars().anyMatch(c -> c < 0x20 || c > 0x7e)) { // the secret itself never shown
+            throw new ConfigException("eventHandler.secret", "has a character an HTTP header cannot carry as it is (a line"
+                    + " break, a control or a non-ASCII character): the Authorization header holds printable ASCII only");
+        }
     }
 
     /** True when the API's bind address is a loopback address; an address that does not resolve is a config error. */
