@@ -117,13 +117,27 @@ final class BotClient implements Target {
         while (c != null && !c.reusable()) {
             c = idle.pollFirst();
         }
+        boolean reused = c != null;
         if (c == null) {
-            c = BotConnection.open(hostOf(url), url.getPort() > 0 ? url.getPort() : 80, deadline);
+            c = open(deadline);
         }
         byte[] length = (body.length + "\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
         byte[] request = java.util.Arrays.copyOf(head, head.length + length.length);
         System.arraycopy(length, 0, request, head.length, length.length);
-        BotConnection.Reply r = c.exchange(request, body, deadline, 3 * MAX_BODY);
+        BotConnection.Reply r;
+        try {
+            r = c.exchange(request, body, deadline, 3 * MAX_BODY);
+        } catch (BotConnection.Timeout e) {
+            throw e;
+        } catch (IOException e) {
+            if (!reused || !c.answeredNothing()) {
+                throw e;
+            }
+            // a kept-alive connection the bot closed as the request went out (its idle timeout, after the check
+            // before use): once more at once on a new connection, as the lane's retry would after its backoff
+            c = open(deadline);
+            r = c.exchange(request, body, deadline, 3 * MAX_BODY);
+        }
         if (c.isOpen()) {
             idle.addFirst(c);
             if (closed) { // closed meanwhile: nobody takes it from the pool again
@@ -131,6 +145,10 @@ final class BotClient implements Target {
             }
         }
         return r;
+    }
+
+    private BotConnection open(long deadline) throws IOException {
+        return BotConnection.open(hostOf(url), url.getPort() > 0 ? url.getPort() : 80, deadline);
     }
 
     /** Closes the pooled connections (their sockets and selectors are not freed by the garbage collector). */

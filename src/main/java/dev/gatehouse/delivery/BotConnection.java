@@ -36,6 +36,8 @@ final class BotConnection implements AutoCloseable {
     private final SelectionKey key;
     private ByteBuffer in = ByteBuffer.allocate(8 * 1024); // bytes read and not yet parsed: [position, limit)
     private boolean open = true;
+    /** Whether the current exchange has read any byte of the answer. */
+    private boolean answered;
 
     private BotConnection(SocketChannel channel, Selector selector, SelectionKey key) {
         this.channel = channel;
@@ -78,6 +80,7 @@ final class BotConnection implements AutoCloseable {
      * {@link IOException} for what the network or the bot's bytes do; the connection is then closed.
      */
     Reply exchange(byte[] head, byte[] body, long deadline, int keepBody) throws IOException {
+        answered = false;
         try {
             boolean whole;
             try {
@@ -124,6 +127,14 @@ final class BotConnection implements AutoCloseable {
 
     /** How long a failed write waits for the rest of an answer the bot sent early. */
     private static final long EARLY_ANSWER_NANOS = 1_000_000_000L;
+
+    /**
+     * Whether the last exchange read no byte of an answer: a kept-alive connection the bot closed just as the request
+     * went out (after the check before use) fails that way, and the request can go again on a new connection.
+     */
+    boolean answeredNothing() {
+        return !answered;
+    }
 
     /** Whether the connection is still open after its last answer (not closed by it or by an error). */
     boolean isOpen() {
@@ -214,7 +225,13 @@ final class BotConnection implements AutoCloseable {
                 case "retry-after" -> retryAfter = retryAfter.isEmpty() ? value : retryAfter;
                 case "transfer-encoding" -> transfer = value.toLowerCase(Locale.ROOT);
                 case "connection" -> connection = value.toLowerCase(Locale.ROOT);
-                case "content-length" -> length = lengthOf(value);
+                case "content-length" -> {
+                    long l = lengthOf(value);
+                    if (length >= 0 && l != length) {
+                        throw new IOException("the bot's answer has two different Content-Length headers (" + length + ", " + l + ")");
+                    }
+                    length = l;
+                }
                 default -> { }
             }
         }
@@ -314,6 +331,7 @@ final class BotConnection implements AutoCloseable {
             while (true) {
                 int n = channel.read(in);
                 if (n > 0) {
+                    answered = true;
                     return true;
                 }
                 if (n < 0) {

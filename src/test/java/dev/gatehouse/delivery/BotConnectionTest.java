@@ -32,7 +32,10 @@ import org.junit.jupiter.api.Test;
 class BotConnectionTest {
     private static final String SECRET = "s3cret-not-in-messages";
 
-    /** A bot that reads each request whole and answers with the next scripted bytes; "CLOSE" after an answer closes. */
+    /**
+     * A bot that reads each request whole and answers with the next scripted bytes; "CLOSE" after an answer closes,
+     * "DROP" closes without answering, "HANG" never answers.
+     */
     static final class ScriptedBot implements AutoCloseable {
         final ServerSocket server;
         final BlockingQueue<String> answers = new LinkedBlockingQueue<>();
@@ -74,6 +77,9 @@ class BotConnectionTest {
                     String answer = answers.poll(5, TimeUnit.SECONDS);
                     if (answer == null || answer.equals("HANG")) {
                         Thread.sleep(60_000);
+                        return;
+                    }
+                    if (answer.equals("DROP")) { // read the request, close without a word
                         return;
                     }
                     boolean close = answer.endsWith("CLOSE");
@@ -240,6 +246,37 @@ class BotConnectionTest {
                 c.close();
                 assertEquals(-1, in.read(), "the kept-alive connection was closed");
             }
+        }
+    }
+
+    /**
+     * The bot closes a kept-alive connection just as a request goes out on it (its idle timeout racing the check
+     * before use): no byte of an answer came, so the request goes once more at once on a new connection and is
+     * delivered, not held. On a new connection the same silence is a hold: the bot itself failed.
+     */
+    @Test
+    void aKeptAliveConnectionClosedAsTheRequestWentOutIsRetriedOnceOnANewOne() throws Exception {
+        try (ScriptedBot bot = new ScriptedBot("HTTP/1.1 204 No Content\r\n\r\n", "DROP", "HTTP/1.1 204 No Content\r\n\r\n",
+                "DROP")) {
+            BotClient c = client(bot, 5_000);
+            assertEquals(Answer.Verdict.DELIVERED, c.post(event("{}")).verdict());
+            Answer a = c.post(event("{\"n\":2}"));
+            assertEquals(Answer.Verdict.DELIVERED, a.verdict(), a.toString());
+            assertEquals(2, bot.connections.get());
+            assertEquals(3, bot.requests.size(), "the dropped request went again");
+            bot.closeConnections();
+            Thread.sleep(200);
+            Answer dropped = c.post(event("{}")); // a new connection (the old one is gone), and the bot drops it
+            assertEquals(Answer.Verdict.HOLD, dropped.verdict(), dropped.toString());
+        }
+    }
+
+    @Test
+    void twoDifferentContentLengthsHoldNamingThem() throws Exception {
+        try (ScriptedBot bot = new ScriptedBot("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 5\r\n\r\nhello")) {
+            Answer a = client(bot, 5_000).post(event("{}"));
+            assertEquals(Answer.Verdict.HOLD, a.verdict(), a.toString());
+            assertTrue(a.detail().contains("two different Content-Length headers (2, 5)"), a.detail());
         }
     }
 
