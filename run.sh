@@ -98,9 +98,11 @@ aot_train_if_stale() {
   done
   echo "run.sh: training the JVM's AOT cache on a 300-guild initial load and a 3000/s firehose (about 25 s; GATEHOUSE_AOT=off skips it)" >&2
   rm -f "$AOT_CACHE" "$AOT_CACHE.tmp" "$AOT_CACHE.failed"
-  local limit=() # a training that hangs must not hold up the launch that triggered it: 5 minutes at most
-  if command -v timeout >/dev/null 2>&1; then limit=(timeout 300); fi
-  if "${limit[@]}" "$JAVA" -Xmx4g -XX:AOTCacheOutput="$AOT_CACHE.tmp" -jar target/gatehouse.jar bench train \
+  # a training that hangs must not hold up the launch that triggered it: 5 minutes at most (--foreground keeps the
+  # JVM in the terminal's process group, so Ctrl-C still stops it; -k kills a JVM that ignores the TERM)
+  local limit=()
+  if command -v timeout >/dev/null 2>&1; then limit=(timeout --foreground -k 10 300); fi
+  if ${limit[@]+"${limit[@]}"} "$JAVA" -Xmx4g -XX:AOTCacheOutput="$AOT_CACHE.tmp" -jar target/gatehouse.jar bench train \
       >target/aot-training.log 2>&1 && [ -f "$AOT_CACHE.tmp" ]; then
     mv "$AOT_CACHE.tmp" "$AOT_CACHE"
   else

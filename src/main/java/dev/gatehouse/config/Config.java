@@ -238,9 +238,9 @@ public record Config(
         if (eventHandlerUrl != null && !eventHandlerSecret.isSet()) {
             throw new ConfigException("eventHandler.secret", "is required when eventHandler.url is set (the bot checks it)");
         }
-        if (eventHandlerSecret.reveal().chars().anyMatch(c -> c < 0x20 || c > 0x7e)) { // the secret itself never shown
-            throw new ConfigException("eventHandler.secret", "has a character an HTTP header cannot carry as it is (a line"
-                    + " break, a control or a non-ASCII character): the Authorization header holds printable ASCII only");
+        if (eventHandlerSecret.reveal().chars().anyMatch(c -> c < 0x20 || c == 0x7f || c > 0xff)) { // never shown
+            throw new ConfigException("eventHandler.secret", "has a character an HTTP header cannot carry (a line break, a"
+                    + " control character, or one beyond Latin-1): the Authorization header holds bytes, one per character");
         }
     }
 

@@ -127,10 +127,10 @@ final class BotClient implements Target {
         BotConnection.Reply r;
         try {
             r = c.exchange(request, body, deadline, 3 * MAX_BODY);
-        } catch (BotConnection.Timeout e) {
+        } catch (BotConnection.Timeout | java.io.InterruptedIOException e) {
             throw e;
         } catch (IOException e) {
-            if (!reused || !c.answeredNothing()) {
+            if (!reused || !c.answeredNothing() || Thread.currentThread().isInterrupted() || System.nanoTime() >= deadline) {
                 throw e;
             }
             // a kept-alive connection the bot closed as the request went out (its idle timeout, after the check

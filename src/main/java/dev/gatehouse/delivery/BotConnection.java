@@ -82,29 +82,37 @@ final class BotConnection implements AutoCloseable {
     Reply exchange(byte[] head, byte[] body, long deadline, int keepBody) throws IOException {
         answered = false;
         try {
-            boolean whole;
+            Reply early;
             try {
-                whole = write(ByteBuffer.wrap(head), ByteBuffer.wrap(body), deadline);
-            } catch (Timeout e) {
+                early = write(ByteBuffer.wrap(head), ByteBuffer.wrap(body), deadline, keepBody);
+            } catch (Timeout | EarlySuccess e) {
                 throw e;
             } catch (IOException e) {
-                // the bot may have answered early (a 413 for a body past its limit) and closed before reading the rest:
-                // its answer is in our receive buffer, and it is the bot's word, not a network failure
-                Reply early = earlyAnswer(deadline, keepBody);
-                if (early == null) {
+                // the bot may have refused early (a 413 for a body past its limit) and closed before reading the rest:
+                // its refusal is in our receive buffer, and it is the bot's word, not a network failure
+                Reply refusal = earlyRefusal(deadline, keepBody);
+                if (refusal == null) {
                     throw e;
                 }
                 close();
+                return refusal;
+            }
+            if (early != null) {
+                close(); // answered before the request was all sent: the connection's state is the bot's guess
                 return early;
             }
-            Reply r = answer(deadline, keepBody);
-            if (!whole) {
-                close(); // the rest of the request was never sent: the connection cannot carry another one
-            }
-            return r;
+            return answer(deadline, keepBody);
         } catch (IOException | RuntimeException e) {
             close();
             throw e;
+        }
+    }
+
+    /** A 2xx came before the whole body was sent, and then the bot stopped taking the rest: not a delivery. */
+    static final class EarlySuccess extends IOException {
+        EarlySuccess(int status, IOException cause) {
+            super("the bot answered " + status + " before it had read the whole request, then stopped reading it ("
+                    + cause.getMessage() + "): not delivered", cause);
         }
     }
 
@@ -116,10 +124,14 @@ final class BotConnection implements AutoCloseable {
         return r;
     }
 
-    /** The answer the bot sent before a write failed, if a whole one had arrived by then; else null. */
-    private Reply earlyAnswer(long deadline, int keepBody) {
+    /**
+     * The refusal (any final answer but a 2xx) the bot sent before a write failed, if a whole one had arrived by then;
+     * else null. A 2xx there is not a delivery: the bot never had the whole body.
+     */
+    private Reply earlyRefusal(long deadline, int keepBody) {
         try {
-            return answer(Math.min(deadline, System.nanoTime() + EARLY_ANSWER_NANOS), keepBody);
+            Reply r = answer(Math.min(deadline, System.nanoTime() + EARLY_ANSWER_NANOS), keepBody);
+            return r.status() >= 200 && r.status() < 300 ? null : r;
         } catch (IOException | RuntimeException none) {
             return null;
         }
@@ -186,20 +198,39 @@ final class BotConnection implements AutoCloseable {
     }
 
     /**
-     * Writes the request; false when the bot answered before taking all of it (it stopped reading: a body past its
-     * limit), so the answer is read and the connection closed after it.
+     * Writes the request. Returns null once it is all written and nothing but 1xx came meanwhile, or the bot's final
+     * answer when it answered before taking all of it: a refusal (it stopped reading: a body past its limit) at once;
+     * a 2xx only once the rest is written too (some bots answer first and read the body after), and when the bot then
+     * stops taking the rest, an {@link EarlySuccess}: the events did not arrive.
      */
-    private boolean write(ByteBuffer head, ByteBuffer body, long deadline) throws IOException {
+    private Reply write(ByteBuffer head, ByteBuffer body, long deadline, int keepBody) throws IOException {
         ByteBuffer[] both = {head, body};
-        while (body.hasRemaining() || head.hasRemaining()) {
-            if (channel.write(both) == 0) {
-                // the bot reads slower than we write: its buffers are full; or it stopped reading and answers
-                if (await(SelectionKey.OP_WRITE | SelectionKey.OP_READ, deadline) == SelectionKey.OP_READ) {
-                    return false;
+        Reply success = null;
+        try {
+            while (body.hasRemaining() || head.hasRemaining()) {
+                if (channel.write(both) == 0) {
+                    // the bot reads slower than we write (its buffers are full), or it answers
+                    int ops = success == null ? SelectionKey.OP_WRITE | SelectionKey.OP_READ : SelectionKey.OP_WRITE;
+                    if (await(ops, deadline) == SelectionKey.OP_READ) {
+                        Reply r = readAnswer(deadline, keepBody);
+                        if (r.status() >= 300) {
+                            return r;
+                        }
+                        if (r.status() >= 200) {
+                            success = r;
+                        } // a 1xx: the bot goes on reading
+                    }
                 }
             }
+        } catch (Timeout e) {
+            throw e;
+        } catch (IOException e) {
+            if (success != null) {
+                throw new EarlySuccess(success.status(), e);
+            }
+            throw e;
         }
-        return true;
+        return success;
     }
 
     private Reply readAnswer(long deadline, int keepBody) throws IOException {

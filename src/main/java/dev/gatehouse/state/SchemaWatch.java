@@ -59,7 +59,7 @@ public final class SchemaWatch implements AutoCloseable {
     synchronized boolean reapply(String cause, int[] applied) throws SQLException {
         applied[0] = Database.migrate(db);
         String id = Database.identity(db);
-        boolean moved = !adopt && !id.equals(known);
+        boolean moved = adopt || !id.equals(known); // adopting: a lost schema was seen since start, so it is new
         known = id;
         adopt = false;
         if (moved || applied[0] > 0) {

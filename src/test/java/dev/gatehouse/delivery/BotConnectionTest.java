@@ -94,8 +94,23 @@ class BotConnectionTest {
             }
         }
 
+        /** The request's head alone, as text; null at the end of the connection. */
+        static String readHead(InputStream in) throws IOException {
+            ByteArrayOutputStream head = new ByteArrayOutputStream();
+            int b;
+            while ((b = in.read()) >= 0) {
+                head.write(b);
+                byte[] h = head.toByteArray();
+                int n = h.length;
+                if (n >= 4 && h[n - 4] == '\r' && h[n - 3] == '\n' && h[n - 2] == '\r' && h[n - 1] == '\n') {
+                    return head.toString(StandardCharsets.ISO_8859_1);
+                }
+            }
+            return null;
+        }
+
         /** The request's head and body as text; null at the end of the connection. */
-        private static String readRequest(InputStream in) throws IOException {
+        static String readRequest(InputStream in) throws IOException {
             ByteArrayOutputStream head = new ByteArrayOutputStream();
             int b;
             while ((b = in.read()) >= 0) {
@@ -221,6 +236,42 @@ class BotConnectionTest {
                 assertEquals(Answer.Verdict.REFUSED, a.verdict(), a.toString());
                 assertEquals(413, a.status());
                 assertEquals("body too large", a.detail());
+            }
+        }
+    }
+
+    /**
+     * A bot that answers 204 as soon as the head arrives: when it then reads the whole body (as a handler that answers
+     * first and consumes the stream after), the POST is delivered with every byte; when it stops reading and closes
+     * instead, the events did not arrive, so it is a hold, never a delivery.
+     */
+    @Test
+    void anEarly2xxCountsOnlyOnceTheWholeBodyIsSent() throws Exception {
+        for (boolean readsTheRest : new boolean[] {true, false}) {
+            try (ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+                long[] got = new long[1];
+                Thread bot = Thread.ofPlatform().daemon(true).start(() -> {
+                    try (Socket s = server.accept(); InputStream in = s.getInputStream(); OutputStream out = s.getOutputStream()) {
+                        String head = ScriptedBot.readHead(in);
+                        long length = Long.parseLong(head.replaceAll("(?s).*Content-Length: ([0-9]+).*", "$1"));
+                        out.write("HTTP/1.1 204 No Content\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                        out.flush();
+                        got[0] = in.readNBytes((int) (readsTheRest ? length : 64 * 1024)).length;
+                    } catch (IOException e) {
+                        // the client went away
+                    }
+                });
+                BotClient c = new BotClient(URI.create("http://127.0.0.1:" + server.getLocalPort() + "/"), SECRET, 10_000, false, 1000);
+                String big = "{\"x\":\"" + "a".repeat(8 << 20) + "\"}";
+                Answer a = c.post(event(big));
+                bot.join(10_000);
+                if (readsTheRest) {
+                    assertEquals(Answer.Verdict.DELIVERED, a.verdict(), a.toString());
+                    assertEquals(big.length(), got[0], "the bot had the whole body");
+                } else {
+                    // a broken pipe, or the 204 read first and then the broken pipe: a hold either way
+                    assertEquals(Answer.Verdict.HOLD, a.verdict(), a.toString());
+                }
             }
         }
     }
