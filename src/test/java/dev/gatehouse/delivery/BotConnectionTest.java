@@ -111,24 +111,17 @@ class BotConnectionTest {
 
         /** The request's head and body as text; null at the end of the connection. */
         static String readRequest(InputStream in) throws IOException {
-            ByteArrayOutputStream head = new ByteArrayOutputStream();
-            int b;
-            while ((b = in.read()) >= 0) {
-                head.write(b);
-                byte[] h = head.toByteArray();
-                int n = h.length;
-                if (n >= 4 && h[n - 4] == '\r' && h[n - 3] == '\n' && h[n - 2] == '\r' && h[n - 1] == '\n') {
-                    String text = head.toString(StandardCharsets.ISO_8859_1);
-                    int length = 0;
-                    for (String line : text.split("\r\n")) {
-                        if (line.toLowerCase().startsWith("content-length:")) {
-                            length = Integer.parseInt(line.substring(15).strip());
-                        }
-                    }
-                    return text + new String(in.readNBytes(length), StandardCharsets.UTF_8);
+            String text = readHead(in);
+            if (text == null) {
+                return null;
+            }
+            int length = 0;
+            for (String line : text.split("\r\n")) {
+                if (line.toLowerCase().startsWith("content-length:")) {
+                    length = Integer.parseInt(line.substring(15).strip());
                 }
             }
-            return null;
+            return text + new String(in.readNBytes(length), StandardCharsets.UTF_8);
         }
 
         /** Closes every connection the bot holds open (as a bot closing idle keep-alive connections). */
