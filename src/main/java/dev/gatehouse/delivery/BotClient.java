@@ -69,9 +69,10 @@ final class BotClient implements Target {
         // No connectTimeout: the request's own timeout bounds the connect too (BotClientConnectTest), and the client's
         // connect-timer events kept the request that opened each pooled connection, body and all, alive long after:
         // the load's multi-megabyte POST of GUILD_CREATEs stayed on the heap of an idle process.
-        if (secret.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
-            throw new IllegalArgumentException("eventHandler.secret has a control character (a line break?): an HTTP header"
-                    + " cannot carry it");
+        // the configuration checks this too (exit 2 before start); the same rule here guards every other caller
+        if (secret.chars().anyMatch(c -> c < 0x20 || c == 0x7f || c > 0xff)) {
+            throw new IllegalArgumentException("eventHandler.secret has a character an HTTP header cannot carry (a line"
+                    + " break, a control character, or one beyond Latin-1)");
         }
         boolean plain = "http".equalsIgnoreCase(url.getScheme());
         this.http = plain ? null : HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();

@@ -36,6 +36,8 @@ final class BotConnection implements AutoCloseable {
     private final SelectionKey key;
     private ByteBuffer in = ByteBuffer.allocate(8 * 1024); // bytes read and not yet parsed: [position, limit)
     private boolean open = true;
+    /** The one byte {@link #reusable} reads to see whether the bot closed the idle connection. */
+    private final ByteBuffer probe = ByteBuffer.allocate(1);
     /** Whether the current exchange has read any byte of the answer. */
     private boolean answered;
 
@@ -163,7 +165,7 @@ final class BotConnection implements AutoCloseable {
             return false;
         }
         try {
-            ByteBuffer probe = ByteBuffer.allocate(1);
+            probe.clear();
             if (channel.read(probe) != 0) { // -1: the bot closed it while idle; > 0: unasked-for bytes
                 close();
                 return false;

@@ -53,18 +53,19 @@ public final class SchemaWatch implements AutoCloseable {
      * Applies the schema's missing migrations and reloads every shard if that made the schema anew (a new identity) or
      * re-created a part of it (a migration applied while running), and says so in the log. True when it reloaded.
      *
-     * @param cause   what showed the schema lost (the missing table), for the log
-     * @param applied receives how many migrations were applied (index 0)
+     * False, then, means nothing was applied and the identity is the one already known.
+     *
+     * @param cause what showed the schema lost (the missing table), for the log
      */
-    synchronized boolean reapply(String cause, int[] applied) throws SQLException {
-        applied[0] = Database.migrate(db);
+    synchronized boolean reapply(String cause) throws SQLException {
+        int applied = Database.migrate(db);
         String id = Database.identity(db);
         boolean moved = adopt || !id.equals(known); // adopting: a lost schema was seen since start, so it is new
         known = id;
         adopt = false;
-        if (moved || applied[0] > 0) {
+        if (moved || applied > 0) {
             LOG.log(System.Logger.Level.WARNING, "state: the database had lost the schema (" + cause + "): PostgreSQL came"
-                    + " back empty; " + (applied[0] > 0 ? "applied " + applied[0] + " migrations again" : "another process"
+                    + " back empty; " + (applied > 0 ? "applied " + applied + " migrations again" : "another process"
                     + " applied the schema again") + "; every shard identifies anew to reload the whole state");
             reload.run();
             return true;
@@ -97,7 +98,7 @@ public final class SchemaWatch implements AutoCloseable {
                 return false; // down, or busy: the writer reports outages
             }
             try {
-                return reapply(e.getMessage().lines().findFirst().orElse(""), new int[1]);
+                return reapply(e.getMessage().lines().findFirst().orElse(""));
             } catch (SQLException again) {
                 LOG.log(System.Logger.Level.WARNING, "state: cannot apply the schema again (" + again.getMessage()
                         + "); trying again at the next check");

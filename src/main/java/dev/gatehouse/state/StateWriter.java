@@ -501,6 +501,9 @@ public final class StateWriter implements EventHandler<Dispatch> {
 
     /** SQLSTATE of a table that does not exist: the database came back without the schema. */
     static final String UNDEFINED_TABLE = "42P01";
+    /** SQLSTATEs of a column and of a function that do not exist: a later migration not applied (yet). */
+    static final String UNDEFINED_COLUMN = "42703";
+    static final String UNDEFINED_FUNCTION = "42883";
 
     /**
      * A table, column or function of the schema does not exist: the database came back without the schema, or its
@@ -511,7 +514,7 @@ public final class StateWriter implements EventHandler<Dispatch> {
      */
     static boolean schemaIncomplete(SQLException e) {
         String s = e.getSQLState();
-        return UNDEFINED_TABLE.equals(s) || "42703".equals(s) || "42883".equals(s);
+        return UNDEFINED_TABLE.equals(s) || UNDEFINED_COLUMN.equals(s) || UNDEFINED_FUNCTION.equals(s);
     }
 
     /**
@@ -534,8 +537,7 @@ public final class StateWriter implements EventHandler<Dispatch> {
                 if (stopping) {
                     return false;
                 }
-                int[] applied = new int[1];
-                if (!schema.reapply(missing, applied) && attempt == 1 && applied[0] == 0) {
+                if (!schema.reapply(missing) && attempt == 1) { // nothing applied, nothing new
                     LOG.log(System.Logger.Level.ERROR, "state: a part of the schema is still missing (" + missing + ") after it was"
                             + " applied again, and every migration is recorded in gatehouse_schema: restore the table, or delete"
                             + " its migration's row there so that it is applied again; the events wait meanwhile (logged once)");

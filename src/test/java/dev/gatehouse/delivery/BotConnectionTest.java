@@ -148,6 +148,11 @@ class BotConnectionTest {
         return new BotClient(bot.url(), SECRET, timeoutMs, false, 1000);
     }
 
+    /** A client of a bot the test plays itself on {@code server}'s socket. */
+    private static BotClient client(ServerSocket server, long timeoutMs, int maxBatch) {
+        return new BotClient(URI.create("http://127.0.0.1:" + server.getLocalPort() + "/"), SECRET, timeoutMs, false, maxBatch);
+    }
+
     @Test
     void theRequestCarriesTheSecretTheBodyAndItsLengthAndAKeptAliveConnectionIsReused() throws Exception {
         try (ScriptedBot bot = new ScriptedBot("HTTP/1.1 204 No Content\r\n\r\n",
@@ -222,7 +227,7 @@ class BotConnectionTest {
                     }
                 }
             });
-            BotClient c = new BotClient(URI.create("http://127.0.0.1:" + server.getLocalPort() + "/"), SECRET, 10_000, false, 1000);
+            BotClient c = client(server, 10_000, 1000);
             String big = "{\"x\":\"" + "a".repeat(20 << 20) + "\"}";
             for (int i = 0; i < 2; i++) { // and again on a new connection
                 Answer a = c.post(event(big));
@@ -254,7 +259,7 @@ class BotConnectionTest {
                         // the client went away
                     }
                 });
-                BotClient c = new BotClient(URI.create("http://127.0.0.1:" + server.getLocalPort() + "/"), SECRET, 10_000, false, 1000);
+                BotClient c = client(server, 10_000, 1000);
                 String big = "{\"x\":\"" + "a".repeat(8 << 20) + "\"}";
                 Answer a = c.post(event(big));
                 bot.join(10_000);
@@ -273,7 +278,7 @@ class BotConnectionTest {
     @Test
     void closingTheClientClosesItsKeptAliveConnections() throws Exception {
         try (ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
-            BotClient c = new BotClient(URI.create("http://127.0.0.1:" + server.getLocalPort() + "/"), SECRET, 5_000, false, 1000);
+            BotClient c = client(server, 5_000, 1000);
             Thread poster = Thread.ofPlatform().start(() -> {
                 try {
                     c.post(event("{}"));
@@ -364,7 +369,7 @@ class BotConnectionTest {
                     // the test is over
                 }
             });
-            BotClient c = new BotClient(URI.create("http://127.0.0.1:" + server.getLocalPort() + "/"), SECRET, 500, false, 1);
+            BotClient c = client(server, 500, 1);
             long t0 = System.nanoTime();
             Answer a = c.post(event("{\"x\":\"" + "y".repeat(32 << 20) + "\"}"));
             assertEquals(Answer.Verdict.HOLD, a.verdict(), a.toString());

@@ -28,7 +28,7 @@ class RefusedEventTest {
     private static final long X = 900000000000000701L;
     private static final long Y = 900000000000000702L;
 
-    private static byte[] message(long id, String content, String timestamp) {
+    static byte[] message(long id, String content, String timestamp) {
         String f = new String(Fixtures.frames("gateway_message_create.json").get(0), StandardCharsets.UTF_8);
         return f.replace("900000000000000087", Long.toString(id)).replace("\"content_2\"", "\"" + content + "\"")
                 .replace("2026-02-27T23:56:48.287000+00:00", timestamp).getBytes(StandardCharsets.UTF_8);

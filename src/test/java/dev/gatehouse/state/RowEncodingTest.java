@@ -154,20 +154,22 @@ class RowEncodingTest {
         }
     }
 
+    /** Reading {@code json} as a {@code type} dispatch fails with exactly {@code message}. */
+    private static void assertRefused(String type, String json, String message) {
+        IOException e = assertThrows(IOException.class, () -> ChangeReader.read(dispatch(type, json), 42));
+        assertEquals(message, e.getMessage());
+    }
+
     @Test
     void aMalformedIdIsRefusedNamingTheField() {
-        IOException user = assertThrows(IOException.class, () -> ChangeReader.read(dispatch("GUILD_MEMBER_ADD",
-                "{\"guild_id\":\"5\",\"roles\":[],\"user\":{\"id\":\"77x\"}}"), 42));
-        assertEquals("missing or malformed user id", user.getMessage());
-        IOException guild = assertThrows(IOException.class, () -> ChangeReader.read(dispatch("GUILD_MEMBER_ADD",
-                "{\"guild_id\":\"five\",\"roles\":[],\"user\":{\"id\":\"77\"}}"), 42));
-        assertEquals("missing or malformed guild_id", guild.getMessage());
-        IOException role = assertThrows(IOException.class, () -> ChangeReader.read(dispatch("GUILD_CREATE",
-                "{\"id\":\"5\",\"roles\":[{\"id\":\"1.5\",\"name\":\"r\"}]}"), 42));
-        assertEquals("missing or malformed role id", role.getMessage());
-        IOException roles = assertThrows(IOException.class, () -> ChangeReader.read(dispatch("GUILD_MEMBER_ADD",
-                "{\"guild_id\":\"5\",\"roles\":[\"12\",\"x1\"],\"user\":{\"id\":\"77\"}}"), 42));
-        assertEquals("member roles[] holds 'x1', not a snowflake", roles.getMessage());
+        assertRefused("GUILD_MEMBER_ADD", "{\"guild_id\":\"5\",\"roles\":[],\"user\":{\"id\":\"77x\"}}",
+                "missing or malformed user id");
+        assertRefused("GUILD_MEMBER_ADD", "{\"guild_id\":\"five\",\"roles\":[],\"user\":{\"id\":\"77\"}}",
+                "missing or malformed guild_id");
+        assertRefused("GUILD_CREATE", "{\"id\":\"5\",\"roles\":[{\"id\":\"1.5\",\"name\":\"r\"}]}",
+                "missing or malformed role id");
+        assertRefused("GUILD_MEMBER_ADD", "{\"guild_id\":\"5\",\"roles\":[\"12\",\"x1\"],\"user\":{\"id\":\"77\"}}",
+                "member roles[] holds 'x1', not a snowflake");
     }
 
     /**
@@ -218,17 +220,13 @@ class RowEncodingTest {
 
     @Test
     void aMalformedChildOfAGuildCreateIsRefusedNamingIt() {
-        IOException thread = assertThrows(IOException.class, () -> ChangeReader.read(dispatch("GUILD_CREATE",
-                "{\"id\":\"5\",\"threads\":[{\"id\":\"2x\",\"member\":{\"user_id\":\"9\"}}]}"), 42));
-        assertEquals("missing or malformed channel id", thread.getMessage());
-        IOException member = assertThrows(IOException.class, () -> ChangeReader.read(dispatch("GUILD_CREATE",
-                "{\"id\":\"5\",\"members\":[{\"roles\":[]}]}"), 42));
-        assertEquals("member without user", member.getMessage());
-        IOException voice = assertThrows(IOException.class, () -> ChangeReader.read(dispatch("GUILD_CREATE",
-                "{\"id\":\"5\",\"voice_states\":[{\"channel_id\":\"11\"}]}"), 42));
-        assertEquals("missing or malformed voice state user_id", voice.getMessage());
-        IOException event = assertThrows(IOException.class, () -> ChangeReader.read(dispatch("GUILD_CREATE",
-                "{\"id\":\"5\",\"guild_scheduled_events\":[{\"id\":\"\",\"name\":\"ev\"}]}"), 42));
-        assertEquals("missing or malformed scheduled event id", event.getMessage());
+        assertRefused("GUILD_CREATE", "{\"id\":\"5\",\"threads\":[{\"id\":\"2x\",\"member\":{\"user_id\":\"9\"}}]}",
+                "missing or malformed channel id");
+        assertRefused("GUILD_CREATE", "{\"id\":\"5\",\"members\":[{\"roles\":[]}]}",
+                "member without user");
+        assertRefused("GUILD_CREATE", "{\"id\":\"5\",\"voice_states\":[{\"channel_id\":\"11\"}]}",
+                "missing or malformed voice state user_id");
+        assertRefused("GUILD_CREATE", "{\"id\":\"5\",\"guild_scheduled_events\":[{\"id\":\"\",\"name\":\"ev\"}]}",
+                "missing or malformed scheduled event id");
     }
 }

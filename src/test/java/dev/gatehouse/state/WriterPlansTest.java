@@ -4,13 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.lmax.disruptor.EventHandler;
-import dev.gatehouse.Fixtures;
 import dev.gatehouse.TestPostgres;
 import dev.gatehouse.pipeline.Dispatch;
 import dev.gatehouse.pipeline.EventRing;
 import dev.gatehouse.pipeline.Handled;
 import dev.gatehouse.pipeline.Session;
-import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
@@ -28,10 +26,9 @@ class WriterPlansTest {
     private static final Session SESSION = new Session("plans", "ws://127.0.0.1:1", 1, "ws://127.0.0.1:1");
     private static final int EVENTS = 12;
 
+    /** The fixture's MESSAGE_CREATE with its own timestamp. */
     private static byte[] message(long id, String content) {
-        String f = new String(Fixtures.frames("gateway_message_create.json").get(0), StandardCharsets.UTF_8);
-        return f.replace("900000000000000087", Long.toString(id)).replace("\"content_2\"", "\"" + content + "\"")
-                .getBytes(StandardCharsets.UTF_8);
+        return RefusedEventTest.message(id, content, "2026-02-27T23:56:48.287000+00:00");
     }
 
     @Test
