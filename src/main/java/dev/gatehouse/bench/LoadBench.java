@@ -38,16 +38,56 @@ public final class LoadBench {
     private LoadBench() {
     }
 
-    /** CPU seconds so far of this JVM's threads, summed by name with digits dropped, the busiest first. */
-    private static Map<String, Double> cpuByThread() {
+    /** CPU seconds so far of each live Java thread of this JVM, by thread id. */
+    private static Map<Long, Long> cpuNanosByThread() {
         java.lang.management.ThreadMXBean mx = ManagementFactory.getThreadMXBean();
-        Map<String, Double> by = new java.util.TreeMap<>();
-        for (java.lang.management.ThreadInfo t : mx.getThreadInfo(mx.getAllThreadIds())) {
-            if (t != null) {
-                long ns = mx.getThreadCpuTime(t.getThreadId());
-                by.merge(t.getThreadName().replaceAll("[0-9]+", "N"), ns / 1e9, Double::sum);
+        Map<Long, Long> by = new java.util.HashMap<>();
+        for (long id : mx.getAllThreadIds()) {
+            long ns = mx.getThreadCpuTime(id);
+            if (ns >= 0) {
+                by.put(id, ns);
             }
         }
+        return by;
+    }
+
+    /**
+     * CPU seconds in the window of this JVM's Java threads alive at its end, summed by name with digits dropped, the
+     * busiest first (a thread that started inside the window counts from zero). It once printed the threads' CPU since
+     * the JVM started, which put the bench's own start-up (main) among the load's threads.
+     */
+    private static Map<String, Double> cpuByThreadSince(Map<Long, Long> before) {
+        java.lang.management.ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+        Map<String, Double> by = new java.util.TreeMap<>();
+        for (Map.Entry<Long, Long> e : cpuNanosByThread().entrySet()) {
+            java.lang.management.ThreadInfo t = mx.getThreadInfo(e.getKey());
+            if (t != null) {
+                by.merge(t.getThreadName().replaceAll("[0-9]+", "N"), (e.getValue() - before.getOrDefault(e.getKey(), 0L)) / 1e9,
+                        Double::sum);
+            }
+        }
+        return top(by);
+    }
+
+    /**
+     * CPU seconds in the window of the JVM's own threads (the JIT's C1 and C2 compiler threads, the collector's workers,
+     * concurrent and refinement threads, the VM thread), by the kernel's name with digits dropped: which compiler and
+     * which part of the collector the window's "jit" and "gc" are.
+     */
+    private static Map<String, Double> vmThreadsSince(Map<Long, ProcessMeter.ThreadCpu> before) {
+        Map<String, Double> by = new java.util.TreeMap<>();
+        for (Map.Entry<Long, ProcessMeter.ThreadCpu> e : ProcessMeter.cpuByThread(ProcessHandle.current().pid(), Map.of()).entrySet()) {
+            String name = e.getValue().name();
+            if (!ProcessMeter.threadKind(name).equals("other")) {
+                ProcessMeter.ThreadCpu was = before.get(e.getKey());
+                by.merge(name.replaceAll("#[0-9]+", "#N"), e.getValue().seconds() - (was == null ? 0 : was.seconds()), Double::sum);
+            }
+        }
+        return top(by);
+    }
+
+    /** The ten largest, the largest first, to a tenth. */
+    private static Map<String, Double> top(Map<String, Double> by) {
         Map<String, Double> top = new LinkedHashMap<>();
         by.entrySet().stream().sorted(Map.Entry.<String, Double>comparingByValue().reversed()).limit(10)
                 .forEach(e -> top.put(e.getKey(), Math.round(e.getValue() * 10) / 10.0));
@@ -213,6 +253,9 @@ public final class LoadBench {
             double pgCpu0;
             double pgCpu;
             Map<String, Double> threadCpu;
+            Map<Long, Long> threadCpu0;
+            Map<Long, ProcessMeter.ThreadCpu> vm0;
+            Map<String, Double> vmCpu;
             Map<String, Double> kinds0;
             Map<Long, Long> alloc0;
             Map<String, Long> allocated;
@@ -230,6 +273,8 @@ public final class LoadBench {
                 cpu0 = os.getProcessCpuTime();
                 kinds0 = ProcessMeter.cpuByThreadKind(ProcessHandle.current().pid());
                 alloc0 = allocatedByThread();
+                threadCpu0 = cpuNanosByThread();
+                vm0 = ProcessMeter.cpuByThread(ProcessHandle.current().pid(), Map.of());
                 simCpu0 = ProcessMeter.cpuSeconds(sim.pid());
                 pgCpu0 = ProcessMeter.postgresCpuSeconds(data.resolve("postgres"));
                 for (MemoryPoolMXBean p : ManagementFactory.getMemoryPoolMXBeans()) {
@@ -249,7 +294,8 @@ public final class LoadBench {
                 pgCpu = ProcessMeter.postgresCpuSeconds(data.resolve("postgres")) - pgCpu0;
                 flushes = g.state().flushes();
                 statements = g.state().statementSeconds();
-                threadCpu = cpuByThread();
+                threadCpu = cpuByThreadSince(threadCpu0);
+                vmCpu = vmThreadsSince(vm0);
                 allocated = allocatedSince(alloc0);
                 for (Map.Entry<String, Double> e : ProcessMeter.cpuByThreadKind(ProcessHandle.current().pid()).entrySet()) {
                     kindCpu.put(e.getKey(), Math.round((e.getValue() - kinds0.getOrDefault(e.getKey(), 0.0)) * 10) / 10.0);
@@ -329,6 +375,7 @@ public final class LoadBench {
                     cpuSeconds, threadCpu, pgCpu, simCpu);
             System.out.printf("gatehouse's JVM during the load by kind of thread (JIT compilers, GC incl. the VM thread, the rest): %s;"
                     + " launched with %s%n", kindCpu, ManagementFactory.getRuntimeMXBean().getInputArguments());
+            System.out.println("the JVM's own threads during the load (s, by name): " + vmCpu);
             System.out.println("allocated during the load by this JVM's threads (MB, by thread): " + allocated);
             System.out.printf("peak heap during the load: %d MiB (this JVM: gatehouse alone); the most left after a collection"
                     + " during the load: %d MiB (after young collections: old garbage included); held once the burst was"
