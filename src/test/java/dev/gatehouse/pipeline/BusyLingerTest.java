@@ -73,6 +73,48 @@ class BusyLingerTest {
         }
     }
 
+    /**
+     * Near the writer's capacity: when {@link ParkingWaitStrategy#BUSY_ENOUGH} events came during each of its last two
+     * batches, it takes them at once, though {@code enough} is 500 and the busy linger a minute.
+     */
+    @Test
+    void aBusyWriterWithBusyEnoughWaitingTakesThemAtOnce() throws Exception {
+        int crowd = ParkingWaitStrategy.BUSY_ENOUGH + 6;
+        List<Integer> batches = new CopyOnWriteArrayList<>();
+        AtomicInteger inBatch = new AtomicInteger();
+        List<CountDownLatch> committing = List.of(new CountDownLatch(1), new CountDownLatch(1), new CountDownLatch(1));
+        List<CountDownLatch> release = List.of(new CountDownLatch(1), new CountDownLatch(1), new CountDownLatch(1));
+        EventHandler<Dispatch> state = (d, seq, end) -> {
+            inBatch.incrementAndGet();
+            if (end) {
+                int n = batches.size();
+                batches.add(inBatch.getAndSet(0));
+                if (n < 3) {
+                    committing.get(n).countDown();
+                    release.get(n).await(30, TimeUnit.SECONDS);
+                }
+            }
+        };
+        EventRing ring = new EventRing(1024, state, (d, seq, end) -> { }, true, List.of(), 1, 500);
+        ring.stateBusyLinger(60_000);
+        try {
+            publish(ring, 1);
+            assertTrue(committing.get(0).await(30, TimeUnit.SECONDS), "a lone event after the short linger");
+            publish(ring, crowd); // during the first batch's commit
+            release.get(0).countDown();
+            assertTrue(committing.get(1).await(30, TimeUnit.SECONDS), "one crowded ask: the short linger " + batches);
+            publish(ring, crowd); // during the second's: company twice in a row, and busy-enough of it
+            release.get(1).countDown();
+            assertTrue(committing.get(2).await(30, TimeUnit.SECONDS), "busy, with enough for a batch: taken at once " + batches);
+            assertEquals(List.of(1, crowd, crowd), batches);
+            assertEquals(2, ring.stateLingers(), "the first two batches lingered, the third did not");
+            assertEquals(0, ring.stateBusyLingers(), "the busy linger was skipped, not waited");
+            release.get(2).countDown();
+        } finally {
+            ring.shutdown(5_000);
+        }
+    }
+
     @Test
     void aBusyLingerShorterThanTheLingerIsRefused() {
         EventRing ring = new EventRing(64, (d, s, e) -> { }, (d, s, e) -> { }, true, List.of(), 5, ENOUGH);
