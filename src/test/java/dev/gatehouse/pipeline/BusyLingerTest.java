@@ -5,11 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.lmax.disruptor.EventHandler;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -28,22 +28,11 @@ class BusyLingerTest {
 
     @Test
     void companyDuringTwoCommitsInARowMakesTheNextBatchWaitForMoreAndAQuietRingKeepsTheShortLinger() throws Exception {
-        List<Integer> batches = new CopyOnWriteArrayList<>();
-        AtomicInteger inBatch = new AtomicInteger();
         // the first two batches' "commits" last until the test has published what comes during them
-        List<CountDownLatch> committing = List.of(new CountDownLatch(1), new CountDownLatch(1));
-        List<CountDownLatch> release = List.of(new CountDownLatch(1), new CountDownLatch(1));
-        EventHandler<Dispatch> state = (d, seq, end) -> {
-            inBatch.incrementAndGet();
-            if (end) {
-                int n = batches.size();
-                batches.add(inBatch.getAndSet(0));
-                if (n < 2) {
-                    committing.get(n).countDown();
-                    release.get(n).await(30, TimeUnit.SECONDS);
-                }
-            }
-        };
+        Committing state = new Committing(2);
+        List<Integer> batches = state.batches;
+        List<CountDownLatch> committing = state.committing;
+        List<CountDownLatch> release = state.release;
         EventRing ring = new EventRing(64, state, (d, seq, end) -> { }, true, List.of(), 1, ENOUGH);
         ring.stateBusyLinger(60_000);
         try {
@@ -80,21 +69,10 @@ class BusyLingerTest {
     @Test
     void aBusyWriterWithBusyEnoughWaitingTakesThemAtOnce() throws Exception {
         int crowd = ParkingWaitStrategy.BUSY_ENOUGH + 6;
-        List<Integer> batches = new CopyOnWriteArrayList<>();
-        AtomicInteger inBatch = new AtomicInteger();
-        List<CountDownLatch> committing = List.of(new CountDownLatch(1), new CountDownLatch(1), new CountDownLatch(1));
-        List<CountDownLatch> release = List.of(new CountDownLatch(1), new CountDownLatch(1), new CountDownLatch(1));
-        EventHandler<Dispatch> state = (d, seq, end) -> {
-            inBatch.incrementAndGet();
-            if (end) {
-                int n = batches.size();
-                batches.add(inBatch.getAndSet(0));
-                if (n < 3) {
-                    committing.get(n).countDown();
-                    release.get(n).await(30, TimeUnit.SECONDS);
-                }
-            }
-        };
+        Committing state = new Committing(3);
+        List<Integer> batches = state.batches;
+        List<CountDownLatch> committing = state.committing;
+        List<CountDownLatch> release = state.release;
         EventRing ring = new EventRing(1024, state, (d, seq, end) -> { }, true, List.of(), 1, 500);
         ring.stateBusyLinger(60_000);
         try {
@@ -123,6 +101,38 @@ class BusyLingerTest {
             assertTrue(e.getMessage().contains("at least the linger"), e.getMessage());
         } finally {
             ring.shutdown(5_000);
+        }
+    }
+
+    /**
+     * A state consumer that records the size of each batch it is handed, and whose first few batches' ends (their
+     * "commits") last until the test releases them: what the test publishes meanwhile comes during a commit.
+     */
+    private static final class Committing implements EventHandler<Dispatch> {
+        final List<Integer> batches = new CopyOnWriteArrayList<>();
+        final List<CountDownLatch> committing = new ArrayList<>();
+        final List<CountDownLatch> release = new ArrayList<>();
+        private int inBatch;
+
+        Committing(int held) {
+            for (int i = 0; i < held; i++) {
+                committing.add(new CountDownLatch(1));
+                release.add(new CountDownLatch(1));
+            }
+        }
+
+        @Override
+        public void onEvent(Dispatch d, long sequence, boolean endOfBatch) throws InterruptedException {
+            inBatch++;
+            if (endOfBatch) {
+                int n = batches.size();
+                batches.add(inBatch);
+                inBatch = 0;
+                if (n < committing.size()) {
+                    committing.get(n).countDown();
+                    release.get(n).await(30, TimeUnit.SECONDS);
+                }
+            }
         }
     }
 
