@@ -84,8 +84,8 @@ public record Config(
      * How long a consumer that keeps up waits for company before it acts on little: {@code state.lingerMs} (the state
      * writer, before a transaction of the few events that came) and {@code delivery.lingerMs} (a lane, before a POST
      * of fewer events than the bot asked for per batch), in milliseconds; 0 acts at once. {@code stateBusyMs}
-     * ({@code state.busyLingerMs}): the state writer's linger once the rate is high (many events came during its last
-     * transaction), at least {@code stateMs}.
+     * ({@code state.busyLingerMs}): the state writer's linger once the rate is high (many events came during each of its
+     * last two transactions), at least {@code stateMs}.
      */
     public record Lingers(long stateMs, long deliveryMs, long stateBusyMs) {
     }

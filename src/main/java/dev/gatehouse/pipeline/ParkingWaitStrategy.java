@@ -26,8 +26,8 @@ import java.util.concurrent.locks.LockSupport;
  * over what it has when the linger ends: an event waits at most the linger more than without it.
  *
  * <p>Busy linger ({@code state.busyLingerMs}, {@link #busyLinger}): when {@link #COMPANY} or more events came while the
- * consumer wrote each of its last two batches, the rate is high and the batch is set by the commit's length, not by the linger: the
- * consumer then lingers longer (until {@link #BUSY_ENOUGH} events are there at most), so a transaction's fixed cost (its
+ * consumer wrote each of its last two batches, the rate is high and the batch is set by the commit's length, not by the
+ * linger: the consumer then lingers longer (until {@link #BUSY_ENOUGH} events are there at most), so a transaction's fixed cost (its
  * statements, its commit) is shared by more events; with that many there already it does not linger at all. A low rate
  * never finds that company twice in a row and keeps the short linger's latency.
  */
@@ -53,7 +53,7 @@ final class ParkingWaitStrategy implements WaitStrategy {
     private final java.util.concurrent.atomic.LongAdder lingers = new java.util.concurrent.atomic.LongAdder();
     /**
      * The busy linger ({@code state.busyLingerMs}): when at least {@link #COMPANY} events came while the lingering
-     * consumer wrote its last transaction (the rate is high), it lingers up to this instead of {@link #lingerNanos}.
+     * consumer wrote each of its last two batches (the rate is high), it lingers up to this instead of {@link #lingerNanos}.
      */
     private volatile long busyLingerNanos;
     /**
