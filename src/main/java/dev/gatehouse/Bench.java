@@ -140,9 +140,11 @@ final class Bench {
                     reachedP50 / 1000.0, reachedP99 / 1000.0);
             System.out.printf("database: %.0f rows/s%n", rows / elapsed);
             System.out.printf("state writer: %.0f transactions/s, %.2f events per transaction, %.2f round trips per transaction,"
-                            + " %.0f%% written on the consumer thread, %.0f lingers/s (state.lingerMs=%d)%n",
+                            + " %.0f%% written on the consumer thread, %.0f lingers/s (state.lingerMs=%d), %.0f of them busy"
+                            + " (state.busyLingerMs=%d)%n",
                     m.flushes() / elapsed, ratio(m.stored(), m.flushes()), ratio(m.roundTrips(), m.flushes()),
-                    100 * ratio(m.writtenHere(), m.flushes()), m.stateLingers() / elapsed, config.lingers().stateMs());
+                    100 * ratio(m.writtenHere(), m.flushes()), m.stateLingers() / elapsed, config.lingers().stateMs(),
+                    m.busyLingers() / elapsed, config.lingers().stateBusyMs());
             System.out.printf("delivery: %.0f POSTs/s, %.2f events per POST, %.0f lingers/s (delivery.lingerMs=%d)%n",
                     m.posts() / elapsed, ratio(m.posted(), m.posts()), m.deliveryLingers() / elapsed, config.lingers().deliveryMs());
             System.out.printf("peak heap: %d MiB%n", peakHeap >> 20);
@@ -174,17 +176,18 @@ final class Bench {
     }
 
     /** The counters that say how the writer and delivery batch, whatever the machine's load. */
-    private record Mechanism(long flushes, long stored, long roundTrips, long writtenHere, long stateLingers, long posts,
-                             long posted, long deliveryLingers) {
+    private record Mechanism(long flushes, long stored, long roundTrips, long writtenHere, long stateLingers, long busyLingers,
+                             long posts, long posted, long deliveryLingers) {
         static Mechanism of(Gatehouse g) {
             return new Mechanism(g.state().flushes(), g.state().eventsStored(), g.state().roundTrips(),
-                    g.state().flushesWrittenHere(), g.stateLingers(), g.delivery().posts(), g.delivery().eventsPosted(),
-                    g.delivery().lingers());
+                    g.state().flushesWrittenHere(), g.stateLingers(), g.stateBusyLingers(), g.delivery().posts(),
+                    g.delivery().eventsPosted(), g.delivery().lingers());
         }
 
         Mechanism minus(Mechanism o) {
             return new Mechanism(flushes - o.flushes, stored - o.stored, roundTrips - o.roundTrips, writtenHere - o.writtenHere,
-                    stateLingers - o.stateLingers, posts - o.posts, posted - o.posted, deliveryLingers - o.deliveryLingers);
+                    stateLingers - o.stateLingers, busyLingers - o.busyLingers, posts - o.posts, posted - o.posted,
+                    deliveryLingers - o.deliveryLingers);
         }
     }
 

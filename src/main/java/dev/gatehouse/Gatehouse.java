@@ -197,6 +197,7 @@ public final class Gatehouse implements AutoCloseable {
                     : Optional.empty();
             EventRing ring = new EventRing(config.ringSize(), journal.<EventHandler<Dispatch>>map(j -> j).orElse(state), delivery,
                     config.deliveryAfterState(), List.of(tap), config.lingers().stateMs(), config.stateBatchMaxEvents());
+            ring.stateBusyLinger(config.lingers().stateBusyMs());
             IdentifyQueue.Ledger turns = identifyTurns(new IdentifyTurns(database.dataSource(), application));
             Controllers loadedControllers = controllers;
             Reshard.Sets sets = (p, sink, gateway, resume, shardingRequired) -> new ShardManager(p, sink, token, intents, gateway,
@@ -452,6 +453,11 @@ public final class Gatehouse implements AutoCloseable {
     /** Times the state writer lingered for company ({@code state.lingerMs}). */
     public long stateLingers() {
         return ring.stateLingers();
+    }
+
+    /** Of {@link #stateLingers}, those of the busy linger ({@code state.busyLingerMs}: the rate was high). */
+    public long stateBusyLingers() {
+        return ring.stateBusyLingers();
     }
 
     public StateWriter state() {

@@ -48,6 +48,7 @@ class ConfigTest {
         assertFalse(c.externalDatabase());
         assertEquals(300_000, c.resharding().checkIntervalMs(), "reshard.checkIntervalMinutes=5");
         assertEquals(new Config.Retries(1_000, 30_000, 500, 10_000), c.retries(), "the retry waits of before they were keys");
+        assertEquals(new Config.Lingers(1, 1, 4), c.lingers(), "state.lingerMs, delivery.lingerMs, state.busyLingerMs");
     }
 
     @Test
@@ -100,6 +101,8 @@ class ConfigTest {
         "--gateway.maxReconnectBackoffMs=500|gateway.maxReconnectBackoffMs|>= gateway.reconnectBackoffMs (1000), got 500",
         "--state.retryBackoffMs=-5|state.retryBackoffMs|from 1 to 600000, got -5",
         "--state.maxRetryBackoffMs=100|state.maxRetryBackoffMs|>= state.retryBackoffMs (500), got 100",
+        "--state.lingerMs=5|state.busyLingerMs|>= state.lingerMs (5), got 4",
+        "--state.busyLingerMs=-1|state.busyLingerMs|from 0 to 1000, got -1",
         "--totalShards=0|lastShardId|need a fixed totalShards, but totalShards is 0",
     })
     void badValuesNameTheKeyAndWhatIsExpected(String arg, String key, String expected) {

@@ -83,9 +83,11 @@ public record Config(
     /**
      * How long a consumer that keeps up waits for company before it acts on little: {@code state.lingerMs} (the state
      * writer, before a transaction of the few events that came) and {@code delivery.lingerMs} (a lane, before a POST
-     * of fewer events than the bot asked for per batch), in milliseconds; 0 acts at once.
+     * of fewer events than the bot asked for per batch), in milliseconds; 0 acts at once. {@code stateBusyMs}
+     * ({@code state.busyLingerMs}): the state writer's linger once the rate is high (many events came during each of its
+     * last two transactions), at least {@code stateMs}.
      */
-    public record Lingers(long stateMs, long deliveryMs) {
+    public record Lingers(long stateMs, long deliveryMs, long stateBusyMs) {
     }
 
     /** Worker thread flavour of the clusters. */
@@ -193,7 +195,8 @@ public record Config(
                         in.integer("reshard.identifyReserve", 0, 1_000_000), in.lng("reshard.settleMs", 0, 600_000)),
                 new Retries(in.lng("gateway.reconnectBackoffMs", 100, 600_000), in.lng("gateway.maxReconnectBackoffMs", 100, 3_600_000),
                         in.lng("state.retryBackoffMs", 1, 600_000), in.lng("state.maxRetryBackoffMs", 1, 3_600_000)),
-                new Lingers(in.lng("state.lingerMs", 0, 1_000), in.lng("delivery.lingerMs", 0, 1_000)));
+                new Lingers(in.lng("state.lingerMs", 0, 1_000), in.lng("delivery.lingerMs", 0, 1_000),
+                        in.lng("state.busyLingerMs", 0, 1_000)));
         c.checkTogether();
         return c;
     }
@@ -223,6 +226,10 @@ public record Config(
         if (retries.maxReconnectMs() < retries.reconnectMs()) {
             throw new ConfigException("gateway.maxReconnectBackoffMs", "must be >= gateway.reconnectBackoffMs ("
                     + retries.reconnectMs() + "), got " + retries.maxReconnectMs());
+        }
+        if (lingers.stateBusyMs() < lingers.stateMs()) {
+            throw new ConfigException("state.busyLingerMs", "must be >= state.lingerMs (" + lingers.stateMs() + "), got "
+                    + lingers.stateBusyMs());
         }
         if (retries.maxStateRetryMs() < retries.stateRetryMs()) {
             throw new ConfigException("state.maxRetryBackoffMs", "must be >= state.retryBackoffMs ("

@@ -102,6 +102,10 @@ public record Key(String name, String defaultValue, String meaning, boolean secr
             of("state.retryBackoffMs", "500", "While PostgreSQL is down the state writer tries again after this, doubling each time."),
             of("state.lingerMs", "1", "When fewer than state.batchMaxEvents (at most half of ring.size) wait, the state writer waits up to this for more events before a transaction"
                     + " (a group commit: fewer, larger transactions for up to this much latency); 0: a transaction per arrival."),
+            of("state.busyLingerMs", "4", "When 8 or more events came while the state writer wrote each of its last two transactions (the rate is"
+                    + " high), it lingers up to this instead of state.lingerMs, for 64 events at most, and not at all when 64 wait already"
+                    + " (at least state.lingerMs; with state.lingerMs=0 it never lingers): larger transactions at the firehose, the short"
+                    + " linger's latency at low rates."),
             of("state.maxRetryBackoffMs", "10000", "The longest wait between two tries of the state writer while PostgreSQL is down."),
             of("state.journalDir", "data/state-journal", "Directory of the state journal (segment files); emptied at start; one process's (a second one on it stops at start)."),
             of("delivery.deadLetterRetentionDays", "30", "Days a dead letter (an event the bot refused) is kept; older ones of this bot are"

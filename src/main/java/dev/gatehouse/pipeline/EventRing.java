@@ -135,6 +135,19 @@ public final class EventRing implements DispatchSink {
         return true;
     }
 
+    /**
+     * Lets the state writer linger up to {@code ms} (at least {@code state.lingerMs}) instead of its linger when many
+     * events came during its last transaction ({@code state.busyLingerMs}, {@link ParkingWaitStrategy#busyLinger}).
+     */
+    public void stateBusyLinger(long ms) {
+        waits.busyLinger(TimeUnit.MILLISECONDS.toNanos(ms));
+    }
+
+    /** Times the state writer lingered its busy linger ({@code state.busyLingerMs}); counted in {@link #stateLingers} too. */
+    public long stateBusyLingers() {
+        return waits.busyLingers();
+    }
+
     /** Times the state writer lingered for company ({@code state.lingerMs}): at most one per batch. */
     public long stateLingers() {
         return waits.lingers();

@@ -24,6 +24,12 @@ import java.util.concurrent.locks.LockSupport;
  * few parks, not a spin) or until {@code enough} are there, and then takes them all as one Disruptor batch, which the
  * writer commits as one transaction (a group commit). A backlog of {@code enough} never lingers, and a quiet ring hands
  * over what it has when the linger ends: an event waits at most the linger more than without it.
+ *
+ * <p>Busy linger ({@code state.busyLingerMs}, {@link #busyLinger}): when {@link #COMPANY} or more events came while the
+ * consumer wrote each of its last two batches, the rate is high and the batch is set by the commit's length, not by the
+ * linger: the consumer then lingers longer (until {@link #BUSY_ENOUGH} events are there at most), so a transaction's fixed cost (its
+ * statements, its commit) is shared by more events; with that many there already it does not linger at all. A low rate
+ * never finds that company twice in a row and keeps the short linger's latency.
  */
 final class ParkingWaitStrategy implements WaitStrategy {
     private static final int SPINS = 64;
@@ -45,6 +51,31 @@ final class ParkingWaitStrategy implements WaitStrategy {
     private volatile long lingerNanos;
     private volatile int enough;
     private final java.util.concurrent.atomic.LongAdder lingers = new java.util.concurrent.atomic.LongAdder();
+    /**
+     * The busy linger ({@code state.busyLingerMs}): when at least {@link #COMPANY} events came while the lingering
+     * consumer wrote each of its last two batches (the rate is high), it lingers up to this instead of {@link #lingerNanos}.
+     */
+    private volatile long busyLingerNanos;
+    /**
+     * Events waiting when the lingering consumer asks again, from which the rate counts as high: at 1000 events/s the
+     * state writer's commit lets 2-4 come meanwhile, at 3000/s 12-20 (the firehose bench). Below it a commit of a few
+     * events costs little and the short linger keeps latency; at or above it the commit's per-transaction cost is paid
+     * for 15-20 events, and a longer linger shares it among more.
+     */
+    static final int COMPANY = 8;
+    /**
+     * Whether the lingering consumer's previous ask found {@link #COMPANY} too: the busy linger needs two in a row, so a
+     * stall at a low rate (a pause of the machine, after which a few events wait at once) is not made longer still.
+     * Only the lingering consumer's thread reads and writes it.
+     */
+    private boolean companyBefore;
+    /**
+     * Events that end a busy linger early (or skip it): a transaction's fixed cost (its statements and commit, about
+     * 0.5 ms of PostgreSQL's CPU) shared by 64 events is under 10 us each, and the rows' own cost does not shrink with
+     * more.
+     */
+    static final int BUSY_ENOUGH = 64;
+    private final java.util.concurrent.atomic.LongAdder busyLingers = new java.util.concurrent.atomic.LongAdder();
 
     /**
      * Makes the consumer of {@code barrier} linger up to {@code nanos} for company when fewer than {@code enough} events
@@ -76,6 +107,22 @@ final class ParkingWaitStrategy implements WaitStrategy {
             }
         }
         return false;
+    }
+
+    /**
+     * Makes the lingering consumer wait up to {@code nanos} (at least its linger) when {@link #COMPANY} or more events
+     * came during each of its last two batches; without a call, or with the linger's own length, the linger does not adapt.
+     */
+    void busyLinger(long nanos) {
+        if (nanos < lingerNanos) {
+            throw new IllegalArgumentException("the busy linger must be at least the linger (" + lingerNanos + " ns), got " + nanos);
+        }
+        this.busyLingerNanos = nanos;
+    }
+
+    /** How many of the {@link #lingers()} were busy ones (the rate was high: {@link #busyLinger}). */
+    long busyLingers() {
+        return busyLingers.sum();
     }
 
     /** How many times the lingering consumer waited for company (at most once per batch). */
@@ -121,14 +168,33 @@ final class ParkingWaitStrategy implements WaitStrategy {
         return available;
     }
 
-    /** Waits up to the linger, in four parks at most, for {@code enough} events from {@code sequence} on. */
+    /**
+     * Waits up to the linger, in four parks at most, for {@code enough} events from {@code sequence} on. When
+     * {@link #COMPANY} or more are already there (they came while the consumer wrote its last batch), as they were at its
+     * ask before, it is the busy linger, for {@link #BUSY_ENOUGH} events at most, and none at all when that many are
+     * there already: near the writer's capacity its batches are large by themselves, and a linger would only leave it
+     * idle while events wait.
+     */
     private void linger(long sequence, Sequence cursor, SequenceBarrier barrier) throws AlertException {
-        lingers.increment();
+        long waiting = cursor.get() - sequence + 1;
+        boolean company = waiting >= COMPANY;
+        boolean busy = company && companyBefore && busyLingerNanos > lingerNanos;
+        companyBefore = company;
         long total = lingerNanos;
+        long want = enough;
+        if (busy) {
+            want = Math.min(enough, BUSY_ENOUGH);
+            if (waiting >= want) {
+                return;
+            }
+            busyLingers.increment();
+            total = busyLingerNanos;
+        }
+        lingers.increment();
         long slice = Math.max(MIN_PARK_NANOS, total / 4);
         long deadline = System.nanoTime() + total;
         long left;
-        while (cursor.get() - sequence + 1 < enough && (left = deadline - System.nanoTime()) > 0) {
+        while (cursor.get() - sequence + 1 < want && (left = deadline - System.nanoTime()) > 0) {
             barrier.checkAlert();
             LockSupport.parkNanos(Math.min(slice, left));
         }

@@ -22,7 +22,8 @@ import javax.sql.DataSource;
  *
  * <p>A writer that keeps up finds the ring empty after each batch; the ring's wait strategy then lets it linger
  * ({@code state.lingerMs}) for company before it takes the next batch, so one transaction covers the events of about a
- * millisecond instead of one or a few (a group commit). A transaction's small upserts, revisions and progress go in one
+ * millisecond instead of one or a few (a group commit); at a high rate (many events came during each of its last two
+ * transactions) it lingers longer, {@code state.busyLingerMs}, for at most 64 events (the ring's wait strategy). A transaction's small upserts, revisions and progress go in one
  * round trip (a multi-statement), then the sweeps and the commit.
  *
  * <p>The end of a batch with nothing outstanding is written on the consumer thread itself (it waits for it anyway).
