@@ -437,6 +437,11 @@ public final class StateWriter implements EventHandler<Dispatch> {
                 return;
             } catch (SQLException e) {
                 if (schemaIncomplete(e)) {
+                    if (reapplied > 0) {
+                        // still missing after the schema was applied again: the flush waits, as for a database that is
+                        // down, and a state journal in front of this writer takes the ring's events meanwhile
+                        databaseDown = true;
+                    }
                     if (stopping || Thread.currentThread().isInterrupted() || !reapplySchema(e, reapplied > 0 ? backoff : 0, reapplied++)) {
                         eventsRejected.add(changes.size());
                         LOG.log(System.Logger.Level.ERROR, "state: the database has lost the schema and the writer is stopping; "

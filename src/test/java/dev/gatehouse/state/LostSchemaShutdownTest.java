@@ -55,8 +55,10 @@ class LostSchemaShutdownTest {
             assertEquals(0, reloads.get(), "applying the schema again brings nothing back: identifying anew would not either");
             assertEquals(0, writer.eventsStored());
             assertEquals(0, writer.eventsRejected(), "the event is held while running");
+            assertTrue(writer.databaseDown(), "held as for a database that is down: a state journal takes the ring's events");
             sql(db, "DELETE FROM gatehouse_schema WHERE version = 1"); // what the log tells the operator to do
             awaitTrue(() -> writer.eventsStored() >= 1);
+            assertTrue(!writer.databaseDown(), "written: no longer waiting");
             assertEquals(1, writer.eventsStored(), "stored once the table was back");
             assertEquals(1, reloads.get(), "the table is back, empty: the shards are reloaded once, not once per retry");
             stop(writer, ring);
