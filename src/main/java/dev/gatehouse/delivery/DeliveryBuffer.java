@@ -36,7 +36,6 @@ final class DeliveryBuffer {
     private final long maxSpilledBytes;
     private final Overflow overflow;
     private final ReentrantLock lock = new ReentrantLock();
-    private final Condition notEmpty = lock.newCondition();
     private final Condition changed = lock.newCondition();
     /** Per shard, the last event the bot took or the spill holds durably. */
     private final Map<Integer, Handled.Mark> done = new ConcurrentHashMap<>();
@@ -71,9 +70,15 @@ final class DeliveryBuffer {
         /** Per shard, the last event filters or controllers removed while the lane still held earlier ones. */
         final Map<Integer, Pending> skipped = new HashMap<>();
         long ackSavedAt;
+        /**
+         * Signalled when the lane has events to take: each lane has its own, so an event wakes only the lane thread that
+         * takes it (one condition for all woke every waiting lane for each event, three of four for nothing).
+         */
+        final Condition ready;
 
-        Lane(Spill spill) {
+        Lane(Spill spill, Condition ready) {
             this.spill = spill;
+            this.ready = ready;
         }
     }
 
@@ -92,7 +97,7 @@ final class DeliveryBuffer {
         }
         for (int i = 0; i < laneCount; i++) {
             Spill s = spillDir == null ? null : new Spill(spillDir.resolve("lane-" + i));
-            lanes[i] = new Lane(s);
+            lanes[i] = new Lane(s, lock.newCondition());
             if (s != null && !s.isEmpty()) {
                 lanes[i].spilling = true;
             }
@@ -226,7 +231,7 @@ final class DeliveryBuffer {
                 lane.memory.add(p);
                 size++;
                 bytes += p.size();
-                notEmpty.signalAll();
+                lane.ready.signalAll();
             }
             return true;
         } else if (lane.spill != null && spilledBytes() + p.body().length <= maxSpilledBytes) {
@@ -326,7 +331,7 @@ final class DeliveryBuffer {
             advance(p);
         }
         lane.unsynced.clear();
-        notEmpty.signalAll();
+        lane.ready.signalAll();
     }
 
     /**
@@ -424,7 +429,7 @@ final class DeliveryBuffer {
             Lane lane = lanes[index];
             long nanos = TimeUnit.MILLISECONDS.toNanos(timeoutMs);
             while (!closed && nanos > 0 && (lane.spilling ? !lane.spill.hasUnread() : lane.memory.isEmpty())) {
-                nanos = notEmpty.awaitNanos(nanos);
+                nanos = lane.ready.awaitNanos(nanos);
             }
             if (lane.spilling) {
                 lane.spill.read(maxEvents, out);
@@ -657,7 +662,9 @@ final class DeliveryBuffer {
                     left += l.memory.size();
                 }
             }
-            notEmpty.signalAll();
+            for (Lane l : lanes) {
+                l.ready.signalAll();
+            }
             changed.signalAll();
             return left;
         } finally {
