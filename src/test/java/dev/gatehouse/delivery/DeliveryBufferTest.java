@@ -186,14 +186,7 @@ class DeliveryBufferTest {
         try {
             assertTimeoutPreemptively(HUNG, () -> {
                 List<Pending> batch = new ArrayList<>();
-                Thread lane = Thread.ofPlatform().start(() -> {
-                    try {
-                        b.take(0, 1_000, batch, 60_000);
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                    }
-                });
-                awaitWaiting(lane);
+                Thread lane = waitingTake(b, batch);
                 b.offer(event(1, 1, "MESSAGE_CREATE", 10)); // lane 1's
                 b.offer(event(2, 0, "MESSAGE_CREATE", 10));
                 b.offer(event(3, 0, "MESSAGE_CREATE", 10));
@@ -203,14 +196,7 @@ class DeliveryBufferTest {
                 b.delivered(0, batch, 2);
 
                 List<Pending> more = new ArrayList<>();
-                Thread again = Thread.ofPlatform().start(() -> {
-                    try {
-                        b.take(0, 1_000, more, 60_000);
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                    }
-                });
-                awaitWaiting(again);
+                Thread again = waitingTake(b, more);
                 for (int i = 0; i < DeliveryBuffer.WAKE_EVENTS; i++) {
                     b.offer(event(10 + i, 0, "MESSAGE_CREATE", 10)); // no batch end: a long ring batch
                 }
@@ -222,9 +208,18 @@ class DeliveryBufferTest {
         }
     }
 
-    private static void awaitWaiting(Thread t) throws InterruptedException {
+    /** A lane 0 thread taking into {@code out}, waiting up to 60 s for events; returned once it waits. */
+    private static Thread waitingTake(DeliveryBuffer b, List<Pending> out) throws InterruptedException {
+        Thread t = Thread.ofPlatform().start(() -> {
+            try {
+                b.take(0, 1_000, out, 60_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
         while (t.getState() != Thread.State.TIMED_WAITING) {
             Thread.sleep(1);
         }
+        return t;
     }
 }
