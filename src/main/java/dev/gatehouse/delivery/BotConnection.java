@@ -40,6 +40,8 @@ final class BotConnection implements AutoCloseable {
     private final ByteBuffer probe = ByteBuffer.allocate(1);
     /** Whether the current exchange has read any byte of the answer. */
     private boolean answered;
+    /** Whether the next {@link #fill} waits for the socket before it reads (just after the request went out). */
+    private boolean waitFirst;
 
     private BotConnection(SocketChannel channel, Selector selector, SelectionKey key) {
         this.channel = channel;
@@ -83,6 +85,7 @@ final class BotConnection implements AutoCloseable {
      */
     Reply exchange(byte[] head, byte[] body, long deadline, int keepBody) throws IOException {
         answered = false;
+        waitFirst = false;
         try {
             Reply early;
             try {
@@ -103,6 +106,9 @@ final class BotConnection implements AutoCloseable {
                 close(); // answered before the request was all sent: the connection's state is the bot's guess
                 return early;
             }
+            // the answer cannot be there yet unless it already is (then in the buffer): the first read waits first, one
+            // system call less per POST than a read that finds nothing before the wait
+            waitFirst = !in.hasRemaining();
             return answer(deadline, keepBody);
         } catch (IOException | RuntimeException e) {
             close();
@@ -361,6 +367,10 @@ final class BotConnection implements AutoCloseable {
             in = bigger;
         }
         try {
+            if (waitFirst) {
+                waitFirst = false;
+                await(SelectionKey.OP_READ, deadline);
+            }
             while (true) {
                 int n = channel.read(in);
                 if (n > 0) {
@@ -380,27 +390,31 @@ final class BotConnection implements AutoCloseable {
         }
     }
 
-    /** Waits until one of {@code ops} is ready; returns the ready ones among them (writable wins over readable). */
+    /**
+     * Waits until one of {@code ops} is ready; returns the ready ones among them (writable wins over readable). The
+     * interest stays set afterwards (no one selects between two waits, and the next wait is nearly always for an answer
+     * again): the selector then has nothing to change before it waits.
+     */
     private int await(int ops, long deadline) throws IOException {
-        key.interestOps(ops);
-        try {
-            while (true) {
-                long left = deadline - System.nanoTime();
-                if (left <= 0) {
-                    throw new Timeout();
-                }
-                if (selector.select(Math.max(1, left / 1_000_000)) > 0) {
-                    selector.selectedKeys().clear();
-                    int ready = key.readyOps() & ops;
+        if (key.interestOps() != ops) {
+            key.interestOps(ops);
+        }
+        while (true) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                throw new Timeout();
+            }
+            if (selector.select(Math.max(1, left / 1_000_000)) > 0) {
+                selector.selectedKeys().clear();
+                int ready = key.readyOps() & ops;
+                if (ready != 0) {
                     return (ready & SelectionKey.OP_WRITE) != 0 ? SelectionKey.OP_WRITE : ready;
                 }
-                if (Thread.interrupted()) {
-                    Thread.currentThread().interrupt();
-                    throw new java.io.InterruptedIOException("interrupted while waiting for the bot");
-                }
             }
-        } finally {
-            key.interestOps(0);
+            if (Thread.interrupted()) {
+                Thread.currentThread().interrupt();
+                throw new java.io.InterruptedIOException("interrupted while waiting for the bot");
+            }
         }
     }
 

@@ -29,6 +29,8 @@ import java.util.concurrent.locks.ReentrantLock;
 final class DeliveryBuffer {
     private static final System.Logger LOG = System.getLogger(DeliveryBuffer.class.getName());
     private static final long ACK_SAVE_NANOS = 100_000_000L;
+    /** Events put in a lane's memory since its last wake-up after which it is woken without waiting for the batch's end. */
+    static final int WAKE_EVENTS = 64;
 
     private final Lane[] lanes;
     private final int maxEvents;
@@ -36,7 +38,6 @@ final class DeliveryBuffer {
     private final long maxSpilledBytes;
     private final Overflow overflow;
     private final ReentrantLock lock = new ReentrantLock();
-    private final Condition notEmpty = lock.newCondition();
     private final Condition changed = lock.newCondition();
     /** Per shard, the last event the bot took or the spill holds durably. */
     private final Map<Integer, Handled.Mark> done = new ConcurrentHashMap<>();
@@ -71,9 +72,17 @@ final class DeliveryBuffer {
         /** Per shard, the last event filters or controllers removed while the lane still held earlier ones. */
         final Map<Integer, Pending> skipped = new HashMap<>();
         long ackSavedAt;
+        /**
+         * Signalled when the lane has events to take: each lane has its own, so an event wakes only the lane thread that
+         * takes it (one condition for all woke every waiting lane for each event, three of four for nothing).
+         */
+        final Condition ready;
+        /** Events put in memory since the lane was last woken (they wait for {@link #wakeLanes}). */
+        int unwoken;
 
-        Lane(Spill spill) {
+        Lane(Spill spill, Condition ready) {
             this.spill = spill;
+            this.ready = ready;
         }
     }
 
@@ -92,7 +101,7 @@ final class DeliveryBuffer {
         }
         for (int i = 0; i < laneCount; i++) {
             Spill s = spillDir == null ? null : new Spill(spillDir.resolve("lane-" + i));
-            lanes[i] = new Lane(s);
+            lanes[i] = new Lane(s, lock.newCondition());
             if (s != null && !s.isEmpty()) {
                 lanes[i].spilling = true;
             }
@@ -182,7 +191,12 @@ final class DeliveryBuffer {
         return out;
     }
 
-    /** Adds an event, spilling or applying the overflow policy at the bounds. Returns false only when closed. */
+    /**
+     * Adds an event, spilling or applying the overflow policy at the bounds. Returns false only when closed. The lane
+     * that takes it is woken at the ring batch's end ({@link #endOfBatch}), once {@link #WAKE_EVENTS} wait for it, or
+     * before this call waits for room: one wake-up per lane and batch, not one per event, each waking a lane that then
+     * took one event and contended for the lock with the next offer.
+     */
     boolean offer(Pending p) throws InterruptedException {
         lock.lockInterruptibly();
         try {
@@ -198,6 +212,7 @@ final class DeliveryBuffer {
                         spillFailing = true;
                         LOG.log(System.Logger.Level.ERROR, e.getMessage() + "; holding events and retrying every second");
                     }
+                    wakeLanes();
                     changed.await(1, TimeUnit.SECONDS);
                 }
             }
@@ -226,7 +241,9 @@ final class DeliveryBuffer {
                 lane.memory.add(p);
                 size++;
                 bytes += p.size();
-                notEmpty.signalAll();
+                if (++lane.unwoken >= WAKE_EVENTS) {
+                    wake(lane);
+                }
             }
             return true;
         } else if (lane.spill != null && spilledBytes() + p.body().length <= maxSpilledBytes) {
@@ -236,6 +253,7 @@ final class DeliveryBuffer {
         }
         // past every bound: the overflow policy
         if (overflow == Overflow.BLOCK) {
+            wakeLanes(); // the lanes make the room this waits for
             changed.await(1, TimeUnit.SECONDS);
             return false;
         }
@@ -326,7 +344,7 @@ final class DeliveryBuffer {
             advance(p);
         }
         lane.unsynced.clear();
-        notEmpty.signalAll();
+        lane.ready.signalAll();
     }
 
     /**
@@ -342,10 +360,28 @@ final class DeliveryBuffer {
         done.put(p.shardId(), new Handled.Mark(p.sessionId(), p.seq()));
     }
 
-    /** The ring consumer reached the end of a batch: appended spill records are synced (one fsync per lane). */
+    /** Wakes the lanes that have events put in memory since they were last woken. Lock held. */
+    private void wakeLanes() {
+        for (Lane l : lanes) {
+            if (l.unwoken > 0) {
+                wake(l);
+            }
+        }
+    }
+
+    private static void wake(Lane lane) {
+        lane.unwoken = 0;
+        lane.ready.signalAll();
+    }
+
+    /**
+     * The ring consumer reached the end of a batch: the lanes with new events are woken, appended spill records are
+     * synced (one fsync per lane).
+     */
     void endOfBatch() {
         lock.lock();
         try {
+            wakeLanes();
             for (Lane l : lanes) {
                 if (!l.unsynced.isEmpty() || (l.spill != null && l.spill.hasUnread())) {
                     try {
@@ -424,7 +460,7 @@ final class DeliveryBuffer {
             Lane lane = lanes[index];
             long nanos = TimeUnit.MILLISECONDS.toNanos(timeoutMs);
             while (!closed && nanos > 0 && (lane.spilling ? !lane.spill.hasUnread() : lane.memory.isEmpty())) {
-                nanos = notEmpty.awaitNanos(nanos);
+                nanos = lane.ready.awaitNanos(nanos);
             }
             if (lane.spilling) {
                 lane.spill.read(maxEvents, out);
@@ -657,7 +693,9 @@ final class DeliveryBuffer {
                     left += l.memory.size();
                 }
             }
-            notEmpty.signalAll();
+            for (Lane l : lanes) {
+                l.ready.signalAll();
+            }
             changed.signalAll();
             return left;
         } finally {

@@ -12,7 +12,8 @@ import java.util.concurrent.locks.LockSupport;
 /**
  * The Disruptor ring between the clusters (producers, one per cluster thread) and the two consumers: the
  * state writer and the delivery forwarder. With {@code deliveryAfterState} the forwarder only sees a slot
- * once the writer has stored it, so the bot never reads state older than the event it holds.
+ * once the writer has stored it, so the bot never reads state older than the event it holds; it (and every tap)
+ * parks until the writer's commit wakes it ({@link StateProgress}).
  *
  * <p>Blocking waits ({@link ParkingWaitStrategy}): on two cores, spinning consumers would starve the cluster
  * threads. A full ring never makes a producer wait: {@link #tryPublish} says no, and the shard holds the
@@ -26,7 +27,7 @@ public final class EventRing implements DispatchSink {
     private final EventHandler<Dispatch> state;
     private final EventHandler<Dispatch> delivery;
     private final java.util.List<EventHandler<Dispatch>> consumers;
-    private final ParkingWaitStrategy waits = new ParkingWaitStrategy();
+    private final ParkingWaitStrategy waits;
 
     public EventRing(int size, EventHandler<Dispatch> state, EventHandler<Dispatch> delivery, boolean deliveryAfterState) {
         this(size, state, delivery, deliveryAfterState, java.util.List.of());
@@ -52,7 +53,7 @@ public final class EventRing implements DispatchSink {
         this(size, state, delivery, deliveryAfterState, taps, SlotReclaimer.IDLE_SLOTS_PER_SECOND);
         // at most half the ring: with state.batchMaxEvents (2000 by default) above what the ring can hold waiting (a
         // ring.size of 1024), every batch, a full ring's too, would linger, and the ring would pass ring.size per linger
-        waits.lingerFor(disruptor.getBarrierFor(state), TimeUnit.MILLISECONDS.toNanos(stateLingerMs),
+        waits.lingerFor(disruptor.getBarrierFor(this.state), TimeUnit.MILLISECONDS.toNanos(stateLingerMs),
                 Math.max(1, Math.min(lingerEvents, size / 2)));
     }
 
@@ -62,6 +63,13 @@ public final class EventRing implements DispatchSink {
      */
     EventRing(int size, EventHandler<Dispatch> state, EventHandler<Dispatch> delivery, boolean deliveryAfterState,
               java.util.List<EventHandler<Dispatch>> taps, int idleSlotsPerSecond) {
+        this(size, state, delivery, deliveryAfterState, taps, idleSlotsPerSecond, new ParkingWaitStrategy());
+    }
+
+    /** As above, with the ring's waits (tests: one whose consumers after the writer wait for nothing but its signals). */
+    EventRing(int size, EventHandler<Dispatch> state, EventHandler<Dispatch> delivery, boolean deliveryAfterState,
+              java.util.List<EventHandler<Dispatch>> taps, int idleSlotsPerSecond, ParkingWaitStrategy waits) {
+        this.waits = waits;
         // each consumer's thread named by its role (the Disruptor starts them in the order they are added below), so
         // a thread's CPU can be told from outside (/proc, jcmd: the peers bench's thread roles)
         java.util.Iterator<String> names = consumerThreadNames(taps.size()).iterator();
@@ -70,19 +78,21 @@ public final class EventRing implements DispatchSink {
             t.setDaemon(true);
             return t;
         }, ProducerType.MULTI, waits);
-        this.state = state;
+        // the writer's handler announces each move of its sequence: the consumers after it park until it commits
+        this.state = new StateProgress(state, waits);
         this.delivery = delivery;
         disruptor.setDefaultExceptionHandler(new Fatal());
         if (deliveryAfterState) {
-            disruptor.handleEventsWith(state).then(delivery);
+            disruptor.handleEventsWith(this.state).then(delivery);
+            waits.wakeOnAdvance(disruptor.getBarrierFor(delivery));
         } else {
-            disruptor.handleEventsWith(state, delivery);
+            disruptor.handleEventsWith(this.state, delivery);
         }
         for (EventHandler<Dispatch> tap : taps) {
-            disruptor.after(state).handleEventsWith(tap); // after state: an op 8 answer never precedes its stored chunks
-            waits.patient(disruptor.getBarrierFor(tap)); // a tap waits for the writer with fewer wake-ups
+            disruptor.after(this.state).handleEventsWith(tap); // after state: an op 8 answer never precedes its stored chunks
+            waits.wakeOnAdvance(disruptor.getBarrierFor(tap));
         }
-        java.util.List<EventHandler<Dispatch>> all = new java.util.ArrayList<>(java.util.List.of(state, delivery));
+        java.util.List<EventHandler<Dispatch>> all = new java.util.ArrayList<>(java.util.List.of(this.state, delivery));
         all.addAll(taps);
         consumers = java.util.List.copyOf(all);
         @SuppressWarnings("unchecked")

@@ -7,10 +7,12 @@ import com.lmax.disruptor.WaitStrategy;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * Blocks on the ring's cursor like Disruptor's BlockingWaitStrategy, but parks, with a growing pause, while a
- * consumer waits for the consumer before it. BlockingWaitStrategy busy-spins on that dependency: with the
- * forwarder running after the state writer, it burnt a whole core for the length of every database flush
- * (measured with JFR on the demo). The pause is capped at 0.5 ms, the most it adds to a delivery.
+ * Blocks on the ring's cursor like Disruptor's BlockingWaitStrategy, but parks while a consumer waits for the
+ * consumer before it. BlockingWaitStrategy busy-spins on that dependency: with the forwarder running after the state
+ * writer, it burnt a whole core for the length of every database flush (measured with JFR on the demo). The consumers
+ * gated after the state writer (delivery, the taps: {@link #wakeOnAdvance}) park until the writer's moves wake them
+ * ({@link #advanced}, called by {@link StateProgress}); any other (the reclaimer) parks with a growing pause, capped at
+ * 0.5 ms.
  *
  * <p>Publishing takes the lock only when a consumer waits on the cursor ({@link #waiting}): under traffic the
  * consumers rarely do, and the producers' lock and {@code notifyAll} per publish were 5% of the process's CPU
@@ -36,18 +38,30 @@ final class ParkingWaitStrategy implements WaitStrategy {
     private static final long MIN_PARK_NANOS = 10_000;
     private static final long MAX_PARK_NANOS = 500_000;
     /**
-     * The cap for a patient consumer's pause ({@link #patient}): a read-only tap that counts, for which a few
-     * milliseconds more are nothing, woke about 18 times per state transaction at the 0.5 ms cap (9-12 us of CPU per
-     * event at the firehose, branch http6's thread roles), about a third of that at 4 ms.
+     * The longest a consumer woken by the state writer's commits ({@link #wakeOnAdvance}) parks between two looks at the
+     * writer's sequence. Not a poll: every move the writer makes signals it; this bounds only a move the Disruptor makes
+     * by itself (a batch that failed and is skipped), which nothing signals.
      */
-    static final long PATIENT_MAX_PARK_NANOS = 4_000_000;
+    static final long ADVANCE_PARK_NANOS = 10_000_000;
+
+    /** How long a consumer woken by the writer's moves parks at most between two looks ({@link #ADVANCE_PARK_NANOS}). */
+    private final long advancePark;
+
+    ParkingWaitStrategy() {
+        this(ADVANCE_PARK_NANOS);
+    }
+
+    /** With another bound for a woken consumer's park (tests: a long one, so that only the signals wake it). */
+    ParkingWaitStrategy(long advanceParkNanos) {
+        this.advancePark = advanceParkNanos;
+    }
 
     private final Object mutex = new Object();
     private final java.util.concurrent.atomic.AtomicBoolean waiting = new java.util.concurrent.atomic.AtomicBoolean();
     /** The barrier whose consumer lingers (null: none), how long, and how many events end the linger early. */
     private volatile SequenceBarrier lingering;
-    /** The barriers of consumers that may wait up to {@link #PATIENT_MAX_PARK_NANOS} for the consumer before them. */
-    private volatile SequenceBarrier[] patient = new SequenceBarrier[0];
+    /** The consumers gated after the state writer that its commits wake ({@link #wakeOnAdvance}), each with its waiting thread. */
+    private volatile Waiter[] woken = new Waiter[0];
     private volatile long lingerNanos;
     private volatile int enough;
     private final java.util.concurrent.atomic.LongAdder lingers = new java.util.concurrent.atomic.LongAdder();
@@ -91,22 +105,47 @@ final class ParkingWaitStrategy implements WaitStrategy {
     }
 
     /**
-     * Lets the consumer of {@code barrier} pause up to {@link #PATIENT_MAX_PARK_NANOS} (instead of 0.5 ms) while it waits
-     * for the consumer before it: for a tap whose latency does not matter, fewer wake-ups.
+     * Makes the consumer of {@code barrier}, gated after the state writer, wait for the writer's sequence by parking
+     * until {@link #advanced} wakes it, instead of polling it with growing pauses: one wake-up per commit instead of about
+     * 18 per state transaction (branch http6's count at the 0.5 ms cap), and no pause's worth of delay after a commit.
      */
-    void patient(SequenceBarrier barrier) {
-        SequenceBarrier[] p = java.util.Arrays.copyOf(patient, patient.length + 1);
-        p[p.length - 1] = barrier;
-        patient = p;
+    void wakeOnAdvance(SequenceBarrier barrier) {
+        Waiter[] w = java.util.Arrays.copyOf(woken, woken.length + 1);
+        w[w.length - 1] = new Waiter(barrier);
+        woken = w;
     }
 
-    private boolean isPatient(SequenceBarrier barrier) {
-        for (SequenceBarrier b : patient) {
-            if (b == barrier) {
-                return true;
+    /**
+     * The state writer's sequence moved (a commit, or a batch's end): wakes the consumers of {@link #wakeOnAdvance} that
+     * wait for it. Called by the thread that moved it, after the move.
+     */
+    void advanced() {
+        java.lang.invoke.VarHandle.fullFence(); // the sequence's write before the waiters' reads (it is a release store only)
+        for (Waiter w : woken) {
+            Thread t = w.thread;
+            if (t != null) {
+                LockSupport.unpark(t);
             }
         }
-        return false;
+    }
+
+    private Waiter waiterOf(SequenceBarrier barrier) {
+        for (Waiter w : woken) {
+            if (w.barrier == barrier) {
+                return w;
+            }
+        }
+        return null;
+    }
+
+    /** A consumer woken by the writer's moves, and its thread while it waits for one (null: not waiting). */
+    private static final class Waiter {
+        final SequenceBarrier barrier;
+        volatile Thread thread;
+
+        Waiter(SequenceBarrier barrier) {
+            this.barrier = barrier;
+        }
     }
 
     /**
@@ -152,20 +191,38 @@ final class ParkingWaitStrategy implements WaitStrategy {
         long available;
         int spins = 0;
         long park = MIN_PARK_NANOS;
-        long maxPark = -1;
+        Waiter waiter = waiterOf(barrier);
         while ((available = dependentSequence.get()) < sequence) {
             barrier.checkAlert();
             if (spins++ < SPINS) {
                 Thread.onSpinWait();
+            } else if (waiter != null) {
+                awaitAdvance(waiter, sequence, dependentSequence, barrier);
             } else {
                 LockSupport.parkNanos(park);
-                if (maxPark < 0) {
-                    maxPark = isPatient(barrier) ? PATIENT_MAX_PARK_NANOS : MAX_PARK_NANOS;
-                }
-                park = Math.min(maxPark, park * 2);
+                park = Math.min(MAX_PARK_NANOS, park * 2);
             }
         }
         return available;
+    }
+
+    /**
+     * Parks until the writer's sequence reaches {@code sequence}, woken by {@link #advanced} (or an alert: a halt). The
+     * waiter shows its thread before it reads the sequence, the writer writes the sequence before it reads the thread (a
+     * fence between each pair): either this read sees the move or the writer sees the thread and unparks it.
+     */
+    private void awaitAdvance(Waiter waiter, long sequence, Sequence dependentSequence, SequenceBarrier barrier)
+            throws AlertException {
+        waiter.thread = Thread.currentThread();
+        try {
+            java.lang.invoke.VarHandle.fullFence();
+            while (dependentSequence.get() < sequence) {
+                barrier.checkAlert();
+                LockSupport.parkNanos(advancePark);
+            }
+        } finally {
+            waiter.thread = null;
+        }
     }
 
     /**
@@ -200,11 +257,21 @@ final class ParkingWaitStrategy implements WaitStrategy {
         }
     }
 
+    /**
+     * Called on every publish, and by an alert (a halt: the barrier is alerted first). A consumer parked for the writer's
+     * sequence is unparked only by an alert of its own barrier: the writer's moves wake it, publishes need not.
+     */
     @Override
     public void signalAllWhenBlocking() {
         if (waiting.getAndSet(false)) {
             synchronized (mutex) {
                 mutex.notifyAll();
+            }
+        }
+        for (Waiter w : woken) {
+            Thread t = w.thread;
+            if (t != null && w.barrier.isAlerted()) {
+                LockSupport.unpark(t);
             }
         }
     }

@@ -174,4 +174,52 @@ class DeliveryBufferTest {
         b.skipped(new Pending(2, 0, "old", 9, "PRESENCE_UPDATE", new byte[0], 0, -1, "")); // an older session's, late
         assertEquals(new dev.gatehouse.pipeline.Handled.Mark("new", 3), b.done().get(0));
     }
+
+    /**
+     * A lane waiting for events (here with a 60 s timeout, so only a wake-up ends its wait within the test's bound) is
+     * woken at the ring batch's end, or once {@link DeliveryBuffer#WAKE_EVENTS} wait for it before the end; only its own
+     * lane's events wake it, and it takes every event that came before its wake-up.
+     */
+    @Test
+    void aWaitingLaneIsWokenAtTheBatchsEndOrAfterEnoughEvents() throws Exception {
+        DeliveryBuffer b = new DeliveryBuffer(2, 1_000, 1 << 20, null, 0, Overflow.BLOCK);
+        try {
+            assertTimeoutPreemptively(HUNG, () -> {
+                List<Pending> batch = new ArrayList<>();
+                Thread lane = waitingTake(b, batch);
+                b.offer(event(1, 1, "MESSAGE_CREATE", 10)); // lane 1's
+                b.offer(event(2, 0, "MESSAGE_CREATE", 10));
+                b.offer(event(3, 0, "MESSAGE_CREATE", 10));
+                b.endOfBatch();
+                lane.join();
+                assertEquals(List.of(2L, 3L), batch.stream().map(Pending::order).toList(), "lane 0 took its two events");
+                b.delivered(0, batch, 2);
+
+                List<Pending> more = new ArrayList<>();
+                Thread again = waitingTake(b, more);
+                for (int i = 0; i < DeliveryBuffer.WAKE_EVENTS; i++) {
+                    b.offer(event(10 + i, 0, "MESSAGE_CREATE", 10)); // no batch end: a long ring batch
+                }
+                again.join();
+                assertTrue(more.size() >= 1 && more.get(0).order() == 10, "woken before the batch's end: " + more.size());
+            });
+        } finally {
+            b.close();
+        }
+    }
+
+    /** A lane 0 thread taking into {@code out}, waiting up to 60 s for events; returned once it waits. */
+    private static Thread waitingTake(DeliveryBuffer b, List<Pending> out) throws InterruptedException {
+        Thread t = Thread.ofPlatform().start(() -> {
+            try {
+                b.take(0, 1_000, out, 60_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        while (t.getState() != Thread.State.TIMED_WAITING) {
+            Thread.sleep(1);
+        }
+        return t;
+    }
 }

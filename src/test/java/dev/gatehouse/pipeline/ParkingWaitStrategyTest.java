@@ -57,11 +57,11 @@ class ParkingWaitStrategyTest {
     }
 
     /**
-     * A tap (a patient waiter, gated after a state consumer that takes a while per batch) still gets every dispatch,
-     * in order, after the state consumer has it: its longer pauses change when it wakes, not what it sees.
+     * A tap (gated after a state consumer that takes a while per batch, woken by its moves) still gets every dispatch,
+     * in order, after the state consumer has it.
      */
     @Test
-    void aPatientTapAfterASlowStateConsumerSeesEveryDispatchInOrderAfterIt() throws Exception {
+    void aTapAfterASlowStateConsumerSeesEveryDispatchInOrderAfterIt() throws Exception {
         AtomicLong state = new AtomicLong();
         AtomicLong tapped = new AtomicLong();
         AtomicLong outOfOrder = new AtomicLong();
@@ -83,7 +83,7 @@ class ParkingWaitStrategyTest {
             for (int i = 0; i < 2_000; i++) {
                 ring.publish(0, null, i + 1, "MESSAGE_CREATE", 0, f, 0, f.length, System.nanoTime());
                 if (i % 100 == 0) {
-                    LockSupport.parkNanos(3_000_000); // quiet moments: the tap's waits grow to their cap
+                    LockSupport.parkNanos(3_000_000); // quiet moments: the tap waits on the cursor, then on the state
                 }
             }
             long deadline = System.nanoTime() + 60_000_000_000L;
