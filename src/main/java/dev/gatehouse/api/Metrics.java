@@ -78,8 +78,10 @@ final class Metrics {
                 () -> s.state().roundTrips());
         counter("gatehouse_state_flushes_on_consumer", "State transactions the ring's consumer thread wrote itself (no hand-off)",
                 () -> s.state().flushesWrittenHere());
-        counter("gatehouse_state_lingers", "Times the state writer waited state.lingerMs for company (fewer than state.batchMaxEvents, at most half the ring, were waiting)",
+        counter("gatehouse_state_lingers", "Times the state writer waited for company (fewer than state.batchMaxEvents, at most half the ring, were waiting): state.lingerMs, or state.busyLingerMs (counted here too)",
                 () -> s.ring().stateLingers());
+        counter("gatehouse_state_busy_lingers", "Of gatehouse_state_lingers, the busy ones: up to state.busyLingerMs (8 or more events came during each of the writer's last two transactions)",
+                () -> s.ring().stateBusyLingers());
         counter("gatehouse_delivery_posts", "POSTs (or controller deliveries) made to the bot", () -> s.delivery().posts());
         counter("gatehouse_delivery_events_posted", "Events in those POSTs (over gatehouse_delivery_posts: events per POST)",
                 () -> s.delivery().eventsPosted());

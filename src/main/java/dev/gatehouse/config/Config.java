@@ -85,9 +85,17 @@ public record Config(
      * writer, before a transaction of the few events that came) and {@code delivery.lingerMs} (a lane, before a POST
      * of fewer events than the bot asked for per batch), in milliseconds; 0 acts at once. {@code stateBusyMs}
      * ({@code state.busyLingerMs}): the state writer's linger once the rate is high (many events came during each of its
-     * last two transactions), at least {@code stateMs}.
+     * last two transactions), never below {@code stateMs}.
      */
     public record Lingers(long stateMs, long deliveryMs, long stateBusyMs) {
+    }
+
+    /**
+     * The lingers, with a busy linger at or below {@code state.lingerMs} taken as {@code state.lingerMs} (no busy linger):
+     * a configuration with a longer {@code state.lingerMs} than the busy linger's default starts as it did before the key.
+     */
+    private static Lingers lingers(long stateMs, long deliveryMs, long stateBusyMs) {
+        return new Lingers(stateMs, deliveryMs, Math.max(stateMs, stateBusyMs));
     }
 
     /** Worker thread flavour of the clusters. */
@@ -195,7 +203,7 @@ public record Config(
                         in.integer("reshard.identifyReserve", 0, 1_000_000), in.lng("reshard.settleMs", 0, 600_000)),
                 new Retries(in.lng("gateway.reconnectBackoffMs", 100, 600_000), in.lng("gateway.maxReconnectBackoffMs", 100, 3_600_000),
                         in.lng("state.retryBackoffMs", 1, 600_000), in.lng("state.maxRetryBackoffMs", 1, 3_600_000)),
-                new Lingers(in.lng("state.lingerMs", 0, 1_000), in.lng("delivery.lingerMs", 0, 1_000),
+                lingers(in.lng("state.lingerMs", 0, 1_000), in.lng("delivery.lingerMs", 0, 1_000),
                         in.lng("state.busyLingerMs", 0, 1_000)));
         c.checkTogether();
         return c;
@@ -226,10 +234,6 @@ public record Config(
         if (retries.maxReconnectMs() < retries.reconnectMs()) {
             throw new ConfigException("gateway.maxReconnectBackoffMs", "must be >= gateway.reconnectBackoffMs ("
                     + retries.reconnectMs() + "), got " + retries.maxReconnectMs());
-        }
-        if (lingers.stateBusyMs() < lingers.stateMs()) {
-            throw new ConfigException("state.busyLingerMs", "must be >= state.lingerMs (" + lingers.stateMs() + "), got "
-                    + lingers.stateBusyMs());
         }
         if (retries.maxStateRetryMs() < retries.stateRetryMs()) {
             throw new ConfigException("state.maxRetryBackoffMs", "must be >= state.retryBackoffMs ("

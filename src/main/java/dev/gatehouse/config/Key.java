@@ -104,8 +104,8 @@ public record Key(String name, String defaultValue, String meaning, boolean secr
                     + " (a group commit: fewer, larger transactions for up to this much latency); 0: a transaction per arrival."),
             of("state.busyLingerMs", "4", "When 8 or more events came while the state writer wrote each of its last two transactions (the rate is"
                     + " high), it lingers up to this instead of state.lingerMs, for 64 events at most, and not at all when 64 wait already"
-                    + " (at least state.lingerMs; with state.lingerMs=0 it never lingers): larger transactions at the firehose, the short"
-                    + " linger's latency at low rates."),
+                    + " (at or below state.lingerMs: no busy linger; with state.lingerMs=0 it never lingers): larger transactions when the"
+                    + " writer is busy, the short linger's latency while it keeps up."),
             of("state.maxRetryBackoffMs", "10000", "The longest wait between two tries of the state writer while PostgreSQL is down."),
             of("state.journalDir", "data/state-journal", "Directory of the state journal (segment files); emptied at start; one process's (a second one on it stops at start)."),
             of("delivery.deadLetterRetentionDays", "30", "Days a dead letter (an event the bot refused) is kept; older ones of this bot are"

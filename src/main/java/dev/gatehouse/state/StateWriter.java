@@ -325,6 +325,7 @@ public final class StateWriter implements EventHandler<Dispatch> {
                     s.set(f.lastSequence());
                 }
             } catch (RuntimeException e) {
+                databaseDown = false; // this flush is over, not retried: nothing waits for the database now
                 eventsRejected.add(f.changes().size());
                 LOG.log(System.Logger.Level.ERROR, "state: a flush of " + f.changes().size() + " events failed: " + e);
             } finally {
@@ -550,6 +551,7 @@ public final class StateWriter implements EventHandler<Dispatch> {
                 }
                 return true;
             } catch (SQLException e) {
+                databaseDown = true; // the flush waits for the schema as for a database that is down (a journal takes events)
                 if (pause != 1_000) {
                     LOG.log(System.Logger.Level.WARNING, "state: cannot apply the schema again (" + e.getMessage() + "); retrying every second");
                 }
