@@ -256,7 +256,6 @@ public final class LoadBench {
             Map<Long, Long> threadCpu0;
             Map<Long, ProcessMeter.ThreadCpu> vm0;
             Map<String, Double> vmCpu;
-            Map<String, Double> kinds0;
             Map<Long, Long> alloc0;
             Map<String, Long> allocated;
             Map<String, Double> kindCpu = new java.util.TreeMap<>();
@@ -271,7 +270,6 @@ public final class LoadBench {
                 }
                 long t0 = System.nanoTime();
                 cpu0 = os.getProcessCpuTime();
-                kinds0 = ProcessMeter.cpuByThreadKind(ProcessHandle.current().pid());
                 alloc0 = allocatedByThread();
                 threadCpu0 = cpuNanosByThread();
                 vm0 = ProcessMeter.cpuByThread(ProcessHandle.current().pid(), Map.of());
@@ -297,9 +295,12 @@ public final class LoadBench {
                 threadCpu = cpuByThreadSince(threadCpu0);
                 vmCpu = vmThreadsSince(vm0);
                 allocated = allocatedSince(alloc0);
-                for (Map.Entry<String, Double> e : ProcessMeter.cpuByThreadKind(ProcessHandle.current().pid()).entrySet()) {
-                    kindCpu.put(e.getKey(), Math.round((e.getValue() - kinds0.getOrDefault(e.getKey(), 0.0)) * 10) / 10.0);
+                // per thread (a compiler thread that ended inside the window takes only its own CPU with it, not the others')
+                for (Map.Entry<Long, ProcessMeter.ThreadCpu> e : ProcessMeter.cpuByThread(ProcessHandle.current().pid(), Map.of()).entrySet()) {
+                    ProcessMeter.ThreadCpu was = vm0.get(e.getKey());
+                    kindCpu.merge(ProcessMeter.threadKind(e.getValue().name()), e.getValue().seconds() - (was == null ? 0 : was.seconds()), Double::sum);
                 }
+                kindCpu.replaceAll((k, v) -> Math.round(v * 10) / 10.0);
                 while (g.delivery().delivered() < 1L + guilds) {
                     Thread.sleep(10);
                 }

@@ -45,19 +45,6 @@ final class ProcessMeter {
     }
 
     /**
-     * CPU seconds so far of a process's threads grouped by kind, read from /proc's task list: "jit" (HotSpot's
-     * C1/C2 compiler threads), "gc" (G1/GC worker, refinement, marking and service threads) and "other"; the JIT
-     * and GC threads are not Java threads, so {@code ThreadMXBean} does not see them.
-     */
-    static Map<String, Double> cpuByThreadKind(long pid) {
-        Map<String, Double> by = new HashMap<>();
-        for (ThreadCpu t : cpuByThread(pid, Map.of()).values()) {
-            by.merge(threadKind(t.name()), t.seconds(), Double::sum);
-        }
-        return by;
-    }
-
-    /**
      * CPU seconds so far of every live thread of a process, by thread id, with the thread's name: the JVM's own
      * (untruncated) name from {@code javaNames} when it has one, else the kernel's 15-character one.
      */
