@@ -106,8 +106,8 @@ final class BotConnection implements AutoCloseable {
                 close(); // answered before the request was all sent: the connection's state is the bot's guess
                 return early;
             }
-            // the answer cannot be there yet unless it already is (then in the buffer): the first read waits first, one
-            // system call less per POST than a read that finds nothing before the wait
+            // the answer is rarely there yet (unless read into the buffer already): the first read waits for it first,
+            // one system call less per POST than a read that finds nothing before the wait
             waitFirst = !in.hasRemaining();
             return answer(deadline, keepBody);
         } catch (IOException | RuntimeException e) {
@@ -401,15 +401,20 @@ final class BotConnection implements AutoCloseable {
         }
         while (true) {
             long left = deadline - System.nanoTime();
-            if (left <= 0) {
+            if (left <= 0 && ops != SelectionKey.OP_READ) {
                 throw new Timeout();
             }
-            if (selector.select(Math.max(1, left / 1_000_000)) > 0) {
+            // waiting for the answer past the deadline, one look that does not wait: an answer already in the kernel's
+            // buffer is taken, not timed out (the batch would be held and sent again: a duplicate for the bot)
+            if (left <= 0 ? selector.selectNow() > 0 : selector.select(Math.max(1, left / 1_000_000)) > 0) {
                 selector.selectedKeys().clear();
                 int ready = key.readyOps() & ops;
                 if (ready != 0) {
                     return (ready & SelectionKey.OP_WRITE) != 0 ? SelectionKey.OP_WRITE : ready;
                 }
+            }
+            if (left <= 0) {
+                throw new Timeout();
             }
             if (Thread.interrupted()) {
                 Thread.currentThread().interrupt();

@@ -34,6 +34,11 @@ final class DeliveryBuffer {
 
     private final Lane[] lanes;
     private final int maxEvents;
+    /**
+     * Events put in a lane's memory after which it is woken before the batch's end: {@link #WAKE_EVENTS}, fewer with a
+     * small delivery.maxQueued (a quarter of each lane's share), so that the lanes take events before memory fills.
+     */
+    private final int wakeEvents;
     private final long maxBytes;
     private final long maxSpilledBytes;
     private final Overflow overflow;
@@ -93,6 +98,7 @@ final class DeliveryBuffer {
     DeliveryBuffer(int laneCount, int maxEvents, long maxBytes, Path spillDir, long maxSpilledBytes, Overflow overflow) {
         this.lanes = new Lane[laneCount];
         this.maxEvents = maxEvents;
+        this.wakeEvents = Math.max(1, Math.min(WAKE_EVENTS, maxEvents / (4 * laneCount)));
         this.maxBytes = maxBytes;
         this.maxSpilledBytes = spillDir == null ? 0 : maxSpilledBytes;
         this.overflow = overflow;
@@ -193,8 +199,8 @@ final class DeliveryBuffer {
 
     /**
      * Adds an event, spilling or applying the overflow policy at the bounds. Returns false only when closed. The lane
-     * that takes it is woken at the ring batch's end ({@link #endOfBatch}), once {@link #WAKE_EVENTS} wait for it, or
-     * before this call waits for room: one wake-up per lane and batch, not one per event, each waking a lane that then
+     * that takes it is woken at the ring batch's end ({@link #endOfBatch}), once {@link #WAKE_EVENTS} (fewer with a small
+     * delivery.maxQueued) wait for it, or when memory is full (before this call spills, drops or waits for room): one wake-up per lane and batch, not one per event, each waking a lane that then
      * took one event and contended for the lock with the next offer.
      */
     boolean offer(Pending p) throws InterruptedException {
@@ -241,20 +247,23 @@ final class DeliveryBuffer {
                 lane.memory.add(p);
                 size++;
                 bytes += p.size();
-                if (++lane.unwoken >= WAKE_EVENTS) {
+                if (++lane.unwoken >= wakeEvents) {
                     wake(lane);
                 }
             }
             return true;
-        } else if (lane.spill != null && spilledBytes() + p.body().length <= maxSpilledBytes) {
+        }
+        // memory is full: the lanes not woken yet in this batch take what waits for them (in flight, never dropped
+        // nor spilled), as they would have had they been woken per event
+        wakeLanes();
+        if (!lane.spilling && lane.spill != null && spilledBytes() + p.body().length <= maxSpilledBytes) {
             // at once, even while a POST is in flight: the ring consumer never waits for the bot's pace
             startSpilling(lane, "delivery.maxQueued/maxQueuedBytes reached");
             return false;
         }
         // past every bound: the overflow policy
         if (overflow == Overflow.BLOCK) {
-            wakeLanes(); // the lanes make the room this waits for
-            changed.await(1, TimeUnit.SECONDS);
+            changed.await(1, TimeUnit.SECONDS); // the lanes (woken above) make the room this waits for
             return false;
         }
         noteDrop();

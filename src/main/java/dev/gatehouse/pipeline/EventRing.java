@@ -86,7 +86,9 @@ public final class EventRing implements DispatchSink {
             disruptor.handleEventsWith(this.state).then(delivery);
             waits.wakeOnAdvance(disruptor.getBarrierFor(delivery));
         } else {
-            disruptor.handleEventsWith(this.state, delivery);
+            // two calls, two barriers: one call would give both one barrier, and delivery would linger as the writer does
+            disruptor.handleEventsWith(this.state);
+            disruptor.handleEventsWith(delivery);
         }
         for (EventHandler<Dispatch> tap : taps) {
             disruptor.after(this.state).handleEventsWith(tap); // after state: an op 8 answer never precedes its stored chunks
@@ -147,7 +149,7 @@ public final class EventRing implements DispatchSink {
 
     /**
      * Lets the state writer linger up to {@code ms} (at least {@code state.lingerMs}) instead of its linger when many
-     * events came during its last transaction ({@code state.busyLingerMs}, {@link ParkingWaitStrategy#busyLinger}).
+     * events came during each of its last two transactions ({@code state.busyLingerMs}, {@link ParkingWaitStrategy#busyLinger}).
      */
     public void stateBusyLinger(long ms) {
         waits.busyLinger(TimeUnit.MILLISECONDS.toNanos(ms));

@@ -31,16 +31,20 @@ import java.util.concurrent.locks.LockSupport;
  * consumer wrote each of its last two batches, the rate is high and the batch is set by the commit's length, not by the
  * linger: the consumer then lingers longer (until {@link #BUSY_ENOUGH} events are there at most), so a transaction's fixed cost (its
  * statements, its commit) is shared by more events; with that many there already it does not linger at all. A low rate
- * never finds that company twice in a row and keeps the short linger's latency.
+ * (events/s times a commit's length under {@link #COMPANY}) never finds that company twice in a row and keeps the short
+ * linger's latency.
  */
 final class ParkingWaitStrategy implements WaitStrategy {
     private static final int SPINS = 64;
     private static final long MIN_PARK_NANOS = 10_000;
     private static final long MAX_PARK_NANOS = 500_000;
+    /** The longest park inside a linger (see {@link #linger}). */
+    private static final long MAX_LINGER_SLICE_NANOS = 1_000_000;
     /**
      * The longest a consumer woken by the state writer's commits ({@link #wakeOnAdvance}) parks between two looks at the
-     * writer's sequence. Not a poll: every move the writer makes signals it; this bounds only a move the Disruptor makes
-     * by itself (a batch that failed and is skipped), which nothing signals.
+     * writer's sequence. Not a poll: every move the writer makes signals it (a failed event's skip too, see
+     * {@link StateProgress}); this bounds only a move the Disruptor makes by itself after a failure outside the writer's
+     * events (its batch start, its own wait), which nothing signals.
      */
     static final long ADVANCE_PARK_NANOS = 10_000_000;
 
@@ -110,6 +114,10 @@ final class ParkingWaitStrategy implements WaitStrategy {
      * 18 per state transaction (branch http6's count at the 0.5 ms cap), and no pause's worth of delay after a commit.
      */
     void wakeOnAdvance(SequenceBarrier barrier) {
+        if (waiterOf(barrier) != null) {
+            // a Waiter holds one waiting thread: two consumers on one barrier would hide each other's wake-ups
+            throw new IllegalStateException("one consumer per barrier woken by the writer's moves: this one has one already");
+        }
         Waiter[] w = java.util.Arrays.copyOf(woken, woken.length + 1);
         w[w.length - 1] = new Waiter(barrier);
         woken = w;
@@ -226,7 +234,7 @@ final class ParkingWaitStrategy implements WaitStrategy {
     }
 
     /**
-     * Waits up to the linger, in four parks at most, for {@code enough} events from {@code sequence} on. When
+     * Waits up to the linger, in parks of at most 1 ms (four for the default lingers), for {@code enough} events from {@code sequence} on. When
      * {@link #COMPANY} or more are already there (they came while the consumer wrote its last batch), as they were at its
      * ask before, it is the busy linger, for {@link #BUSY_ENOUGH} events at most, and none at all when that many are
      * there already: near the writer's capacity its batches are large by themselves, and a linger would only leave it
@@ -248,7 +256,9 @@ final class ParkingWaitStrategy implements WaitStrategy {
             total = busyLingerNanos;
         }
         lingers.increment();
-        long slice = Math.max(MIN_PARK_NANOS, total / 4);
+        // at most 1 ms a park: nothing wakes a linger (a publish does not), so its early end (enough events) and an alert
+        // (a halt) are seen after the park it is in
+        long slice = Math.max(MIN_PARK_NANOS, Math.min(MAX_LINGER_SLICE_NANOS, total / 4));
         long deadline = System.nanoTime() + total;
         long left;
         while (cursor.get() - sequence + 1 < want && (left = deadline - System.nanoTime()) > 0) {

@@ -208,6 +208,27 @@ class DeliveryBufferTest {
         }
     }
 
+    /**
+     * A small delivery.maxQueued (8, two lanes): a lane is woken after a quarter of its share (one event), not after
+     * {@link DeliveryBuffer#WAKE_EVENTS}, which memory could never hold: with drop-oldest the ring batch's events
+     * would be dropped while the lanes, able to take them, slept.
+     */
+    @Test
+    void aSmallQueueWakesItsLanesBeforeMemoryFills() throws Exception {
+        DeliveryBuffer b = new DeliveryBuffer(2, 8, 1 << 20, null, 0, Overflow.DROP_OLDEST);
+        try {
+            assertTimeoutPreemptively(HUNG, () -> {
+                List<Pending> batch = new ArrayList<>();
+                Thread lane = waitingTake(b, batch);
+                b.offer(event(1, 0, "MESSAGE_CREATE", 10)); // no batch end
+                lane.join();
+                assertEquals(List.of(1L), batch.stream().map(Pending::order).toList(), "woken by its first event");
+            });
+        } finally {
+            b.close();
+        }
+    }
+
     /** A lane 0 thread taking into {@code out}, waiting up to 60 s for events; returned once it waits. */
     private static Thread waitingTake(DeliveryBuffer b, List<Pending> out) throws InterruptedException {
         Thread t = Thread.ofPlatform().start(() -> {

@@ -93,6 +93,28 @@ class BusyLingerTest {
         }
     }
 
+    /**
+     * With delivery beside the writer ({@code delivery.afterState=false}) the two have barriers of their own: only the
+     * writer lingers (on one shared barrier delivery lingered as the writer does, and both wrote the writer's rate memory).
+     */
+    @Test
+    void deliveryBesideTheWriterNeverLingers() throws Exception {
+        CountDownLatch both = new CountDownLatch(2);
+        EventHandler<Dispatch> counting = (d, seq, end) -> {
+            if (end) {
+                both.countDown();
+            }
+        };
+        EventRing ring = new EventRing(64, counting, counting, false, List.of(), 1, ENOUGH);
+        try {
+            publish(ring, 1);
+            assertTrue(both.await(30, TimeUnit.SECONDS), "the writer and delivery each took the event");
+            assertEquals(1, ring.stateLingers(), "the writer lingered; delivery did not");
+        } finally {
+            ring.shutdown(5_000);
+        }
+    }
+
     @Test
     void aBusyLingerShorterThanTheLingerIsRefused() {
         EventRing ring = new EventRing(64, (d, s, e) -> { }, (d, s, e) -> { }, true, List.of(), 5, ENOUGH);
