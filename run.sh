@@ -102,7 +102,7 @@ aot_train_if_stale() {
   # JVM in the terminal's process group, so Ctrl-C still stops it; -k kills a JVM that ignores the TERM)
   local limit=()
   if command -v timeout >/dev/null 2>&1; then limit=(timeout --foreground -k 10 300); fi
-  if ${limit[@]+"${limit[@]}"} "$JAVA" -Xmx4g -XX:AOTCacheOutput="$AOT_CACHE.tmp" -jar target/gatehouse.jar bench train \
+  if ${limit[@]+"${limit[@]}"} "$JAVA" -Xmx4g "${JIT_FLAGS[@]}" -XX:AOTCacheOutput="$AOT_CACHE.tmp" -jar target/gatehouse.jar bench train \
       >target/aot-training.log 2>&1 && [ -f "$AOT_CACHE.tmp" ]; then
     mv "$AOT_CACHE.tmp" "$AOT_CACHE"
   else
@@ -112,8 +112,13 @@ aot_train_if_stale() {
   fi
 }
 
+# C2 inlines less (hot callees up to 100 bytecodes instead of 325, none compiled to more than 1000 bytes instead of
+# 2500): its CPU in the initial load halves (5.3-5.6 s to 2.6 s of one shard's 2500-guild load) with the steady state's
+# CPU per event unchanged (docs/BENCHMARKS.md, "Cheaper C2 compiles"); the AOT training runs with the same flags
+JIT_FLAGS=(-XX:FreqInlineSize=100 -XX:InlineSmallCode=1000)
+
 launch_flags() { # sets LAUNCH_FLAGS: the flags of Gatehouse's own JVM (run, bench, simulate)
-  LAUNCH_FLAGS=()
+  LAUNCH_FLAGS=("${JIT_FLAGS[@]}")
   # JDK 24+ warns at the first sun.misc.Unsafe memory access (Netty's direct buffers) on every start; the option
   # exists from JDK 23 and keeps the access as it is on 21-22, without the four lines of warning
   if [ "$(java_major "$JAVA")" -ge 23 ]; then LAUNCH_FLAGS+=(--sun-misc-unsafe-memory-access=allow); fi
