@@ -253,8 +253,8 @@ final class DeliveryBuffer {
             }
             return true;
         }
-        // memory is full: the lanes not woken yet in this batch take what waits for them (in flight, never dropped
-        // nor spilled), as they would have had they been woken per event
+        // memory is full: the lanes not woken yet in this batch are woken now (they take what waits for them once this
+        // offer lets the lock go; the event at hand is still spilled or dropped by the policy below)
         wakeLanes();
         if (!lane.spilling && lane.spill != null && spilledBytes() + p.body().length <= maxSpilledBytes) {
             // at once, even while a POST is in flight: the ring consumer never waits for the bot's pace
