@@ -75,15 +75,24 @@ public final class LoadBench {
      * which part of the collector the window's "jit" and "gc" are.
      */
     private static Map<String, Double> vmThreadsSince(Map<Long, ProcessMeter.ThreadCpu> before) {
+        return top(threadsSince(before, name -> ProcessMeter.threadKind(name).equals("other") ? null : name.replaceAll("#[0-9]+", "#N")));
+    }
+
+    /**
+     * CPU seconds in the window of this JVM's threads as /proc sees them, per thread (one that ended inside the window
+     * takes only its own CPU with it), summed by {@code group} of the kernel's name (null: left out).
+     */
+    private static Map<String, Double> threadsSince(Map<Long, ProcessMeter.ThreadCpu> before,
+                                                    java.util.function.Function<String, String> group) {
         Map<String, Double> by = new java.util.TreeMap<>();
         for (Map.Entry<Long, ProcessMeter.ThreadCpu> e : ProcessMeter.cpuByThread(ProcessHandle.current().pid(), Map.of()).entrySet()) {
-            String name = e.getValue().name();
-            if (!ProcessMeter.threadKind(name).equals("other")) {
+            String g = group.apply(e.getValue().name());
+            if (g != null) {
                 ProcessMeter.ThreadCpu was = before.get(e.getKey());
-                by.merge(name.replaceAll("#[0-9]+", "#N"), e.getValue().seconds() - (was == null ? 0 : was.seconds()), Double::sum);
+                by.merge(g, e.getValue().seconds() - (was == null ? 0 : was.seconds()), Double::sum);
             }
         }
-        return top(by);
+        return by;
     }
 
     /** The ten largest, the largest first, to a tenth. */
@@ -258,7 +267,7 @@ public final class LoadBench {
             Map<String, Double> vmCpu;
             Map<Long, Long> alloc0;
             Map<String, Long> allocated;
-            Map<String, Double> kindCpu = new java.util.TreeMap<>();
+            Map<String, Double> kindCpu;
             long flushes;
             Map<String, Double> statements;
             double loadSeconds;
@@ -295,11 +304,7 @@ public final class LoadBench {
                 threadCpu = cpuByThreadSince(threadCpu0);
                 vmCpu = vmThreadsSince(vm0);
                 allocated = allocatedSince(alloc0);
-                // per thread (a compiler thread that ended inside the window takes only its own CPU with it, not the others')
-                for (Map.Entry<Long, ProcessMeter.ThreadCpu> e : ProcessMeter.cpuByThread(ProcessHandle.current().pid(), Map.of()).entrySet()) {
-                    ProcessMeter.ThreadCpu was = vm0.get(e.getKey());
-                    kindCpu.merge(ProcessMeter.threadKind(e.getValue().name()), e.getValue().seconds() - (was == null ? 0 : was.seconds()), Double::sum);
-                }
+                kindCpu = threadsSince(vm0, ProcessMeter::threadKind);
                 kindCpu.replaceAll((k, v) -> Math.round(v * 10) / 10.0);
                 while (g.delivery().delivered() < 1L + guilds) {
                     Thread.sleep(10);

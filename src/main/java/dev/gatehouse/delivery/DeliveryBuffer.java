@@ -199,9 +199,9 @@ final class DeliveryBuffer {
 
     /**
      * Adds an event, spilling or applying the overflow policy at the bounds. Returns false only when closed. The lane
-     * that takes it is woken at the ring batch's end ({@link #endOfBatch}), once {@link #WAKE_EVENTS} (fewer with a small
-     * delivery.maxQueued) wait for it, or when memory is full (before this call spills, drops or waits for room): one wake-up per lane and batch, not one per event, each waking a lane that then
-     * took one event and contended for the lock with the next offer.
+     * that takes it is woken at the ring batch's end ({@link #endOfBatch}), once {@link #wakeEvents} wait for it, or when
+     * memory is full (before this call spills, drops or waits for room): one wake-up per lane and batch, not one per
+     * event, each waking a lane that then took one event and contended for the lock with the next offer.
      */
     boolean offer(Pending p) throws InterruptedException {
         lock.lockInterruptibly();

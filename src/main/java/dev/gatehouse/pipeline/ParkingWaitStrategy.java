@@ -29,8 +29,8 @@ import java.util.concurrent.locks.LockSupport;
  *
  * <p>Busy linger ({@code state.busyLingerMs}, {@link #busyLinger}): when {@link #COMPANY} or more events came while the
  * consumer wrote each of its last two batches, the rate is high and the batch is set by the commit's length, not by the
- * linger: the consumer then lingers longer (until {@link #BUSY_ENOUGH} events are there at most), so a transaction's fixed cost (its
- * statements, its commit) is shared by more events; with that many there already it does not linger at all. A low rate
+ * linger: the consumer then lingers longer (until {@link #BUSY_ENOUGH} events are there at most), so a transaction's
+ * fixed cost (its statements, its commit) is shared by more events; with that many there already it does not linger at all. A low rate
  * (events/s times a commit's length under {@link #COMPANY}) never finds that company twice in a row and keeps the short
  * linger's latency.
  */
@@ -50,16 +50,6 @@ final class ParkingWaitStrategy implements WaitStrategy {
 
     /** How long a consumer woken by the writer's moves parks at most between two looks ({@link #ADVANCE_PARK_NANOS}). */
     private final long advancePark;
-
-    ParkingWaitStrategy() {
-        this(ADVANCE_PARK_NANOS);
-    }
-
-    /** With another bound for a woken consumer's park (tests: a long one, so that only the signals wake it). */
-    ParkingWaitStrategy(long advanceParkNanos) {
-        this.advancePark = advanceParkNanos;
-    }
-
     private final Object mutex = new Object();
     private final java.util.concurrent.atomic.AtomicBoolean waiting = new java.util.concurrent.atomic.AtomicBoolean();
     /** The barrier whose consumer lingers (null: none), how long, and how many events end the linger early. */
@@ -94,6 +84,15 @@ final class ParkingWaitStrategy implements WaitStrategy {
      */
     static final int BUSY_ENOUGH = 64;
     private final java.util.concurrent.atomic.LongAdder busyLingers = new java.util.concurrent.atomic.LongAdder();
+
+    ParkingWaitStrategy() {
+        this(ADVANCE_PARK_NANOS);
+    }
+
+    /** With another bound for a woken consumer's park (tests: a long one, so that only the signals wake it). */
+    ParkingWaitStrategy(long advanceParkNanos) {
+        this.advancePark = advanceParkNanos;
+    }
 
     /**
      * Makes the consumer of {@code barrier} linger up to {@code nanos} for company when fewer than {@code enough} events
@@ -234,8 +233,8 @@ final class ParkingWaitStrategy implements WaitStrategy {
     }
 
     /**
-     * Waits up to the linger, in parks of at most 1 ms (four for the default lingers), for {@code enough} events from {@code sequence} on. When
-     * {@link #COMPANY} or more are already there (they came while the consumer wrote its last batch), as they were at its
+     * Waits up to the linger, in parks of at most 1 ms (four for the default lingers), for {@code enough} events from
+     * {@code sequence} on. When {@link #COMPANY} or more are already there (they came while the consumer wrote its last batch), as they were at its
      * ask before, it is the busy linger, for {@link #BUSY_ENOUGH} events at most, and none at all when that many are
      * there already: near the writer's capacity its batches are large by themselves, and a linger would only leave it
      * idle while events wait.

@@ -14,7 +14,7 @@ import com.lmax.disruptor.Sequence;
 final class StateProgress implements EventHandler<Dispatch> {
     private final EventHandler<Dispatch> writer;
     private final ParkingWaitStrategy waits;
-    /** The writer's processor's sequence (null until the ring starts). */
+    /** The writer's processor's sequence, as the announcing view the writer is handed too (null until the ring starts). */
     private Sequence sequence;
 
     StateProgress(EventHandler<Dispatch> writer, ParkingWaitStrategy waits) {
@@ -35,18 +35,18 @@ final class StateProgress implements EventHandler<Dispatch> {
         }
     }
 
+    /** Moves the sequence to {@code seq} and announces it, unless the writer's own early move got there already. */
     private void moved(long seq) {
         Sequence s = sequence;
-        if (s != null) {
+        if (s != null && s.get() < seq) {
             s.set(seq);
-            waits.advanced();
         }
     }
 
     @Override
     public void setSequenceCallback(Sequence sequenceCallback) {
-        this.sequence = sequenceCallback;
-        writer.setSequenceCallback(new Announced(sequenceCallback, waits));
+        this.sequence = new Announced(sequenceCallback, waits);
+        writer.setSequenceCallback(sequence);
     }
 
     @Override
